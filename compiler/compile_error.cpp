@@ -1,0 +1,1 @@
+#include "compiler/compile_error.h"

@@ -1,0 +1,297 @@
+#pragma once
+// The hardware description shared by the compiler (what to target) and the simulator (what to
+// model): one plain struct per hardware module, with defaults. The defaults are the values of
+// configs/hardware/*.yaml, which say where each number comes from; the YAML files are what runs,
+// the defaults are for programmatic use (tests, tools).
+//
+// Each struct has a describe() that lists its fields with name, unit and allowed range. The
+// config loader, `--set`, `config show` and the sweep tool all work through it, so adding a field
+// here is all it takes to make it configurable.
+
+#include <cstdint>
+#include <string>
+
+namespace infsim::isa {
+
+enum class Unit {
+  kCount,      // plain integer
+  kBytes,      // "10MiB", "4KiB", "8GiB", "512B"
+  kBandwidth,  // bytes per second: "50GiB/s", "7.88GB/s"
+  kFrequency,  // Hz: "0.95GHz", "950MHz"
+  kTime,       // seconds: "30us", "1.5ms", "100ns"
+  kRatio,      // plain real number
+  kDollars,    // "$0.228" or 0.228, per hour
+  kText,       // free string
+  kFlag,       // true / false
+};
+
+struct Range {
+  double min;
+  double max;
+};
+
+struct TensorEngineConfig {
+  int rows = 128;  // contraction dimension (= SBUF partitions feeding the array)
+  int cols = 64;   // output columns (= PSUM partitions)
+  // Moving-tile columns consumed per cycle, relative to bf16.
+  double bf16_rate = 1.0;
+  double fp16_rate = 1.0;
+  double fp32_rate = 0.25;
+  double int8_rate = 2.0;
+  // Cycles to shift one row of weights into the array (weight-stationary load).
+  double weight_load_cycles_per_row = 1.0;
+  // Fixed cycles per instruction on this engine (decode, access-pattern setup).
+  int instruction_overhead_cycles = 16;
+
+  template <class V>
+  void describe(V& v) {
+    v("rows", rows, Unit::kCount, Range{1, 1024});
+    v("cols", cols, Unit::kCount, Range{1, 1024});
+    v("bf16_rate", bf16_rate, Unit::kRatio, Range{0.01, 16});
+    v("fp16_rate", fp16_rate, Unit::kRatio, Range{0.01, 16});
+    v("fp32_rate", fp32_rate, Unit::kRatio, Range{0.01, 16});
+    v("int8_rate", int8_rate, Unit::kRatio, Range{0.01, 16});
+    v("weight_load_cycles_per_row", weight_load_cycles_per_row, Unit::kRatio, Range{0, 64});
+    v("instruction_overhead_cycles", instruction_overhead_cycles, Unit::kCount, Range{0, 100000});
+  }
+};
+
+// The Vector and Scalar engines share a shape: FLOP per cycle spread over the SBUF partitions.
+struct VectorEngineConfig {
+  int flops_per_cycle = 256;
+  int instruction_overhead_cycles = 16;
+
+  template <class V>
+  void describe(V& v) {
+    v("flops_per_cycle", flops_per_cycle, Unit::kCount, Range{1, 1 << 20});
+    v("instruction_overhead_cycles", instruction_overhead_cycles, Unit::kCount, Range{0, 100000});
+  }
+};
+
+struct ScalarEngineConfig {
+  int flops_per_cycle = 512;
+  int instruction_overhead_cycles = 16;
+
+  template <class V>
+  void describe(V& v) {
+    v("flops_per_cycle", flops_per_cycle, Unit::kCount, Range{1, 1 << 20});
+    v("instruction_overhead_cycles", instruction_overhead_cycles, Unit::kCount, Range{0, 100000});
+  }
+};
+
+struct SbufConfig {
+  int partitions = 128;
+  std::uint64_t size = 10ull << 20;  // bytes, all partitions together
+  // Bytes per cycle one partition can read or write (SRAM port width).
+  int bytes_per_cycle_per_partition = 4;
+
+  std::uint64_t partition_bytes() const { return size / static_cast<std::uint64_t>(partitions); }
+
+  template <class V>
+  void describe(V& v) {
+    v("partitions", partitions, Unit::kCount, Range{1, 1024});
+    v("size", size, Unit::kBytes, Range{1024, 1e12});
+    v("bytes_per_cycle_per_partition", bytes_per_cycle_per_partition, Unit::kCount, Range{1, 1024});
+  }
+};
+
+struct PsumConfig {
+  int partitions = 64;
+  std::uint64_t size = 1ull << 20;  // bytes, all partitions and banks together
+  int banks = 8;
+
+  std::uint64_t partition_bytes() const { return size / static_cast<std::uint64_t>(partitions); }
+  std::uint64_t bank_bytes() const { return partition_bytes() / static_cast<std::uint64_t>(banks); }
+
+  template <class V>
+  void describe(V& v) {
+    v("partitions", partitions, Unit::kCount, Range{1, 1024});
+    v("size", size, Unit::kBytes, Range{1024, 1e12});
+    v("banks", banks, Unit::kCount, Range{1, 1024});
+  }
+};
+
+struct DmaConfig {
+  int engines = 3;
+  int queues_per_engine = 16;
+  double engine_bandwidth = 32e9;     // bytes/s one DMA engine can move
+  double descriptor_latency = 1e-6;   // seconds from issue to first byte (descriptor fetch, setup)
+  std::uint64_t element_chunk = 512;  // bytes: contiguous runs shorter than this cost a full chunk
+
+  template <class V>
+  void describe(V& v) {
+    v("engines", engines, Unit::kCount, Range{1, 64});
+    v("queues_per_engine", queues_per_engine, Unit::kCount, Range{1, 256});
+    v("engine_bandwidth", engine_bandwidth, Unit::kBandwidth, Range{1e6, 1e15});
+    v("descriptor_latency", descriptor_latency, Unit::kTime, Range{0, 1});
+    v("element_chunk", element_chunk, Unit::kBytes, Range{1, 1 << 20});
+  }
+};
+
+struct NeuronCoreConfig {
+  double clock = 0.95e9;  // Hz
+  int semaphores = 32;
+  int events = 256;
+  TensorEngineConfig tensor;
+  VectorEngineConfig vector;
+  ScalarEngineConfig scalar;
+  SbufConfig sbuf;
+  PsumConfig psum;
+  DmaConfig dma;
+
+  template <class V>
+  void describe(V& v) {
+    v("clock", clock, Unit::kFrequency, Range{1e6, 1e11});
+    v("semaphores", semaphores, Unit::kCount, Range{1, 4096});
+    v("events", events, Unit::kCount, Range{0, 65536});
+    v.section("tensor", tensor);
+    v.section("vector", vector);
+    v.section("scalar", scalar);
+    v.section("sbuf", sbuf);
+    v.section("psum", psum);
+    v.section("dma", dma);
+  }
+};
+
+struct DramConfig {
+  int channels = 2;
+  std::uint64_t size = 8ull << 30;         // bytes per chip
+  double bandwidth = 50.0 * (1ull << 30);  // bytes/s per chip, all channels together
+  double latency = 100e-9;                 // seconds, first byte
+  std::uint64_t interleave = 4096;         // bytes: address stripe per channel
+
+  template <class V>
+  void describe(V& v) {
+    v("channels", channels, Unit::kCount, Range{1, 64});
+    v("size", size, Unit::kBytes, Range{1 << 20, 1e15});
+    v("bandwidth", bandwidth, Unit::kBandwidth, Range{1e6, 1e15});
+    v("latency", latency, Unit::kTime, Range{0, 1});
+    v("interleave", interleave, Unit::kBytes, Range{64, 1 << 30});
+  }
+};
+
+struct PcieConfig {
+  int lanes = 8;
+  double lane_bandwidth = 0.985e9;  // bytes/s per lane per direction (Gen3 after 128b/130b)
+  double latency = 1e-6;            // seconds per transfer
+
+  double bandwidth() const { return lanes * lane_bandwidth; }
+
+  template <class V>
+  void describe(V& v) {
+    v("lanes", lanes, Unit::kCount, Range{1, 32});
+    v("lane_bandwidth", lane_bandwidth, Unit::kBandwidth, Range{1e6, 1e12});
+    v("latency", latency, Unit::kTime, Range{0, 1});
+  }
+};
+
+struct NeuronLinkConfig {
+  int ports = 2;                          // East and West: a chain, not a ring
+  double bandwidth = 8.0 * (1ull << 30);  // bytes/s per link per direction
+  double latency = 1e-6;                  // seconds per hop
+
+  template <class V>
+  void describe(V& v) {
+    v("ports", ports, Unit::kCount, Range{0, 8});
+    v("bandwidth", bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
+    v("latency", latency, Unit::kTime, Range{0, 1});
+  }
+};
+
+// The on-chip fabric that connects the cores' SBUFs, DMA engines and the DRAM controllers.
+struct FabricConfig {
+  double bandwidth = 64.0 * (1ull << 30);  // bytes/s for core-to-core SBUF traffic
+  double latency = 200e-9;
+
+  template <class V>
+  void describe(V& v) {
+    v("bandwidth", bandwidth, Unit::kBandwidth, Range{1e6, 1e15});
+    v("latency", latency, Unit::kTime, Range{0, 1});
+  }
+};
+
+struct ChipConfig {
+  int cores = 4;
+  NeuronCoreConfig core;
+  DramConfig dram;
+  PcieConfig pcie;
+  NeuronLinkConfig neuronlink;
+  FabricConfig fabric;
+
+  template <class V>
+  void describe(V& v) {
+    v("cores", cores, Unit::kCount, Range{1, 64});
+    v.section("core", core);
+    v.section("dram", dram);
+    v.section("pcie", pcie);
+    v.section("neuronlink", neuronlink);
+    v.section("fabric", fabric);
+  }
+};
+
+struct HostConfig {
+  int vcpus = 4;
+  std::uint64_t memory = 8ull << 30;
+
+  template <class V>
+  void describe(V& v) {
+    v("vcpus", vcpus, Unit::kCount, Range{1, 1024});
+    v("memory", memory, Unit::kBytes, Range{1 << 20, 1e15});
+  }
+};
+
+// The Neuron runtime and the framework above it, as the host sees them. Every value is either
+// documented or calibrated; configs/hardware/inferentia.yaml says which.
+struct RuntimeConfig {
+  double framework_overhead = 400e-6;       // per call: Python + framework dispatch
+  double submit_overhead = 30e-6;           // per inference: runtime submit + completion
+  double cpu_node_time = 0;                 // per inference: host-side I/O conversion nodes
+  double context_switch_overhead = 100e-6;  // stop one model, start another in a group
+  int queue_depth = 4;                      // in-flight inferences per loaded model (ninfer)
+  double load_overhead = 60e-3;             // per model load: NEFF unpack, validation, setup
+  double load_overhead_per_core = 15e-3;    // per additional copy loaded
+  double host_copy_bandwidth = 8e9;         // bytes/s for framework tensor copies (split, concat)
+
+  template <class V>
+  void describe(V& v) {
+    v("framework_overhead", framework_overhead, Unit::kTime, Range{0, 10});
+    v("submit_overhead", submit_overhead, Unit::kTime, Range{0, 10});
+    v("cpu_node_time", cpu_node_time, Unit::kTime, Range{0, 10});
+    v("context_switch_overhead", context_switch_overhead, Unit::kTime, Range{0, 10});
+    v("queue_depth", queue_depth, Unit::kCount, Range{1, 1024});
+    v("load_overhead", load_overhead, Unit::kTime, Range{0, 100});
+    v("load_overhead_per_core", load_overhead_per_core, Unit::kTime, Range{0, 100});
+    v("host_copy_bandwidth", host_copy_bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
+  }
+};
+
+struct InstanceConfig {
+  std::string name = "inf1.xlarge";
+  int chips = 1;
+  double price_per_hour = 0.228;  // USD, on-demand
+  HostConfig host;
+  RuntimeConfig runtime;
+  ChipConfig chip;
+
+  int total_cores() const { return chips * chip.cores; }
+
+  template <class V>
+  void describe(V& v) {
+    v("name", name, Unit::kText, Range{0, 0});
+    v("chips", chips, Unit::kCount, Range{1, 64});
+    v("price_per_hour", price_per_hour, Unit::kDollars, Range{0, 1e6});
+  }
+};
+
+// The whole configuration tree, as the YAML files lay it out:
+//   instance: {name, chips, price_per_hour}   host: {...}   runtime: {...}
+//   chip: {cores, core: {clock, tensor, vector, scalar, sbuf, psum, dma}, dram, pcie, ...}
+template <class V>
+void describe_root(V& v, InstanceConfig& c) {
+  v.section("instance", c);
+  v.section("host", c.host);
+  v.section("runtime", c.runtime);
+  v.section("chip", c.chip);
+}
+
+}  // namespace infsim::isa

@@ -1,0 +1,10 @@
+#include "tools/command.h"
+
+namespace infsim::tools {
+
+std::vector<Command>& command_registry() {
+  static std::vector<Command> commands;
+  return commands;
+}
+
+}  // namespace infsim::tools

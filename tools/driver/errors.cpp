@@ -1,0 +1,1 @@
+#include "tools/driver/errors.h"

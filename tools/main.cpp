@@ -1,0 +1,74 @@
+// infsim: git-style subcommands (tools/cmd_*.cpp). User mistakes exit 2 with a message on stderr.
+#include <algorithm>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/exceptions.h>
+#include <boost/program_options/errors.hpp>
+
+#include "compiler/compile_error.h"
+#include "isa/isa_error.h"
+#include "models/model_error.h"
+#include "sim/core/sim_error.h"
+#include "tools/command.h"
+#include "tools/driver/errors.h"
+
+namespace {
+
+void print_usage(std::ostream& os) {
+  auto commands = infsim::tools::command_registry();
+  std::sort(commands.begin(), commands.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  os << "usage: infsim <command> [options]   (infsim <command> --help for its options)\n\n"
+     << "A cycle-approximate simulator of AWS Inferentia (Inf1).\n\ncommands:\n";
+  for (const auto& c : commands) {
+    os << "  " << c.name << std::string(c.name.size() < 10 ? 10 - c.name.size() : 1, ' ')
+       << c.summary << "\n";
+  }
+}
+
+int fail(const std::string& what) {
+  std::cerr << "infsim: error: " << what << "\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_usage(std::cout);
+    return args.empty() ? 2 : 0;
+  }
+  const auto& commands = infsim::tools::command_registry();
+  auto it = std::find_if(commands.begin(), commands.end(),
+                         [&](const auto& c) { return c.name == args[0]; });
+  if (it == commands.end()) {
+    print_usage(std::cerr);
+    return fail("unknown command '" + args[0] + "'");
+  }
+  try {
+    return it->run(std::vector<std::string>(args.begin() + 1, args.end()));
+  } catch (const infsim::driver::ConfigError& e) {
+    return fail(e.what());
+  } catch (const infsim::driver::UsageError& e) {
+    return fail(e.what());
+  } catch (const infsim::models::ModelError& e) {
+    return fail(e.what());
+  } catch (const infsim::compiler::CompileError& e) {
+    return fail(e.what());
+  } catch (const infsim::isa::IsaError& e) {
+    return fail(e.what());
+  } catch (const infsim::sim::SimError& e) {
+    return fail(e.what());
+  } catch (const boost::program_options::error& e) {
+    return fail(args[0] + ": " + e.what());
+  } catch (const YAML::Exception& e) {
+    return fail(e.what());
+  } catch (const std::exception& e) {
+    std::cerr << "infsim: internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
