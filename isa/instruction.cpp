@@ -52,4 +52,81 @@ std::string_view alu_text(AluOp op) {
   return "?";
 }
 
+std::optional<ActivationFunc> activation_from_text(std::string_view text) {
+  for (int i = 0; i < kNumActivationFuncs; ++i) {
+    auto f = static_cast<ActivationFunc>(i);
+    if (activation_text(f) == text) return f;
+  }
+  return std::nullopt;
+}
+
+std::optional<AluOp> alu_from_text(std::string_view text) {
+  for (int i = 0; i < kNumAluOps; ++i) {
+    auto op = static_cast<AluOp>(i);
+    if (alu_text(op) == text) return op;
+  }
+  return std::nullopt;
+}
+
+std::string_view pool_text(PoolFunc f) {
+  switch (f) {
+    case PoolFunc::kMax:
+      return "max";
+    case PoolFunc::kAvg:
+      return "avg";
+  }
+  return "?";
+}
+
+std::optional<PoolFunc> pool_from_text(std::string_view text) {
+  for (PoolFunc f : {PoolFunc::kMax, PoolFunc::kAvg}) {
+    if (pool_text(f) == text) return f;
+  }
+  return std::nullopt;
+}
+
+std::string_view engine_text(EngineKind e) {
+  switch (e) {
+    case EngineKind::kTensor:
+      return "tensor";
+    case EngineKind::kVector:
+      return "vector";
+    case EngineKind::kScalar:
+      return "scalar";
+    case EngineKind::kDma:
+      return "dma";
+  }
+  return "?";
+}
+
+std::optional<EngineKind> engine_from_text(std::string_view text) {
+  for (int i = 0; i < kNumEngineKinds; ++i) {
+    auto e = static_cast<EngineKind>(i);
+    if (engine_text(e) == text) return e;
+  }
+  return std::nullopt;
+}
+
+std::string_view mem_space_text(MemSpace s) {
+  switch (s) {
+    case MemSpace::kNone:
+      return "none";
+    case MemSpace::kDram:
+      return "dram";
+    case MemSpace::kSbuf:
+      return "sbuf";
+    case MemSpace::kPsum:
+      return "psum";
+  }
+  return "?";
+}
+
+std::optional<MemSpace> mem_space_from_text(std::string_view text) {
+  for (int i = 0; i < kNumMemSpaces; ++i) {
+    auto s = static_cast<MemSpace>(i);
+    if (mem_space_text(s) == text) return s;
+  }
+  return std::nullopt;
+}
+
 }  // namespace infsim::isa

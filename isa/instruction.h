@@ -67,6 +67,11 @@ enum class MemSpace : std::uint8_t { kNone, kDram, kSbuf, kPsum };
 
 enum class EngineKind : std::uint8_t { kTensor, kVector, kScalar, kDma };
 
+// Enumerator counts, for range checks when reading enums from files.
+inline constexpr int kNumDTypes = 4;
+inline constexpr int kNumMemSpaces = 4;
+inline constexpr int kNumEngineKinds = 4;
+
 // Which operands an opcode uses (a bit set).
 enum Operand : std::uint8_t { kDst = 1, kSrc0 = 2, kSrc1 = 4 };
 
@@ -112,15 +117,20 @@ constexpr const OpcodeInfo& opcode_info(Opcode op) {
 // Activate's func.
 #define INFSIM_ACTIVATION_FUNCS(X)                                                      \
   X(Identity, "identity")                                                               \
-  X(Relu, "relu") X(Clip, "clip") X(Sigmoid, "sigmoid") X(Tanh, "tanh") X(Gelu, "gelu") \
-      X(Exp, "exp") X(Reciprocal, "reciprocal") X(Sqrt, "sqrt") X(Rsqrt, "rsqrt")       \
-          X(Square, "square") X(Silu, "silu") X(LeakyRelu, "leaky_relu") X(Erf, "erf")  \
-              X(Log, "log")
+  X(Relu, "relu")                                                                       \
+  X(Clip, "clip") X(Sigmoid, "sigmoid") X(Tanh, "tanh") X(Gelu, "gelu") X(Exp, "exp")   \
+      X(Reciprocal, "reciprocal") X(Sqrt, "sqrt") X(Rsqrt, "rsqrt") X(Square, "square") \
+          X(Silu, "silu") X(LeakyRelu, "leaky_relu") X(Erf, "erf") X(Log, "log")
 enum class ActivationFunc : std::uint8_t {
 #define INFSIM_ENUM(name, text) k##name,
   INFSIM_ACTIVATION_FUNCS(INFSIM_ENUM)
 #undef INFSIM_ENUM
 };
+inline constexpr int kNumActivationFuncs = 0
+#define INFSIM_COUNT(name, text) +1
+    INFSIM_ACTIVATION_FUNCS(INFSIM_COUNT)
+#undef INFSIM_COUNT
+    ;
 
 // TensorTensor / TensorScalar op; Reduce uses kAdd (sum) and kMax.
 #define INFSIM_ALU_OPS(X) \
@@ -131,8 +141,14 @@ enum class AluOp : std::uint8_t {
   INFSIM_ALU_OPS(INFSIM_ENUM)
 #undef INFSIM_ENUM
 };
+inline constexpr int kNumAluOps = 0
+#define INFSIM_COUNT(name, text) +1
+    INFSIM_ALU_OPS(INFSIM_COUNT)
+#undef INFSIM_COUNT
+    ;
 
 enum class PoolFunc : std::uint8_t { kMax, kAvg };
+inline constexpr int kNumPoolFuncs = 2;
 
 // Instruction::flags
 enum InstructionFlag : std::uint8_t {
@@ -141,6 +157,8 @@ enum InstructionFlag : std::uint8_t {
   kPerPartition = 4,     // TensorScalar: scalars from src1 per partition
   kCountIncludePad = 8,  // Pool avg: padding counts in the divisor
 };
+inline constexpr std::uint8_t kAllInstructionFlags =
+    kAccumulate | kRelu | kPerPartition | kCountIncludePad;
 
 struct Axis {
   std::int32_t stride = 0;  // elements; 0 repeats (broadcast)

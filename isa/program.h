@@ -34,6 +34,7 @@ enum class TensorKind : std::uint8_t {
   kSpill,     // activations that did not fit in SBUF
   kTransfer,  // activations passed between the cores of a pipeline
 };
+inline constexpr int kNumTensorKinds = 5;
 
 struct TensorDecl {
   std::string name;
