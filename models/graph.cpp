@@ -1,1 +1,823 @@
 #include "models/graph.h"
+
+#include <algorithm>
+#include <numeric>
+#include <set>
+#include <sstream>
+#include <unordered_map>
+
+#include "models/model_error.h"
+
+namespace infsim::models {
+
+namespace {
+
+std::string where(const Node& node) {
+  return "node '" + node.name + "' (op " + node.op + ")";
+}
+
+[[noreturn]] void fail(const Node& node, const std::string& what) {
+  throw ModelError(where(node) + ": " + what);
+}
+
+// Wraps a possibly negative axis into [0, rank), as ONNX allows.
+std::int64_t normalize_axis(const Node& node, std::int64_t axis, std::size_t rank) {
+  auto r = static_cast<std::int64_t>(rank);
+  if (axis < -r || axis >= r) {
+    fail(node, "axis " + std::to_string(axis) + " out of range for rank " + std::to_string(rank));
+  }
+  return axis < 0 ? axis + r : axis;
+}
+
+const Tensor& input(const Graph& g, const Node& node, std::size_t i) {
+  if (i >= node.inputs.size() || node.inputs[i] < 0) {
+    fail(node, "missing input " + std::to_string(i));
+  }
+  return g.tensors[static_cast<std::size_t>(node.inputs[i])];
+}
+
+bool has_input(const Node& node, std::size_t i) {
+  return i < node.inputs.size() && node.inputs[i] >= 0;
+}
+
+const Shape& in_shape(const Graph& g, const Node& node, std::size_t i) {
+  return input(g, node, i).shape;
+}
+
+// Integer values of a shape-like input (Reshape's shape, Pad's pads, ...), which must be known.
+std::vector<std::int64_t> const_ints(const Graph& g, const Node& node, std::size_t i) {
+  const Tensor& t = input(g, node, i);
+  if (!t.int_data.empty() || (t.is_constant && num_elements(t.shape) == 0)) return t.int_data;
+  if (t.is_constant && !t.data.empty()) {
+    std::vector<std::int64_t> v;
+    for (float f : t.data) v.push_back(static_cast<std::int64_t>(f));
+    return v;
+  }
+  fail(node, "input '" + t.name + "' must be a constant with known integer values");
+}
+
+std::vector<float> const_floats(const Graph& g, const Node& node, std::size_t i) {
+  const Tensor& t = input(g, node, i);
+  if (!t.data.empty()) return t.data;
+  std::vector<float> v;
+  for (auto x : t.int_data) v.push_back(static_cast<float>(x));
+  if (v.empty() && num_elements(t.shape) != 0) {
+    fail(node, "input '" + t.name + "' must be a constant with known values");
+  }
+  return v;
+}
+
+void set_output(Graph& g, const Node& node, std::size_t i, Shape shape, DType dtype) {
+  if (i >= node.outputs.size() || node.outputs[i] < 0) return;
+  Tensor& t = g.tensors[static_cast<std::size_t>(node.outputs[i])];
+  t.shape = std::move(shape);
+  t.dtype = dtype;
+}
+
+Shape broadcast(const Node& node, const Shape& a, const Shape& b) {
+  std::size_t rank = std::max(a.size(), b.size());
+  Shape out(rank);
+  for (std::size_t i = 0; i < rank; ++i) {
+    std::int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    std::int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1) {
+      fail(node, "shapes " + shape_string(a) + " and " + shape_string(b) + " do not broadcast");
+    }
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+std::int64_t pooled_size(const Node& node, std::int64_t in, std::int64_t kernel,
+                         std::int64_t stride, std::int64_t pad_begin, std::int64_t pad_end,
+                         std::int64_t dilation, bool ceil_mode) {
+  std::int64_t pad_total = pad_begin + pad_end;
+  std::int64_t effective = dilation * (kernel - 1) + 1;
+  std::int64_t span = in + pad_total - effective;
+  if (span < 0 || stride <= 0) {
+    fail(node, "window " + std::to_string(kernel) + " does not fit input extent " +
+                   std::to_string(in) + " with padding " + std::to_string(pad_total));
+  }
+  std::int64_t out = (ceil_mode ? (span + stride - 1) / stride : span / stride) + 1;
+  // ONNX/PyTorch: with ceil_mode the last window must start inside the input or left padding.
+  if (ceil_mode && (out - 1) * stride >= in + pad_begin) --out;
+  return out;
+}
+
+}  // namespace
+
+SpatialWindow spatial_window(const Node& node, const Shape& x,
+                             const std::vector<std::int64_t>& kernel) {
+  std::size_t n = kernel.size();
+  if (x.size() != n + 2) fail(node, "input " + shape_string(x) + " does not match the kernel rank");
+  SpatialWindow w;
+  w.kernel = kernel;
+  w.strides = attr_ints(node, "strides", std::vector<std::int64_t>(n, 1));
+  w.dilations = attr_ints(node, "dilations", std::vector<std::int64_t>(n, 1));
+  w.pads = attr_ints(node, "pads", std::vector<std::int64_t>(2 * n, 0));
+  if (w.strides.size() != n || w.dilations.size() != n || w.pads.size() != 2 * n) {
+    fail(node, "strides/dilations/pads do not match the " + std::to_string(n) + "-d kernel");
+  }
+  std::string auto_pad = attr_string(node, "auto_pad", "NOTSET");
+  if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    for (std::size_t i = 0; i < n; ++i) {
+      std::int64_t in = x[2 + i];
+      std::int64_t out = (in + w.strides[i] - 1) / w.strides[i];
+      std::int64_t total = std::max<std::int64_t>(
+          0, (out - 1) * w.strides[i] + w.dilations[i] * (kernel[i] - 1) + 1 - in);
+      std::int64_t small = total / 2;
+      w.pads[i] = auto_pad == "SAME_UPPER" ? small : total - small;
+      w.pads[i + n] = total - w.pads[i];
+    }
+  } else if (auto_pad == "VALID") {
+    std::fill(w.pads.begin(), w.pads.end(), 0);
+  } else if (auto_pad != "NOTSET") {
+    fail(node, "unsupported auto_pad '" + auto_pad + "'");
+  }
+  return w;
+}
+
+namespace {
+
+Shape infer_conv(const Graph& g, const Node& node) {
+  const Shape& x = in_shape(g, node, 0);
+  const Shape& w = in_shape(g, node, 1);
+  if (x.size() != 4 || w.size() != 4) {
+    fail(node, "only 2-D convolution is supported (input " + shape_string(x) + ", weight " +
+                   shape_string(w) + ")");
+  }
+  std::int64_t group = attr_int(node, "group", 1);
+  if (group <= 0 || x[1] != w[1] * group || w[0] % group != 0) {
+    fail(node, "input channels " + std::to_string(x[1]) + " do not match weight " +
+                   shape_string(w) + " with group " + std::to_string(group));
+  }
+  auto kernel = attr_ints(node, "kernel_shape", {w[2], w[3]});
+  if (kernel.size() != 2 || kernel[0] != w[2] || kernel[1] != w[3]) {
+    fail(node, "kernel_shape does not match weight " + shape_string(w));
+  }
+  if (has_input(node, 2) && in_shape(g, node, 2) != Shape{w[0]}) {
+    fail(node, "bias " + shape_string(in_shape(g, node, 2)) + " does not match " +
+                   std::to_string(w[0]) + " output channels");
+  }
+  SpatialWindow win = spatial_window(node, x, kernel);
+  Shape out{x[0], w[0], 0, 0};
+  for (std::size_t i = 0; i < 2; ++i) {
+    out[2 + i] = pooled_size(node, x[2 + i], kernel[i], win.strides[i], win.pads[i],
+                             win.pads[i + 2], win.dilations[i], false);
+  }
+  return out;
+}
+
+Shape infer_pool(const Graph& g, const Node& node) {
+  const Shape& x = in_shape(g, node, 0);
+  if (x.size() != 4) fail(node, "pooling needs an NCHW input, got " + shape_string(x));
+  auto kernel = attr_ints(node, "kernel_shape");
+  if (kernel.size() != 2) fail(node, "kernel_shape must have 2 entries");
+  SpatialWindow win = spatial_window(node, x, kernel);
+  bool ceil_mode = attr_int(node, "ceil_mode", 0) != 0;
+  Shape out{x[0], x[1], 0, 0};
+  for (std::size_t i = 0; i < 2; ++i) {
+    out[2 + i] = pooled_size(node, x[2 + i], kernel[i], win.strides[i], win.pads[i],
+                             win.pads[i + 2], win.dilations[i], ceil_mode);
+  }
+  return out;
+}
+
+Shape infer_matmul(const Node& node, Shape a, Shape b) {
+  if (a.empty() || b.empty()) fail(node, "MatMul operands must have rank >= 1");
+  bool a_vec = a.size() == 1, b_vec = b.size() == 1;
+  if (a_vec) a.insert(a.begin(), 1);
+  if (b_vec) b.push_back(1);
+  if (a.back() != b[b.size() - 2]) {
+    fail(node, "inner dimensions differ: " + shape_string(a) + " x " + shape_string(b));
+  }
+  Shape batch = broadcast(node, Shape(a.begin(), a.end() - 2), Shape(b.begin(), b.end() - 2));
+  if (!a_vec) batch.push_back(a[a.size() - 2]);
+  if (!b_vec) batch.push_back(b.back());
+  return batch;
+}
+
+Shape infer_reshape(const Graph& g, const Node& node) {
+  const Shape& x = in_shape(g, node, 0);
+  auto target = const_ints(g, node, 1);
+  bool allow_zero = attr_int(node, "allowzero", 0) != 0;
+  Shape out(target.size());
+  int infer_at = -1;
+  std::int64_t known = 1;
+  for (std::size_t i = 0; i < target.size(); ++i) {
+    if (target[i] == -1) {
+      if (infer_at >= 0) fail(node, "more than one -1 in the target shape");
+      infer_at = static_cast<int>(i);
+      continue;
+    }
+    if (target[i] == 0 && !allow_zero) {
+      if (i >= x.size()) fail(node, "0 in the target shape refers past the input's rank");
+      out[i] = x[i];
+    } else if (target[i] < 0) {
+      fail(node, "negative dimension " + std::to_string(target[i]) + " in the target shape");
+    } else {
+      out[i] = target[i];
+    }
+    known *= out[i];
+  }
+  std::int64_t total = num_elements(x);
+  if (infer_at >= 0) {
+    if (known == 0 || total % known != 0) {
+      fail(node, "cannot reshape " + shape_string(x) + " to " + shape_string(target));
+    }
+    out[static_cast<std::size_t>(infer_at)] = total / known;
+  } else if (known != total) {
+    fail(node, "cannot reshape " + shape_string(x) + " (" + std::to_string(total) +
+                   " elements) to " + shape_string(out));
+  }
+  return out;
+}
+
+// Axes for ReduceMean/Squeeze/Unsqueeze: an input from opset 13/18 on, an attribute before.
+std::vector<std::int64_t> axes_of(const Graph& g, const Node& node, std::size_t input_index) {
+  if (has_input(node, input_index)) return const_ints(g, node, input_index);
+  return attr_ints(node, "axes");
+}
+
+Shape infer_slice(const Graph& g, const Node& node) {
+  const Shape& x = in_shape(g, node, 0);
+  auto starts = const_ints(g, node, 1);
+  auto ends = const_ints(g, node, 2);
+  std::vector<std::int64_t> axes(starts.size());
+  std::iota(axes.begin(), axes.end(), 0);
+  if (has_input(node, 3)) axes = const_ints(g, node, 3);
+  std::vector<std::int64_t> steps(starts.size(), 1);
+  if (has_input(node, 4)) steps = const_ints(g, node, 4);
+  if (ends.size() != starts.size() || axes.size() != starts.size() ||
+      steps.size() != starts.size()) {
+    fail(node, "starts/ends/axes/steps differ in length");
+  }
+  Shape out = x;
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    auto axis = static_cast<std::size_t>(normalize_axis(node, axes[i], x.size()));
+    std::int64_t dim = x[axis], step = steps[i];
+    if (step == 0) fail(node, "slice step 0");
+    auto clamp = [&](std::int64_t v, std::int64_t lo, std::int64_t hi) {
+      if (v < 0) v += dim;
+      return std::clamp(v, lo, hi);
+    };
+    std::int64_t s = step > 0 ? clamp(starts[i], 0, dim) : clamp(starts[i], -1, dim - 1);
+    std::int64_t e = step > 0 ? clamp(ends[i], 0, dim) : clamp(ends[i], -1, dim - 1);
+    std::int64_t n = step > 0 ? (e - s + step - 1) / step : (s - e - step - 1) / -step;
+    out[axis] = std::max<std::int64_t>(0, n);
+  }
+  return out;
+}
+
+Shape infer_resize(const Graph& g, const Node& node) {
+  const Shape& x = in_shape(g, node, 0);
+  Shape out = x;
+  if (has_input(node, 3) && num_elements(in_shape(g, node, 3)) > 0) {
+    auto sizes = const_ints(g, node, 3);
+    if (sizes.size() != x.size()) fail(node, "sizes must have one entry per dimension");
+    return Shape(sizes.begin(), sizes.end());
+  }
+  if (!has_input(node, 2)) fail(node, "needs scales or sizes");
+  auto scales = const_floats(g, node, 2);
+  if (scales.size() != x.size()) fail(node, "scales must have one entry per dimension");
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    out[i] = static_cast<std::int64_t>(static_cast<float>(x[i]) * scales[i]);
+  }
+  return out;
+}
+
+void infer_node(Graph& g, const Node& node) {
+  const std::string& op = node.op;
+  auto same_as_input = [&] {
+    set_output(g, node, 0, in_shape(g, node, 0), input(g, node, 0).dtype);
+  };
+  if (op == "Conv") {
+    set_output(g, node, 0, infer_conv(g, node), DType::kFp32);
+  } else if (op == "BatchNormalization") {
+    const Shape& x = in_shape(g, node, 0);
+    if (x.size() < 2) fail(node, "input must have a channel dimension");
+    for (std::size_t i = 1; i <= 4; ++i) {
+      if (in_shape(g, node, i) != Shape{x[1]}) {
+        fail(node, "parameter '" + input(g, node, i).name + "' has shape " +
+                       shape_string(in_shape(g, node, i)) + ", expected [" + std::to_string(x[1]) +
+                       "]");
+      }
+    }
+    same_as_input();
+  } else if (op == "Relu" || op == "Clip" || op == "Sigmoid" || op == "Tanh" || op == "Gelu" ||
+             op == "Erf" || op == "Sqrt" || op == "Exp" || op == "Identity" || op == "Neg" ||
+             op == "Reciprocal" || op == "LeakyRelu" || op == "HardSigmoid" || op == "HardSwish" ||
+             op == "Softplus" || op == "Abs") {
+    same_as_input();
+  } else if (op == "Dropout") {
+    same_as_input();
+    set_output(g, node, 1, in_shape(g, node, 0), DType::kBool);
+  } else if (op == "Softmax") {
+    normalize_axis(node, attr_int(node, "axis", -1), in_shape(g, node, 0).size());
+    same_as_input();
+  } else if (op == "LayerNormalization") {
+    const Shape& x = in_shape(g, node, 0);
+    auto axis = normalize_axis(node, attr_int(node, "axis", -1), x.size());
+    Shape norm(x.begin() + axis, x.end());
+    for (std::size_t i = 1; i <= 2; ++i) {
+      if (has_input(node, i) && broadcast(node, norm, in_shape(g, node, i)) != norm) {
+        fail(node, "scale/bias " + shape_string(in_shape(g, node, i)) +
+                       " do not match normalized shape " + shape_string(norm));
+      }
+    }
+    same_as_input();
+    Shape stat = x;
+    for (std::size_t i = static_cast<std::size_t>(axis); i < stat.size(); ++i) stat[i] = 1;
+    set_output(g, node, 1, stat, DType::kFp32);
+    set_output(g, node, 2, stat, DType::kFp32);
+  } else if (op == "MaxPool" || op == "AveragePool") {
+    set_output(g, node, 0, infer_pool(g, node), DType::kFp32);
+  } else if (op == "GlobalAveragePool" || op == "GlobalMaxPool") {
+    Shape x = in_shape(g, node, 0);
+    if (x.size() < 3) fail(node, "needs an N,C,spatial... input, got " + shape_string(x));
+    std::fill(x.begin() + 2, x.end(), 1);
+    set_output(g, node, 0, x, DType::kFp32);
+  } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Pow" ||
+             op == "Max" || op == "Min") {
+    set_output(g, node, 0, broadcast(node, in_shape(g, node, 0), in_shape(g, node, 1)),
+               input(g, node, 0).dtype);
+  } else if (op == "MatMul") {
+    set_output(g, node, 0, infer_matmul(node, in_shape(g, node, 0), in_shape(g, node, 1)),
+               DType::kFp32);
+  } else if (op == "Gemm") {
+    Shape a = in_shape(g, node, 0), b = in_shape(g, node, 1);
+    if (a.size() != 2 || b.size() != 2) {
+      fail(node, "operands must be 2-D, got " + shape_string(a) + " and " + shape_string(b));
+    }
+    if (attr_int(node, "transA", 0)) std::swap(a[0], a[1]);
+    if (attr_int(node, "transB", 0)) std::swap(b[0], b[1]);
+    if (a[1] != b[0]) {
+      fail(node, "inner dimensions differ: " + shape_string(a) + " x " + shape_string(b) +
+                     " (after transA/transB)");
+    }
+    Shape out{a[0], b[1]};
+    if (has_input(node, 2) && broadcast(node, out, in_shape(g, node, 2)) != out) {
+      fail(node, "C " + shape_string(in_shape(g, node, 2)) + " does not broadcast to " +
+                     shape_string(out));
+    }
+    set_output(g, node, 0, out, DType::kFp32);
+  } else if (op == "Concat") {
+    Shape out = in_shape(g, node, 0);
+    auto axis =
+        static_cast<std::size_t>(normalize_axis(node, attr_int(node, "axis", 0), out.size()));
+    for (std::size_t i = 1; i < node.inputs.size(); ++i) {
+      const Shape& s = in_shape(g, node, i);
+      bool fits = s.size() == out.size();
+      for (std::size_t d = 0; fits && d < s.size(); ++d) fits = d == axis || s[d] == out[d];
+      if (!fits) {
+        fail(node, "input '" + input(g, node, i).name + "' " + shape_string(s) +
+                       " does not match " + shape_string(in_shape(g, node, 0)) + " outside axis " +
+                       std::to_string(axis));
+      }
+      out[axis] += s[axis];
+    }
+    set_output(g, node, 0, out, input(g, node, 0).dtype);
+  } else if (op == "Reshape") {
+    set_output(g, node, 0, infer_reshape(g, node), input(g, node, 0).dtype);
+  } else if (op == "Flatten") {
+    const Shape& x = in_shape(g, node, 0);
+    auto axis = attr_int(node, "axis", 1);
+    if (axis < 0) axis += static_cast<std::int64_t>(x.size());
+    if (axis < 0 || axis > static_cast<std::int64_t>(x.size())) fail(node, "axis out of range");
+    std::int64_t outer = 1, inner = 1;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      (static_cast<std::int64_t>(i) < axis ? outer : inner) *= x[i];
+    }
+    set_output(g, node, 0, {outer, inner}, input(g, node, 0).dtype);
+  } else if (op == "Transpose") {
+    const Shape& x = in_shape(g, node, 0);
+    std::vector<std::int64_t> rev(x.size());
+    std::iota(rev.rbegin(), rev.rend(), 0);
+    auto perm = attr_ints(node, "perm", rev);
+    std::vector<std::int64_t> sorted = perm;
+    std::sort(sorted.begin(), sorted.end());
+    if (sorted != [&] {
+          std::vector<std::int64_t> v(x.size());
+          std::iota(v.begin(), v.end(), 0);
+          return v;
+        }()) {
+      fail(node, "perm " + shape_string(perm) + " is not a permutation of rank " +
+                     std::to_string(x.size()));
+    }
+    Shape out(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) out[i] = x[static_cast<std::size_t>(perm[i])];
+    set_output(g, node, 0, out, input(g, node, 0).dtype);
+  } else if (op == "Pad") {
+    const Shape& x = in_shape(g, node, 0);
+    auto pads = has_input(node, 1) ? const_ints(g, node, 1) : attr_ints(node, "pads");
+    std::string mode = attr_string(node, "mode", "constant");
+    if (mode != "constant") fail(node, "only constant padding is supported, not '" + mode + "'");
+    if (pads.size() != 2 * x.size()) {
+      fail(node, "pads has " + std::to_string(pads.size()) + " entries, expected " +
+                     std::to_string(2 * x.size()));
+    }
+    Shape out = x;
+    for (std::size_t i = 0; i < x.size(); ++i) out[i] += pads[i] + pads[i + x.size()];
+    set_output(g, node, 0, out, input(g, node, 0).dtype);
+  } else if (op == "Resize" || op == "Upsample") {
+    std::string mode = attr_string(node, "mode", "nearest");
+    if (mode != "nearest" && mode != "linear") {
+      fail(node, "only nearest and linear modes are supported, not '" + mode + "'");
+    }
+    if (in_shape(g, node, 0).size() != 4) fail(node, "only 2-D (NCHW) resize is supported");
+    set_output(g, node, 0, infer_resize(g, node), DType::kFp32);
+  } else if (op == "ReduceMean") {
+    const Shape& x = in_shape(g, node, 0);
+    auto axes = axes_of(g, node, 1);
+    bool keep = attr_int(node, "keepdims", 1) != 0;
+    std::set<std::size_t> reduce;
+    for (auto a : axes) reduce.insert(static_cast<std::size_t>(normalize_axis(node, a, x.size())));
+    if (axes.empty()) {
+      for (std::size_t i = 0; i < x.size(); ++i) reduce.insert(i);
+    }
+    Shape out;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (!reduce.count(i)) {
+        out.push_back(x[i]);
+      } else if (keep) {
+        out.push_back(1);
+      }
+    }
+    set_output(g, node, 0, out, DType::kFp32);
+  } else if (op == "Slice") {
+    set_output(g, node, 0, infer_slice(g, node), input(g, node, 0).dtype);
+  } else if (op == "Gather") {
+    const Shape& x = in_shape(g, node, 0);
+    auto axis = static_cast<std::size_t>(normalize_axis(node, attr_int(node, "axis", 0), x.size()));
+    const Shape& idx = in_shape(g, node, 1);
+    Shape out(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(axis));
+    out.insert(out.end(), idx.begin(), idx.end());
+    out.insert(out.end(), x.begin() + static_cast<std::ptrdiff_t>(axis) + 1, x.end());
+    set_output(g, node, 0, out, input(g, node, 0).dtype);
+  } else if (op == "Squeeze") {
+    const Shape& x = in_shape(g, node, 0);
+    auto axes = axes_of(g, node, 1);
+    std::set<std::size_t> drop;
+    for (auto a : axes) drop.insert(static_cast<std::size_t>(normalize_axis(node, a, x.size())));
+    Shape out;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      bool squeeze = axes.empty() ? x[i] == 1 : drop.count(i) > 0;
+      if (squeeze && x[i] != 1) fail(node, "cannot squeeze axis of size " + std::to_string(x[i]));
+      if (!squeeze) out.push_back(x[i]);
+    }
+    set_output(g, node, 0, out, input(g, node, 0).dtype);
+  } else if (op == "Unsqueeze") {
+    const Shape& x = in_shape(g, node, 0);
+    auto axes = axes_of(g, node, 1);
+    std::size_t rank = x.size() + axes.size();
+    std::set<std::size_t> add;
+    for (auto a : axes) add.insert(static_cast<std::size_t>(normalize_axis(node, a, rank)));
+    Shape out;
+    std::size_t j = 0;
+    for (std::size_t i = 0; i < rank; ++i) out.push_back(add.count(i) ? 1 : x[j++]);
+    set_output(g, node, 0, out, input(g, node, 0).dtype);
+  } else if (op == "Shape") {
+    set_output(g, node, 0, {static_cast<std::int64_t>(in_shape(g, node, 0).size())}, DType::kInt64);
+  } else {
+    fail(node, "unsupported operator");
+  }
+}
+
+const std::vector<std::string> kSupportedOps = {"Abs",
+                                                "Add",
+                                                "AveragePool",
+                                                "BatchNormalization",
+                                                "Clip",
+                                                "Concat",
+                                                "Conv",
+                                                "Div",
+                                                "Dropout",
+                                                "Erf",
+                                                "Exp",
+                                                "Flatten",
+                                                "Gather",
+                                                "Gelu",
+                                                "Gemm",
+                                                "GlobalAveragePool",
+                                                "GlobalMaxPool",
+                                                "HardSigmoid",
+                                                "HardSwish",
+                                                "Identity",
+                                                "LayerNormalization",
+                                                "LeakyRelu",
+                                                "MatMul",
+                                                "Max",
+                                                "MaxPool",
+                                                "Min",
+                                                "Mul",
+                                                "Neg",
+                                                "Pad",
+                                                "Pow",
+                                                "Reciprocal",
+                                                "ReduceMean",
+                                                "Relu",
+                                                "Reshape",
+                                                "Resize",
+                                                "Shape",
+                                                "Sigmoid",
+                                                "Slice",
+                                                "Softmax",
+                                                "Softplus",
+                                                "Sqrt",
+                                                "Squeeze",
+                                                "Sub",
+                                                "Tanh",
+                                                "Transpose",
+                                                "Unsqueeze",
+                                                "Upsample"};
+
+}  // namespace
+
+std::string dtype_name(DType dtype) {
+  switch (dtype) {
+    case DType::kFp32:
+      return "fp32";
+    case DType::kFp16:
+      return "fp16";
+    case DType::kBf16:
+      return "bf16";
+    case DType::kInt64:
+      return "int64";
+    case DType::kInt32:
+      return "int32";
+    case DType::kInt8:
+      return "int8";
+    case DType::kBool:
+      return "bool";
+  }
+  return "dtype(" + std::to_string(static_cast<int>(dtype)) + ")";
+}
+
+std::size_t dtype_size(DType dtype) {
+  switch (dtype) {
+    case DType::kFp32:
+      return 4;
+    case DType::kFp16:
+      return 2;
+    case DType::kBf16:
+      return 2;
+    case DType::kInt64:
+      return 8;
+    case DType::kInt32:
+      return 4;
+    case DType::kInt8:
+      return 1;
+    case DType::kBool:
+      return 1;
+  }
+  return 0;
+}
+
+std::int64_t num_elements(const Shape& shape) {
+  std::int64_t n = 1;
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+std::string shape_string(const Shape& shape) {
+  std::ostringstream os;
+  os << "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) os << (i ? ", " : "") << shape[i];
+  os << "]";
+  return os.str();
+}
+
+int add_tensor(Graph& graph, Tensor tensor) {
+  if (find_tensor(graph, tensor.name) >= 0) {
+    throw ModelError("graph '" + graph.name + "': duplicate tensor name '" + tensor.name + "'");
+  }
+  graph.tensors.push_back(std::move(tensor));
+  return static_cast<int>(graph.tensors.size()) - 1;
+}
+
+int add_tensor(Graph& graph, const std::string& name, Shape shape, DType dtype) {
+  Tensor t;
+  t.name = name;
+  t.shape = std::move(shape);
+  t.dtype = dtype;
+  return add_tensor(graph, std::move(t));
+}
+
+int add_constant(Graph& graph, const std::string& name, Shape shape, std::vector<float> data) {
+  if (!data.empty() && static_cast<std::int64_t>(data.size()) != num_elements(shape)) {
+    throw ModelError("constant '" + name + "': " + std::to_string(data.size()) +
+                     " values for shape " + shape_string(shape));
+  }
+  Tensor t;
+  t.name = name;
+  t.shape = std::move(shape);
+  t.is_constant = true;
+  t.data = std::move(data);
+  return add_tensor(graph, std::move(t));
+}
+
+int add_int_constant(Graph& graph, const std::string& name, std::vector<std::int64_t> values) {
+  Tensor t;
+  t.name = name;
+  t.shape = {static_cast<std::int64_t>(values.size())};
+  t.dtype = DType::kInt64;
+  t.is_constant = true;
+  t.int_data = std::move(values);
+  return add_tensor(graph, std::move(t));
+}
+
+int add_node(Graph& graph, Node node) {
+  graph.nodes.push_back(std::move(node));
+  return static_cast<int>(graph.nodes.size()) - 1;
+}
+
+int find_tensor(const Graph& graph, const std::string& name) {
+  for (std::size_t i = 0; i < graph.tensors.size(); ++i) {
+    if (graph.tensors[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int find_node(const Graph& graph, const std::string& name) {
+  for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
+    if (graph.nodes[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int producer(const Graph& graph, int tensor_id) {
+  for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
+    const auto& outs = graph.nodes[i].outputs;
+    if (std::find(outs.begin(), outs.end(), tensor_id) != outs.end()) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::vector<int> consumers(const Graph& graph, int tensor_id) {
+  std::vector<int> result;
+  for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
+    const auto& ins = graph.nodes[i].inputs;
+    if (std::find(ins.begin(), ins.end(), tensor_id) != ins.end()) {
+      result.push_back(static_cast<int>(i));
+    }
+  }
+  return result;
+}
+
+namespace {
+
+template <typename T>
+const T* typed_attr(const Node& node, const std::string& key, const char* type_name) {
+  auto it = node.attributes.find(key);
+  if (it == node.attributes.end()) return nullptr;
+  const T* v = std::get_if<T>(&it->second);
+  if (!v) fail(node, "attribute '" + key + "' must be " + type_name);
+  return v;
+}
+
+}  // namespace
+
+std::int64_t attr_int(const Node& node, const std::string& key, std::int64_t fallback) {
+  const auto* v = typed_attr<std::int64_t>(node, key, "an integer");
+  return v ? *v : fallback;
+}
+
+float attr_float(const Node& node, const std::string& key, float fallback) {
+  auto it = node.attributes.find(key);
+  if (it != node.attributes.end()) {
+    if (const auto* i = std::get_if<std::int64_t>(&it->second)) return static_cast<float>(*i);
+  }
+  const auto* v = typed_attr<float>(node, key, "a float");
+  return v ? *v : fallback;
+}
+
+std::string attr_string(const Node& node, const std::string& key, const std::string& fallback) {
+  const auto* v = typed_attr<std::string>(node, key, "a string");
+  return v ? *v : fallback;
+}
+
+std::vector<std::int64_t> attr_ints(const Node& node, const std::string& key,
+                                    const std::vector<std::int64_t>& fallback) {
+  const auto* v = typed_attr<std::vector<std::int64_t>>(node, key, "a list of integers");
+  return v ? *v : fallback;
+}
+
+const std::vector<std::string>& supported_ops() {
+  return kSupportedOps;
+}
+
+bool is_supported_op(const std::string& op) {
+  return std::find(kSupportedOps.begin(), kSupportedOps.end(), op) != kSupportedOps.end();
+}
+
+void infer_node_shapes(Graph& graph, std::size_t node_index) {
+  const Node& node = graph.nodes.at(node_index);
+  for (int id : node.inputs) {
+    if (id >= static_cast<int>(graph.tensors.size())) fail(node, "input id out of range");
+  }
+  for (int id : node.outputs) {
+    if (id < 0 || id >= static_cast<int>(graph.tensors.size())) {
+      fail(node, "output id out of range");
+    }
+  }
+  infer_node(graph, node);
+}
+
+void infer_shapes(Graph& graph) {
+  for (std::size_t i = 0; i < graph.nodes.size(); ++i) infer_node_shapes(graph, i);
+}
+
+void validate(const Graph& graph) {
+  const int n_tensors = static_cast<int>(graph.tensors.size());
+  std::unordered_map<int, int> produced_by;  // tensor -> node index
+  for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
+    const Node& node = graph.nodes[i];
+    if (!is_supported_op(node.op)) fail(node, "unknown or unsupported operator");
+    for (int id : node.outputs) {
+      if (id < 0 || id >= n_tensors)
+        fail(node, "output id " + std::to_string(id) + " out of range");
+      auto [it, fresh] = produced_by.emplace(id, static_cast<int>(i));
+      if (!fresh) {
+        fail(node, "tensor '" + graph.tensors[static_cast<std::size_t>(id)].name +
+                       "' is already produced by node '" +
+                       graph.nodes[static_cast<std::size_t>(it->second)].name + "'");
+      }
+      if (graph.tensors[static_cast<std::size_t>(id)].is_constant) {
+        fail(node, "writes constant '" + graph.tensors[static_cast<std::size_t>(id)].name + "'");
+      }
+    }
+  }
+  std::set<int> graph_inputs(graph.inputs.begin(), graph.inputs.end());
+  for (int id : graph.inputs) {
+    if (id < 0 || id >= n_tensors) {
+      throw ModelError("graph '" + graph.name + "': input id " + std::to_string(id) +
+                       " out of range");
+    }
+    if (produced_by.count(id)) {
+      throw ModelError("graph '" + graph.name + "': input '" +
+                       graph.tensors[static_cast<std::size_t>(id)].name +
+                       "' is also produced by a node");
+    }
+  }
+  for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
+    const Node& node = graph.nodes[i];
+    for (int id : node.inputs) {
+      if (id == -1) continue;
+      if (id < -1 || id >= n_tensors)
+        fail(node, "input id " + std::to_string(id) + " out of range");
+      const Tensor& t = graph.tensors[static_cast<std::size_t>(id)];
+      auto it = produced_by.find(id);
+      if (it != produced_by.end()) {
+        if (it->second >= static_cast<int>(i)) {
+          fail(node, "consumes '" + t.name + "' before node '" +
+                         graph.nodes[static_cast<std::size_t>(it->second)].name +
+                         "' produces it (a cycle, or nodes not in topological order)");
+        }
+      } else if (!t.is_constant && !graph_inputs.count(id)) {
+        fail(node, "dangling edge: input '" + t.name +
+                       "' is produced by no node and is neither a graph input nor a constant");
+      }
+    }
+  }
+  for (int id : graph.outputs) {
+    if (id < 0 || id >= n_tensors) {
+      throw ModelError("graph '" + graph.name + "': output id " + std::to_string(id) +
+                       " out of range");
+    }
+    if (!produced_by.count(id) && !graph_inputs.count(id)) {
+      throw ModelError("graph '" + graph.name + "': output '" +
+                       graph.tensors[static_cast<std::size_t>(id)].name +
+                       "' is produced by no node");
+    }
+  }
+  // Re-infer on a copy without the (possibly large) weight values, then compare.
+  Graph copy;
+  copy.name = graph.name;
+  copy.nodes = graph.nodes;
+  copy.tensors.reserve(graph.tensors.size());
+  for (const Tensor& t : graph.tensors) {
+    Tensor light;
+    light.name = t.name;
+    light.shape = t.shape;
+    light.dtype = t.dtype;
+    light.is_constant = t.is_constant;
+    light.int_data = t.int_data;
+    if (t.is_constant && t.int_data.empty() && t.data.size() <= 64) light.data = t.data;
+    copy.tensors.push_back(std::move(light));
+  }
+  for (std::size_t i = 0; i < copy.nodes.size(); ++i) {
+    const Node& node = copy.nodes[i];
+    std::vector<Shape> stored;
+    for (int id : node.outputs) stored.push_back(copy.tensors[static_cast<std::size_t>(id)].shape);
+    infer_node_shapes(copy, i);
+    for (std::size_t k = 0; k < node.outputs.size(); ++k) {
+      const Tensor& t = copy.tensors[static_cast<std::size_t>(node.outputs[k])];
+      if (t.shape != stored[k]) {
+        fail(node, "output '" + t.name + "' is stored as " + shape_string(stored[k]) +
+                       " but the inputs give " + shape_string(t.shape) + " (shape mismatch)");
+      }
+    }
+  }
+}
+
+}  // namespace infsim::models

@@ -3,6 +3,7 @@
 // ONNX's ("Conv", "BatchNormalization", "Relu", "Gemm", ...), so the ONNX importer maps nodes
 // one to one and zoo builders write the same graphs an exporter would.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -42,5 +43,53 @@ struct Graph {
   std::vector<int> inputs;   // tensor ids of graph inputs (not constants)
   std::vector<int> outputs;  // tensor ids of graph outputs
 };
+
+// --- Helpers (free functions, so the structs above stay plain aggregates) ---
+
+std::string dtype_name(DType dtype);  // "fp32", "fp16", "bf16", "int64", "int32", "int8", "bool"
+std::size_t dtype_size(DType dtype);  // bytes per element
+std::int64_t num_elements(const Shape& shape);
+std::string shape_string(const Shape& shape);  // "[1, 3, 224, 224]"
+
+// Appends and returns the new id. Names must be unique: a duplicate is a ModelError.
+int add_tensor(Graph& graph, Tensor tensor);
+int add_tensor(Graph& graph, const std::string& name, Shape shape, DType dtype = DType::kFp32);
+int add_constant(Graph& graph, const std::string& name, Shape shape, std::vector<float> data);
+int add_int_constant(Graph& graph, const std::string& name, std::vector<std::int64_t> values);
+int add_node(Graph& graph, Node node);  // returns the node index
+
+int find_tensor(const Graph& graph, const std::string& name);   // -1 if absent
+int find_node(const Graph& graph, const std::string& name);     // -1 if absent
+int producer(const Graph& graph, int tensor_id);                // node index, -1 if none
+std::vector<int> consumers(const Graph& graph, int tensor_id);  // node indices, in graph order
+
+// Attribute access with ONNX defaults; a present attribute of the wrong type is a ModelError.
+std::int64_t attr_int(const Node& node, const std::string& key, std::int64_t fallback);
+float attr_float(const Node& node, const std::string& key, float fallback);
+std::string attr_string(const Node& node, const std::string& key, const std::string& fallback);
+std::vector<std::int64_t> attr_ints(const Node& node, const std::string& key,
+                                    const std::vector<std::int64_t>& fallback = {});
+
+// A Conv/MaxPool/AveragePool window with auto_pad resolved: pads are [begin..., end...].
+struct SpatialWindow {
+  std::vector<std::int64_t> kernel, strides, pads, dilations;
+};
+SpatialWindow spatial_window(const Node& node, const Shape& input,
+                             const std::vector<std::int64_t>& kernel);
+
+// The operators infer_shapes, validate and the reference executor know.
+const std::vector<std::string>& supported_ops();
+bool is_supported_op(const std::string& op);
+
+// Computes the output shapes (and dtypes) of one node from its inputs' shapes, and of every node
+// in order. Shape inputs (Reshape's shape, Pad's pads, Slice's starts, ...) must be constants
+// with int_data. Throws ModelError naming the node and op when shapes do not fit.
+void infer_node_shapes(Graph& graph, std::size_t node_index);
+void infer_shapes(Graph& graph);
+
+// Checks the graph without changing it: known ops, edges in range, every consumed tensor
+// produced earlier (topological order, no cycle) or a graph input or constant, each tensor
+// produced once, outputs reachable, and stored shapes equal to the inferred ones.
+void validate(const Graph& graph);
 
 }  // namespace infsim::models

@@ -1,0 +1,41 @@
+#include "models/graph_stats.h"
+
+#include <set>
+
+namespace infsim::models {
+
+GraphStats compute_stats(const Graph& graph) {
+  GraphStats stats;
+  std::set<int> buffers;  // BN running statistics
+  for (const Node& node : graph.nodes) {
+    ++stats.op_counts[node.op];
+    if (node.op == "BatchNormalization") {
+      for (std::size_t i = 3; i < node.inputs.size() && i < 5; ++i) buffers.insert(node.inputs[i]);
+    }
+    auto shape = [&](int id) -> const Shape& {
+      return graph.tensors[static_cast<std::size_t>(id)].shape;
+    };
+    if (node.op == "Conv") {
+      const Shape& w = shape(node.inputs[1]);
+      auto out = static_cast<std::uint64_t>(num_elements(shape(node.outputs[0])));
+      stats.macs += out * static_cast<std::uint64_t>(w[1] * w[2] * w[3]);
+    } else if (node.op == "Gemm") {
+      const Shape& a = shape(node.inputs[0]);
+      std::int64_t k = attr_int(node, "transA", 0) ? a[0] : a[1];
+      stats.macs += static_cast<std::uint64_t>(num_elements(shape(node.outputs[0])) * k);
+    } else if (node.op == "MatMul") {
+      const Shape& a = shape(node.inputs[0]);
+      stats.macs += static_cast<std::uint64_t>(num_elements(shape(node.outputs[0])) * a.back());
+    }
+  }
+  for (std::size_t i = 0; i < graph.tensors.size(); ++i) {
+    const Tensor& t = graph.tensors[i];
+    bool is_float = t.dtype == DType::kFp32 || t.dtype == DType::kFp16 || t.dtype == DType::kBf16;
+    std::int64_t n = num_elements(t.shape);
+    if (!t.is_constant || !is_float || n <= 1 || buffers.count(static_cast<int>(i))) continue;
+    stats.params += static_cast<std::uint64_t>(n);
+  }
+  return stats;
+}
+
+}  // namespace infsim::models
