@@ -248,8 +248,8 @@ struct RuntimeConfig {
   double cpu_node_time = 0;                 // per inference: host-side I/O conversion nodes
   double context_switch_overhead = 100e-6;  // stop one model, start another in a group
   int queue_depth = 4;                      // in-flight inferences per loaded model (ninfer)
-  double load_overhead = 60e-3;             // per model load: NEFF unpack, validation, setup
-  double load_overhead_per_core = 15e-3;    // per additional copy loaded
+  double load_overhead = 62.2e-3;           // per model load: NEFF unpack, validation, setup
+  double load_overhead_per_core = 15.4e-3;  // per additional copy loaded
   double host_copy_bandwidth = 8e9;         // bytes/s for framework tensor copies (split, concat)
 
   template <class V>

@@ -1,0 +1,51 @@
+#include "tools/driver/cli_common.h"
+
+#include <iostream>
+
+#include "tools/driver/config_loader.h"
+#include "tools/driver/errors.h"
+
+namespace infsim::driver {
+
+namespace po = boost::program_options;
+
+void add_instance_options(po::options_description& options) {
+  options.add_options()(
+      "instance", po::value<std::string>()->default_value(kDefaultInstance)->value_name("NAME"),
+      "instance to simulate: a name from configs/instances/ or a .yaml file")(
+      "set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
+      "override one config value, e.g. chip.dram.bandwidth=100GiB/s (repeatable; "
+      "`infsim config keys` lists the keys)");
+}
+
+isa::InstanceConfig instance_from_options(const po::variables_map& vm) {
+  std::vector<std::string> overrides;
+  if (vm.count("set")) overrides = vm["set"].as<std::vector<std::string>>();
+  return load_instance(vm["instance"].as<std::string>(), overrides);
+}
+
+std::optional<po::variables_map> parse_command_args(
+    const std::vector<std::string>& args, const std::string& usage,
+    const po::options_description& options, const po::positional_options_description& positional) {
+  po::options_description help("general");
+  help.add_options()("help,h", "print this help and exit");
+  po::options_description all;
+  if (!options.options().empty()) all.add(options);
+  all.add(help);
+  std::string command = usage.substr(0, usage.find_first_of("[\n<"));
+  while (!command.empty() && command.back() == ' ') command.pop_back();
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: " << usage << "\n\n" << all;
+      return std::nullopt;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(command + ": " + e.what() + " (see `" + command + " --help`)");
+  }
+  return vm;
+}
+
+}  // namespace infsim::driver

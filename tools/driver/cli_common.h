@@ -1,0 +1,43 @@
+#pragma once
+// Command-line pieces every subcommand shares: the instance options (--instance, --set) and the
+// parse step with --help and positional arguments.
+//
+//   namespace po = boost::program_options;
+//   po::options_description options("options");
+//   infsim::driver::add_instance_options(options);
+//   po::positional_options_description positional;
+//   positional.add("instance", 1);
+//   auto vm = infsim::driver::parse_command_args(args, "infsim foo [INSTANCE] [options]\n\n"
+//                                                "Does foo.", options, positional);
+//   if (!vm) return 0;  // --help was printed
+//   isa::InstanceConfig config = infsim::driver::instance_from_options(*vm);
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "isa/hardware_config.h"
+
+namespace infsim::driver {
+
+inline constexpr const char* kDefaultInstance = "inf1.xlarge";
+
+// Adds `--instance NAME` (default inf1.xlarge; a name from configs/instances/ or a .yaml path)
+// and the repeatable `--set KEY=VALUE`.
+void add_instance_options(boost::program_options::options_description& options);
+
+// The configuration those options describe: the instance file with the --set values applied.
+isa::InstanceConfig instance_from_options(const boost::program_options::variables_map& vm);
+
+// Parses a subcommand's arguments against `options` plus an implicit -h/--help. `usage` is the
+// text printed above the options ("infsim config show [INSTANCE] [options]\n\nPrints ...").
+// Returns nullopt after printing the help to stdout (the command then exits 0). Unknown options,
+// bad values and extra arguments throw UsageError, which mentions --help.
+std::optional<boost::program_options::variables_map> parse_command_args(
+    const std::vector<std::string>& args, const std::string& usage,
+    const boost::program_options::options_description& options,
+    const boost::program_options::positional_options_description& positional = {});
+
+}  // namespace infsim::driver

@@ -1,0 +1,598 @@
+#include "tools/driver/config_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <system_error>
+#include <utility>
+#include <variant>
+
+#include "tools/driver/errors.h"
+#include "tools/driver/units.h"
+
+namespace infsim::driver {
+namespace {
+
+namespace fs = std::filesystem;
+
+// One settable value of the tree, pointing into a config object.
+using FieldRef = std::variant<int*, std::uint64_t*, double*, std::string*, bool*>;
+
+struct Leaf {
+  std::string path;
+  isa::Unit unit;
+  isa::Range range;
+  FieldRef field;
+};
+
+// The describe() visitor that flattens the struct tree into dotted paths.
+class LeafCollector {
+ public:
+  template <class T>
+  void operator()(const char* name, T& field, isa::Unit unit, isa::Range range) {
+    leaves_.push_back({path_of(name), unit, range, FieldRef(&field)});
+  }
+
+  template <class S>
+  void section(const char* name, S& sub) {
+    prefix_.push_back(path_of(name));
+    sub.describe(*this);
+    prefix_.pop_back();
+  }
+
+  std::vector<Leaf> take() { return std::move(leaves_); }
+
+ private:
+  std::string path_of(const char* name) const {
+    return prefix_.empty() ? std::string(name) : prefix_.back() + "." + name;
+  }
+
+  std::vector<std::string> prefix_;
+  std::vector<Leaf> leaves_;
+};
+
+std::vector<Leaf> leaves_of(isa::InstanceConfig& config) {
+  LeafCollector collector;
+  isa::describe_root(collector, config);
+  return collector.take();
+}
+
+// The shape of the tree, independent of any values.
+struct Schema {
+  std::vector<ConfigKey> keys;
+  std::map<std::string, isa::Unit> leaf_units;
+  std::map<std::string, std::vector<std::string>> children;  // section path ("" = root) -> names
+};
+
+std::string parent_of(const std::string& path) {
+  auto dot = path.rfind('.');
+  return dot == std::string::npos ? std::string() : path.substr(0, dot);
+}
+
+std::string last_of(const std::string& path) {
+  auto dot = path.rfind('.');
+  return dot == std::string::npos ? path : path.substr(dot + 1);
+}
+
+const Schema& schema() {
+  static const Schema s = [] {
+    Schema out;
+    isa::InstanceConfig config;
+    for (const auto& leaf : leaves_of(config)) {
+      out.keys.push_back({leaf.path, leaf.unit, leaf.range});
+      out.leaf_units[leaf.path] = leaf.unit;
+      // Register the leaf and each enclosing section with its parent, in tree order.
+      for (std::string path = leaf.path; !path.empty(); path = parent_of(path)) {
+        auto& siblings = out.children[parent_of(path)];
+        if (std::find(siblings.begin(), siblings.end(), last_of(path)) == siblings.end()) {
+          siblings.push_back(last_of(path));
+        }
+      }
+    }
+    return out;
+  }();
+  return s;
+}
+
+bool is_leaf(const std::string& path) {
+  return schema().leaf_units.count(path) > 0;
+}
+bool is_section(const std::string& path) {
+  return schema().children.count(path) > 0;
+}
+
+std::string join(const std::vector<std::string>& items, const std::string& sep) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : sep) + item;
+  return out;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The closest candidate, if it is close enough to be a likely typo.
+std::string closest(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    std::size_t d = edit_distance(word, c);
+    if (d < best_distance) best = c, best_distance = d;
+  }
+  return best;
+}
+
+std::string qualified(const std::string& section, const std::string& name) {
+  return section.empty() ? name : section + "." + name;
+}
+
+// The hint after "unknown key 'x'": a near miss among the siblings, the same name elsewhere in
+// the tree, or the list of valid keys.
+std::string unknown_key_hint(const std::string& section, const std::string& name) {
+  const auto& siblings = schema().children.at(section);
+  std::string near = closest(name, siblings);
+  if (!near.empty()) return " (did you mean '" + qualified(section, near) + "'?)";
+  std::vector<std::string> elsewhere;
+  for (const auto& key : schema().keys) {
+    if (last_of(key.path) == name) elsewhere.push_back(key.path);
+  }
+  for (const auto& [path, names] : schema().children) {
+    if (!path.empty() && last_of(path) == name) elsewhere.push_back(path);
+  }
+  if (!elsewhere.empty()) return " (did you mean '" + join(elsewhere, "' or '") + "'?)";
+  return "; valid keys " + (section.empty() ? std::string("at the top") : "in '" + section + "'") +
+         ": " + join(siblings, ", ");
+}
+
+// The hint for a full dotted path (from --set or a lookup).
+std::string unknown_path_hint(const std::string& path) {
+  std::string section = parent_of(path);
+  if (is_section(section)) return unknown_key_hint(section, last_of(path));
+  std::vector<std::string> all;
+  for (const auto& key : schema().keys) all.push_back(key.path);
+  std::string near = closest(path, all);
+  if (!near.empty()) return " (did you mean '" + near + "'?)";
+  return "; `infsim config keys` lists the valid keys";
+}
+
+[[noreturn]] void throw_not_a_value(const std::string& prefix, const std::string& path) {
+  std::vector<std::string> keys;
+  for (const auto& name : schema().children.at(path)) keys.push_back(qualified(path, name));
+  throw ConfigError(prefix + "'" + path + "' is a section, not a value; its keys are " +
+                    join(keys, ", "));
+}
+
+// Checks that `path` names a value; `prefix` says where the path came from.
+void require_leaf(const std::string& prefix, const std::string& path) {
+  if (is_leaf(path)) return;
+  if (is_section(path)) throw_not_a_value(prefix, path);
+  throw ConfigError(prefix + "unknown key '" + path + "'" + unknown_path_hint(path));
+}
+
+const Leaf& find_leaf(const std::vector<Leaf>& leaves, const std::string& prefix,
+                      const std::string& path) {
+  require_leaf(prefix, path);
+  return *std::find_if(leaves.begin(), leaves.end(), [&](const Leaf& l) { return l.path == path; });
+}
+
+void check_range(const Leaf& leaf, double value, const std::string& text) {
+  if (value >= leaf.range.min && value <= leaf.range.max) return;
+  throw ConfigError(text + " is out of range [" + format_quantity(leaf.range.min, leaf.unit) +
+                    ", " + format_quantity(leaf.range.max, leaf.unit) + "]");
+}
+
+template <class Int>
+Int to_integer(const Leaf& leaf, const std::string& text) {
+  double value;
+  if (leaf.unit == isa::Unit::kBytes) {
+    value = static_cast<double>(parse_bytes(text));
+  } else {
+    value = parse_quantity(text, leaf.unit);
+    if (value != std::floor(value)) throw ConfigError(text + " is not a whole number");
+  }
+  check_range(leaf, value, text);
+  if (value < static_cast<double>(std::numeric_limits<Int>::min()) ||
+      value > static_cast<double>(std::numeric_limits<Int>::max())) {
+    throw ConfigError(text + " does not fit");
+  }
+  return static_cast<Int>(value);
+}
+
+// Parses `text` into the leaf's field, with its unit and range. Errors carry no location; the
+// caller adds it.
+void assign(const Leaf& leaf, const std::string& text) {
+  if (auto* p = std::get_if<int*>(&leaf.field)) {
+    **p = to_integer<int>(leaf, text);
+  } else if (auto* p = std::get_if<std::uint64_t*>(&leaf.field)) {
+    **p = to_integer<std::uint64_t>(leaf, text);
+  } else if (auto* p = std::get_if<double*>(&leaf.field)) {
+    double value = parse_quantity(text, leaf.unit);
+    check_range(leaf, value, text);
+    **p = value;
+  } else if (auto* p = std::get_if<std::string*>(&leaf.field)) {
+    **p = text;
+  } else if (auto* p = std::get_if<bool*>(&leaf.field)) {
+    **p = parse_flag(text);
+  }
+}
+
+std::string format_leaf(const Leaf& leaf) {
+  if (auto* p = std::get_if<int*>(&leaf.field)) {
+    return format_quantity(**p, leaf.unit);
+  } else if (auto* p = std::get_if<std::uint64_t*>(&leaf.field)) {
+    return leaf.unit == isa::Unit::kBytes ? format_bytes(**p) : std::to_string(**p);
+  } else if (auto* p = std::get_if<double*>(&leaf.field)) {
+    return format_quantity(**p, leaf.unit);
+  } else if (auto* p = std::get_if<std::string*>(&leaf.field)) {
+    return **p;
+  }
+  return *std::get<bool*>(leaf.field) ? "true" : "false";
+}
+
+void assign_from(const Leaf& leaf, const std::string& text, const std::string& origin) {
+  try {
+    assign(leaf, text);
+  } catch (const ConfigError& e) {
+    throw ConfigError(origin + ": " + leaf.path + ": " + e.what());
+  }
+}
+
+std::pair<std::string, std::string> split_assignment(const std::string& assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw ConfigError("--set '" + assignment +
+                      "': expected KEY=VALUE, e.g. --set chip.dram.bandwidth=100GiB/s");
+  }
+  return {assignment.substr(0, eq), assignment.substr(eq + 1)};
+}
+
+// --- files -----------------------------------------------------------------------------------
+
+std::string display(const fs::path& p) {
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  if (!ec) {
+    fs::path rel = p.lexically_normal().lexically_relative(cwd);
+    if (!rel.empty() && *rel.begin() != "..") return rel.string();
+  }
+  return p.lexically_normal().string();
+}
+
+std::string at(const std::string& file, const YAML::Mark& mark) {
+  return file + ":" + std::to_string(std::max(mark.line, 0) + 1);
+}
+
+// A value as written, and where ("file:line" or "--set k=v").
+struct Setting {
+  std::string text;
+  std::string origin;
+};
+
+// The merged contents of an instance file and everything it includes.
+struct Tree {
+  std::map<std::string, Setting> values;
+  std::map<std::string, std::string> sections;  // path -> where it was last opened
+};
+
+void flatten(const YAML::Node& map, const std::string& section, const std::string& file,
+             Tree& tree) {
+  std::set<std::string> seen;
+  for (const auto& entry : map) {
+    // Copies: the iterator hands out a temporary pair.
+    const YAML::Node key = entry.first;
+    const YAML::Node value = entry.second;
+    std::string where = at(file, key.Mark()) + ": ";
+    if (!key.IsScalar()) throw ConfigError(where + "a key must be a plain name");
+    const std::string& name = key.Scalar();
+    if (section.empty() && name == "include") continue;
+    std::string path = qualified(section, name);
+    if (!seen.insert(name).second) throw ConfigError(where + "duplicate key '" + path + "'");
+    if (is_leaf(path)) {
+      isa::Unit unit = schema().leaf_units.at(path);
+      if (!value.IsScalar()) {
+        throw ConfigError(where + "missing value for '" + path + "'; expected " +
+                          expected_form(unit));
+      }
+      tree.values[path] = {value.Scalar(), at(file, value.Mark())};
+    } else if (is_section(path)) {
+      tree.sections[path] = at(file, key.Mark());
+      if (value.IsNull()) continue;
+      if (!value.IsMap()) throw_not_a_value(where, path);
+      flatten(value, path, file, tree);
+    } else {
+      throw ConfigError(where + "unknown key '" + path + "'" + unknown_key_hint(section, name));
+    }
+  }
+}
+
+void load_file(const fs::path& file, const std::string& included_from, std::vector<fs::path>& stack,
+               Tree& tree) {
+  std::string name = display(file);
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
+    throw ConfigError(included_from + "include '" + name + "': no such file");
+  }
+  fs::path canonical = fs::weakly_canonical(file, ec);
+  if (std::find(stack.begin(), stack.end(), canonical) != stack.end()) {
+    std::vector<std::string> chain;
+    for (const auto& f : stack) chain.push_back(display(f));
+    chain.push_back(name);
+    throw ConfigError(included_from + "include cycle: " + join(chain, " -> "));
+  }
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError(at(name, e.mark) + ": YAML syntax error: " + e.msg);
+  } catch (const YAML::BadFile&) {
+    throw ConfigError(name + ": cannot read file");
+  }
+  if (root.IsNull()) return;
+  if (!root.IsMap()) {
+    throw ConfigError(at(name, root.Mark()) +
+                      ": expected a mapping with include, instance, host, runtime and chip");
+  }
+  stack.push_back(canonical);
+  const YAML::Node includes = static_cast<const YAML::Node&>(root)["include"];
+  if (includes) {
+    std::string where = at(name, includes.Mark()) + ": ";
+    std::vector<YAML::Node> entries;
+    if (includes.IsScalar()) {
+      entries.push_back(includes);
+    } else if (includes.IsSequence()) {
+      for (const auto& entry : includes) entries.push_back(entry);
+    } else {
+      throw ConfigError(where + "include takes a file name or a list of file names");
+    }
+    for (const auto& entry : entries) {
+      std::string entry_where = at(name, entry.Mark()) + ": ";
+      if (!entry.IsScalar()) throw ConfigError(entry_where + "include entries must be file names");
+      load_file(file.parent_path() / entry.Scalar(), entry_where, stack, tree);
+    }
+  }
+  flatten(root, "", name, tree);
+  stack.pop_back();
+}
+
+fs::path resolve_instance(const std::string& name_or_path) {
+  auto ends_with = [&](const std::string& suffix) {
+    return name_or_path.size() >= suffix.size() &&
+           name_or_path.compare(name_or_path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (name_or_path.find('/') != std::string::npos || ends_with(".yaml") || ends_with(".yml")) {
+    if (!fs::is_regular_file(name_or_path)) {
+      throw ConfigError("config file '" + name_or_path + "' not found");
+    }
+    return name_or_path;
+  }
+  fs::path file = fs::path(find_config_dir()) / "instances" / (name_or_path + ".yaml");
+  if (!fs::is_regular_file(file)) {
+    auto names = list_instances();
+    std::string near = closest(name_or_path, names);
+    throw ConfigError("unknown instance '" + name_or_path + "'" +
+                      (near.empty() ? "" : " (did you mean '" + near + "'?)") +
+                      "; valid instances: " + join(names, ", "));
+  }
+  return file;
+}
+
+// Cross-field checks. `origin(path)` says where the value at `path` was set ("file:line" or
+// "--set ..."), or "" when unknown.
+void validate(const isa::InstanceConfig& c,
+              const std::function<std::string(const std::string&)>& origin) {
+  // The error is reported at `path`; `others` are the values it conflicts with.
+  auto fail = [&](const std::string& path, const std::vector<std::string>& others,
+                  const std::string& message) {
+    std::string where = origin(path);
+    std::vector<std::string> sources;
+    for (const auto& other : others) {
+      if (!origin(other).empty()) sources.push_back(other + " at " + origin(other));
+    }
+    throw ConfigError((where.empty() ? "" : where + ": ") + path + ": " + message +
+                      (sources.empty() ? "" : " (" + join(sources, ", ") + ")"));
+  };
+  const auto& core = c.chip.core;
+  if (c.name.empty()) fail("instance.name", {}, "must not be empty");
+  if (core.sbuf.size % static_cast<std::uint64_t>(core.sbuf.partitions) != 0) {
+    fail("chip.core.sbuf.size", {"chip.core.sbuf.partitions"},
+         format_bytes(core.sbuf.size) + " is not divisible by chip.core.sbuf.partitions (" +
+             std::to_string(core.sbuf.partitions) + ")");
+  }
+  if (core.psum.size % static_cast<std::uint64_t>(core.psum.partitions) != 0) {
+    fail("chip.core.psum.size", {"chip.core.psum.partitions"},
+         format_bytes(core.psum.size) + " is not divisible by chip.core.psum.partitions (" +
+             std::to_string(core.psum.partitions) + ")");
+  }
+  if (core.psum.partition_bytes() % static_cast<std::uint64_t>(core.psum.banks) != 0) {
+    fail("chip.core.psum.banks", {"chip.core.psum.size", "chip.core.psum.partitions"},
+         std::to_string(core.psum.banks) + " banks do not divide the PSUM partition size (" +
+             format_bytes(core.psum.partition_bytes()) + " = " + format_bytes(core.psum.size) +
+             " / " + std::to_string(core.psum.partitions) + " partitions)");
+  }
+  if (core.tensor.rows > core.sbuf.partitions) {
+    fail("chip.core.tensor.rows", {"chip.core.sbuf.partitions"},
+         std::to_string(core.tensor.rows) + " rows exceed chip.core.sbuf.partitions (" +
+             std::to_string(core.sbuf.partitions) +
+             "): each array row is fed by one SBUF partition");
+  }
+  if (core.tensor.cols > core.psum.partitions) {
+    fail("chip.core.tensor.cols", {"chip.core.psum.partitions"},
+         std::to_string(core.tensor.cols) + " columns exceed chip.core.psum.partitions (" +
+             std::to_string(core.psum.partitions) +
+             "): each array column writes one PSUM partition");
+  }
+  const auto& dram = c.chip.dram;
+  std::uint64_t stripe = dram.interleave * static_cast<std::uint64_t>(dram.channels);
+  if (dram.size % stripe != 0) {
+    fail("chip.dram.size", {"chip.dram.channels", "chip.dram.interleave"},
+         format_bytes(dram.size) +
+             " is not a multiple of chip.dram.channels x chip.dram.interleave (" +
+             std::to_string(dram.channels) + " x " + format_bytes(dram.interleave) + ")");
+  }
+  // The chips form a chain: the inner ones need a link on each side.
+  int ports_needed = c.chips == 1 ? 0 : c.chips == 2 ? 1 : 2;
+  if (c.chip.neuronlink.ports < ports_needed) {
+    fail("chip.neuronlink.ports", {"instance.chips"},
+         std::to_string(c.chip.neuronlink.ports) + " ports cannot chain " +
+             std::to_string(c.chips) + " chips (needs " + std::to_string(ports_needed) + ")");
+  }
+}
+
+}  // namespace
+
+std::string find_config_dir() {
+  auto has_instances = [](const fs::path& dir) {
+    std::error_code ec;
+    return fs::is_directory(dir / "instances", ec);
+  };
+  if (const char* env = std::getenv("INFSIM_CONFIG_DIR"); env != nullptr && *env != '\0') {
+    if (!has_instances(env)) {
+      throw ConfigError(std::string("INFSIM_CONFIG_DIR=") + env +
+                        " is not a config directory (it has no instances/ folder)");
+    }
+    return env;
+  }
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    fs::path dir = (exe.parent_path() / ".." / ".." / "configs").lexically_normal();
+    if (has_instances(dir)) return dir.string();
+  }
+  fs::path source = fs::path(INFSIM_SOURCE_DIR) / "configs";
+  if (has_instances(source)) return source.string();
+  throw ConfigError("cannot find the configs/ directory; set INFSIM_CONFIG_DIR");
+}
+
+std::vector<std::string> list_instances() {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(fs::path(find_config_dir()) / "instances")) {
+    if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+isa::InstanceConfig load_instance(const std::string& name_or_path,
+                                  const std::vector<std::string>& overrides) {
+  fs::path file = resolve_instance(name_or_path);
+  Tree tree;
+  std::vector<fs::path> stack;
+  load_file(file, "", stack, tree);
+  for (const auto& assignment : overrides) {
+    auto [path, text] = split_assignment(assignment);
+    require_leaf("--set " + assignment + ": ", path);
+    tree.values[path] = {text, "--set " + assignment};
+  }
+
+  isa::InstanceConfig config;
+  auto leaves = leaves_of(config);
+  std::vector<std::string> missing;
+  for (const auto& leaf : leaves) {
+    if (tree.values.count(leaf.path)) continue;
+    std::string section = parent_of(leaf.path);
+    while (!section.empty() && !tree.sections.count(section)) section = parent_of(section);
+    missing.push_back("'" + leaf.path + "' (" + expected_form(leaf.unit) + ")" +
+                      (section.empty()
+                           ? std::string()
+                           : ", section '" + section + "' is at " + tree.sections.at(section)));
+  }
+  if (!missing.empty()) {
+    throw ConfigError(display(file) + " (with its includes): missing key" +
+                      (missing.size() > 1 ? "s:\n  " : " ") + join(missing, "\n  "));
+  }
+  for (const auto& leaf : leaves) {
+    const auto& setting = tree.values.at(leaf.path);
+    assign_from(leaf, setting.text, setting.origin);
+  }
+  validate(config, [&](const std::string& path) { return tree.values.at(path).origin; });
+  return config;
+}
+
+void apply_override(isa::InstanceConfig& config, const std::string& assignment) {
+  auto [path, text] = split_assignment(assignment);
+  auto leaves = leaves_of(config);
+  assign_from(find_leaf(leaves, "--set " + assignment + ": ", path), text, "--set " + assignment);
+}
+
+void validate_config(const isa::InstanceConfig& config) {
+  validate(config, [](const std::string&) { return std::string(); });
+}
+
+std::string get_config_value(const isa::InstanceConfig& config, const std::string& path) {
+  isa::InstanceConfig copy = config;
+  auto leaves = leaves_of(copy);
+  return format_leaf(find_leaf(leaves, "", path));
+}
+
+std::vector<std::string> list_config_keys() {
+  std::vector<std::string> keys;
+  for (const auto& key : schema().keys) keys.push_back(key.path);
+  return keys;
+}
+
+std::vector<ConfigKey> describe_config_keys() {
+  return schema().keys;
+}
+
+std::string dump_config_yaml(const isa::InstanceConfig& config) {
+  isa::InstanceConfig copy = config;
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  // describe() lists each section's values together, so the tree is written in one pass.
+  std::vector<std::string> open;
+  for (const auto& leaf : leaves_of(copy)) {
+    std::vector<std::string> parts;
+    for (std::string path = leaf.path; !path.empty(); path = parent_of(path)) {
+      parts.insert(parts.begin(), last_of(path));
+    }
+    std::size_t common = 0;
+    while (common < open.size() && common + 1 < parts.size() && open[common] == parts[common]) {
+      ++common;
+    }
+    for (; open.size() > common; open.pop_back()) out << YAML::EndMap;
+    for (std::size_t i = common; i + 1 < parts.size(); ++i) {
+      out << YAML::Key << parts[i] << YAML::Value << YAML::BeginMap;
+      open.push_back(parts[i]);
+    }
+    out << YAML::Key << parts.back() << YAML::Value << format_leaf(leaf);
+  }
+  for (; !open.empty(); open.pop_back()) out << YAML::EndMap;
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string dump_config_json(const isa::InstanceConfig& config) {
+  isa::InstanceConfig copy = config;
+  nlohmann::ordered_json root = nlohmann::ordered_json::object();
+  for (const auto& leaf : leaves_of(copy)) {
+    nlohmann::ordered_json* node = &root;
+    std::string path = leaf.path;
+    for (auto dot = path.find('.'); dot != std::string::npos; dot = path.find('.')) {
+      node = &(*node)[path.substr(0, dot)];
+      path = path.substr(dot + 1);
+    }
+    std::visit([&](auto* field) { (*node)[path] = *field; }, leaf.field);
+  }
+  return root.dump(2) + "\n";
+}
+
+}  // namespace infsim::driver

@@ -1,0 +1,60 @@
+#pragma once
+// Loads configs/instances/*.yaml (and what they include) into an isa::InstanceConfig.
+//
+// The YAML tree mirrors isa::describe_root(); everything here walks the structs through their
+// describe() visitors, so a field added there is loadable, settable, shown and dumped without
+// touching this file. A config file may start with `include: other.yaml` (or a list); included
+// files are merged first, in order, and the including file's values win. Every key the structs
+// describe must be set by some file: a missing key is an error, not a silent default.
+//
+// Errors are driver::ConfigError with the file, line and YAML path (or "--set ...").
+
+#include <string>
+#include <vector>
+
+#include "isa/hardware_config.h"
+
+namespace infsim::driver {
+
+// $INFSIM_CONFIG_DIR, else <exe dir>/../../configs (the build tree), else
+// INFSIM_SOURCE_DIR/configs.
+std::string find_config_dir();
+
+// `name_or_path` is an instance name ("inf1.xlarge", looked up in <config dir>/instances/) or a
+// path to a .yaml file. `overrides` are "a.b.c=value" strings (from --set), applied last.
+isa::InstanceConfig load_instance(const std::string& name_or_path,
+                                  const std::vector<std::string>& overrides = {});
+
+// Sets one value, e.g. "chip.dram.bandwidth=100GiB/s", with the unit and range checks of the
+// loader. Cross-field checks are left to validate_config(), so that several related values can
+// be set one after the other.
+void apply_override(isa::InstanceConfig& config, const std::string& assignment);
+
+// Cross-field consistency (e.g. PSUM banks must divide the PSUM partition size). load_instance()
+// runs it; callers that apply_override() on their own (sweeps) should run it after the last one.
+void validate_config(const isa::InstanceConfig& config);
+
+// The value at `path` in canonical text ("50GiB/s").
+std::string get_config_value(const isa::InstanceConfig& config, const std::string& path);
+
+// Every settable path, in the order of the YAML tree.
+std::vector<std::string> list_config_keys();
+
+// A settable path with its unit kind and allowed range, for `config keys` and sweeps.
+struct ConfigKey {
+  std::string path;
+  isa::Unit unit;
+  isa::Range range;
+};
+std::vector<ConfigKey> describe_config_keys();
+
+// The fully resolved tree as YAML with units; load_instance() of it gives back the same config.
+std::string dump_config_yaml(const isa::InstanceConfig& config);
+
+// The same tree as JSON, numbers in base units (bytes, bytes/s, Hz, s, $/h).
+std::string dump_config_json(const isa::InstanceConfig& config);
+
+// Names of <config dir>/instances/*.yaml, sorted.
+std::vector<std::string> list_instances();
+
+}  // namespace infsim::driver
