@@ -408,6 +408,7 @@ TEST(Verifier, IsLinearInInstructions) {
   EXPECT_EQ(all(verify_program(p, kCore)), "");
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_LT(seconds, 1.0);
+  std::printf("verified %u instructions in %.1f ms\n", 2 * n, seconds * 1e3);
 }
 
 }  // namespace
