@@ -1,0 +1,45 @@
+#include "sim/core/busy_resource.h"
+
+#include <algorithm>
+
+#include "sim/core/stats.h"
+
+namespace infsim::sim {
+
+BusyResource::BusyResource(Stats& stats, const std::string& name, double bandwidth,
+                           const std::string& what)
+    : name_(name),
+      bandwidth_(bandwidth),
+      steps_per_byte_(1.0 / (bandwidth * sc_core::sc_get_time_resolution().to_seconds())),
+      bytes_(stats.counter(name + ".bytes", "bytes", "bytes moved through " + what)),
+      busy_seconds_(stats.counter(name + ".busy_seconds", "s", "time " + what + " was busy")),
+      transfers_(stats.counter(name + ".transfers", "count", "transfers through " + what)) {
+  const double* busy = &busy_seconds_;
+  const double* bytes = &bytes_;
+  stats.formula(name + ".utilization", "ratio", "fraction of the window " + what + " was busy",
+                [busy](double window) { return window > 0 ? *busy / window : 0.0; });
+  stats.formula(name + ".bandwidth", "bytes/s", "achieved bandwidth of " + what,
+                [bytes](double window) { return window > 0 ? *bytes / window : 0.0; });
+}
+
+sc_core::sc_time BusyResource::occupy(const sc_core::sc_time& start, double bytes) {
+  INFSIM_PANIC_IF(start < busy_until_, "resource booked before it is free");
+  const sc_core::sc_time d = duration(bytes);
+  busy_until_ = start + d;
+  bytes_ += bytes;
+  busy_seconds_ += d.to_seconds();
+  transfers_ += 1;
+  return busy_until_;
+}
+
+std::pair<sc_core::sc_time, sc_core::sc_time> Reservation::commit(const sc_core::sc_time& now) {
+  sc_core::sc_time start = now;
+  for (int i = 0; i < legs_; ++i) start = std::max(start, legs_array_[i].resource->free_at());
+  sc_core::sc_time end = start;
+  for (int i = 0; i < legs_; ++i) {
+    end = std::max(end, legs_array_[i].resource->occupy(start, legs_array_[i].bytes));
+  }
+  return {start, end};
+}
+
+}  // namespace infsim::sim

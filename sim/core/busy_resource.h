@@ -1,0 +1,70 @@
+#pragma once
+// Shared bandwidth resources as "busy until" reservations, computed arithmetically: a transfer
+// that needs a resource starts at max(now, busy_until), occupies it for bytes / bandwidth, and
+// its caller waits once for the end (plus any fixed latency). Contention falls out of the
+// reservations; there is no per-cycle or per-chunk event.
+//
+// A transfer that crosses several resources (a DMA engine, DRAM channels, links) books them all
+// with a Reservation: it starts when every one of them is free and holds each for its own
+// bytes / bandwidth, so the slowest resource sets the transfer's duration and a faster one is
+// free again as soon as its share has passed (the data stream is pipelined through them).
+
+#include <array>
+#include <string>
+
+#include <systemc>
+
+#include "isa/panic.h"
+
+namespace infsim::sim {
+
+class Stats;
+
+class BusyResource {
+ public:
+  // Registers <name>.bytes, .busy_seconds and .transfers, and the formulas .utilization and
+  // .bandwidth (achieved bytes/s over the window), described as `what`.
+  BusyResource(Stats& stats, const std::string& name, double bandwidth, const std::string& what);
+
+  const std::string& name() const { return name_; }
+  double bandwidth() const { return bandwidth_; }
+  const sc_core::sc_time& free_at() const { return busy_until_; }
+  sc_core::sc_time duration(double bytes) const {
+    return sc_core::sc_time::from_value(
+        static_cast<sc_core::sc_time::value_type>(bytes * steps_per_byte_ + 0.5));
+  }
+  // Books [start, start + bytes / bandwidth); `start` must not precede free_at(). Returns the end.
+  sc_core::sc_time occupy(const sc_core::sc_time& start, double bytes);
+
+ private:
+  std::string name_;
+  double bandwidth_;
+  double steps_per_byte_;
+  sc_core::sc_time busy_until_;
+  double& bytes_;
+  double& busy_seconds_;
+  double& transfers_;
+};
+
+class Reservation {
+ public:
+  static constexpr int kMaxLegs = 96;
+
+  // `bytes` of this transfer pass through `resource`; the same resource may be added once only.
+  void add(BusyResource& resource, double bytes) {
+    INFSIM_PANIC_IF(legs_ == kMaxLegs, "too many resources in one transfer");
+    legs_array_[legs_++] = Leg{&resource, bytes};
+  }
+  // Books every resource from the common start (>= now) and returns {start, end of the data}.
+  std::pair<sc_core::sc_time, sc_core::sc_time> commit(const sc_core::sc_time& now);
+
+ private:
+  struct Leg {
+    BusyResource* resource;
+    double bytes;
+  };
+  std::array<Leg, kMaxLegs> legs_array_;
+  int legs_ = 0;
+};
+
+}  // namespace infsim::sim

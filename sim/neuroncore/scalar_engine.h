@@ -1,0 +1,23 @@
+#pragma once
+// The Scalar Engine: activations with per-partition scale and bias; 512 FLOP per cycle spread
+// over the SBUF partitions (isa::activate_cycles).
+
+#include "isa/hardware_config.h"
+#include "isa/instruction.h"
+#include "sim/neuroncore/compute_engine.h"
+
+namespace infsim::sim {
+
+class ScalarEngine : public ComputeEngine {
+ public:
+  ScalarEngine(sc_core::sc_module_name name, const isa::ScalarEngineConfig& cfg, int partitions,
+               const Clock& clock, Stats& stats, const std::string& prefix);
+  const isa::ScalarEngineConfig& config() const { return config_; }
+  EngineTiming issue(const isa::Instruction& inst, const sc_core::sc_time& now);
+
+ private:
+  isa::ScalarEngineConfig config_;
+  int partitions_;
+};
+
+}  // namespace infsim::sim

@@ -1,0 +1,28 @@
+#include "sim/neuroncore/tensor_engine.h"
+
+#include "isa/cost_model.h"
+
+namespace infsim::sim {
+
+TensorEngine::TensorEngine(sc_core::sc_module_name name, const isa::TensorEngineConfig& cfg,
+                           const Clock& clock, Stats& stats, const std::string& prefix)
+    : ComputeEngine(name, clock, stats, prefix, "Tensor Engine"), config_(cfg) {}
+
+EngineTiming TensorEngine::issue(const isa::Instruction& inst, const sc_core::sc_time& now) {
+  switch (inst.opcode) {
+    case isa::Opcode::kMatMul:
+      return book(now, isa::matmul_cycles(inst, config_), isa::matmul_latency(inst, config_));
+    case isa::Opcode::kLoadWeights: {
+      const Cycles c = isa::load_weights_cycles(inst, config_);
+      return book(now, c, c);
+    }
+    case isa::Opcode::kTranspose: {
+      const Cycles c = isa::transpose_cycles(inst, config_);
+      return book(now, c, c);
+    }
+    default:
+      return book(now, 0, 0);
+  }
+}
+
+}  // namespace infsim::sim
