@@ -172,6 +172,11 @@ TEST_F(ConfigFiles, UnknownKeyNamesFileLineAndTheClosestKey) {
   message = error_of(write("moved.yaml", "include: base.yaml\nchip:\n  clock: 1GHz\n"));
   EXPECT_CONTAINS(message, "moved.yaml:3");
   EXPECT_CONTAINS(message, "did you mean 'chip.core.clock'");
+  message = error_of(write("top.yaml", "includes: base.yaml\n"));
+  EXPECT_CONTAINS(message, "top.yaml:1");
+  EXPECT_CONTAINS(message, "did you mean 'include'");
+  message = error_of(write("nothing.yaml", "include: base.yaml\nhost:\n  zzz: 1\n"));
+  EXPECT_CONTAINS(message, "valid keys in 'host': vcpus, memory");
 }
 
 TEST_F(ConfigFiles, MissingKeyNamesTheKeyAndItsSection) {

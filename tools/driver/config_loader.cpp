@@ -145,12 +145,10 @@ std::string qualified(const std::string& section, const std::string& name) {
   return section.empty() ? name : section + "." + name;
 }
 
-// The hint after "unknown key 'x'": a near miss among the siblings, the same name elsewhere in
-// the tree, or the list of valid keys.
-std::string unknown_key_hint(const std::string& section, const std::string& name) {
-  const auto& siblings = schema().children.at(section);
-  std::string near = closest(name, siblings);
-  if (!near.empty()) return " (did you mean '" + qualified(section, near) + "'?)";
+// The hint after "unknown key 'x'": the same name elsewhere in the tree (a key in the wrong
+// section), a near miss among the siblings, or the list of valid keys. In a file the top level
+// also takes `include`.
+std::string unknown_key_hint(const std::string& section, const std::string& name, bool in_file) {
   std::vector<std::string> elsewhere;
   for (const auto& key : schema().keys) {
     if (last_of(key.path) == name) elsewhere.push_back(key.path);
@@ -159,6 +157,10 @@ std::string unknown_key_hint(const std::string& section, const std::string& name
     if (!path.empty() && last_of(path) == name) elsewhere.push_back(path);
   }
   if (!elsewhere.empty()) return " (did you mean '" + join(elsewhere, "' or '") + "'?)";
+  std::vector<std::string> siblings = schema().children.at(section);
+  if (section.empty() && in_file) siblings.insert(siblings.begin(), "include");
+  std::string near = closest(name, siblings);
+  if (!near.empty()) return " (did you mean '" + qualified(section, near) + "'?)";
   return "; valid keys " + (section.empty() ? std::string("at the top") : "in '" + section + "'") +
          ": " + join(siblings, ", ");
 }
@@ -166,7 +168,7 @@ std::string unknown_key_hint(const std::string& section, const std::string& name
 // The hint for a full dotted path (from --set or a lookup).
 std::string unknown_path_hint(const std::string& path) {
   std::string section = parent_of(path);
-  if (is_section(section)) return unknown_key_hint(section, last_of(path));
+  if (is_section(section)) return unknown_key_hint(section, last_of(path), false);
   std::vector<std::string> all;
   for (const auto& key : schema().keys) all.push_back(key.path);
   std::string near = closest(path, all);
@@ -319,7 +321,8 @@ void flatten(const YAML::Node& map, const std::string& section, const std::strin
       if (!value.IsMap()) throw_not_a_value(where, path);
       flatten(value, path, file, tree);
     } else {
-      throw ConfigError(where + "unknown key '" + path + "'" + unknown_key_hint(section, name));
+      throw ConfigError(where + "unknown key '" + path + "'" +
+                        unknown_key_hint(section, name, true));
     }
   }
 }
