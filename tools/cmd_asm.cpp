@@ -25,7 +25,7 @@ int run_asm(const std::vector<std::string>& args) {
   positional.add("input", 1);
   auto vm = driver::parse_command_args(
       args,
-      "infsim asm FILE.s -o FILE.ifx\n\n"
+      "infsim asm <FILE.s> -o FILE.ifx\n\n"
       "Assembles the text form that `infsim disasm` prints (or that was written by hand) into\n"
       "an .ifx program. Nothing is written if the text has an error.",
       options, positional);

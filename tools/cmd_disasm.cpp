@@ -50,7 +50,7 @@ int run_disasm(const std::vector<std::string>& args) {
   positional.add("input", 1);
   auto vm = driver::parse_command_args(
       args,
-      "infsim disasm FILE.ifx [-o FILE.s]\n\n"
+      "infsim disasm <FILE.ifx> [-o FILE.s]\n\n"
       "Prints a compiled program as text: options, tensors (with their data), layers, host ops,\n"
       "memory plan, support report, and every core's queues one instruction per line.\n"
       "`infsim asm` turns the text back into the same .ifx bytes.",

@@ -23,7 +23,7 @@ int run_verify(const std::vector<std::string>& args) {
   positional.add("input", 1);
   auto vm = driver::parse_command_args(
       args,
-      "infsim verify FILE.ifx [--instance NAME] [--set KEY=VALUE]...\n\n"
+      "infsim verify <FILE.ifx> [--instance NAME] [--set KEY=VALUE]...\n\n"
       "Checks a program against the NeuronCore of an instance (default inf1.xlarge): access\n"
       "patterns inside SBUF, PSUM and the declared DRAM tensors, operands, engines, dtypes,\n"
       "semaphores, and that no queue waits forever. Lists every problem; exits 2 if any.",
