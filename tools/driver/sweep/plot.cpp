@@ -1,0 +1,140 @@
+#include "tools/driver/sweep/plot.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "tools/driver/sweep/point_store.h"
+
+extern char** environ;
+
+namespace infsim::driver {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// More tick labels than this overlap; the axis then gets plain numbers in the unit.
+constexpr std::size_t kMaxTickLabels = 12;
+
+// Runs a program with its output sent to `log`, returns its exit status (-1 if it could not
+// start).
+int run_program(const std::vector<std::string>& argv, const std::string& log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return -1;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+bool on_path(const std::string& program) {
+  const char* path = std::getenv("PATH");
+  if (path == nullptr) return false;
+  std::string dirs = path;
+  std::size_t start = 0;
+  while (start <= dirs.size()) {
+    std::size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    fs::path candidate = fs::path(dirs.substr(start, end - start)) / program;
+    if (::access(candidate.c_str(), X_OK) == 0) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// gnuplot string literal in single quotes: a quote is written twice.
+std::string gp_string(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+std::string file_safe(const std::string& name) {
+  std::string out;
+  for (char c : name)
+    out +=
+        (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c : '_';
+  return out;
+}
+
+}  // namespace
+
+std::string plot_script_path() {
+  return std::string(INFSIM_SOURCE_DIR) + "/tools/plot_study.gp";
+}
+
+std::vector<std::string> plot_results(const ResultTable& table, const std::string& dir,
+                                      const std::string& script) {
+  if (!on_path("gnuplot")) return {"gnuplot is not installed: no plots (the CSV has the results)"};
+  if (!fs::is_regular_file(script)) return {"plot script " + script + " is missing: no plots"};
+  const Study& s = table.study;
+  const fs::path plots = fs::path(dir) / "plots";
+  fs::create_directories(plots);
+  const std::string log = (plots / "gnuplot.log").string();
+  fs::remove(log);
+  std::vector<std::string> warnings;
+  for (std::size_t p = 0; p < s.parameters.size(); ++p) {
+    const Parameter& param = s.parameters[p];
+    if (param.values.size() < 2) continue;
+    const std::vector<WrittenQuantity> q = param.quantities();
+    const std::vector<ResultLine> lines = lines_along(s, p);
+    const bool ticlabels = q.empty() || param.values.size() <= kMaxTickLabels;
+    std::string xlabel = param.name;
+    if (!q.empty() && !q.front().unit.empty()) xlabel += " (" + q.front().unit + ")";
+    for (std::size_t m = 0; m < s.metrics.size(); ++m) {
+      const std::string base =
+          (plots / (file_safe(s.metrics[m]) + "-vs-" + file_safe(param.name))).string();
+      std::string data;
+      for (const auto& line : lines) {
+        data += "\"" + (line.title.empty() ? s.metrics[m] : line.title) + "\"\ty\tlabel\n";
+        for (std::size_t k = 0; k < line.rows.size(); ++k) {
+          const ResultRow& row = table.rows[line.rows[k]];
+          double y = row.status == kStatusOk ? row.metrics[m] : NAN;
+          // Plot in the unit the study wrote (MiB, GiB/s), text parameters at their list position.
+          double x = q.empty() ? line.x[k] : line.x[k] / q.front().scale;
+          data += format_number(x) + "\t" + (std::isfinite(y) ? format_number(y) : "NaN") + "\t" +
+                  row.spec.parameters.at(param.name) + "\n";
+        }
+        data += "\n\n";
+      }
+      write_file_atomically(base + ".dat", data);
+      std::string vars =
+          "datafile=" + gp_string(base + ".dat") + "; outbase=" + gp_string(base) +
+          "; lines=" + std::to_string(lines.size()) +
+          "; title=" + gp_string(s.name + ": " + s.metrics[m] + " vs " + param.name) +
+          "; xlabel=" + gp_string(xlabel) + "; ylabel=" + gp_string(s.metrics[m]) +
+          "; logx=" + (param.geometric ? "1" : "0") + "; ticlabels=" + (ticlabels ? "1" : "0");
+      int rc = run_program({"gnuplot", "-e", vars, script}, log);
+      if (rc != 0) {
+        warnings.push_back("gnuplot failed on " + base + ".dat (exit " + std::to_string(rc) +
+                           "; see " + log + ")");
+      }
+    }
+  }
+  return warnings;
+}
+
+}  // namespace infsim::driver

@@ -1,0 +1,68 @@
+#include "tools/driver/sweep/point_evaluator.h"
+
+#include <exception>
+#include <stdexcept>
+
+namespace infsim::driver {
+
+namespace {
+
+std::map<std::string, PointEvaluatorInfo>& registry() {
+  static std::map<std::string, PointEvaluatorInfo> evaluators;
+  return evaluators;
+}
+
+}  // namespace
+
+std::string PointSpec::field(const std::string& name, const std::string& fallback) const {
+  auto it = fields.find(name);
+  return it == fields.end() ? fallback : it->second;
+}
+
+long PointSpec::field_int(const std::string& name, long fallback) const {
+  auto it = fields.find(name);
+  return it == fields.end() ? fallback : std::stol(it->second);
+}
+
+void register_point_evaluator(const std::string& mode, std::vector<std::string> metrics,
+                              PointEvaluator evaluate) {
+  registry()[mode] = PointEvaluatorInfo{std::move(metrics), std::move(evaluate)};
+}
+
+const PointEvaluatorInfo* find_point_evaluator(const std::string& mode) {
+  auto it = registry().find(mode);
+  return it == registry().end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> registered_point_evaluator_modes() {
+  std::vector<std::string> modes;
+  for (const auto& [mode, info] : registry()) modes.push_back(mode);
+  return modes;
+}
+
+PointResult evaluate_point(const std::vector<std::string>& modes, const StudyBase& base,
+                           const PointSpec& spec) {
+  PointResult merged;
+  for (const auto& mode : modes) {
+    const PointEvaluatorInfo* info = find_point_evaluator(mode);
+    if (info == nullptr) continue;
+    PointResult result;
+    try {
+      result = info->evaluate(base, spec);
+    } catch (const std::exception& e) {
+      // Every module's typed error derives from std::runtime_error and carries a message that
+      // names the culprit; one bad point must not end a study of thousands.
+      result.status = kStatusError;
+      result.message = mode + ": " + e.what();
+    }
+    for (const auto& [name, value] : result.metrics) merged.metrics[name] = value;
+    if (result.status != kStatusOk) {
+      merged.status = result.status;
+      merged.message = result.message;
+      break;
+    }
+  }
+  return merged;
+}
+
+}  // namespace infsim::driver

@@ -1,0 +1,48 @@
+#pragma once
+// Running a study: locally in worker processes, one point per process, or on a cluster through
+// job files. Both paths run the same command per point,
+//
+//   infsim sweep STUDY.yaml --point K --out DIR
+//
+// which evaluates point K and writes DIR/points/K.json atomically. The local runner starts up to
+// `jobs` of them at a time (fork/exec of its own executable), skips points already finished (so
+// an interrupted sweep resumes), shows progress on stderr, and at the end gathers the point files
+// into the results, exactly as `infsim sweep --merge DIR` does after a cluster run.
+
+#include <ostream>
+#include <string>
+
+#include "tools/driver/sweep/study.h"
+
+namespace infsim::driver {
+
+struct SweepOptions {
+  std::string study_file;  // passed to the workers
+  std::string out_dir;
+  int jobs = 0;  // <= 0: one per CPU
+  bool plot = true;
+  std::string executable;  // the infsim binary the workers run; "" = this process's executable
+};
+
+// Returns the process exit code: 0 when every point finished and the results are written, 130
+// when interrupted (SIGINT/SIGTERM; the workers are stopped, finished points are kept).
+int run_sweep(const Study& study, const SweepOptions& options, std::ostream& out,
+              std::ostream& err);
+
+// The worker: evaluates one point and writes its file (nothing if it already exists).
+void run_point(const Study& study, int index, const std::string& out_dir, std::ostream& out);
+
+// Gathers DIR/points into results.csv, results.json, sensitivity.{csv,txt} and plots. Points
+// that never finished appear with status "missing" and a warning.
+void finish_sweep(const Study& study, const std::string& out_dir, bool plot, std::ostream& out,
+                  std::ostream& err);
+
+// Writes DIR/jobs.txt (one shell command per point, for GNU parallel), DIR/slurm.sh (a Slurm
+// job array over the points) and DIR/README.txt, and records the study in DIR.
+void emit_jobs(const Study& study, const std::string& study_file, const std::string& dir,
+               const std::string& executable, std::ostream& out);
+
+// Absolute path of the running executable (/proc/self/exe).
+std::string self_executable();
+
+}  // namespace infsim::driver
