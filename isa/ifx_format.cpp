@@ -66,10 +66,15 @@ class Writer {
     u8(static_cast<std::uint8_t>(e));
   }
   std::vector<std::uint8_t>& bytes() { return out_; }
+  void patch_u64(std::size_t at, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) out_[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
+  }
 
  private:
   void put(std::uint64_t v, int n) {
-    for (int i = 0; i < n; ++i) out_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+    std::size_t at = out_.size();
+    out_.resize(at + static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) out_[at + i] = static_cast<std::uint8_t>(v >> (8 * i));
   }
   std::vector<std::uint8_t> out_;
 };
@@ -244,8 +249,7 @@ void put_queues(Writer& w, const std::vector<Queue>& queues) {
   }
 }
 
-std::vector<std::uint8_t> encode_section(const Program& p, SectionId id) {
-  Writer w;
+void encode_section(Writer& w, const Program& p, SectionId id) {
   switch (id) {
     case SectionId::kOptions:
       w.str(p.options.model);
@@ -318,7 +322,6 @@ std::vector<std::uint8_t> encode_section(const Program& p, SectionId id) {
       }
       break;
   }
-  return std::move(w.bytes());
 }
 
 // --- decoding ---------------------------------------------------------------------------------
@@ -557,29 +560,39 @@ std::uint64_t fnv1a64(const std::uint8_t* data, std::size_t size) {
 }
 
 std::vector<std::uint8_t> encode_program(const Program& program) {
-  std::vector<std::vector<std::uint8_t>> bodies;
+  std::size_t estimate = 4096;
+  for (const CoreProgram& c : program.cores) {
+    for (const auto* queues : {&c.setup, &c.queues}) {
+      for (const Queue& q : *queues) estimate += q.instructions.size() * 160;
+    }
+  }
+  for (const TensorDecl& t : program.tensors) estimate += t.data.size() + 128;
+  Writer w;
+  w.bytes().reserve(estimate);
+  for (char c : kIfxMagic) w.u8(static_cast<std::uint8_t>(c));
+  w.u16(kIfxVersion);
+  w.u16(0);
+  w.u64(0);  // payload bytes and checksum, patched below
+  w.u64(0);
+  w.u32(kNumSections);
+  std::size_t table = w.bytes().size();
   for (std::uint32_t id = kFirstSection; id <= kNumSections; ++id) {
-    bodies.push_back(encode_section(program, static_cast<SectionId>(id)));
+    w.u32(id);
+    w.u64(0);  // offset and size, patched below
+    w.u64(0);
   }
-  Writer payload;
-  payload.u32(kNumSections);
-  std::uint64_t offset = 4 + kNumSections * kSectionEntryBytes;
   for (std::uint32_t i = 0; i < kNumSections; ++i) {
-    payload.u32(kFirstSection + i);
-    payload.u64(offset);
-    payload.u64(bodies[i].size());
-    offset += bodies[i].size();
+    std::size_t start = w.bytes().size();
+    encode_section(w, program, static_cast<SectionId>(kFirstSection + i));
+    std::size_t entry = table + i * kSectionEntryBytes;
+    w.patch_u64(entry + 4, start - kIfxHeaderBytes);
+    w.patch_u64(entry + 12, w.bytes().size() - start);
   }
-  for (const auto& b : bodies) payload.bytes().insert(payload.bytes().end(), b.begin(), b.end());
-
-  Writer file;
-  for (char c : kIfxMagic) file.u8(static_cast<std::uint8_t>(c));
-  file.u16(kIfxVersion);
-  file.u16(0);
-  file.u64(payload.bytes().size());
-  file.u64(fnv1a64(payload.bytes().data(), payload.bytes().size()));
-  file.bytes().insert(file.bytes().end(), payload.bytes().begin(), payload.bytes().end());
-  return std::move(file.bytes());
+  std::vector<std::uint8_t>& bytes = w.bytes();
+  std::size_t payload = bytes.size() - kIfxHeaderBytes;
+  w.patch_u64(8, payload);
+  w.patch_u64(16, fnv1a64(bytes.data() + kIfxHeaderBytes, payload));
+  return std::move(bytes);
 }
 
 Program decode_program(const std::uint8_t* data, std::size_t size, const std::string& source_name) {

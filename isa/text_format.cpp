@@ -308,14 +308,17 @@ class LineParser {
     return tokens;
   }
 
-  // Integers: decimal or 0x hex, optionally negative, range-checked.
+  // Integers: decimal or 0x hex (never octal: a leading 0 means nothing), optionally negative,
+  // range-checked.
   template <class T>
   T integer(const std::string& s, const std::string& token) const {
     if (s.empty()) fail("expected a number", token);
+    std::size_t digits = s[0] == '-' ? 1 : 0;
+    int base = s.compare(digits, 2, "0x") == 0 || s.compare(digits, 2, "0X") == 0 ? 16 : 10;
     errno = 0;
     char* end = nullptr;
     if (s[0] == '-') {
-      long long v = std::strtoll(s.c_str(), &end, 0);
+      long long v = std::strtoll(s.c_str(), &end, base);
       if (errno != 0 || *end != '\0' || !std::numeric_limits<T>::is_signed ||
           v < static_cast<long long>(std::numeric_limits<T>::min())) {
         fail("bad or out-of-range number '" + s + "'", token);
@@ -325,7 +328,7 @@ class LineParser {
     if (!std::isdigit(static_cast<unsigned char>(s[0]))) {
       fail("expected a number, got '" + s + "'", token);
     }
-    unsigned long long v = std::strtoull(s.c_str(), &end, 0);
+    unsigned long long v = std::strtoull(s.c_str(), &end, base);
     if (errno != 0 || *end != '\0' ||
         v > static_cast<unsigned long long>(std::numeric_limits<T>::max())) {
       fail("bad or out-of-range number '" + s + "'", token);
@@ -366,7 +369,7 @@ class Fields {
     for (std::size_t i = first; i < tokens.size(); ++i) {
       const Token& t = tokens[i];
       std::size_t eq = t.raw.find('=');
-      if (eq == std::string::npos || eq == 0) {
+      if (eq == std::string::npos || eq == 0 || t.raw.find('"') < eq) {
         lp.fail("expected key=value", t.raw);
       }
       std::string key = t.raw.substr(0, eq);

@@ -104,6 +104,14 @@ TEST(TextFormat, HandWrittenTextAssembles) {
   EXPECT_EQ(pool.src0.partition_stride, 12544);
 }
 
+TEST(TextFormat, LeadingZerosAreDecimal) {
+  Program p = assemble(std::string(kQueueHeader) + "  nop layer=010 signal=s0x1f+0x10\n", "z.s");
+  const Instruction& nop = p.cores.at(0).queues.at(0).instructions.at(0);
+  EXPECT_EQ(nop.layer, 10u);
+  EXPECT_EQ(nop.signal.semaphore, 31);
+  EXPECT_EQ(nop.signal.increment, 16u);
+}
+
 TEST(TextFormat, ErrorsNameFileLineAndToken) {
   struct Case {
     std::string text;
@@ -125,6 +133,9 @@ TEST(TextFormat, ErrorsNameFileLineAndToken) {
            Case{h + "  matmul wait=s1>=1 wait=s2>=1 wait=s3>=1\n", "more than two waits"},
            Case{h + "  matmul layer=-1\n", "out-of-range number '-1'"},
            Case{h + "  matmul layer=1 layer=2\n", "duplicate field 'layer'"},
+           Case{h + "  matmul layer=0x\n", "bad or out-of-range number '0x'"},
+           Case{h + "  matmul layer=12abc\n", "bad or out-of-range number '12abc'"},
+           Case{".options \"model\"=x\n", "prog.s:1: expected key=value (at '\"model\"=x')"},
            Case{h + "  matmul colour=red\n", "unknown field 'colour' (at 'colour=red')"},
            Case{h + "  matmul fast\n", "unknown flag (at 'fast')"},
            Case{h + "  activate func=softmax\n", "unknown function 'softmax' for this opcode"},
@@ -156,6 +167,26 @@ TEST(TextFormat, ErrorsNameFileLineAndToken) {
         << "text:\n"
         << c.text << "message: " << msg << "\nexpected: " << c.expect;
   }
+}
+
+// Any corruption of valid text gives a program or an IsaError, never another exception or a crash.
+TEST(TextFormat, CorruptedTextOnlyEverThrowsIsaError) {
+  Program p = kitchen_sink_program();
+  for (TensorDecl& t : p.tensors) t.data.resize(std::min<std::size_t>(t.data.size(), 4));
+  std::string text = disassemble(p);
+  int rejected = 0;
+  for (std::size_t i = 0; i < text.size(); i += 13) {
+    for (char c : {'=', '"', '-', ':', '\n', '\\'}) {
+      std::string bad = text;
+      bad[i] = c;
+      try {
+        assemble(bad, "fuzz.s");
+      } catch (const IsaError&) {
+        ++rejected;
+      }
+    }
+  }
+  EXPECT_GT(rejected, 0);
 }
 
 }  // namespace
