@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <string>
 
 #include "isa/access_pattern_builders.h"
@@ -383,6 +384,20 @@ TEST(Verifier, TensorDeclarationsAreChecked) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("tensor 2 (y): core 4 is not a core of this program"), std::string::npos)
+      << text;
+}
+
+TEST(Verifier, ExtremeValuesAreReportedNotOverflowed) {
+  Program p = good_program();
+  Instruction& load = at(p, kDmaIn, 0);
+  load.src0.dims[2] = axis(0xffffffffu, 0x7fffffff);  // ~2^62 elements from DRAM
+  load.src0.partition_stride = std::numeric_limits<std::int64_t>::max() / 4;
+  load.dst.dims[2] = axis(0xffffffffu, -0x7fffffff);
+  std::string text = all(verify_program(p, kCore));
+  // 0x7fffffff * 0xfffffffe * 2 bytes + 2, and (2^63-1)/4 * 127 * 2 + that: beyond 64 bits.
+  EXPECT_NE(text.find("dst bytes [-18446744056529682436, 2) of each partition"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("src0 DRAM bytes [0, 604130868396807945992) of core 0"), std::string::npos)
       << text;
 }
 
