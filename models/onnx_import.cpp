@@ -1,0 +1,640 @@
+#include "models/onnx_import.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <set>
+#include <unordered_map>
+
+#include "models/host_tensor.h"
+#include "models/model_error.h"
+#include "models/reference_executor.h"
+
+namespace infsim::models {
+
+namespace {
+
+using TensorProto = onnx::TensorProto;
+
+bool is_int_dtype(DType d) {
+  return d == DType::kInt64 || d == DType::kInt32 || d == DType::kInt8 || d == DType::kBool;
+}
+
+DType dtype_from_onnx(int t, const std::string& what) {
+  switch (t) {
+    case TensorProto::FLOAT:
+      return DType::kFp32;
+    case TensorProto::DOUBLE:
+      return DType::kFp32;  // values are converted to fp32
+    case TensorProto::FLOAT16:
+      return DType::kFp16;
+    case TensorProto::BFLOAT16:
+      return DType::kBf16;
+    case TensorProto::INT64:
+      return DType::kInt64;
+    case TensorProto::INT32:
+      return DType::kInt32;
+    case TensorProto::INT8:
+    case TensorProto::UINT8:
+      return DType::kInt8;
+    case TensorProto::BOOL:
+      return DType::kBool;
+    default:
+      throw ModelError(what + ": unsupported element type " + std::to_string(t));
+  }
+}
+
+template <typename T>
+std::vector<T> raw_values(const std::string& raw, std::size_t count, const std::string& what) {
+  if (raw.size() != count * sizeof(T)) {
+    throw ModelError(what + ": raw data holds " + std::to_string(raw.size()) + " bytes, expected " +
+                     std::to_string(count * sizeof(T)));
+  }
+  std::vector<T> v(count);
+  if (count) std::memcpy(v.data(), raw.data(), raw.size());
+  return v;
+}
+
+// An initializer or Constant value as a graph tensor: floats in data, integers in int_data.
+Tensor tensor_from_proto(const TensorProto& p, const std::string& name, const std::string& where) {
+  std::string what = where + ": tensor '" + name + "'";
+  if (p.data_location() == TensorProto::EXTERNAL) {
+    throw ModelError(what + " uses external data, which is not supported");
+  }
+  Tensor t;
+  t.name = name;
+  t.is_constant = true;
+  for (auto d : p.dims()) t.shape.push_back(d);
+  t.dtype = dtype_from_onnx(p.data_type(), what);
+  auto count = static_cast<std::size_t>(num_elements(t.shape));
+  const bool raw = p.has_raw_data();
+  auto check = [&](std::size_t n) {
+    if (n != count) {
+      throw ModelError(what + ": holds " + std::to_string(n) + " values, shape " +
+                       shape_string(t.shape) + " needs " + std::to_string(count));
+    }
+  };
+  switch (p.data_type()) {
+    case TensorProto::FLOAT:
+      if (raw) {
+        t.data = raw_values<float>(p.raw_data(), count, what);
+      } else {
+        t.data.assign(p.float_data().begin(), p.float_data().end());
+        check(t.data.size());
+      }
+      break;
+    case TensorProto::DOUBLE: {
+      std::vector<double> d =
+          raw ? raw_values<double>(p.raw_data(), count, what)
+              : std::vector<double>(p.double_data().begin(), p.double_data().end());
+      check(d.size());
+      t.data.assign(d.begin(), d.end());
+      break;
+    }
+    case TensorProto::FLOAT16: {
+      std::vector<std::uint16_t> h;
+      if (raw) {
+        h = raw_values<std::uint16_t>(p.raw_data(), count, what);
+      } else {
+        for (auto v : p.int32_data()) h.push_back(static_cast<std::uint16_t>(v));
+      }
+      check(h.size());
+      for (auto v : h) t.data.push_back(fp16_to_float(v));
+      break;
+    }
+    case TensorProto::INT64:
+      if (raw) {
+        t.int_data = raw_values<std::int64_t>(p.raw_data(), count, what);
+      } else {
+        t.int_data.assign(p.int64_data().begin(), p.int64_data().end());
+        check(t.int_data.size());
+      }
+      break;
+    case TensorProto::INT32: {
+      std::vector<std::int32_t> v =
+          raw ? raw_values<std::int32_t>(p.raw_data(), count, what)
+              : std::vector<std::int32_t>(p.int32_data().begin(), p.int32_data().end());
+      check(v.size());
+      t.int_data.assign(v.begin(), v.end());
+      break;
+    }
+    case TensorProto::INT8:
+    case TensorProto::UINT8:
+    case TensorProto::BOOL: {
+      if (raw) {
+        const std::string& r = p.raw_data();
+        if (r.size() != count) throw ModelError(what + ": raw data size mismatch");
+        for (char c : r) {
+          t.int_data.push_back(p.data_type() == TensorProto::INT8
+                                   ? static_cast<std::int64_t>(static_cast<std::int8_t>(c))
+                                   : static_cast<std::int64_t>(static_cast<unsigned char>(c)));
+        }
+      } else {
+        t.int_data.assign(p.int32_data().begin(), p.int32_data().end());
+        check(t.int_data.size());
+      }
+      break;
+    }
+    default:
+      throw ModelError(what + ": values of element type " + std::to_string(p.data_type()) +
+                       " are not supported");
+  }
+  if (t.dtype == DType::kBf16) throw ModelError(what + ": bfloat16 initializers are not supported");
+  return t;
+}
+
+// Where each constant or weight-like input is consumed, to recognise and synthesize parameters.
+struct Use {
+  std::string op;
+  int index;
+};
+
+bool is_parameter_use(const Use& u) {
+  if (u.index < 1) return false;
+  return u.op == "Conv" || u.op == "ConvTranspose" || u.op == "Gemm" ||
+         u.op == "BatchNormalization" || u.op == "LayerNormalization" ||
+         u.op == "InstanceNormalization" || (u.op == "MatMul" && u.index == 1);
+}
+
+bool named_like_parameter(const std::string& name) {
+  for (const char* suffix : {".weight", ".bias", ".running_mean", ".running_var", "_weight",
+                             "_bias", ".gamma", ".beta"}) {
+    std::size_t n = std::strlen(suffix);
+    if (name.size() > n && name.compare(name.size() - n, n, suffix) == 0) return true;
+  }
+  return false;
+}
+
+// Inputs whose values only shape the result (Reshape's shape, Pad's pads, Clip's bounds, ...):
+// their values are kept even when weights are dropped.
+bool is_operand_use(const Use& u) {
+  if (u.index < 1) return false;
+  for (const char* op : {"Reshape", "Pad", "Clip", "Resize", "Upsample", "Slice", "Squeeze",
+                         "Unsqueeze", "ReduceMean", "Gather", "Expand", "Tile"}) {
+    if (u.op == op) return true;
+  }
+  return false;
+}
+
+class Importer {
+ public:
+  Importer(std::string path, const ImportOptions& options)
+      : path_(std::move(path)), options_(options), rng_(options.seed) {}
+
+  Graph run() {
+    onnx::ModelProto model = load();
+    const onnx::GraphProto& gp = model.graph();
+    graph_.name = std::filesystem::path(path_).stem().string();
+    collect_uses(gp);
+
+    std::set<std::string> initializer_names;
+    for (const auto& init : gp.initializer()) {
+      initializer_names.insert(init.name());
+      bind(init.name(), add(tensor_from_proto(init, init.name(), path_)));
+    }
+    for (const auto& vi : gp.input()) {
+      if (initializer_names.count(vi.name())) continue;
+      if (is_weight_input(vi.name())) {
+        bind(vi.name(), add(synthesized_weight(vi)));
+      } else {
+        int id = add(data_input(vi));
+        graph_.inputs.push_back(id);
+        bind(vi.name(), id);
+      }
+    }
+    if (graph_.inputs.empty()) throw ModelError(path_ + ": the model has no data input");
+    for (const auto& np : gp.node()) import_node(np);
+    for (const auto& vi : gp.output()) {
+      auto it = ids_.find(vi.name());
+      if (it == ids_.end()) {
+        throw ModelError(path_ + ": graph output '" + vi.name() + "' is produced by no node");
+      }
+      graph_.outputs.push_back(it->second);
+    }
+    if (!options_.with_weights) drop_weight_values();
+    try {
+      validate(graph_);
+    } catch (const ModelError& e) {
+      throw ModelError(path_ + ": " + e.what());
+    }
+    return std::move(graph_);
+  }
+
+ private:
+  onnx::ModelProto load() {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path_, ec)) {
+      throw ModelError(path_ + ": no such ONNX file");
+    }
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) throw ModelError(path_ + ": cannot open the ONNX file");
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    onnx::ModelProto model;
+    if (bytes.empty() || !model.ParseFromString(bytes)) {
+      throw ModelError(path_ +
+                       ": not a valid ONNX model (the protobuf does not parse: truncated or "
+                       "not an ONNX file)");
+    }
+    if (model.ir_version() <= 0 || !model.has_graph() || model.graph().node_size() == 0) {
+      throw ModelError(path_ + ": not a valid ONNX model (no IR version or an empty graph)");
+    }
+    for (const auto& op : model.opset_import()) {
+      if (op.domain().empty() || op.domain() == "ai.onnx") opset_ = op.version();
+    }
+    return model;
+  }
+
+  void collect_uses(const onnx::GraphProto& gp) {
+    for (const auto& np : gp.node()) {
+      for (int i = 0; i < np.input_size(); ++i) uses_[np.input(i)].push_back({np.op_type(), i});
+    }
+    // A parameter reached through Identity nodes is used where the Identity's output is.
+    for (int n = gp.node_size() - 1; n >= 0; --n) {
+      const auto& np = gp.node(n);
+      if (np.op_type() != "Identity" || np.input_size() != 1 || np.output_size() != 1) continue;
+      auto it = uses_.find(np.output(0));
+      if (it == uses_.end()) continue;
+      auto& target = uses_[np.input(0)];
+      target.insert(target.end(), it->second.begin(), it->second.end());
+    }
+  }
+
+  bool is_weight_input(const std::string& name) const {
+    if (named_like_parameter(name)) return true;
+    auto it = uses_.find(name);
+    if (it == uses_.end()) return false;
+    for (const Use& u : it->second) {
+      if (is_parameter_use(u)) return true;
+    }
+    return false;
+  }
+
+  Shape declared_shape(const onnx::ValueInfoProto& vi, bool is_data) {
+    if (!vi.type().has_tensor_type()) {
+      throw ModelError(path_ + ": input '" + vi.name() + "' is not a tensor");
+    }
+    Shape shape;
+    const auto& dims = vi.type().tensor_type().shape().dim();
+    for (int i = 0; i < dims.size(); ++i) {
+      const auto& d = dims[i];
+      bool fixed = d.has_dim_value() && d.dim_value() > 0;
+      if (is_data && i == 0 && (options_.batch > 0 || !fixed)) {
+        shape.push_back(options_.batch > 0 ? options_.batch : 1);
+      } else if (fixed) {
+        shape.push_back(d.dim_value());
+      } else {
+        throw ModelError(path_ + ": input '" + vi.name() + "' has a symbolic dimension " +
+                         (d.has_dim_param() ? "'" + d.dim_param() + "' " : std::string()) +
+                         "at position " + std::to_string(i) +
+                         "; only the batch dimension may be dynamic");
+      }
+    }
+    return shape;
+  }
+
+  Tensor data_input(const onnx::ValueInfoProto& vi) {
+    Tensor t;
+    t.name = vi.name();
+    t.dtype =
+        dtype_from_onnx(vi.type().tensor_type().elem_type(), path_ + ": input '" + t.name + "'");
+    t.shape = declared_shape(vi, true);
+    return t;
+  }
+
+  // Values for a parameter the file does not carry: He-scaled weights, and per-channel vectors
+  // whose statistics fit their role (BN variance positive, scales near one, small biases).
+  Tensor synthesized_weight(const onnx::ValueInfoProto& vi) {
+    Tensor t;
+    t.name = vi.name();
+    t.is_constant = true;
+    t.dtype = DType::kFp32;
+    t.shape = declared_shape(vi, false);
+    if (!options_.with_weights) return t;
+    auto n = static_cast<std::size_t>(num_elements(t.shape));
+    t.data.resize(n);
+    if (t.shape.size() >= 2) {
+      double fan_in = static_cast<double>(num_elements(t.shape) / t.shape[0]);
+      for (const Use& u : uses_[t.name]) {
+        if (u.op == "MatMul") fan_in = static_cast<double>(t.shape[0]);
+      }
+      std::normal_distribution<float> dist(0.0f, static_cast<float>(std::sqrt(2.0 / fan_in)));
+      for (float& v : t.data) v = dist(rng_);
+      return t;
+    }
+    Use role{"", 0};
+    for (const Use& u : uses_[t.name]) {
+      if (is_parameter_use(u)) role = u;
+    }
+    std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+    std::normal_distribution<float> small(0.0f, 0.05f);
+    for (float& v : t.data) {
+      if (role.op == "BatchNormalization" && role.index == 4) {
+        v = 0.5f + unit(rng_);
+      } else if ((role.op == "BatchNormalization" || role.op == "LayerNormalization" ||
+                  role.op == "InstanceNormalization") &&
+                 role.index == 1) {
+        v = 0.5f + 0.5f * unit(rng_);
+      } else {
+        v = small(rng_);
+      }
+    }
+    return t;
+  }
+
+  int add(Tensor t) {
+    graph_.tensors.push_back(std::move(t));
+    return static_cast<int>(graph_.tensors.size()) - 1;
+  }
+
+  void bind(const std::string& name, int id) { ids_[name] = id; }
+
+  const Tensor& tensor(int id) const { return graph_.tensors[static_cast<std::size_t>(id)]; }
+
+  bool has_values(int id) const {
+    const Tensor& t = tensor(id);
+    return t.is_constant && (!t.data.empty() || !t.int_data.empty() || num_elements(t.shape) == 0);
+  }
+
+  std::string where(const onnx::NodeProto& np) const {
+    return path_ + ": node '" + np.name() + "' (op " + np.op_type() + ")";
+  }
+
+  AttributeValue attribute(const onnx::NodeProto& np, const onnx::AttributeProto& a) const {
+    switch (a.type()) {
+      case onnx::AttributeProto::INT:
+        return a.i();
+      case onnx::AttributeProto::FLOAT:
+        return a.f();
+      case onnx::AttributeProto::STRING:
+        return a.s();
+      case onnx::AttributeProto::INTS:
+        return std::vector<std::int64_t>(a.ints().begin(), a.ints().end());
+      case onnx::AttributeProto::FLOATS:
+        return std::vector<float>(a.floats().begin(), a.floats().end());
+      default:
+        throw ModelError(where(np) + ": attribute '" + a.name() + "' has an unsupported type");
+    }
+  }
+
+  Tensor constant_node_value(const onnx::NodeProto& np) const {
+    for (const auto& a : np.attribute()) {
+      Tensor t;
+      t.is_constant = true;
+      if (a.name() == "value") return tensor_from_proto(a.t(), np.output(0), where(np));
+      if (a.name() == "value_float") {
+        t.data = {a.f()};
+      } else if (a.name() == "value_floats") {
+        t.data.assign(a.floats().begin(), a.floats().end());
+        t.shape = {static_cast<std::int64_t>(t.data.size())};
+      } else if (a.name() == "value_int") {
+        t.dtype = DType::kInt64;
+        t.int_data = {a.i()};
+      } else if (a.name() == "value_ints") {
+        t.dtype = DType::kInt64;
+        t.int_data.assign(a.ints().begin(), a.ints().end());
+        t.shape = {static_cast<std::int64_t>(t.int_data.size())};
+      } else {
+        continue;
+      }
+      t.name = np.output(0);
+      return t;
+    }
+    throw ModelError(where(np) + ": no supported value attribute");
+  }
+
+  void import_node(const onnx::NodeProto& np) {
+    if (!np.domain().empty() && np.domain() != "ai.onnx") {
+      throw ModelError(where(np) + ": operator domain '" + np.domain() + "' is not supported");
+    }
+    const std::string& op = np.op_type();
+    if (op == "Constant") {
+      bind(np.output(0), add(constant_node_value(np)));
+      return;
+    }
+    std::vector<int> inputs;
+    for (const auto& name : np.input()) {
+      if (name.empty()) {
+        inputs.push_back(-1);
+        continue;
+      }
+      auto it = ids_.find(name);
+      if (it == ids_.end()) {
+        throw ModelError(where(np) + ": input '" + name +
+                         "' is not produced before use (dangling edge, or nodes not in "
+                         "topological order)");
+      }
+      inputs.push_back(it->second);
+    }
+    // Identity on a constant (how the exporter shares initializers) is an alias.
+    if (op == "Identity" && inputs.size() == 1 && tensor(inputs[0]).is_constant) {
+      bind(np.output(0), inputs[0]);
+      return;
+    }
+    // Every shape is static here, so shape computations become constants.
+    if (op == "Shape") {
+      const Shape& s = tensor(inputs.at(0)).shape;
+      std::int64_t rank = static_cast<std::int64_t>(s.size());
+      std::int64_t start = 0, end = rank;
+      for (const auto& a : np.attribute()) {
+        if (a.name() == "start") start = a.i() < 0 ? a.i() + rank : a.i();
+        if (a.name() == "end") end = a.i() < 0 ? a.i() + rank : a.i();
+      }
+      start = std::clamp<std::int64_t>(start, 0, rank);
+      end = std::clamp<std::int64_t>(end, start, rank);
+      bind_int_constant(np.output(0), Shape(s.begin() + start, s.begin() + end));
+      return;
+    }
+    if (op == "Size") {
+      bind_int_constant(np.output(0), {num_elements(tensor(inputs.at(0)).shape)}, true);
+      return;
+    }
+    bool all_known = !inputs.empty();
+    for (int id : inputs) all_known = all_known && (id < 0 || has_values(id));
+    if (op == "Cast" && all_known) {
+      fold_cast(np, inputs[0]);
+      return;
+    }
+    if (op == "ConstantOfShape" && all_known) {
+      fold_constant_of_shape(np, inputs[0]);
+      return;
+    }
+
+    Node node;
+    node.name = np.name().empty() ? op + "_" + std::to_string(graph_.nodes.size()) : np.name();
+    node.op = op;
+    node.inputs = inputs;
+    for (const auto& a : np.attribute()) node.attributes[a.name()] = attribute(np, a);
+    if (!is_supported_op(op)) throw ModelError(where(np) + ": unsupported operator");
+    if (op == "Clip" && opset_ < 11) {
+      // Before opset 11 the bounds were attributes; the graph IR takes them as inputs.
+      node.inputs.resize(3, -1);
+      float lo = attr_float(node, "min", -INFINITY), hi = attr_float(node, "max", INFINITY);
+      node.inputs[1] = add(scalar(node.name + ".min", lo));
+      node.inputs[2] = add(scalar(node.name + ".max", hi));
+      node.attributes.erase("min");
+      node.attributes.erase("max");
+    }
+    for (int i = 0; i < np.output_size(); ++i) {
+      if (np.output(i).empty()) break;  // optional trailing outputs left out
+      Tensor t;
+      t.name = np.output(i);
+      node.outputs.push_back(add(std::move(t)));
+    }
+    if (all_known) {
+      fold(np, node);
+      return;
+    }
+    graph_.nodes.push_back(node);
+    try {
+      infer_node_shapes(graph_, graph_.nodes.size() - 1);
+    } catch (const ModelError& e) {
+      throw ModelError(path_ + ": " + e.what());
+    }
+    for (int i = 0; i < np.output_size() && i < static_cast<int>(node.outputs.size()); ++i) {
+      bind(np.output(i), node.outputs[static_cast<std::size_t>(i)]);
+    }
+  }
+
+  static Tensor scalar(const std::string& name, float v) {
+    Tensor t;
+    t.name = name;
+    t.is_constant = true;
+    t.data = {v};
+    return t;
+  }
+
+  void bind_int_constant(const std::string& name, std::vector<std::int64_t> values,
+                         bool scalar_shape = false) {
+    Tensor t;
+    t.name = name;
+    t.dtype = DType::kInt64;
+    t.is_constant = true;
+    t.shape = scalar_shape ? Shape{} : Shape{static_cast<std::int64_t>(values.size())};
+    t.int_data = std::move(values);
+    bind(name, add(std::move(t)));
+  }
+
+  void fold_cast(const onnx::NodeProto& np, int input) {
+    std::int64_t to = TensorProto::FLOAT;
+    for (const auto& a : np.attribute()) {
+      if (a.name() == "to") to = a.i();
+    }
+    Tensor t;
+    t.name = np.output(0);
+    t.is_constant = true;
+    t.shape = tensor(input).shape;
+    t.dtype = dtype_from_onnx(static_cast<int>(to), where(np));
+    const Tensor& src = tensor(input);
+    std::vector<double> v(src.int_data.begin(), src.int_data.end());
+    if (src.int_data.empty()) v.assign(src.data.begin(), src.data.end());
+    for (double x : v) {
+      if (is_int_dtype(t.dtype)) {
+        t.int_data.push_back(static_cast<std::int64_t>(std::trunc(x)));
+      } else {
+        t.data.push_back(static_cast<float>(x));
+      }
+    }
+    bind(t.name, add(std::move(t)));
+  }
+
+  void fold_constant_of_shape(const onnx::NodeProto& np, int input) {
+    Tensor t;
+    t.name = np.output(0);
+    t.is_constant = true;
+    t.shape = tensor(input).int_data;
+    Tensor fill = scalar("", 0.0f);
+    for (const auto& a : np.attribute()) {
+      if (a.name() == "value") fill = tensor_from_proto(a.t(), t.name, where(np));
+    }
+    t.dtype = fill.dtype;
+    auto n = static_cast<std::size_t>(num_elements(t.shape));
+    if (is_int_dtype(fill.dtype)) {
+      t.int_data.assign(n, fill.int_data.at(0));
+    } else {
+      t.data.assign(n, fill.data.at(0));
+    }
+    bind(t.name, add(std::move(t)));
+  }
+
+  // Evaluates a node whose inputs are all known constants with the reference executor.
+  void fold(const onnx::NodeProto& np, const Node& node) {
+    Graph tmp;
+    tmp.name = graph_.name;
+    Node copy = node;
+    for (int& id : copy.inputs) {
+      if (id < 0) continue;
+      tmp.tensors.push_back(tensor(id));
+      id = static_cast<int>(tmp.tensors.size()) - 1;
+    }
+    for (int& id : copy.outputs) {
+      tmp.tensors.push_back(tensor(id));
+      id = static_cast<int>(tmp.tensors.size()) - 1;
+      tmp.outputs.push_back(id);
+    }
+    tmp.nodes.push_back(copy);
+    std::vector<HostTensor> values;
+    try {
+      infer_node_shapes(tmp, 0);
+      values = run_reference(tmp, {});
+    } catch (const ModelError& e) {
+      throw ModelError(path_ + ": while folding constants: " + e.what());
+    }
+    for (std::size_t k = 0; k < copy.outputs.size(); ++k) {
+      Tensor& out = graph_.tensors[static_cast<std::size_t>(node.outputs[k])];
+      const Tensor& shaped = tmp.tensors[static_cast<std::size_t>(copy.outputs[k])];
+      out.shape = shaped.shape;
+      out.dtype = shaped.dtype;
+      out.is_constant = true;
+      if (is_int_dtype(out.dtype)) {
+        // Integer Div truncates in ONNX; other integer results are exact in fp32 here.
+        for (float v : values[k].data) {
+          out.int_data.push_back(
+              static_cast<std::int64_t>(node.op == "Div" ? std::trunc(v) : std::round(v)));
+        }
+      } else {
+        out.data = values[k].data;
+      }
+      bind(np.output(static_cast<int>(k)), node.outputs[k]);
+    }
+  }
+
+  // Weight values are dropped on request; operands that shape the result keep theirs.
+  void drop_weight_values() {
+    std::vector<std::vector<Use>> uses(graph_.tensors.size());
+    for (const Node& n : graph_.nodes) {
+      for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+        if (n.inputs[i] >= 0) {
+          uses[static_cast<std::size_t>(n.inputs[i])].push_back({n.op, static_cast<int>(i)});
+        }
+      }
+    }
+    for (std::size_t i = 0; i < graph_.tensors.size(); ++i) {
+      Tensor& t = graph_.tensors[i];
+      if (!t.is_constant || is_int_dtype(t.dtype) || num_elements(t.shape) <= 1) continue;
+      bool operand = false;
+      for (const Use& u : uses[i]) operand = operand || is_operand_use(u);
+      if (!operand) t.data.clear();
+    }
+  }
+
+  std::string path_;
+  ImportOptions options_;
+  std::mt19937_64 rng_;
+  std::int64_t opset_ = 17;
+  Graph graph_;
+  std::unordered_map<std::string, int> ids_;
+  std::unordered_map<std::string, std::vector<Use>> uses_;
+};
+
+}  // namespace
+
+Graph import_onnx(const std::string& path, const ImportOptions& options) {
+  return Importer(path, options).run();
+}
+
+}  // namespace infsim::models
