@@ -34,10 +34,15 @@ sc_core::sc_time BusyResource::occupy(const sc_core::sc_time& start, double byte
 
 std::pair<sc_core::sc_time, sc_core::sc_time> Reservation::commit(const sc_core::sc_time& now) {
   sc_core::sc_time start = now;
-  for (int i = 0; i < legs_; ++i) start = std::max(start, legs_array_[i].resource->free_at());
-  sc_core::sc_time end = start;
+  sc_core::sc_time end = now;
   for (int i = 0; i < legs_; ++i) {
-    end = std::max(end, legs_array_[i].resource->occupy(start, legs_array_[i].bytes));
+    BusyResource& r = *legs_array_[i].resource;
+    const sc_core::sc_time leg_start = std::max(now, r.free_at());
+    const sc_core::sc_time leg_end = r.occupy(leg_start, legs_array_[i].bytes);
+    if (leg_end > end) {
+      start = leg_start;
+      end = leg_end;
+    }
   }
   return {start, end};
 }

@@ -4,10 +4,14 @@
 // its caller waits once for the end (plus any fixed latency). Contention falls out of the
 // reservations; there is no per-cycle or per-chunk event.
 //
-// A transfer that crosses several resources (a DMA engine, DRAM channels, links) books them all
-// with a Reservation: it starts when every one of them is free and holds each for its own
-// bytes / bandwidth, so the slowest resource sets the transfer's duration and a faster one is
-// free again as soon as its share has passed (the data stream is pipelined through them).
+// A transfer that crosses several resources (a DMA engine, DRAM channels, links) books each of
+// them with a Reservation, independently and first come first served: resource r serves the
+// transfer's share from max(now, busy_until_r) for bytes_r / bandwidth_r, and the data is through
+// when the last of them has finished. This is a fluid approximation of a pipelined stream: each
+// resource's throughput is exact and the slowest one sets the transfer's duration, and no
+// resource sits idle because another is busy. (Booking all legs from one common start would
+// block every resource behind the slowest one and leave gaps that later transfers could not
+// use: a DRAM channel would idle for the whole of a slow PCIe copy.)
 
 #include <array>
 #include <string>
@@ -55,7 +59,8 @@ class Reservation {
     INFSIM_PANIC_IF(legs_ == kMaxLegs, "too many resources in one transfer");
     legs_array_[legs_++] = Leg{&resource, bytes};
   }
-  // Books every resource from the common start (>= now) and returns {start, end of the data}.
+  // Books every resource and returns {start, end} of the bottleneck: the leg that finishes last
+  // (its end is when the whole transfer's data is through).
   std::pair<sc_core::sc_time, sc_core::sc_time> commit(const sc_core::sc_time& now);
 
  private:
