@@ -1,0 +1,807 @@
+#include "compiler/canonicalize.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+#include <string>
+
+#include "compiler/compile_error.h"
+
+namespace infsim::compiler {
+namespace {
+
+using models::Graph;
+using models::Node;
+
+std::int64_t get_int(const Node& node, const std::string& key, std::int64_t fallback) {
+  auto it = node.attributes.find(key);
+  if (it == node.attributes.end()) return fallback;
+  if (const auto* v = std::get_if<std::int64_t>(&it->second)) return *v;
+  throw CompileError("node '" + node.name + "' (" + node.op + "): attribute '" + key +
+                     "' is not an integer");
+}
+
+float get_float(const Node& node, const std::string& key, float fallback) {
+  auto it = node.attributes.find(key);
+  if (it == node.attributes.end()) return fallback;
+  if (const auto* v = std::get_if<float>(&it->second)) return *v;
+  if (const auto* v = std::get_if<std::int64_t>(&it->second)) return static_cast<float>(*v);
+  throw CompileError("node '" + node.name + "' (" + node.op + "): attribute '" + key +
+                     "' is not a number");
+}
+
+std::string get_string(const Node& node, const std::string& key) {
+  auto it = node.attributes.find(key);
+  if (it == node.attributes.end()) return "";
+  if (const auto* v = std::get_if<std::string>(&it->second)) return *v;
+  return "";
+}
+
+std::vector<std::int64_t> get_ints(const Node& node, const std::string& key) {
+  auto it = node.attributes.find(key);
+  if (it == node.attributes.end()) return {};
+  if (const auto* v = std::get_if<std::vector<std::int64_t>>(&it->second)) return *v;
+  throw CompileError("node '" + node.name + "' (" + node.op + "): attribute '" + key +
+                     "' is not a list of integers");
+}
+
+const std::set<std::string>& device_ops() {
+  static const std::set<std::string> ops = {"Conv",
+                                            "Gemm",
+                                            "MatMul",
+                                            "BatchNormalization",
+                                            "Relu",
+                                            "Clip",
+                                            "Sigmoid",
+                                            "Tanh",
+                                            "LeakyRelu",
+                                            "Gelu",
+                                            "Add",
+                                            "Sub",
+                                            "Mul",
+                                            "Div",
+                                            "Max",
+                                            "Min",
+                                            "MaxPool",
+                                            "AveragePool",
+                                            "GlobalAveragePool",
+                                            "GlobalMaxPool",
+                                            "Flatten",
+                                            "Reshape",
+                                            "Squeeze",
+                                            "Unsqueeze",
+                                            "Identity",
+                                            "Dropout"};
+  return ops;
+}
+
+bool is_activation_op(const std::string& op) {
+  return op == "Relu" || op == "Clip" || op == "Sigmoid" || op == "Tanh" || op == "LeakyRelu" ||
+         op == "Gelu";
+}
+
+// What a graph tensor is, on the device side.
+struct TensorBinding {
+  int value = -1;
+  bool flattened = false;  // a [N, C*H*W] view of a C x H x W value
+};
+
+class Canonicalizer {
+ public:
+  Canonicalizer(const Graph& graph, std::uint32_t batch, bool cpu_fallback)
+      : graph_(graph), batch_(batch), cpu_fallback_(cpu_fallback) {}
+
+  CanonicalGraph run() {
+    out_.graph.name = graph_.name;
+    out_.graph.batch = static_cast<int>(batch_);
+    use_count_.assign(graph_.tensors.size(), 0);
+    for (const Node& n : graph_.nodes)
+      for (int t : n.inputs)
+        if (t >= 0) ++use_count_[t];
+    for (int t : graph_.outputs) ++use_count_[t];
+    bindings_.assign(graph_.tensors.size(), TensorBinding{});
+    place_on_host();
+    for (int t : graph_.inputs)
+      if (!host_tensor(t)) bind_input(t);
+    for (std::size_t i = 0; i < graph_.nodes.size(); ++i) {
+      if (host_node_[i]) continue;
+      lower_node(graph_.nodes[i]);
+    }
+    for (int t : device_outputs_) mark_output(t);
+    if (out_.graph.layers.empty())
+      throw CompileError("model '" + graph_.name + "' has no operator to place on the device");
+    for (std::size_t li = 0; li < out_.graph.layers.size(); ++li)
+      for (int v : out_.graph.layers[li].inputs)
+        out_.graph.values[v].consumers.push_back(static_cast<int>(li));
+    for (std::size_t li = 0; li < out_.graph.layers.size(); ++li) {
+      int r = out_.graph.layers[li].epilogue.residual;
+      if (r >= 0) out_.graph.values[r].consumers.push_back(static_cast<int>(li));
+    }
+    for (Value& v : out_.graph.values) {
+      std::sort(v.consumers.begin(), v.consumers.end());
+      v.consumers.erase(std::unique(v.consumers.begin(), v.consumers.end()), v.consumers.end());
+    }
+    return std::move(out_);
+  }
+
+ private:
+  // --cpu-fallback: unsupported nodes that only depend on graph inputs (a prefix) or only feed
+  // graph outputs (a suffix) run on the host; the tensors crossing become device inputs/outputs.
+  void place_on_host() {
+    host_node_.assign(graph_.nodes.size(), false);
+    host_tensor_.assign(graph_.tensors.size(), false);
+    for (std::size_t i = 0; i < graph_.nodes.size(); ++i) {
+      const Node& n = graph_.nodes[i];
+      if (is_device_op(n.op) || !cpu_fallback_) continue;
+      bool prefix = std::all_of(n.inputs.begin(), n.inputs.end(), [&](int t) {
+        return t < 0 || graph_.tensors[t].is_constant || host_tensor_[t] || is_graph_input(t);
+      });
+      if (!prefix) continue;
+      host_node_[i] = true;
+      for (int t : n.outputs) host_tensor_[t] = true;
+      out_.host_ops.push_back(host_op(n, true));
+    }
+    std::vector<bool> feeds_host_only(graph_.tensors.size(), false);
+    for (std::size_t k = graph_.nodes.size(); k-- > 0;) {
+      const Node& n = graph_.nodes[k];
+      if (host_node_[k] || is_device_op(n.op) || !cpu_fallback_) continue;
+      bool suffix = std::all_of(n.outputs.begin(), n.outputs.end(), [&](int t) {
+        for (std::size_t j = k + 1; j < graph_.nodes.size(); ++j) {
+          const Node& m = graph_.nodes[j];
+          if (std::find(m.inputs.begin(), m.inputs.end(), t) != m.inputs.end() && !host_node_[j])
+            return false;
+        }
+        return true;
+      });
+      if (!suffix) continue;
+      host_node_[k] = true;
+      out_.host_ops.push_back(host_op(n, false));
+    }
+    // Device outputs: graph outputs produced on the device, and device tensors read by the host.
+    for (int t : graph_.outputs)
+      if (!host_tensor_[t] && !produced_by_host_suffix(t)) device_outputs_.push_back(t);
+    for (std::size_t k = 0; k < graph_.nodes.size(); ++k) {
+      if (!host_node_[k]) continue;
+      for (int t : graph_.nodes[k].inputs)
+        if (t >= 0 && !graph_.tensors[t].is_constant && !host_tensor_[t] && !is_graph_input(t) &&
+            std::find(device_outputs_.begin(), device_outputs_.end(), t) == device_outputs_.end())
+          device_outputs_.push_back(t);
+    }
+    // Host prefix results read by the device are device inputs.
+    for (std::size_t k = 0; k < graph_.nodes.size(); ++k) {
+      if (host_node_[k]) continue;
+      for (int t : graph_.nodes[k].inputs)
+        if (t >= 0 && host_tensor_[t] && bindings_[t].value < 0) bind_input(t);
+    }
+  }
+
+  bool produced_by_host_suffix(int t) const {
+    for (std::size_t k = 0; k < graph_.nodes.size(); ++k)
+      if (host_node_[k] && std::find(graph_.nodes[k].outputs.begin(), graph_.nodes[k].outputs.end(),
+                                     t) != graph_.nodes[k].outputs.end())
+        return true;
+    return false;
+  }
+
+  bool host_tensor(int t) const { return host_tensor_[t]; }
+
+  bool is_graph_input(int t) const {
+    return std::find(graph_.inputs.begin(), graph_.inputs.end(), t) != graph_.inputs.end();
+  }
+
+  isa::HostOp host_op(const Node& n, bool before) const {
+    isa::HostOp op;
+    op.name = n.name;
+    op.op = n.op;
+    op.before_device = before;
+    std::uint64_t bytes = 0, elements = 0;
+    for (int t : n.inputs)
+      if (t >= 0) bytes += tensor_bytes(t);
+    for (int t : n.outputs) {
+      bytes += tensor_bytes(t);
+      elements += static_cast<std::uint64_t>(numel(graph_.tensors[t].shape));
+    }
+    op.bytes = bytes;
+    op.flops = elements;  // one operation per output element: these are data-movement ops
+    return op;
+  }
+
+  std::uint64_t tensor_bytes(int t) const {
+    const models::Tensor& tensor = graph_.tensors[t];
+    std::uint64_t e = static_cast<std::uint64_t>(numel(tensor.shape));
+    switch (tensor.dtype) {
+      case models::DType::kFp32:
+      case models::DType::kInt32:
+        return e * 4;
+      case models::DType::kInt64:
+        return e * 8;
+      case models::DType::kFp16:
+      case models::DType::kBf16:
+        return e * 2;
+      default:
+        return e;
+    }
+  }
+
+  static std::int64_t numel(const std::vector<std::int64_t>& shape) {
+    std::int64_t n = 1;
+    for (auto d : shape) n *= d;
+    return n;
+  }
+
+  [[noreturn]] void fail(const Node& n, const std::string& why) const {
+    throw CompileError("node '" + n.name + "' (" + n.op + "): " + why);
+  }
+
+  // A new Value from a graph tensor's shape: [N, C, H, W], [N, F] or [N, S, F].
+  int new_value(int t) {
+    const models::Tensor& tensor = graph_.tensors[t];
+    const auto& s = tensor.shape;
+    Value v;
+    v.name = tensor.name;
+    v.shape = s;
+    if (s.empty() || s[0] != static_cast<std::int64_t>(batch_))
+      throw CompileError("tensor '" + tensor.name + "' has shape " + shape_text(s) +
+                         " but the model is compiled for batch " + std::to_string(batch_) +
+                         " (the leading dimension must be the batch)");
+    if (s.size() == 4) {
+      v.channels = static_cast<int>(s[1]);
+      v.height = static_cast<int>(s[2]);
+      v.width = static_cast<int>(s[3]);
+    } else if (s.size() == 2) {
+      v.channels = static_cast<int>(s[1]);
+    } else if (s.size() == 3) {
+      v.channels = static_cast<int>(s[2]);
+      v.width = static_cast<int>(s[1]);
+    } else {
+      throw CompileError("tensor '" + tensor.name + "' has rank " + std::to_string(s.size()) +
+                         "; the device layout takes rank 2, 3 or 4");
+    }
+    out_.graph.values.push_back(v);
+    return static_cast<int>(out_.graph.values.size()) - 1;
+  }
+
+  static std::string shape_text(const std::vector<std::int64_t>& s) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+  }
+
+  void bind_input(int t) {
+    int v = new_value(t);
+    out_.graph.values[v].graph_input = true;
+    out_.graph.inputs.push_back(v);
+    bindings_[t].value = v;
+  }
+
+  void mark_output(int t) {
+    const TensorBinding& b = bindings_[t];
+    if (b.value < 0)
+      throw CompileError("graph output '" + graph_.tensors[t].name +
+                         "' is not computed on the device");
+    if (b.flattened)
+      throw CompileError("graph output '" + graph_.tensors[t].name +
+                         "' is a flattened feature map; add the consuming layer to the model");
+    Value& v = out_.graph.values[b.value];
+    if (v.graph_input)
+      throw CompileError("graph output '" + graph_.tensors[t].name + "' is a graph input");
+    v.graph_output = true;
+    v.shape = graph_.tensors[t].shape;
+    if (std::find(out_.graph.outputs.begin(), out_.graph.outputs.end(), b.value) ==
+        out_.graph.outputs.end())
+      out_.graph.outputs.push_back(b.value);
+  }
+
+  const TensorBinding& input_binding(const Node& n, std::size_t i) {
+    if (i >= n.inputs.size() || n.inputs[i] < 0) fail(n, "missing input " + std::to_string(i));
+    const TensorBinding& b = bindings_[n.inputs[i]];
+    if (b.value < 0) {
+      const models::Tensor& t = graph_.tensors[n.inputs[i]];
+      if (t.is_constant)
+        fail(n, "input '" + t.name + "' is a constant where an activation is expected");
+      fail(n, "input '" + t.name + "' is not available on the device");
+    }
+    return b;
+  }
+
+  const models::Tensor* constant(const Node& n, std::size_t i) const {
+    if (i >= n.inputs.size() || n.inputs[i] < 0) return nullptr;
+    const models::Tensor& t = graph_.tensors[n.inputs[i]];
+    return t.is_constant ? &t : nullptr;
+  }
+
+  // The layer producing value `v` may take a fused epilogue step iff nothing else reads v.
+  Layer* fusable_producer(const Node& n, int tensor, LayerKind kind) {
+    const TensorBinding& b = bindings_[tensor];
+    if (b.value < 0 || b.flattened) return nullptr;
+    const Value& v = out_.graph.values[b.value];
+    if (v.producer < 0 || v.graph_output || use_count_[tensor] != 1) return nullptr;
+    if (std::find(device_outputs_.begin(), device_outputs_.end(), tensor) != device_outputs_.end())
+      return nullptr;
+    Layer& l = out_.graph.layers[v.producer];
+    (void)n;
+    return l.kind == kind ? &l : nullptr;
+  }
+
+  void bind_output(const Node& n, int value) {
+    for (std::size_t i = 0; i < n.outputs.size(); ++i) {
+      if (i == 0) {
+        bindings_[n.outputs[0]].value = value;
+        out_.graph.values[value].name = graph_.tensors[n.outputs[0]].name;
+      } else if (use_count_[n.outputs[i]] > 0) {
+        fail(n, "only the first output may be used on the device");
+      }
+    }
+  }
+
+  int add_layer(Layer layer, int out_tensor) {
+    int v = new_value(out_tensor);
+    layer.output = v;
+    out_.graph.values[v].producer = static_cast<int>(out_.graph.layers.size());
+    out_.graph.layers.push_back(std::move(layer));
+    return v;
+  }
+
+  void lower_node(const Node& n) {
+    const std::string& op = n.op;
+    if (!is_device_op(op))
+      fail(n, "operator not supported on the device" +
+                  std::string(cpu_fallback_ ? " and not at the start or end of the graph"
+                                            : " (try --cpu-fallback)"));
+    if (op == "Identity" || op == "Dropout") {
+      bindings_[n.outputs[0]] = input_binding(n, 0);
+    } else if (op == "Flatten" || op == "Reshape" || op == "Squeeze" || op == "Unsqueeze") {
+      lower_reshape(n);
+    } else if (op == "Conv") {
+      lower_conv(n);
+    } else if (op == "Gemm" || op == "MatMul") {
+      lower_gemm(n);
+    } else if (op == "BatchNormalization") {
+      lower_batchnorm(n);
+    } else if (is_activation_op(op)) {
+      lower_activation(n);
+    } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Max" ||
+               op == "Min") {
+      lower_binary(n);
+    } else {
+      lower_pool(n);
+    }
+  }
+
+  void lower_reshape(const Node& n) {
+    TensorBinding in = input_binding(n, 0);
+    if (in.flattened) fail(n, "reshaping a flattened feature map is not supported");
+    const Value& v = out_.graph.values[in.value];
+    const auto& out_shape = graph_.tensors[n.outputs[0]].shape;
+    bool same_layout = false;
+    if (out_shape.size() == 2 && out_shape[1] == v.channels * v.pixels()) {
+      if (v.pixels() == 1)
+        same_layout = true;
+      else
+        in.flattened = true;
+    }
+    if (out_shape.size() == 4 && out_shape[1] == v.channels && out_shape[2] == v.height &&
+        out_shape[3] == v.width)
+      same_layout = true;
+    if (out_shape.size() == 3 && out_shape[2] == v.channels && out_shape[1] == v.width &&
+        v.height == 1)
+      same_layout = true;
+    if (!same_layout && !in.flattened)
+      fail(n, "a reshape to " + shape_text(out_shape) +
+                  " changes the channel-major layout, which the compiler does not support");
+    bindings_[n.outputs[0]] = in;
+  }
+
+  void lower_conv(const Node& n) {
+    const TensorBinding& in = input_binding(n, 0);
+    if (in.flattened) fail(n, "convolution of a flattened tensor");
+    const models::Tensor* w = constant(n, 1);
+    if (!w || w->shape.size() != 4) fail(n, "the weights must be a constant 4-D tensor");
+    const Value& x = out_.graph.values[in.value];
+    Layer l;
+    l.name = n.name;
+    l.op = n.op;
+    l.kind = LayerKind::kConv;
+    l.inputs = {in.value};
+    ConvParams& c = l.conv;
+    c.groups = static_cast<int>(get_int(n, "group", 1));
+    c.kernel_h = static_cast<int>(w->shape[2]);
+    c.kernel_w = static_cast<int>(w->shape[3]);
+    auto strides = get_ints(n, "strides");
+    auto dil = get_ints(n, "dilations");
+    auto pads = get_ints(n, "pads");
+    if (strides.size() == 2)
+      c.stride_h = static_cast<int>(strides[0]), c.stride_w = static_cast<int>(strides[1]);
+    if (dil.size() == 2)
+      c.dilation_h = static_cast<int>(dil[0]), c.dilation_w = static_cast<int>(dil[1]);
+    const auto& os = graph_.tensors[n.outputs[0]].shape;
+    if (os.size() != 4) fail(n, "the output must be 4-D");
+    std::string auto_pad = get_string(n, "auto_pad");
+    if (pads.size() == 4) {
+      c.pad_top = static_cast<int>(pads[0]);
+      c.pad_left = static_cast<int>(pads[1]);
+      c.pad_bottom = static_cast<int>(pads[2]);
+      c.pad_right = static_cast<int>(pads[3]);
+    } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+      auto split = [&](int in_size, int out_size, int k, int s, int d, int& lo, int& hi) {
+        int total = std::max(0, (out_size - 1) * s + (k - 1) * d + 1 - in_size);
+        lo = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+        hi = total - lo;
+      };
+      split(x.height, static_cast<int>(os[2]), c.kernel_h, c.stride_h, c.dilation_h, c.pad_top,
+            c.pad_bottom);
+      split(x.width, static_cast<int>(os[3]), c.kernel_w, c.stride_w, c.dilation_w, c.pad_left,
+            c.pad_right);
+    }
+    if (w->shape[1] * c.groups != x.channels || w->shape[0] % c.groups != 0)
+      fail(n, "weights " + shape_text(w->shape) + " do not match " + std::to_string(x.channels) +
+                  " input channels in " + std::to_string(c.groups) + " groups");
+    c.weights = w->data;
+    if (const models::Tensor* b = constant(n, 2)) c.bias = b->data;
+    // Values are all or nothing: a bias without data makes the layer timing-only.
+    if (constant(n, 2) && c.bias.empty()) c.weights.clear();
+    if (c.weights.empty()) c.bias.clear();
+    l.fused.push_back(n.name);
+    int v = add_layer(std::move(l), n.outputs[0]);
+    Layer& added = out_.graph.layers.back();
+    const Value& y = out_.graph.values[v];
+    added.macs = static_cast<std::uint64_t>(y.channels) * (x.channels / c.groups) * c.kernel_h *
+                 c.kernel_w * y.pixels();
+    bind_output(n, v);
+  }
+
+  // Gemm / MatMul against constant weights: a 1x1 convolution (or H x W over a flattened map).
+  void lower_gemm(const Node& n) {
+    const TensorBinding& in = input_binding(n, 0);
+    const models::Tensor* b = constant(n, 1);
+    if (!b || b->shape.size() != 2)
+      fail(n, "only products with a constant 2-D right-hand side run on the device");
+    if (get_int(n, "transA", 0) != 0) fail(n, "transA=1 is not supported");
+    bool trans_b = n.op == "Gemm" && get_int(n, "transB", 0) != 0;
+    float alpha = n.op == "Gemm" ? get_float(n, "alpha", 1.0f) : 1.0f;
+    float beta = n.op == "Gemm" ? get_float(n, "beta", 1.0f) : 1.0f;
+    const Value& x = out_.graph.values[in.value];
+    std::int64_t k = trans_b ? b->shape[1] : b->shape[0];
+    std::int64_t m = trans_b ? b->shape[0] : b->shape[1];
+    std::int64_t features = in.flattened ? x.channels * x.pixels() : x.channels;
+    if (k != features)
+      fail(n, "the weights " + shape_text(b->shape) + " do not match " + std::to_string(features) +
+                  " input features");
+    Layer l;
+    l.name = n.name;
+    l.op = n.op;
+    l.kind = LayerKind::kConv;
+    l.inputs = {in.value};
+    if (in.flattened) {
+      l.conv.kernel_h = x.height;
+      l.conv.kernel_w = x.width;
+    }
+    if (!b->data.empty()) {
+      // conv weight [co][ci][kh][kw] = B[k = ci*HW + kh*W + kw][co] (or B[co][k] with transB)
+      l.conv.weights.resize(static_cast<std::size_t>(m * k));
+      for (std::int64_t co = 0; co < m; ++co)
+        for (std::int64_t kk = 0; kk < k; ++kk)
+          l.conv.weights[co * k + kk] =
+              alpha * (trans_b ? b->data[co * k + kk] : b->data[kk * m + co]);
+    }
+    if (const models::Tensor* c = constant(n, 2)) {
+      if (!c->data.empty()) {
+        l.conv.bias.resize(static_cast<std::size_t>(m));
+        for (std::int64_t co = 0; co < m; ++co)
+          l.conv.bias[co] = beta * c->data[c->data.size() == 1 ? 0 : co % c->data.size()];
+      }
+      if (l.conv.weights.empty()) l.conv.bias.clear();
+    } else if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
+      fail(n, "the bias must be a constant");
+    }
+    l.fused.push_back(n.name);
+    int v = add_layer(std::move(l), n.outputs[0]);
+    const Value& y = out_.graph.values[v];
+    if (y.channels != m) fail(n, "output features do not match the weights");
+    out_.graph.layers.back().macs = static_cast<std::uint64_t>(m) * k * y.pixels();
+    bind_output(n, v);
+  }
+
+  void lower_batchnorm(const Node& n) {
+    const TensorBinding& in = input_binding(n, 0);
+    if (in.flattened) fail(n, "batch normalization of a flattened tensor");
+    const Value& x = out_.graph.values[in.value];
+    float eps = get_float(n, "epsilon", 1e-5f);
+    std::vector<const models::Tensor*> p;
+    for (std::size_t i = 1; i <= 4; ++i) {
+      p.push_back(constant(n, i));
+      if (!p.back()) fail(n, "scale, bias, mean and variance must be constants");
+    }
+    bool have_data =
+        std::all_of(p.begin(), p.end(), [](const models::Tensor* t) { return !t->data.empty(); });
+    std::vector<float> scale, shift;
+    if (have_data) {
+      scale.resize(x.channels);
+      shift.resize(x.channels);
+      for (int c = 0; c < x.channels; ++c) {
+        scale[c] = p[0]->data[c] / std::sqrt(p[3]->data[c] + eps);
+        shift[c] = p[1]->data[c] - p[2]->data[c] * scale[c];
+      }
+    }
+    Layer* prod = fusable_producer(n, n.inputs[0], LayerKind::kConv);
+    if (prod && prod->epilogue.func == isa::ActivationFunc::kIdentity &&
+        prod->epilogue.residual < 0) {
+      ConvParams& c = prod->conv;
+      if (have_data && !c.weights.empty()) {
+        std::size_t per_co = c.weights.size() / x.channels;
+        if (c.bias.empty()) c.bias.assign(x.channels, 0.0f);
+        for (int co = 0; co < x.channels; ++co) {
+          for (std::size_t j = 0; j < per_co; ++j) c.weights[co * per_co + j] *= scale[co];
+          c.bias[co] = c.bias[co] * scale[co] + shift[co];
+        }
+      } else {
+        c.weights.clear();
+        c.bias.clear();
+      }
+      prod->fused.push_back(n.name);
+      bind_output(n, in.value);
+      return;
+    }
+    Layer l;
+    l.name = n.name;
+    l.op = n.op;
+    l.kind = LayerKind::kScaleBias;
+    l.inputs = {in.value};
+    l.scale = std::move(scale);
+    l.shift = std::move(shift);
+    l.fused.push_back(n.name);
+    int v = add_layer(std::move(l), n.outputs[0]);
+    out_.graph.layers.back().flops = 2ull * x.channels * x.pixels();
+    bind_output(n, v);
+  }
+
+  Epilogue activation_of(const Node& n) const {
+    Epilogue e;
+    const std::string& op = n.op;
+    if (op == "Relu") {
+      e.func = isa::ActivationFunc::kRelu;
+    } else if (op == "Sigmoid") {
+      e.func = isa::ActivationFunc::kSigmoid;
+    } else if (op == "Tanh") {
+      e.func = isa::ActivationFunc::kTanh;
+    } else if (op == "Gelu") {
+      e.func = isa::ActivationFunc::kGelu;
+    } else if (op == "LeakyRelu") {
+      e.func = isa::ActivationFunc::kLeakyRelu;
+      e.alpha = get_float(n, "alpha", 0.01f);
+    } else {  // Clip: bounds as attributes (opset < 11) or constant inputs
+      e.func = isa::ActivationFunc::kClip;
+      e.alpha = get_float(n, "min", -3.4028235e38f);
+      e.beta = get_float(n, "max", 3.4028235e38f);
+      auto bound = [&](std::size_t i, float& dst) {
+        if (i >= n.inputs.size() || n.inputs[i] < 0) return;
+        const models::Tensor& t = graph_.tensors[n.inputs[i]];
+        if (!t.is_constant || t.data.size() != 1)
+          throw CompileError("node '" + n.name + "' (Clip): bounds must be scalar constants");
+        dst = t.data[0];
+      };
+      bound(1, e.alpha);
+      bound(2, e.beta);
+      if (e.alpha == 0.0f && e.beta > 3e38f) e.func = isa::ActivationFunc::kRelu;
+    }
+    return e;
+  }
+
+  void lower_activation(const Node& n) {
+    const TensorBinding& in = input_binding(n, 0);
+    if (in.flattened) fail(n, "activation of a flattened tensor");
+    Epilogue act = activation_of(n);
+    if (Layer* prod = fusable_producer(n, n.inputs[0], LayerKind::kConv)) {
+      Epilogue& e = prod->epilogue;
+      if (e.func == isa::ActivationFunc::kIdentity && e.residual < 0) {
+        e.func = act.func;
+        e.alpha = act.alpha;
+        e.beta = act.beta;
+        prod->fused.push_back(n.name);
+        bind_output(n, in.value);
+        return;
+      }
+      if (e.residual >= 0 && !e.residual_relu && act.func == isa::ActivationFunc::kRelu) {
+        e.residual_relu = true;
+        prod->fused.push_back(n.name);
+        bind_output(n, in.value);
+        return;
+      }
+    }
+    if (Layer* prod = fusable_producer(n, n.inputs[0], LayerKind::kEltwise)) {
+      if (!prod->eltwise_relu && act.func == isa::ActivationFunc::kRelu) {
+        prod->eltwise_relu = true;
+        prod->fused.push_back(n.name);
+        bind_output(n, in.value);
+        return;
+      }
+    }
+    const Value& x = out_.graph.values[in.value];
+    Layer l;
+    l.name = n.name;
+    l.op = n.op;
+    l.kind = LayerKind::kActivation;
+    l.inputs = {in.value};
+    l.epilogue = act;
+    l.fused.push_back(n.name);
+    int v = add_layer(std::move(l), n.outputs[0]);
+    out_.graph.layers.back().flops = static_cast<std::uint64_t>(x.channels) * x.pixels();
+    bind_output(n, v);
+  }
+
+  void lower_binary(const Node& n) {
+    const models::Tensor* c0 = constant(n, 0);
+    const models::Tensor* c1 = constant(n, 1);
+    if (c0 || c1) {
+      lower_binary_constant(n, c0 ? 1 : 0, c0 ? c0 : c1);
+      return;
+    }
+    const TensorBinding& a = input_binding(n, 0);
+    const TensorBinding& b = input_binding(n, 1);
+    if (a.flattened || b.flattened) fail(n, "element-wise op on a flattened tensor");
+    const Value& va = out_.graph.values[a.value];
+    const Value& vb = out_.graph.values[b.value];
+    if (va.channels != vb.channels || va.height != vb.height || va.width != vb.width)
+      fail(n, "operands of different shapes (broadcasting between activations is not supported)");
+    if (n.op == "Add") {
+      // Residual: fuse into whichever operand's producing convolution comes later, so that the
+      // other operand already exists when the epilogue runs.
+      int ia = out_.graph.values[a.value].producer, ib = out_.graph.values[b.value].producer;
+      int first = ia >= ib ? 0 : 1;
+      for (int k = 0; k < 2; ++k) {
+        int which = k == 0 ? first : 1 - first;
+        int tensor = n.inputs[which];
+        const TensorBinding& other = which == 0 ? b : a;
+        Layer* prod = fusable_producer(n, tensor, LayerKind::kConv);
+        if (!prod || prod->epilogue.residual >= 0) continue;
+        int self = bindings_[tensor].value;
+        if (other.value == self) continue;
+        if (out_.graph.values[other.value].producer > out_.graph.values[self].producer) continue;
+        prod->epilogue.residual = other.value;
+        prod->fused.push_back(n.name);
+        prod->flops += static_cast<std::uint64_t>(va.channels) * va.pixels();
+        bind_output(n, self);
+        return;
+      }
+    }
+    Layer l;
+    l.name = n.name;
+    l.op = n.op;
+    l.kind = LayerKind::kEltwise;
+    l.inputs = {a.value, b.value};
+    static const std::map<std::string, isa::AluOp> ops = {
+        {"Add", isa::AluOp::kAdd}, {"Sub", isa::AluOp::kSub}, {"Mul", isa::AluOp::kMul},
+        {"Div", isa::AluOp::kDiv}, {"Max", isa::AluOp::kMax}, {"Min", isa::AluOp::kMin}};
+    l.alu = ops.at(n.op);
+    l.fused.push_back(n.name);
+    int v = add_layer(std::move(l), n.outputs[0]);
+    out_.graph.layers.back().flops = static_cast<std::uint64_t>(va.channels) * va.pixels();
+    bind_output(n, v);
+  }
+
+  // x op constant with a per-channel or scalar constant: folded into a preceding convolution's
+  // bias/scale when possible, else a per-channel scale/bias layer.
+  void lower_binary_constant(const Node& n, std::size_t act_input, const models::Tensor* k) {
+    const TensorBinding& in = input_binding(n, act_input);
+    if (in.flattened) fail(n, "element-wise op on a flattened tensor");
+    const Value& x = out_.graph.values[in.value];
+    std::int64_t count = numel(k->shape);
+    if (count != 1 && count != x.channels)
+      fail(n, "only scalar or per-channel constants are supported, got " + shape_text(k->shape));
+    if ((n.op == "Sub" || n.op == "Div") && act_input != 0)
+      fail(n, "constant on the left of " + n.op + " is not supported");
+    if (n.op != "Add" && n.op != "Sub" && n.op != "Mul" && n.op != "Div")
+      fail(n, n.op + " with a constant is not supported");
+    bool have = !k->data.empty();
+    std::vector<float> scale(x.channels, 1.0f), shift(x.channels, 0.0f);
+    for (int c = 0; c < x.channels && have; ++c) {
+      float v = k->data[count == 1 ? 0 : c];
+      if (n.op == "Add") shift[c] = v;
+      if (n.op == "Sub") shift[c] = -v;
+      if (n.op == "Mul") scale[c] = v;
+      if (n.op == "Div") scale[c] = 1.0f / v;
+    }
+    if (Layer* prod = fusable_producer(n, n.inputs[act_input], LayerKind::kConv)) {
+      if (prod->epilogue.func == isa::ActivationFunc::kIdentity && prod->epilogue.residual < 0) {
+        ConvParams& c = prod->conv;
+        if (have && !c.weights.empty()) {
+          std::size_t per_co = c.weights.size() / x.channels;
+          if (c.bias.empty()) c.bias.assign(x.channels, 0.0f);
+          for (int co = 0; co < x.channels; ++co) {
+            for (std::size_t j = 0; j < per_co; ++j) c.weights[co * per_co + j] *= scale[co];
+            c.bias[co] = c.bias[co] * scale[co] + shift[co];
+          }
+        } else {
+          c.weights.clear();
+          c.bias.clear();
+        }
+        prod->fused.push_back(n.name);
+        bind_output(n, in.value);
+        return;
+      }
+    }
+    Layer l;
+    l.name = n.name;
+    l.op = n.op;
+    l.kind = LayerKind::kScaleBias;
+    l.inputs = {in.value};
+    if (have) {
+      l.scale = std::move(scale);
+      l.shift = std::move(shift);
+    }
+    l.fused.push_back(n.name);
+    int v = add_layer(std::move(l), n.outputs[0]);
+    out_.graph.layers.back().flops = 2ull * x.channels * x.pixels();
+    bind_output(n, v);
+  }
+
+  void lower_pool(const Node& n) {
+    const TensorBinding& in = input_binding(n, 0);
+    if (in.flattened) fail(n, "pooling of a flattened tensor");
+    const Value& x = out_.graph.values[in.value];
+    Layer l;
+    l.name = n.name;
+    l.op = n.op;
+    l.kind = LayerKind::kPool;
+    l.inputs = {in.value};
+    PoolParams& p = l.pool;
+    p.func =
+        (n.op == "MaxPool" || n.op == "GlobalMaxPool") ? isa::PoolFunc::kMax : isa::PoolFunc::kAvg;
+    if (n.op == "GlobalAveragePool" || n.op == "GlobalMaxPool") {
+      p.global = true;
+      p.window_h = x.height;
+      p.window_w = x.width;
+    } else {
+      auto k = get_ints(n, "kernel_shape");
+      auto s = get_ints(n, "strides");
+      auto pads = get_ints(n, "pads");
+      if (k.size() != 2) fail(n, "only 2-D pooling is supported");
+      p.window_h = static_cast<int>(k[0]);
+      p.window_w = static_cast<int>(k[1]);
+      p.stride_h = s.size() == 2 ? static_cast<int>(s[0]) : 1;
+      p.stride_w = s.size() == 2 ? static_cast<int>(s[1]) : 1;
+      if (pads.size() == 4) {
+        p.pad_top = static_cast<int>(pads[0]);
+        p.pad_left = static_cast<int>(pads[1]);
+      }
+      if (!get_string(n, "auto_pad").empty() && get_string(n, "auto_pad") != "NOTSET")
+        fail(n, "auto_pad pooling is not supported");
+      p.count_include_pad = get_int(n, "count_include_pad", 0) != 0;
+      if (get_ints(n, "dilations").size() == 2 &&
+          (get_ints(n, "dilations")[0] != 1 || get_ints(n, "dilations")[1] != 1))
+        fail(n, "dilated pooling is not supported");
+    }
+    if (p.window_h > 255 || p.window_w > 255 || p.stride_h > 255 || p.stride_w > 255 ||
+        p.pad_top > 255 || p.pad_left > 255)
+      fail(n, "pooling window, stride or padding above 255");
+    l.fused.push_back(n.name);
+    int v = add_layer(std::move(l), n.outputs[0]);
+    const Value& y = out_.graph.values[v];
+    out_.graph.layers.back().flops = static_cast<std::uint64_t>(y.channels) * y.pixels() *
+                                     out_.graph.layers.back().pool.window_h *
+                                     out_.graph.layers.back().pool.window_w;
+    bind_output(n, v);
+  }
+
+  const Graph& graph_;
+  std::uint32_t batch_;
+  bool cpu_fallback_;
+  CanonicalGraph out_;
+  std::vector<int> use_count_;
+  std::vector<TensorBinding> bindings_;
+  std::vector<bool> host_node_;
+  std::vector<bool> host_tensor_;
+  std::vector<int> device_outputs_;
+};
+
+}  // namespace
+
+bool is_device_op(const std::string& op) {
+  return device_ops().count(op) > 0;
+}
+
+CanonicalGraph canonicalize(const models::Graph& graph, std::uint32_t batch, bool cpu_fallback) {
+  return Canonicalizer(graph, batch, cpu_fallback).run();
+}
+
+}  // namespace infsim::compiler

@@ -1,0 +1,88 @@
+#include "compiler/compiler.h"
+
+#include <algorithm>
+
+#include "compiler/analyze.h"
+#include "compiler/canonicalize.h"
+#include "compiler/compile_error.h"
+#include "compiler/emit.h"
+#include "compiler/layout.h"
+#include "compiler/memory_plan.h"
+#include "compiler/partition.h"
+
+namespace infsim::compiler {
+namespace {
+
+// Cycles a layer should take, for balancing pipeline stages: the array at full use, the
+// vector work, and its weights at one DMA engine's rate, whichever is largest.
+std::vector<double> layer_costs(const LayerGraph& g, const isa::NeuronCoreConfig& core,
+                                std::uint64_t dsize) {
+  std::vector<double> cost;
+  const double macs_per_cycle = static_cast<double>(core.tensor.rows) * core.tensor.cols;
+  const double dma_bytes_per_cycle = core.dma.engine_bandwidth / core.clock;
+  for (const Layer& l : g.layers) {
+    double compute = static_cast<double>(l.macs) * g.batch / macs_per_cycle;
+    double vector = static_cast<double>(l.flops) * g.batch / core.vector.flops_per_cycle;
+    double weights = l.kind == LayerKind::kConv
+                         ? static_cast<double>(l.macs) /
+                               std::max<std::int64_t>(1, g.values[l.output].pixels()) * dsize /
+                               dma_bytes_per_cycle
+                         : 0.0;
+    cost.push_back(std::max({compute, vector, weights}) + 1.0);
+  }
+  return cost;
+}
+
+}  // namespace
+
+std::uint64_t CompileReport::estimated_cycles() const {
+  std::uint64_t c = 0;
+  for (const CoreReport& r : cores) c = std::max(c, r.estimated_cycles);
+  return c;
+}
+
+CompileResult compile(const models::Graph& graph, const isa::NeuronCoreConfig& core,
+                      const CompilerOptions& options) {
+  if (options.batch == 0) throw CompileError("batch must be at least 1");
+  if (options.pipeline_cores == 0) throw CompileError("pipeline cores must be at least 1");
+  if (options.dtype == isa::DType::kInt8)
+    throw CompileError(
+        "int8 is not supported (the Neuron compiler for Inf1 does not support it "
+        "either); use bf16, fp16 or fp32");
+  if (core.tensor.cols > core.psum.partitions)
+    throw CompileError("the Tensor Engine has more columns than PSUM has partitions");
+  CanonicalGraph canonical = canonicalize(graph, options.batch, options.cpu_fallback);
+  LayerGraph& g = canonical.graph;
+  if (!options.model_name.empty()) g.name = options.model_name;
+  assign_halos(g);
+  const std::uint64_t dsize = static_cast<std::uint64_t>(isa::dtype_bytes(options.dtype));
+  StagePlan stages =
+      partition_layers(g, static_cast<int>(options.pipeline_cores), layer_costs(g, core, dsize));
+  MemoryPlan plan = plan_memory(g, stages, core, options.dtype);
+
+  CompileResult result;
+  CompileReport& report = result.report;
+  report.model = g.name;
+  report.batch = options.batch;
+  report.dtype = options.dtype;
+  report.sub_batch = plan.sub_batch;
+  report.passes = plan.passes;
+  report.clock_hz = core.clock;
+  report.host_ops = canonical.host_ops;
+  isa::Program& program = result.program;
+  program = emit_program(g, stages, plan, core, options, report);
+  program.options.model = g.name;
+  program.options.batch = options.batch;
+  program.options.dtype = options.dtype;
+  program.options.pipeline_cores = options.pipeline_cores;
+  program.options.cpu_fallback = options.cpu_fallback;
+  program.host_ops = canonical.host_ops;
+  program.support = support_report(analyze(graph));
+  for (const isa::TensorDecl& t : program.tensors)
+    if (t.kind == isa::TensorKind::kWeight) report.weight_bytes += t.bytes;
+  for (const isa::CoreProgram& c : program.cores)
+    for (const isa::Queue& q : c.queues) report.instructions += q.instructions.size();
+  return result;
+}
+
+}  // namespace infsim::compiler

@@ -1,0 +1,77 @@
+#pragma once
+// The compiler's entry point: a models::Graph (already built at the batch to compile for) ->
+// an isa::Program for one NeuronCore, or a pipeline over several.
+//
+// Passes, in order (one file each): canonicalize (fold BN, fuse epilogues, drop no-ops),
+// layout (channels on partitions, halos, weight blocks), partition (pipeline stages),
+// memory_plan (SBUF: constants, resident/streamed weights, activations, sub-batches), the
+// lowerings (lower_conv, lower_pool, lower_elementwise) that emit tile-level instructions through
+// schedule (queues, semaphores, timing estimate), and emit (tensors, layers, the Program).
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "isa/hardware_config.h"
+#include "isa/program.h"
+#include "models/graph.h"
+
+namespace infsim::compiler {
+
+struct CompilerOptions {
+  std::uint32_t batch = 1;
+  isa::DType dtype = isa::DType::kBf16;
+  std::uint32_t pipeline_cores = 1;
+  bool cpu_fallback = false;
+  bool weight_data = false;  // embed weight values (functional mode)
+  std::string model_name;
+};
+
+struct LayerEstimate {
+  std::string name;
+  std::string op;
+  int core = 0;
+  std::uint64_t macs = 0;
+  std::array<std::uint64_t, 4> busy{};  // cycles per engine: tensor, vector, scalar, dma
+};
+
+struct CoreReport {
+  std::array<std::uint64_t, 4> instructions{};  // per engine: tensor, vector, scalar, dma
+  std::uint64_t setup_instructions = 0;
+  std::uint64_t sbuf_peak = 0;         // bytes per partition at the busiest point
+  std::uint64_t sbuf_capacity = 0;     // bytes per partition
+  std::uint64_t weights_resident = 0;  // bytes (all partitions) kept in SBUF
+  std::uint64_t weights_streamed = 0;  // bytes read from DRAM per inference
+  std::uint64_t estimated_cycles = 0;  // one inference, from the schedule estimate
+  int first_layer = 0, last_layer = 0;
+};
+
+struct CompileReport {
+  std::string model;
+  std::uint32_t batch = 1;
+  isa::DType dtype = isa::DType::kBf16;
+  int sub_batch = 1;  // images per pass over the layers
+  int passes = 1;
+  std::uint64_t macs = 0;  // whole batch
+  std::uint64_t weight_bytes = 0;
+  std::uint64_t instructions = 0;
+  double clock_hz = 0;
+  std::vector<CoreReport> cores;
+  std::vector<LayerEstimate> layers;
+  std::vector<isa::HostOp> host_ops;
+  std::uint64_t estimated_cycles() const;  // the slowest core
+};
+
+struct CompileResult {
+  isa::Program program;
+  CompileReport report;
+};
+
+// Throws CompileError when the graph cannot be compiled as asked.
+CompileResult compile(const models::Graph& graph, const isa::NeuronCoreConfig& core,
+                      const CompilerOptions& options);
+
+std::string format_compile_report(const CompileReport& report);
+
+}  // namespace infsim::compiler

@@ -1,0 +1,466 @@
+#include "compiler/emit.h"
+
+#include <algorithm>
+
+#include "compiler/layout.h"
+#include "compiler/lowering.h"
+
+namespace infsim::compiler {
+namespace {
+
+using isa::axis;
+using isa::dims;
+
+std::uint64_t align(std::uint64_t x) {
+  return (x + 63) & ~std::uint64_t{63};
+}
+
+// C-major memory order of a logical shape: [N, C, H, W] -> C, N, H, W; [N, F] -> F, N;
+// [N, S, F] -> F, N, S.
+std::vector<int> channel_major(std::size_t rank) {
+  if (rank == 4) return {1, 0, 2, 3};
+  if (rank == 3) return {2, 0, 1};
+  return {1, 0};
+}
+
+isa::Instruction dma(const isa::AccessPattern& dst, const isa::AccessPattern& src) {
+  isa::Instruction ins;
+  ins.opcode = isa::Opcode::kDmaCopy;
+  ins.dst = dst;
+  ins.src0 = src;
+  return ins;
+}
+
+class ProgramBuilder {
+ public:
+  ProgramBuilder(const LayerGraph& graph, const StagePlan& stages, const MemoryPlan& plan,
+                 const isa::NeuronCoreConfig& core, const CompilerOptions& options)
+      : L_(graph, stages, plan, core, options) {}
+
+  isa::Program build(CompileReport& report) {
+    const LayerGraph& g = L_.graph;
+    const int cores = L_.stages.stages();
+    for (int c = 0; c < cores; ++c) add_core(c);
+    declare_tensors();
+    for (int c = 0; c < cores; ++c) load_setup(c);
+    const int n = static_cast<int>(g.layers.size());
+    for (int pass = 0; pass < L_.plan.passes; ++pass) {
+      L_.image0 = pass * L_.plan.sub_batch;
+      L_.images = std::min(L_.plan.sub_batch, g.batch - L_.image0);
+      for (int s = 0; s < cores; ++s) {
+        std::vector<bool> loaded(g.values.size(), false);
+        for (int l = L_.stages.first[s]; l <= L_.stages.last(s, n); ++l) {
+          const Layer& layer = g.layers[l];
+          std::vector<int> reads = layer.inputs;
+          if (layer.epilogue.residual >= 0) reads.push_back(layer.epilogue.residual);
+          for (int v : reads)
+            if (g.values[v].graph_input && !L_.plan.streamed_input[v] && !loaded[v]) {
+              L_.load_input(v, s, static_cast<std::uint32_t>(l));
+              loaded[v] = true;
+            }
+          L_.clear_halo(layer.output, s, static_cast<std::uint32_t>(l));
+          switch (layer.kind) {
+            case LayerKind::kConv:
+              lower_conv(L_, l, s);
+              break;
+            case LayerKind::kPool:
+              lower_pool(L_, l, s);
+              break;
+            case LayerKind::kEltwise:
+              lower_eltwise(L_, l, s);
+              break;
+            case LayerKind::kActivation:
+              lower_activation(L_, l, s);
+              break;
+            case LayerKind::kScaleBias:
+              lower_scale_bias(L_, l, s);
+              break;
+          }
+          if (g.values[layer.output].graph_output)
+            L_.store_output(layer.output, s, static_cast<std::uint32_t>(l));
+        }
+        if (s + 1 < cores) send(s, pass);
+        if (s > 0 && pass + 1 < L_.plan.passes) release(s);
+      }
+    }
+    isa::Program program;
+    program.cores = L_.sched.take_programs();
+    program.tensors = std::move(L_.tensors);
+    fill_layers(program, report);
+    fill_memory(program, report);
+    return program;
+  }
+
+ private:
+  void add_core(int c) {
+    Scheduler& s = L_.sched;
+    s.add_core();
+    CoreQueues q;
+    q.tensor = s.add_queue(c, isa::EngineKind::kTensor);
+    q.scalar = s.add_queue(c, isa::EngineKind::kScalar);
+    q.vector = s.add_queue(c, isa::EngineKind::kVector);
+    q.dma_in = s.add_queue(c, isa::EngineKind::kDma, 0, 0);
+    q.dma_weights = s.add_queue(c, isa::EngineKind::kDma, 1, 0);
+    q.dma_out = s.add_queue(c, isa::EngineKind::kDma, 2, 0);
+    if (L_.stages.stages() > 1) {
+      q.dma_send = s.add_queue(c, isa::EngineKind::kDma, 2, 1);
+      q.release = s.add_queue(c, isa::EngineKind::kDma, 0, 1);
+      q.from_prev = s.add_channel(c);
+      q.ack_from_next = s.add_channel(c);
+    }
+    for (int e = 0; e < L_.core.dma.engines && e < 3; ++e)
+      q.setup.push_back(s.add_setup_queue(c, e, 2));
+    L_.queues.push_back(q);
+    L_.ring_next.push_back(0);
+    L_.staging_next.push_back(0);
+  }
+
+  int add_tensor(isa::TensorDecl t) {
+    t.dram_offset = dram_next_;
+    dram_next_ += align(t.bytes);
+    L_.tensors.push_back(std::move(t));
+    return static_cast<int>(L_.tensors.size()) - 1;
+  }
+
+  void declare_tensors() {
+    const LayerGraph& g = L_.graph;
+    const isa::DType dt = L_.dtype();
+    const int n = static_cast<int>(g.layers.size());
+    L_.value_tensor.assign(g.values.size(), -1);
+    L_.weight_tensor.assign(n, -1);
+    L_.const_tensor.assign(n, -1);
+    auto activation = [&](int v, isa::TensorKind kind, int core) {
+      const Value& val = g.values[v];
+      isa::TensorDecl t;
+      t.name = val.name;
+      t.kind = kind;
+      t.dtype = dt;
+      t.shape = val.shape;
+      t.dim_order = channel_major(val.shape.size());
+      t.core = static_cast<std::uint16_t>(core);
+      std::uint64_t elems = 1;
+      for (auto d : val.shape) elems *= static_cast<std::uint64_t>(d);
+      t.bytes = elems * L_.dsize;
+      L_.value_tensor[v] = add_tensor(std::move(t));
+    };
+    for (int v : g.inputs) {
+      int core =
+          g.values[v].consumers.empty() ? 0 : L_.stages.layer_stage[g.values[v].consumers.front()];
+      activation(v, isa::TensorKind::kInput, core);
+    }
+    for (int v : g.outputs)
+      activation(v, isa::TensorKind::kOutput, L_.stages.layer_stage[g.values[v].producer]);
+    const bool data = L_.options.weight_data;
+    for (int l = 0; l < n; ++l) {
+      const Layer& layer = g.layers[l];
+      const std::uint16_t core = static_cast<std::uint16_t>(L_.stages.layer_stage[l]);
+      if (layer.kind == LayerKind::kConv) {
+        const ConvGeometry& geo = L_.plan.geometry[l];
+        const int cin = g.values[layer.inputs[0]].channels, cout = g.values[layer.output].channels;
+        isa::TensorDecl w;
+        w.name = layer.name + ".weight";
+        w.kind = isa::TensorKind::kWeight;
+        w.dtype = dt;
+        w.shape = {static_cast<std::int64_t>(geo.weight_bytes / L_.dsize)};
+        w.dim_order = {0};
+        w.core = core;
+        w.bytes = geo.weight_bytes;
+        bool have = data && !layer.conv.weights.empty();
+        if (have) w.data = pack_conv_weights(layer, cin, cout, geo, dt);
+        L_.weight_tensor[l] = add_tensor(std::move(w));
+        // Biases, fp32: row p holds partition p's bias for every output block.
+        const int blocks = static_cast<int>(geo.blocks.size());
+        const int rows = bias_rows(l);
+        isa::TensorDecl b;
+        b.name = layer.name + ".bias";
+        b.kind = isa::TensorKind::kWeight;
+        b.dtype = isa::DType::kFp32;
+        b.shape = {rows, blocks};
+        b.dim_order = {0, 1};
+        b.core = core;
+        b.bytes = static_cast<std::uint64_t>(rows) * blocks * 4;
+        if (have) {
+          for (int p = 0; p < rows; ++p)
+            for (int j = 0; j < blocks; ++j) {
+              const WeightBlock& blk = geo.blocks[j];
+              float v =
+                  p < blk.count && !layer.conv.bias.empty() ? layer.conv.bias[blk.co0 + p] : 0.0f;
+              append_converted(b.data, v, isa::DType::kFp32);
+            }
+        }
+        L_.const_tensor[l] = add_tensor(std::move(b));
+      } else if (layer.kind == LayerKind::kScaleBias) {
+        const int channels = g.values[layer.output].channels;
+        const int tiles = channel_tiles(channels);
+        const int rows = std::min(kPartitions, channels);
+        isa::TensorDecl t;
+        t.name = layer.name + ".scale_shift";
+        t.kind = isa::TensorKind::kWeight;
+        t.dtype = isa::DType::kFp32;
+        t.shape = {rows, tiles, 2};
+        t.dim_order = {0, 1, 2};
+        t.core = core;
+        t.bytes = static_cast<std::uint64_t>(rows) * tiles * 8;
+        if (data && !layer.scale.empty()) {
+          for (int p = 0; p < rows; ++p)
+            for (int j = 0; j < tiles; ++j) {
+              int c = j * kPartitions + p;
+              bool in = c < channels;
+              append_converted(t.data, in ? layer.scale[c] : 0.0f, isa::DType::kFp32);
+              append_converted(t.data, in ? layer.shift[c] : 0.0f, isa::DType::kFp32);
+            }
+        }
+        L_.const_tensor[l] = add_tensor(std::move(t));
+      }
+    }
+  }
+
+  int bias_rows(int l) const {
+    int rows = 0;
+    for (const WeightBlock& b : L_.plan.geometry[l].blocks) rows = std::max(rows, b.count);
+    return rows;
+  }
+
+  void load_setup(int c) {
+    const LayerGraph& g = L_.graph;
+    const int n = static_cast<int>(g.layers.size());
+    const CoreQueues& q = L_.queues[c];
+    int next = 0;
+    auto setup = [&](const isa::Instruction& ins, int l) {
+      L_.sched.emit_setup(c, q.setup[next], ins, static_cast<std::uint32_t>(l));
+      next = (next + 1) % static_cast<int>(q.setup.size());
+    };
+    for (int l = L_.stages.first[c]; l <= L_.stages.last(c, n); ++l) {
+      if (L_.const_tensor[l] >= 0) {
+        const isa::TensorDecl& t = L_.tensors[L_.const_tensor[l]];
+        const auto rows = static_cast<std::uint16_t>(t.shape[0]);
+        const auto row = static_cast<std::uint32_t>(t.bytes / 4 / rows);
+        setup(dma(isa::sbuf(0, rows, L_.plan.const_offset[l], {row}, isa::DType::kFp32),
+                  isa::dram(t.dram_offset, rows, {row}, isa::DType::kFp32, t.core)),
+              l);
+      }
+      if (L_.weight_tensor[l] >= 0 && L_.plan.resident[l]) {
+        const isa::TensorDecl& t = L_.tensors[L_.weight_tensor[l]];
+        std::uint64_t sbuf_at = L_.plan.weight_offset[l];
+        for (const WeightBlock& b : L_.plan.geometry[l].blocks) {
+          std::uint64_t dram_at = t.dram_offset + b.dram_offset, seg_at = sbuf_at;
+          for (std::size_t s = 0; s < b.segments.size(); ++s) {
+            const CiSegment& seg = b.segments[s];
+            const auto rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
+            const auto row = static_cast<std::uint32_t>(b.seg_elements[s]);
+            setup(dma(isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), rows, seg_at, {row},
+                                L_.dtype()),
+                      isa::dram(dram_at, rows, {row}, L_.dtype(), t.core)),
+                  l);
+            dram_at += std::uint64_t{rows} * row * L_.dsize;
+            seg_at += row * L_.dsize;
+          }
+          sbuf_at += b.sbuf_bytes;
+        }
+      }
+    }
+  }
+
+  // Hands the value crossing to stage s + 1 over: whole padded tiles (halo included).
+  void send(int s, int pass) {
+    const int v = L_.stages.crossing[s];
+    const Value& val = L_.graph.values[v];
+    const ValueSlot& from = L_.plan.slot(v, s);
+    const ValueSlot& to = L_.plan.slot(v, s + 1);
+    const auto elems = static_cast<std::uint32_t>(static_cast<std::uint64_t>(L_.images) *
+                                                  val.padded_height() * val.padded_width());
+    const auto layer =
+        static_cast<std::uint32_t>(L_.stages.last(s, static_cast<int>(L_.graph.layers.size())));
+    std::vector<Scheduler::After> after;
+    if (pass > 0) after.push_back({L_.queues[s].ack_from_next, static_cast<std::uint32_t>(pass)});
+    for (int t = 0; t < channel_tiles(val.channels); ++t) {
+      const auto p = static_cast<std::uint16_t>(tile_channels(val.channels, t));
+      isa::Instruction ins = dma(isa::sbuf(0, p, to.offset + t * to.tile_bytes, {elems}, L_.dtype(),
+                                           static_cast<std::uint16_t>(s + 1)),
+                                 isa::sbuf(0, p, from.offset + t * from.tile_bytes, {elems},
+                                           L_.dtype(), static_cast<std::uint16_t>(s)));
+      L_.sched.emit(s, L_.queues[s].dma_send, ins, layer,
+                    Scheduler::Remote{s + 1, L_.queues[s + 1].from_prev}, after);
+    }
+  }
+
+  void release(int s) {
+    const int v = L_.stages.crossing[s - 1];
+    const Value& val = L_.graph.values[v];
+    const ValueSlot& slot = L_.plan.slot(v, s);
+    const auto elems =
+        static_cast<std::uint32_t>(channel_tiles(val.channels) * slot.tile_bytes / L_.dsize);
+    const auto layer =
+        static_cast<std::uint32_t>(L_.stages.last(s, static_cast<int>(L_.graph.layers.size())));
+    L_.sched.emit_release(
+        s, L_.queues[s].release,
+        isa::sbuf(0, kPartitions, slot.offset, {elems}, L_.dtype(), static_cast<std::uint16_t>(s)),
+        layer, Scheduler::Remote{s - 1, L_.queues[s - 1].ack_from_next});
+  }
+
+  void fill_layers(isa::Program& program, CompileReport& report) {
+    const LayerGraph& g = L_.graph;
+    const auto& busy = L_.sched.layer_busy();
+    for (std::size_t l = 0; l < g.layers.size(); ++l) {
+      const Layer& layer = g.layers[l];
+      isa::LayerInfo info;
+      info.name = layer.name;
+      info.op = layer.op;
+      info.macs = layer.macs * static_cast<std::uint64_t>(g.batch);
+      info.flops = layer.flops * static_cast<std::uint64_t>(g.batch);
+      info.core = static_cast<std::uint16_t>(L_.stages.layer_stage[l]);
+      program.layers.push_back(info);
+      LayerEstimate e;
+      e.name = layer.name;
+      e.op = layer.op;
+      e.core = info.core;
+      e.macs = info.macs;
+      if (l < busy.size()) e.busy = busy[l];
+      report.layers.push_back(e);
+      report.macs += info.macs;
+    }
+  }
+
+  void fill_memory(isa::Program& program, CompileReport& report) {
+    const int n = static_cast<int>(L_.graph.layers.size());
+    for (int c = 0; c < L_.stages.stages(); ++c) {
+      const CorePlan& cp = L_.plan.cores[c];
+      isa::CoreMemoryPlan m;
+      m.sbuf_peak = cp.total() * kPartitions;
+      std::uint64_t resident = 0;
+      for (int l = L_.stages.first[c]; l <= L_.stages.last(c, n); ++l)
+        if (L_.plan.resident[l]) resident += L_.plan.geometry[l].weight_bytes;
+      m.sbuf_static_weights = resident;
+      m.weights_streamed = cp.weights_streamed * static_cast<std::uint64_t>(L_.plan.passes);
+      m.psum_peak = L_.core.psum.size;
+      for (const isa::TensorDecl& t : program.tensors)
+        if (t.core == c) m.dram_bytes += align(t.bytes);
+      program.memory.push_back(m);
+
+      CoreReport r;
+      const isa::CoreProgram& cpg = program.cores[c];
+      for (const isa::Queue& q : cpg.queues)
+        r.instructions[static_cast<int>(q.engine)] += q.instructions.size();
+      for (const isa::Queue& q : cpg.setup) r.setup_instructions += q.instructions.size();
+      r.sbuf_peak = cp.total();
+      r.sbuf_capacity = L_.core.sbuf.partition_bytes();
+      r.weights_resident = resident;
+      r.weights_streamed = m.weights_streamed;
+      r.estimated_cycles = L_.sched.core_cycles(c);
+      r.first_layer = L_.stages.first[c];
+      r.last_layer = L_.stages.last(c, n);
+      report.cores.push_back(r);
+    }
+  }
+
+  Lowering L_;
+  std::uint64_t dram_next_ = 0;
+};
+
+}  // namespace
+
+std::uint64_t Lowering::interior_offset(int value, int core_id, int tile, int image, int row,
+                                        int col) const {
+  const Value& v = graph.values[value];
+  const ValueSlot& slot = plan.slot(value, core_id);
+  std::uint64_t elems =
+      (static_cast<std::uint64_t>(image) * v.padded_height() + v.halo_h + row) * v.padded_width() +
+      v.halo_w + col;
+  return slot.offset + tile * slot.tile_bytes + elems * dsize;
+}
+
+isa::AccessPattern Lowering::interior(int value, int core_id, int tile, int partition,
+                                      int partitions, int image, int count, int row,
+                                      int rows) const {
+  const Value& v = graph.values[value];
+  const auto hp = static_cast<std::int32_t>(v.padded_height()),
+             wp = static_cast<std::int32_t>(v.padded_width());
+  return isa::sbuf(static_cast<std::uint16_t>(partition), static_cast<std::uint16_t>(partitions),
+                   interior_offset(value, core_id, tile, image, row, 0),
+                   dims({axis(static_cast<std::uint32_t>(count), hp * wp),
+                         axis(static_cast<std::uint32_t>(rows), wp),
+                         axis(static_cast<std::uint32_t>(v.width), 1)}),
+                   dtype(), static_cast<std::uint16_t>(core_id));
+}
+
+void Lowering::clear_halo(int value, int core_id, std::uint32_t layer) {
+  const Value& v = graph.values[value];
+  if (v.halo_h == 0 && v.halo_w == 0) return;
+  const ValueSlot& slot = plan.slot(value, core_id);
+  const auto hp = static_cast<std::int32_t>(v.padded_height()),
+             wp = static_cast<std::int32_t>(v.padded_width());
+  const auto n = static_cast<std::uint32_t>(images);
+  for (int t = 0; t < channel_tiles(v.channels); ++t) {
+    const auto p = static_cast<std::uint16_t>(tile_channels(v.channels, t));
+    const std::uint64_t base = slot.offset + t * slot.tile_bytes;
+    std::vector<isa::AccessPattern> strips;
+    if (v.halo_h > 0) {
+      auto strip = dims({axis(n, hp * wp), axis(static_cast<std::uint32_t>(v.halo_h * wp), 1)});
+      strips.push_back(isa::sbuf(0, p, base, strip, dtype(), static_cast<std::uint16_t>(core_id)));
+      strips.push_back(
+          isa::sbuf(0, p, base + static_cast<std::uint64_t>(v.halo_h + v.height) * wp * dsize,
+                    strip, dtype(), static_cast<std::uint16_t>(core_id)));
+    }
+    if (v.halo_w > 0) {
+      auto cols = dims({axis(n, hp * wp), axis(static_cast<std::uint32_t>(v.height), wp),
+                        axis(static_cast<std::uint32_t>(v.halo_w), 1)});
+      const std::uint64_t row0 = base + static_cast<std::uint64_t>(v.halo_h) * wp * dsize;
+      strips.push_back(isa::sbuf(0, p, row0, cols, dtype(), static_cast<std::uint16_t>(core_id)));
+      strips.push_back(isa::sbuf(0, p,
+                                 row0 + static_cast<std::uint64_t>(v.halo_w + v.width) * dsize,
+                                 cols, dtype(), static_cast<std::uint16_t>(core_id)));
+    }
+    for (const isa::AccessPattern& ap : strips) {
+      isa::Instruction ins;
+      ins.opcode = isa::Opcode::kMemset;
+      ins.dst = ap;
+      ins.scale = 0.0f;
+      sched.emit(core_id, queues[core_id].vector, ins, layer);
+    }
+  }
+}
+
+void Lowering::store_output(int value, int core_id, std::uint32_t layer) {
+  const Value& v = graph.values[value];
+  const isa::TensorDecl& t = tensors[value_tensor[value]];
+  const std::uint64_t hw = static_cast<std::uint64_t>(v.pixels());
+  const std::uint64_t row = static_cast<std::uint64_t>(graph.batch) * hw;
+  for (int tile = 0; tile < channel_tiles(v.channels); ++tile) {
+    const int p = tile_channels(v.channels, tile);
+    isa::Instruction ins;
+    ins.opcode = isa::Opcode::kDmaCopy;
+    ins.src0 = interior(value, core_id, tile, 0, p, 0, images, 0, v.height);
+    ins.dst =
+        isa::dram(t.dram_offset + (tile * kPartitions * row + image0 * hw) * dsize,
+                  static_cast<std::uint16_t>(p), static_cast<std::int64_t>(row),
+                  isa::dense_dims({static_cast<std::uint32_t>(images * hw)}), dtype(), t.core);
+    sched.emit(core_id, queues[core_id].dma_out, ins, layer);
+  }
+}
+
+void Lowering::load_input(int value, int core_id, std::uint32_t layer) {
+  const Value& v = graph.values[value];
+  const isa::TensorDecl& t = tensors[value_tensor[value]];
+  clear_halo(value, core_id, layer);
+  const std::uint64_t hw = static_cast<std::uint64_t>(v.pixels());
+  const std::uint64_t row = static_cast<std::uint64_t>(graph.batch) * hw;
+  for (int tile = 0; tile < channel_tiles(v.channels); ++tile) {
+    const int p = tile_channels(v.channels, tile);
+    isa::Instruction ins;
+    ins.opcode = isa::Opcode::kDmaCopy;
+    ins.dst = interior(value, core_id, tile, 0, p, 0, images, 0, v.height);
+    ins.src0 =
+        isa::dram(t.dram_offset + (tile * kPartitions * row + image0 * hw) * dsize,
+                  static_cast<std::uint16_t>(p), static_cast<std::int64_t>(row),
+                  isa::dense_dims({static_cast<std::uint32_t>(images * hw)}), dtype(), t.core);
+    sched.emit(core_id, queues[core_id].dma_in, ins, layer);
+  }
+}
+
+isa::Program emit_program(const LayerGraph& graph, const StagePlan& stages, const MemoryPlan& plan,
+                          const isa::NeuronCoreConfig& core, const CompilerOptions& options,
+                          CompileReport& report) {
+  return ProgramBuilder(graph, stages, plan, core, options).build(report);
+}
+
+}  // namespace infsim::compiler

@@ -1,0 +1,157 @@
+#include "compiler/layout.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "compiler/compile_error.h"
+
+namespace infsim::compiler {
+
+int channel_tiles(int channels) {
+  return (channels + kPartitions - 1) / kPartitions;
+}
+
+int tile_channels(int channels, int tile) {
+  return std::min(kPartitions, channels - tile * kPartitions);
+}
+
+void assign_halos(LayerGraph& graph) {
+  for (const Layer& l : graph.layers) {
+    if (l.kind != LayerKind::kConv) continue;
+    Value& in = graph.values[l.inputs[0]];
+    in.halo_h = std::max({in.halo_h, l.conv.pad_top, l.conv.pad_bottom});
+    in.halo_w = std::max({in.halo_w, l.conv.pad_left, l.conv.pad_right});
+  }
+}
+
+ConvGeometry conv_geometry(const Layer& layer, int in_channels, int out_channels, int array_cols,
+                           isa::DType dtype) {
+  ConvGeometry g;
+  const ConvParams& c = layer.conv;
+  g.taps = c.kernel_h * c.kernel_w;
+  int ci_per_group = in_channels / c.groups;
+  int co_per_group = out_channels / c.groups;
+  // Tiles of at most array_cols output channels that never cross a 128-partition tile.
+  int step = std::min(array_cols, kPartitions);
+  std::uint64_t dsize = static_cast<std::uint64_t>(isa::dtype_bytes(dtype));
+  for (int co0 = 0; co0 < out_channels;) {
+    int count = std::min(step, out_channels - co0);
+    count = std::min(count, kPartitions - co0 % kPartitions);
+    WeightBlock b;
+    b.co0 = co0;
+    b.count = count;
+    int g_lo = co0 / co_per_group, g_hi = (co0 + count - 1) / co_per_group;
+    int ci_lo = g_lo * ci_per_group, ci_hi = (g_hi + 1) * ci_per_group;
+    for (int ci = ci_lo; ci < ci_hi;) {
+      int tile = ci / kPartitions;
+      int end = std::min(ci_hi, (tile + 1) * kPartitions);
+      b.segments.push_back({tile, ci - tile * kPartitions, end - tile * kPartitions});
+      std::uint64_t elems = static_cast<std::uint64_t>(g.taps) * count;
+      b.seg_elements.push_back(elems);
+      b.sbuf_bytes += elems * dsize;
+      b.dram_bytes += elems * dsize * static_cast<std::uint64_t>(end - ci);
+      ci = end;
+    }
+    b.dram_offset = g.weight_bytes;
+    g.weight_bytes += b.dram_bytes;
+    g.max_block_bytes = std::max(g.max_block_bytes, b.sbuf_bytes);
+    g.blocks.push_back(std::move(b));
+    co0 += count;
+  }
+  return g;
+}
+
+void append_converted(std::vector<std::uint8_t>& out, float value, isa::DType dtype) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  switch (dtype) {
+    case isa::DType::kFp32:
+      for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::uint8_t>(bits >> (8 * i)));
+      return;
+    case isa::DType::kBf16: {
+      std::uint32_t rounded =
+          std::isnan(value) ? (bits | 0x00400000u) : bits + 0x7fffu + ((bits >> 16) & 1u);
+      std::uint16_t h = static_cast<std::uint16_t>(rounded >> 16);
+      out.push_back(static_cast<std::uint8_t>(h));
+      out.push_back(static_cast<std::uint8_t>(h >> 8));
+      return;
+    }
+    case isa::DType::kFp16: {
+      std::uint32_t sign = (bits >> 16) & 0x8000u;
+      std::uint32_t mag = bits & 0x7fffffffu;
+      std::uint16_t h;
+      if (mag >= 0x7f800000u) {
+        h = static_cast<std::uint16_t>(sign | 0x7c00u | (mag > 0x7f800000u ? 0x200u : 0u));
+      } else if (mag >= 0x477ff000u) {  // rounds to above the largest half: infinity
+        h = static_cast<std::uint16_t>(sign | 0x7c00u);
+      } else if (mag < 0x38800000u) {  // subnormal half (or zero): scale into the integer range
+        float f;
+        std::uint32_t m = mag;
+        std::memcpy(&f, &m, 4);
+        float scaled = f * 16777216.0f;  // 2^24: one unit = the smallest subnormal half
+        h = static_cast<std::uint16_t>(sign | static_cast<std::uint32_t>(std::nearbyint(scaled)));
+      } else {
+        std::uint32_t r = mag + 0xfffu + ((mag >> 13) & 1u);
+        h = static_cast<std::uint16_t>(sign | ((r - 0x38000000u) >> 13));
+      }
+      out.push_back(static_cast<std::uint8_t>(h));
+      out.push_back(static_cast<std::uint8_t>(h >> 8));
+      return;
+    }
+    case isa::DType::kInt8:
+      out.push_back(static_cast<std::uint8_t>(
+          static_cast<std::int8_t>(std::clamp(std::nearbyint(value), -128.0f, 127.0f))));
+      return;
+  }
+}
+
+std::vector<std::uint8_t> pack_conv_weights(const Layer& layer, int in_channels, int out_channels,
+                                            const ConvGeometry& geometry, isa::DType dtype) {
+  std::vector<std::uint8_t> out;
+  out.reserve(geometry.weight_bytes);
+  const ConvParams& c = layer.conv;
+  int ci_per_group = in_channels / c.groups;
+  int co_per_group = out_channels / c.groups;
+  for (const WeightBlock& b : geometry.blocks) {
+    for (const CiSegment& s : b.segments) {
+      for (int p = s.p_lo; p < s.p_hi; ++p) {
+        int ci = s.ci_tile * kPartitions + p;
+        for (int t = 0; t < geometry.taps; ++t) {
+          for (int j = 0; j < b.count; ++j) {
+            int co = b.co0 + j;
+            int local = ci - (co / co_per_group) * ci_per_group;
+            float w = 0.0f;
+            if (local >= 0 && local < ci_per_group)
+              w = c.weights[(static_cast<std::size_t>(co) * ci_per_group + local) * geometry.taps +
+                            t];
+            append_converted(out, w, dtype);
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<Chunk> spatial_chunks(int images, int height, int width, std::uint64_t bank_elements,
+                                  bool single_image, const std::string& layer) {
+  std::vector<Chunk> out;
+  const std::uint64_t per_image = static_cast<std::uint64_t>(height) * width;
+  if (static_cast<std::uint64_t>(width) > bank_elements)
+    throw CompileError("layer '" + layer + "': an output row of " + std::to_string(width) +
+                       " elements does not fit one PSUM bank (" + std::to_string(bank_elements) +
+                       " fp32 per partition)");
+  if (per_image <= bank_elements && !single_image) {
+    int per_chunk = static_cast<int>(bank_elements / per_image);
+    for (int b = 0; b < images; b += per_chunk)
+      out.push_back({b, std::min(per_chunk, images - b), 0, height});
+    return out;
+  }
+  int rows = static_cast<int>(std::min<std::uint64_t>(height, bank_elements / width));
+  for (int b = 0; b < images; ++b)
+    for (int r = 0; r < height; r += rows) out.push_back({b, 1, r, std::min(rows, height - r)});
+  return out;
+}
+
+}  // namespace infsim::compiler

@@ -1,0 +1,72 @@
+#pragma once
+// Where data lives: channels on SBUF partitions in tiles of up to 128 (an activation of C
+// channels is ceil(C/128) tiles, each [images][H + 2 halo][W + 2 halo] per partition, zero
+// halo), DRAM activations C-major ([C][N][H][W], so one channel's images are one row), and
+// convolution weights cut into blocks, one per output-channel tile of at most the array's
+// columns, holding every (input-channel segment, tap) the tile needs.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/layer_graph.h"
+#include "isa/instruction.h"
+
+namespace infsim::compiler {
+
+inline constexpr int kPartitions = 128;
+
+int channel_tiles(int channels);
+int tile_channels(int channels, int tile);  // channels in tile `tile`
+
+// Halo of every value: the largest padding any convolution reading it needs.
+void assign_halos(LayerGraph& graph);
+
+// One contiguous run of input channels inside one input tile: partitions [p_lo, p_hi).
+struct CiSegment {
+  int ci_tile = 0;
+  int p_lo = 0, p_hi = 0;
+};
+
+struct WeightBlock {
+  int co0 = 0, count = 0;  // output channels
+  std::vector<CiSegment> segments;
+  std::vector<std::uint64_t> seg_elements;  // per segment: elements per partition (taps * count)
+  std::uint64_t sbuf_bytes = 0;             // per partition
+  std::uint64_t dram_offset = 0;            // bytes into the layer's weight tensor
+  std::uint64_t dram_bytes = 0;
+};
+
+struct ConvGeometry {
+  int taps = 1;
+  std::vector<WeightBlock> blocks;  // one per output-channel tile, in order
+  std::uint64_t weight_bytes = 0;   // the whole packed tensor
+  std::uint64_t max_block_bytes = 0;
+};
+
+ConvGeometry conv_geometry(const Layer& layer, int in_channels, int out_channels, int array_cols,
+                           isa::DType dtype);
+
+// The packed DRAM image of a layer's weights (block after block; in a block, segment after
+// segment, each row = one input channel = [tap][co] contiguous), in `dtype`.
+std::vector<std::uint8_t> pack_conv_weights(const Layer& layer, int in_channels, int out_channels,
+                                            const ConvGeometry& geometry, isa::DType dtype);
+
+// Values converted to `dtype` (round to nearest even), little-endian.
+void append_converted(std::vector<std::uint8_t>& out, float value, isa::DType dtype);
+
+}  // namespace infsim::compiler
+
+namespace infsim::compiler {
+
+// A piece of a layer's output that one PSUM bank holds: whole images when they fit, else rows
+// of one image.
+struct Chunk {
+  int image0 = 0, images = 1;
+  int row0 = 0, rows = 0;
+};
+// Throws CompileError when one output row is wider than a bank.
+std::vector<Chunk> spatial_chunks(int images, int height, int width, std::uint64_t bank_elements,
+                                  bool single_image, const std::string& layer);
+
+}  // namespace infsim::compiler

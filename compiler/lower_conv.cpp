@@ -1,0 +1,242 @@
+// Convolution (and Gemm/MatMul, which canonicalize turned into convolutions) on the Tensor
+// Engine, as a sum of shifted matmuls accumulated in PSUM; no im2col is materialized.
+//
+// For each output-channel block (<= array columns, one weight block), the output is cut into
+// PSUM-bank chunks (whole images when they fit, else rows). Chunks are taken in groups that
+// share each loaded weight tile: for every (input-channel segment, tap) one LoadWeights, then one
+// MatMul per chunk whose moving tile is the input seen through a strided access pattern (stride
+// and dilation are pattern strides; padding is the zero halo around the input in SBUF). The first
+// contribution overwrites the bank, the rest accumulate. The Scalar Engine then evacuates each
+// bank with the bias and activation into the output's SBUF tile, and a fused residual is added by
+// the Vector Engine (with relu when fused).
+//
+// Grouped and depthwise convolutions use the same loop with each block reading only the input
+// channels its groups need (a depthwise block of 64 channels is a 64 x 64 diagonal weight tile),
+// so they cost one matmul per tap per 64 channels: the Tensor Engine is poorly used, as Neuron
+// documents for depthwise convolutions with few channels.
+//
+// A graph input that is too large for SBUF is read in bands: for each chunk, the rows it needs
+// are copied from DRAM into a zeroed staging slot (double buffered) and the matmuls read there.
+
+#include <algorithm>
+
+#include "compiler/layout.h"
+#include "compiler/lowering.h"
+
+namespace infsim::compiler {
+namespace {
+
+using isa::axis;
+using isa::dims;
+
+constexpr int kChunksPerGroup = 4;
+
+// Per-partition bytes between the channel tiles of a staging slot: the tallest band.
+std::uint64_t band_tile_stride(const Lowering& L, int li, int rows) {
+  const Layer& layer = L.graph.layers[li];
+  const ConvParams& c = layer.conv;
+  const Value& in = L.graph.values[layer.inputs[0]];
+  const std::uint64_t rows_in = static_cast<std::uint64_t>(rows - 1) * c.stride_h +
+                                static_cast<std::uint64_t>(c.kernel_h - 1) * c.dilation_h + 1;
+  return rows_in * static_cast<std::uint64_t>(in.width + c.pad_left + c.pad_right) * L.dsize;
+}
+
+// Copies the input rows chunk `ch` needs from DRAM into the next staging slot (zeroed first when
+// the band has padding) and returns the slot's offset.
+std::uint64_t stage_band(Lowering& L, int li, int core, const Chunk& ch, int max_rows) {
+  const Layer& layer = L.graph.layers[li];
+  const ConvParams& c = layer.conv;
+  const int in_id = layer.inputs[0];
+  const Value& in = L.graph.values[in_id];
+  const CorePlan& cp = L.plan.cores[core];
+  const auto core16 = static_cast<std::uint16_t>(core);
+  const auto layer_id = static_cast<std::uint32_t>(li);
+  const std::uint64_t slot =
+      cp.staging_offset + static_cast<std::uint64_t>(L.staging_next[core]) * cp.staging_slot_bytes;
+  L.staging_next[core] = (L.staging_next[core] + 1) % kStagingSlots;
+  const std::uint64_t stride = band_tile_stride(L, li, max_rows);
+  const int tiles = channel_tiles(in.channels);
+  const int wp = in.width + c.pad_left + c.pad_right;
+  if (c.pad_top + c.pad_bottom + c.pad_left + c.pad_right > 0) {
+    isa::Instruction clear;
+    clear.opcode = isa::Opcode::kMemset;
+    clear.scale = 0.0f;
+    clear.dst =
+        isa::sbuf(0, static_cast<std::uint16_t>(std::min(kPartitions, in.channels)), slot,
+                  {static_cast<std::uint32_t>(tiles * stride / L.dsize)}, L.dtype(), core16);
+    L.sched.emit(core, L.queues[core].vector, clear, layer_id);
+  }
+  const int ih0 = ch.row0 * c.stride_h - c.pad_top;
+  const int rows_in = (ch.rows - 1) * c.stride_h + (c.kernel_h - 1) * c.dilation_h + 1;
+  const int r_lo = std::max(0, ih0), r_hi = std::min(in.height, ih0 + rows_in);
+  if (r_hi <= r_lo) return slot;
+  const isa::TensorDecl& t = L.tensors[L.value_tensor[in_id]];
+  const std::uint64_t hw = static_cast<std::uint64_t>(in.pixels());
+  const std::uint64_t row = static_cast<std::uint64_t>(L.graph.batch) * hw;
+  for (int tile = 0; tile < tiles; ++tile) {
+    const auto p = static_cast<std::uint16_t>(tile_channels(in.channels, tile));
+    isa::Instruction ld;
+    ld.opcode = isa::Opcode::kDmaCopy;
+    ld.src0 = isa::dram(t.dram_offset + (tile * kPartitions * row + (L.image0 + ch.image0) * hw +
+                                         static_cast<std::uint64_t>(r_lo) * in.width) *
+                                            L.dsize,
+                        p, static_cast<std::int64_t>(row),
+                        isa::dense_dims({static_cast<std::uint32_t>((r_hi - r_lo) * in.width)}),
+                        L.dtype(), t.core);
+    ld.dst = isa::sbuf(
+        0, p,
+        slot + tile * stride + (static_cast<std::uint64_t>(r_lo - ih0) * wp + c.pad_left) * L.dsize,
+        dims({axis(static_cast<std::uint32_t>(r_hi - r_lo), wp),
+              axis(static_cast<std::uint32_t>(in.width), 1)}),
+        L.dtype(), core16);
+    L.sched.emit(core, L.queues[core].dma_in, ld, layer_id);
+  }
+  return slot;
+}
+
+}  // namespace
+
+void lower_conv(Lowering& L, int li, int core) {
+  const Layer& layer = L.graph.layers[li];
+  const ConvParams& c = layer.conv;
+  const int in_id = layer.inputs[0], out_id = layer.output;
+  const Value& in = L.graph.values[in_id];
+  const Value& out = L.graph.values[out_id];
+  const ConvGeometry& geo = L.plan.geometry[li];
+  const CorePlan& cp = L.plan.cores[core];
+  const CoreQueues& q = L.queues[core];
+  const bool streamed = L.plan.streamed_input[in_id];
+  const auto layer_id = static_cast<std::uint32_t>(li);
+  const auto core16 = static_cast<std::uint16_t>(core);
+  const isa::DType dt = L.dtype();
+  const std::uint64_t bank_bytes = L.core.psum.bank_bytes();
+  const auto chunks = spatial_chunks(L.images, out.height, out.width, psum_bank_elements(L.core),
+                                     streamed, layer.name);
+  const int group_size =
+      streamed ? 1 : std::min(kChunksPerGroup, std::max(1, L.core.psum.banks / 2));
+  const isa::TensorDecl* weights = &L.tensors[L.weight_tensor[li]];
+
+  // Input geometry: either the SBUF value (with halo) or a staging band.
+  const int in_hp = in.padded_height(), in_wp = in.padded_width();
+  const int stage_wp = in.width + c.pad_left + c.pad_right;
+
+  std::uint64_t block_at = L.plan.weight_offset[li];
+  for (const WeightBlock& blk : geo.blocks) {
+    std::uint64_t base = block_at;
+    if (!L.plan.resident[li]) {
+      base = cp.ring_offset + static_cast<std::uint64_t>(L.ring_next[core]) * cp.ring_slot_bytes;
+      L.ring_next[core] = (L.ring_next[core] + 1) % kWeightRingSlots;
+      std::uint64_t dram_at = weights->dram_offset + blk.dram_offset, seg_at = base;
+      for (std::size_t s = 0; s < blk.segments.size(); ++s) {
+        const CiSegment& seg = blk.segments[s];
+        const auto rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
+        const auto row = static_cast<std::uint32_t>(blk.seg_elements[s]);
+        isa::Instruction ld;
+        ld.opcode = isa::Opcode::kDmaCopy;
+        ld.dst = isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), rows, seg_at, {row}, dt, core16);
+        ld.src0 = isa::dram(dram_at, rows, {row}, dt, weights->core);
+        L.sched.emit(core, q.dma_weights, ld, layer_id);
+        dram_at += std::uint64_t{rows} * row * L.dsize;
+        seg_at += row * L.dsize;
+      }
+    }
+    block_at += blk.sbuf_bytes;
+    const int out_tile = blk.co0 / kPartitions, out_p = blk.co0 % kPartitions;
+    const auto m = static_cast<std::uint16_t>(blk.count);
+
+    for (std::size_t g0 = 0; g0 < chunks.size(); g0 += group_size) {
+      const std::size_t g1 = std::min(chunks.size(), g0 + group_size);
+      std::uint64_t stage_at = 0;
+      if (streamed) stage_at = stage_band(L, li, core, chunks[g0], chunks.front().rows);
+      std::vector<int> banks;
+      for (std::size_t k = g0; k < g1; ++k) banks.push_back(L.next_bank());
+      bool first = true;
+      for (std::size_t s = 0; s < blk.segments.size(); ++s) {
+        const CiSegment& seg = blk.segments[s];
+        const auto k_rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
+        std::uint64_t seg_at = base;
+        for (std::size_t j = 0; j < s; ++j) seg_at += blk.seg_elements[j] * L.dsize;
+        for (int kh = 0; kh < c.kernel_h; ++kh) {
+          for (int kw = 0; kw < c.kernel_w; ++kw) {
+            const int tap = kh * c.kernel_w + kw;
+            isa::Instruction lw;
+            lw.opcode = isa::Opcode::kLoadWeights;
+            lw.src0 = isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), k_rows,
+                                seg_at + static_cast<std::uint64_t>(tap) * blk.count * L.dsize,
+                                {static_cast<std::uint32_t>(blk.count)}, dt, core16);
+            L.sched.emit(core, q.tensor, lw, layer_id);
+            for (std::size_t k = g0; k < g1; ++k) {
+              const Chunk& ch = chunks[k];
+              isa::Instruction mm;
+              mm.opcode = isa::Opcode::kMatMul;
+              mm.flags = first ? 0 : isa::kAccumulate;
+              const auto n = static_cast<std::uint32_t>(ch.images * ch.rows * out.width);
+              mm.dst = isa::psum(0, m, static_cast<std::uint64_t>(banks[k - g0]) * bank_bytes, {n},
+                                 isa::DType::kFp32, core16);
+              const auto sw = static_cast<std::int32_t>(c.stride_w);
+              if (streamed) {
+                const std::uint64_t elems =
+                    (static_cast<std::uint64_t>(kh) * c.dilation_h) * stage_wp +
+                    static_cast<std::uint64_t>(kw) * c.dilation_w;
+                const std::uint64_t tile_bytes = band_tile_stride(L, li, chunks.front().rows);
+                mm.src0 = isa::sbuf(
+                    static_cast<std::uint16_t>(seg.p_lo), k_rows,
+                    stage_at + seg.ci_tile * tile_bytes + elems * L.dsize,
+                    dims({axis(static_cast<std::uint32_t>(ch.rows), c.stride_h * stage_wp),
+                          axis(static_cast<std::uint32_t>(out.width), sw)}),
+                    dt, core16);
+              } else {
+                const ValueSlot& slot = L.plan.slot(in_id, core);
+                const std::int64_t row = static_cast<std::int64_t>(ch.row0) * c.stride_h -
+                                         c.pad_top + in.halo_h + kh * c.dilation_h;
+                const std::int64_t col = -c.pad_left + in.halo_w + kw * c.dilation_w;
+                const std::uint64_t elems = static_cast<std::uint64_t>(
+                    (static_cast<std::int64_t>(ch.image0) * in_hp + row) * in_wp + col);
+                mm.src0 =
+                    isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), k_rows,
+                              slot.offset + seg.ci_tile * slot.tile_bytes + elems * L.dsize,
+                              dims({axis(static_cast<std::uint32_t>(ch.images), in_hp * in_wp),
+                                    axis(static_cast<std::uint32_t>(ch.rows), c.stride_h * in_wp),
+                                    axis(static_cast<std::uint32_t>(out.width), sw)}),
+                              dt, core16);
+              }
+              L.sched.emit(core, q.tensor, mm, layer_id);
+            }
+            first = false;
+          }
+        }
+      }
+      for (std::size_t k = g0; k < g1; ++k) {
+        const Chunk& ch = chunks[k];
+        const auto n = static_cast<std::uint32_t>(ch.images * ch.rows * out.width);
+        isa::Instruction act;
+        act.opcode = isa::Opcode::kActivate;
+        act.func = static_cast<std::uint8_t>(layer.epilogue.func);
+        act.alpha = layer.epilogue.alpha;
+        act.beta = layer.epilogue.beta;
+        act.src0 = isa::psum(0, m, static_cast<std::uint64_t>(banks[k - g0]) * bank_bytes, {n},
+                             isa::DType::kFp32, core16);
+        act.src1 = isa::sbuf(
+            0, m,
+            L.plan.const_offset[li] + static_cast<std::uint64_t>(&blk - geo.blocks.data()) * 4, {1},
+            isa::DType::kFp32, core16);
+        act.dst = L.interior(out_id, core, out_tile, out_p, blk.count, ch.image0, ch.images,
+                             ch.row0, ch.rows);
+        L.sched.emit(core, q.scalar, act, layer_id);
+        if (layer.epilogue.residual >= 0) {
+          isa::Instruction add;
+          add.opcode = isa::Opcode::kTensorTensor;
+          add.func = static_cast<std::uint8_t>(isa::AluOp::kAdd);
+          add.flags = layer.epilogue.residual_relu ? isa::kRelu : 0;
+          add.dst = act.dst;
+          add.src0 = act.dst;
+          add.src1 = L.interior(layer.epilogue.residual, core, out_tile, out_p, blk.count,
+                                ch.image0, ch.images, ch.row0, ch.rows);
+          L.sched.emit(core, q.vector, add, layer_id);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace infsim::compiler

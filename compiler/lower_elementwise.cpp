@@ -1,0 +1,61 @@
+// Element-wise layers that were not fused into a convolution's epilogue: two-operand ops on the
+// Vector Engine (TensorTensor), activations on the Scalar Engine (Activate), and per-channel
+// scale/shift (a standalone BatchNormalization, or x op constant) as a TensorScalar with
+// per-partition scalars. One instruction per channel tile and pass, over the interiors.
+
+#include "compiler/layout.h"
+#include "compiler/lowering.h"
+
+namespace infsim::compiler {
+
+void lower_eltwise(Lowering& L, int li, int core) {
+  const Layer& layer = L.graph.layers[li];
+  const Value& out = L.graph.values[layer.output];
+  for (int t = 0; t < channel_tiles(out.channels); ++t) {
+    const int cnt = tile_channels(out.channels, t);
+    isa::Instruction ins;
+    ins.opcode = isa::Opcode::kTensorTensor;
+    ins.func = static_cast<std::uint8_t>(layer.alu);
+    ins.flags = layer.eltwise_relu ? isa::kRelu : 0;
+    ins.dst = L.interior(layer.output, core, t, 0, cnt, 0, L.images, 0, out.height);
+    ins.src0 = L.interior(layer.inputs[0], core, t, 0, cnt, 0, L.images, 0, out.height);
+    ins.src1 = L.interior(layer.inputs[1], core, t, 0, cnt, 0, L.images, 0, out.height);
+    L.sched.emit(core, L.queues[core].vector, ins, static_cast<std::uint32_t>(li));
+  }
+}
+
+void lower_activation(Lowering& L, int li, int core) {
+  const Layer& layer = L.graph.layers[li];
+  const Value& out = L.graph.values[layer.output];
+  for (int t = 0; t < channel_tiles(out.channels); ++t) {
+    const int cnt = tile_channels(out.channels, t);
+    isa::Instruction ins;
+    ins.opcode = isa::Opcode::kActivate;
+    ins.func = static_cast<std::uint8_t>(layer.epilogue.func);
+    ins.alpha = layer.epilogue.alpha;
+    ins.beta = layer.epilogue.beta;
+    ins.dst = L.interior(layer.output, core, t, 0, cnt, 0, L.images, 0, out.height);
+    ins.src0 = L.interior(layer.inputs[0], core, t, 0, cnt, 0, L.images, 0, out.height);
+    L.sched.emit(core, L.queues[core].scalar, ins, static_cast<std::uint32_t>(li));
+  }
+}
+
+void lower_scale_bias(Lowering& L, int li, int core) {
+  const Layer& layer = L.graph.layers[li];
+  const Value& out = L.graph.values[layer.output];
+  for (int t = 0; t < channel_tiles(out.channels); ++t) {
+    const int cnt = tile_channels(out.channels, t);
+    isa::Instruction ins;
+    ins.opcode = isa::Opcode::kTensorScalar;
+    ins.func = static_cast<std::uint8_t>(isa::AluOp::kMul);
+    ins.func2 = static_cast<std::uint8_t>(isa::AluOp::kAdd);
+    ins.flags = isa::kPerPartition;
+    ins.dst = L.interior(layer.output, core, t, 0, cnt, 0, L.images, 0, out.height);
+    ins.src0 = L.interior(layer.inputs[0], core, t, 0, cnt, 0, L.images, 0, out.height);
+    ins.src1 = isa::sbuf(0, static_cast<std::uint16_t>(cnt), L.plan.const_offset[li] + t * 8, {2},
+                         isa::DType::kFp32, static_cast<std::uint16_t>(core));
+    L.sched.emit(core, L.queues[core].vector, ins, static_cast<std::uint32_t>(li));
+  }
+}
+
+}  // namespace infsim::compiler

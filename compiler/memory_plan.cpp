@@ -1,0 +1,219 @@
+#include "compiler/memory_plan.h"
+
+#include <algorithm>
+#include <string>
+
+#include "compiler/compile_error.h"
+
+namespace infsim::compiler {
+namespace {
+
+std::uint64_t align(std::uint64_t x) {
+  return (x + 63) & ~std::uint64_t{63};
+}
+
+struct Item {
+  int value;
+  int start, end;
+  std::uint64_t size;
+  std::uint64_t offset = 0;
+};
+
+// First fit over lifetimes; returns the peak.
+std::uint64_t allocate(std::vector<Item>& items) {
+  std::vector<Item*> order;
+  for (Item& it : items) order.push_back(&it);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const Item* a, const Item* b) { return a->start < b->start; });
+  std::vector<Item*> active;
+  std::uint64_t peak = 0;
+  for (Item* it : order) {
+    active.erase(std::remove_if(active.begin(), active.end(),
+                                [&](const Item* a) { return a->end < it->start; }),
+                 active.end());
+    std::sort(active.begin(), active.end(),
+              [](const Item* a, const Item* b) { return a->offset < b->offset; });
+    std::uint64_t at = 0;
+    for (const Item* a : active) {
+      if (a->offset >= at + it->size) break;
+      at = std::max(at, a->offset + a->size);
+    }
+    it->offset = at;
+    peak = std::max(peak, at + it->size);
+    active.push_back(it);
+  }
+  return peak;
+}
+
+std::uint64_t tile_bytes(const Value& v, int images, std::uint64_t dsize) {
+  return align(static_cast<std::uint64_t>(images) * v.padded_height() * v.padded_width() * dsize);
+}
+
+}  // namespace
+
+std::uint64_t psum_bank_elements(const isa::NeuronCoreConfig& core) {
+  return core.psum.bank_bytes() / 4;
+}
+
+MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
+                       const isa::NeuronCoreConfig& core, isa::DType dtype) {
+  const int n = static_cast<int>(graph.layers.size());
+  const std::uint64_t dsize = static_cast<std::uint64_t>(isa::dtype_bytes(dtype));
+  const std::uint64_t capacity = core.sbuf.partition_bytes();
+  const std::uint64_t bank = psum_bank_elements(core);
+  MemoryPlan plan;
+  plan.cores.resize(stages.stages());
+  plan.geometry.resize(n);
+  plan.resident.assign(n, false);
+  plan.weight_offset.assign(n, 0);
+  plan.const_offset.assign(n, 0);
+  plan.staging_bytes.assign(n, 0);
+  plan.streamed_input.assign(graph.values.size(), false);
+
+  for (int v : graph.inputs) {
+    const Value& val = graph.values[v];
+    bool all_conv = std::all_of(val.consumers.begin(), val.consumers.end(), [&](int l) {
+      return graph.layers[l].kind == LayerKind::kConv && graph.layers[l].inputs[0] == v;
+    });
+    std::uint64_t per_image = static_cast<std::uint64_t>(channel_tiles(val.channels)) *
+                              val.padded_height() * val.padded_width() * dsize;
+    plan.streamed_input[v] = all_conv && per_image > capacity / 16;
+  }
+
+  for (int s = 0; s < stages.stages(); ++s) {
+    CorePlan& cp = plan.cores[s];
+    for (int l = stages.first[s]; l <= stages.last(s, n); ++l) {
+      const Layer& layer = graph.layers[l];
+      const Value& in = graph.values[layer.inputs[0]];
+      const Value& out = graph.values[layer.output];
+      if (layer.kind == LayerKind::kConv) {
+        plan.geometry[l] = conv_geometry(layer, in.channels, out.channels, core.tensor.cols, dtype);
+        plan.const_offset[l] = cp.const_bytes;
+        cp.const_bytes += align(plan.geometry[l].blocks.size() * 4);
+        if (plan.streamed_input[layer.inputs[0]]) {
+          auto chunks = spatial_chunks(1, out.height, out.width, bank, true, layer.name);
+          int rows = 0;
+          for (const Chunk& c : chunks) rows = std::max(rows, c.rows);
+          std::uint64_t rows_in =
+              static_cast<std::uint64_t>(rows - 1) * layer.conv.stride_h +
+              static_cast<std::uint64_t>(layer.conv.kernel_h - 1) * layer.conv.dilation_h + 1;
+          std::uint64_t wp =
+              static_cast<std::uint64_t>(in.width) + layer.conv.pad_left + layer.conv.pad_right;
+          plan.staging_bytes[l] = align(channel_tiles(in.channels) * rows_in * wp * dsize);
+          cp.staging_slot_bytes = std::max(cp.staging_slot_bytes, plan.staging_bytes[l]);
+        }
+      } else if (layer.kind == LayerKind::kScaleBias) {
+        plan.const_offset[l] = cp.const_bytes;
+        cp.const_bytes += align(channel_tiles(out.channels) * 8);
+      }
+    }
+  }
+
+  auto items_for = [&](int s, int images) {
+    std::vector<Item> items;
+    int first = stages.first[s], last = stages.last(s, n);
+    for (std::size_t v = 0; v < graph.values.size(); ++v) {
+      const Value& val = graph.values[v];
+      std::uint64_t size = align(channel_tiles(val.channels) * tile_bytes(val, images, dsize));
+      int start = -1, end = -1;
+      std::vector<int> here;
+      for (int c : val.consumers)
+        if (c >= first && c <= last) here.push_back(c);
+      if (val.producer >= first && val.producer <= last) {
+        start = end = val.producer;
+        if (!here.empty()) end = here.back();
+        if (!val.consumers.empty() && val.consumers.back() > last) end = last;
+      } else if (s > 0 && stages.crossing[s - 1] == static_cast<int>(v)) {
+        start = first;
+        end = last;
+      } else if (val.graph_input && !plan.streamed_input[v] && !here.empty()) {
+        start = here.front();
+        end = here.back();
+      } else {
+        continue;
+      }
+      items.push_back({static_cast<int>(v), start, end, size});
+    }
+    return items;
+  };
+
+  auto stage_weights = [&](int s) {
+    std::uint64_t total = 0, max_block = 0;
+    for (int l = stages.first[s]; l <= stages.last(s, n); ++l) {
+      std::uint64_t bytes = 0;
+      for (const WeightBlock& b : plan.geometry[l].blocks) bytes += b.sbuf_bytes;
+      total += align(bytes);
+      max_block = std::max(max_block, plan.geometry[l].max_block_bytes);
+    }
+    return std::make_pair(total, max_block);
+  };
+
+  std::string shortfall;
+  int chosen = 0;
+  for (int g = graph.batch; g >= 1; --g) {
+    bool fits = true;
+    for (int s = 0; s < stages.stages() && fits; ++s) {
+      auto items = items_for(s, g);
+      std::uint64_t peak = allocate(items);
+      auto [total, max_block] = stage_weights(s);
+      const CorePlan& cp = plan.cores[s];
+      std::uint64_t weights = std::min(total, kWeightRingSlots * max_block);
+      std::uint64_t need = cp.const_bytes + weights + kStagingSlots * cp.staging_slot_bytes + peak;
+      if (need > capacity) {
+        fits = false;
+        shortfall =
+            "core " + std::to_string(s) + " (layers '" + graph.layers[stages.first[s]].name +
+            "' to '" + graph.layers[stages.last(s, n)].name + "') needs " + std::to_string(need) +
+            " bytes per SBUF partition for one image (activations " + std::to_string(peak) +
+            ", weight buffers " + std::to_string(weights) + ", input staging " +
+            std::to_string(kStagingSlots * cp.staging_slot_bytes) + ", constants " +
+            std::to_string(cp.const_bytes) + ") but a partition has " + std::to_string(capacity) +
+            ": short by " + std::to_string(need - capacity) + " bytes";
+      }
+    }
+    if (fits) {
+      chosen = g;
+      break;
+    }
+  }
+  if (chosen == 0) throw CompileError("model '" + graph.name + "' does not fit: " + shortfall);
+  plan.sub_batch = chosen;
+  plan.passes = (graph.batch + chosen - 1) / chosen;
+
+  for (int s = 0; s < stages.stages(); ++s) {
+    CorePlan& cp = plan.cores[s];
+    auto items = items_for(s, chosen);
+    cp.act_peak = allocate(items);
+    auto [total, max_block] = stage_weights(s);
+    std::uint64_t room =
+        capacity - cp.const_bytes - kStagingSlots * cp.staging_slot_bytes - cp.act_peak;
+    cp.resident_offset = cp.const_bytes;
+    std::uint64_t at = cp.resident_offset;
+    bool all = total <= room;
+    if (!all) room -= kWeightRingSlots * max_block;
+    for (int l = stages.first[s]; l <= stages.last(s, n); ++l) {
+      std::uint64_t bytes = 0;
+      for (const WeightBlock& b : plan.geometry[l].blocks) bytes += b.sbuf_bytes;
+      if (plan.geometry[l].blocks.empty()) continue;
+      if (all || align(bytes) <= room) {
+        plan.resident[l] = true;
+        plan.weight_offset[l] = at;
+        at += align(bytes);
+        if (!all) room -= align(bytes);
+      } else {
+        cp.weights_streamed += plan.geometry[l].weight_bytes;
+      }
+    }
+    cp.resident_bytes = at - cp.resident_offset;
+    cp.ring_offset = at;
+    cp.ring_slot_bytes = cp.weights_streamed > 0 ? align(max_block) : 0;
+    cp.staging_offset = cp.ring_offset + kWeightRingSlots * cp.ring_slot_bytes;
+    cp.act_offset = cp.staging_offset + kStagingSlots * cp.staging_slot_bytes;
+    for (const Item& it : items)
+      plan.slots[{it.value, s}] =
+          ValueSlot{cp.act_offset + it.offset, tile_bytes(graph.values[it.value], chosen, dsize)};
+  }
+  return plan;
+}
+
+}  // namespace infsim::compiler
