@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,29 @@ TEST(ConfigLoader, DefaultsEqualTheYaml) {
       EXPECT_EQ(get_config_value(c, key), get_config_value(defaults, key)) << name << " " << key;
     }
   }
+}
+
+// Every value in the shipped files says where it comes from (DESIGN §2; the tags are explained
+// at the top of configs/hardware/neuroncore-v1.yaml).
+TEST(ConfigLoader, EveryShippedValueCitesItsSource) {
+  const std::regex value_line(R"(^\s*[a-z0-9_]+:\s*[^\s#].*$)");
+  const std::regex tagged(R"(#\s*(documented|derived|assumed|calibrated): \S)");
+  int values = 0;
+  for (const char* folder : {"hardware", "instances"}) {
+    for (const auto& entry : fs::directory_iterator(fs::path(find_config_dir()) / folder)) {
+      std::ifstream in(entry.path());
+      int number = 0;
+      for (std::string line; std::getline(in, line);) {
+        ++number;
+        if (line.rfind("include:", 0) == 0 || !std::regex_match(line, value_line)) continue;
+        ++values;
+        EXPECT_TRUE(std::regex_search(line, tagged))
+            << entry.path().filename().string() << ":" << number << ": " << line;
+      }
+    }
+  }
+  // neuroncore-v1 + inferentia hold every chip and runtime key; each instance file 5 more.
+  EXPECT_EQ(values, static_cast<int>(list_config_keys().size()) - 5 + 4 * 5);
 }
 
 TEST(ConfigLoader, KeysCoverTheTreeAndEachAcceptsItsOwnValue) {
