@@ -4,6 +4,23 @@
 
 namespace infsim::models {
 
+std::uint64_t node_macs(const Graph& graph, const Node& node) {
+  auto shape = [&](int id) -> const Shape& {
+    return graph.tensors[static_cast<std::size_t>(id)].shape;
+  };
+  auto out = static_cast<std::uint64_t>(num_elements(shape(node.outputs.at(0))));
+  if (node.op == "Conv") {
+    const Shape& w = shape(node.inputs.at(1));
+    return out * static_cast<std::uint64_t>(w[1] * w[2] * w[3]);
+  }
+  if (node.op == "Gemm") {
+    const Shape& a = shape(node.inputs.at(0));
+    return out * static_cast<std::uint64_t>(attr_int(node, "transA", 0) ? a[0] : a[1]);
+  }
+  if (node.op == "MatMul") return out * static_cast<std::uint64_t>(shape(node.inputs.at(0)).back());
+  return 0;
+}
+
 GraphStats compute_stats(const Graph& graph) {
   GraphStats stats;
   std::set<int> buffers;  // BN running statistics
@@ -12,21 +29,7 @@ GraphStats compute_stats(const Graph& graph) {
     if (node.op == "BatchNormalization") {
       for (std::size_t i = 3; i < node.inputs.size() && i < 5; ++i) buffers.insert(node.inputs[i]);
     }
-    auto shape = [&](int id) -> const Shape& {
-      return graph.tensors[static_cast<std::size_t>(id)].shape;
-    };
-    if (node.op == "Conv") {
-      const Shape& w = shape(node.inputs[1]);
-      auto out = static_cast<std::uint64_t>(num_elements(shape(node.outputs[0])));
-      stats.macs += out * static_cast<std::uint64_t>(w[1] * w[2] * w[3]);
-    } else if (node.op == "Gemm") {
-      const Shape& a = shape(node.inputs[0]);
-      std::int64_t k = attr_int(node, "transA", 0) ? a[0] : a[1];
-      stats.macs += static_cast<std::uint64_t>(num_elements(shape(node.outputs[0])) * k);
-    } else if (node.op == "MatMul") {
-      const Shape& a = shape(node.inputs[0]);
-      stats.macs += static_cast<std::uint64_t>(num_elements(shape(node.outputs[0])) * a.back());
-    }
+    stats.macs += node_macs(graph, node);
   }
   for (std::size_t i = 0; i < graph.tensors.size(); ++i) {
     const Tensor& t = graph.tensors[i];

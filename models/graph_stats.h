@@ -22,4 +22,7 @@ struct GraphStats {
 
 GraphStats compute_stats(const Graph& graph);
 
+// Multiply-accumulates of one Conv, Gemm or MatMul node (0 for any other op).
+std::uint64_t node_macs(const Graph& graph, const Node& node);
+
 }  // namespace infsim::models
