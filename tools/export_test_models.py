@@ -9,6 +9,8 @@ Sizes: every committed file stays under about 1 MB, so full-width ResNet-18 and 
 weights are replaced by reduced-width variants of the same torchvision structure:
   resnet18_w8       torchvision ResNet(BasicBlock, [2, 2, 2, 2]) with base width 8 instead of 64
   mobilenet_v2_w025 torchvision mobilenet_v2(width_mult=0.25)
+tiny_cnn is also written with a symbolic batch dimension (tiny_cnn_dynbatch.onnx), and
+upsample_cnn covers Resize (nearest, bilinear by scale and by size) and Concat.
 Full-size torchvision resnet18, resnet50, mobilenet_v2, vgg16 and inception_v3 (aux_logits=False)
 are exported WITHOUT parameters (export_params=False: weights become graph inputs, files stay small).
 
@@ -47,6 +49,24 @@ class TinyCnn(nn.Module):
         x = torch.relu(self.bn2(self.conv2(x)))
         x = torch.relu(self.bn3(self.conv3(x)))
         return self.fc(torch.flatten(self.gap(x), 1))
+
+
+class UpsampleCnn(nn.Module):
+    """A small decoder-style network: nearest and bilinear Resize, a skip Concat, an Upsample."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.up_nearest = nn.Upsample(scale_factor=2, mode="nearest")
+        self.mid = nn.Conv2d(8, 8, 3, padding=1)
+        self.out = nn.Conv2d(11, 4, 1)
+
+    def forward(self, x):
+        y = torch.relu(self.down(x))
+        y = torch.sigmoid(self.mid(self.up_nearest(y)))
+        z = nn.functional.interpolate(y, scale_factor=0.5, mode="bilinear", align_corners=False)
+        z = nn.functional.interpolate(z, size=(16, 16), mode="bilinear", align_corners=False)
+        return self.out(torch.cat([z, x], 1))
 
 
 class ResNetNarrow(ResNet):
@@ -88,7 +108,7 @@ def randomize_batch_norm(model, generator):
             m.bias.data.copy_(torch.randn(n, generator=generator) * 0.1)
 
 
-def export_with_weights(name, model, example, out_dir):
+def export_with_weights(name, model, example, out_dir, dynamic_batch_copy=False):
     generator = torch.Generator().manual_seed(1234)
     randomize_batch_norm(model, generator)
     model.eval()
@@ -97,6 +117,12 @@ def export_with_weights(name, model, example, out_dir):
     path = os.path.join(out_dir, name + ".onnx")
     torch.onnx.export(model, example, path, opset_version=OPSET, input_names=["input"],
                       output_names=["output"], do_constant_folding=True)
+    if dynamic_batch_copy:
+        # The same model with a symbolic batch dimension, as dynamic_axes exports write it.
+        torch.onnx.export(model, example, os.path.join(out_dir, name + "_dynbatch.onnx"),
+                          opset_version=OPSET, input_names=["input"], output_names=["output"],
+                          dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+                          do_constant_folding=True)
     np.save(os.path.join(out_dir, name + "_input.npy"), example.numpy().astype(np.float32))
     np.save(os.path.join(out_dir, name + "_output.npy"), expected.numpy().astype(np.float32))
 
@@ -116,7 +142,9 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(0)
 
-    export_with_weights("tiny_cnn", TinyCnn(), torch.randn(1, 3, 32, 32), args.out)
+    export_with_weights("tiny_cnn", TinyCnn(), torch.randn(1, 3, 32, 32), args.out,
+                        dynamic_batch_copy=True)
+    export_with_weights("upsample_cnn", UpsampleCnn(), torch.randn(1, 3, 16, 16), args.out)
     export_with_weights("resnet18_w8", ResNetNarrow(), torch.randn(1, 3, 64, 64), args.out)
     export_with_weights("transformer_encoder", Encoder(), torch.randn(1, 16, 64), args.out)
     export_with_weights("mobilenet_v2_w025",

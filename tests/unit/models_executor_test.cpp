@@ -44,7 +44,26 @@ TEST_P(ModelsExecutorPyTorch, MatchesPyTorchOutput) {
 
 INSTANTIATE_TEST_SUITE_P(Exports, ModelsExecutorPyTorch,
                          ::testing::Values("tiny_cnn", "resnet18_w8", "transformer_encoder",
-                                           "mobilenet_v2_w025"));
+                                           "mobilenet_v2_w025", "upsample_cnn"));
+
+// The same tiny_cnn exported with a symbolic batch: run at batch 3 on three copies of the input.
+TEST(ModelsExecutor, DynamicBatchMatchesPyTorchPerImage) {
+  ImportOptions o;
+  o.batch = 3;
+  Graph g = import_onnx(data("tiny_cnn_dynbatch.onnx"), o);
+  HostTensor one = read_npy(data("tiny_cnn_input.npy"));
+  HostTensor expected = read_npy(data("tiny_cnn_output.npy"));
+  HostTensor three{{3, 3, 32, 32}, {}};
+  for (int i = 0; i < 3; ++i) three.data.insert(three.data.end(), one.data.begin(), one.data.end());
+  auto out = run_reference(g, {three});
+  ASSERT_EQ(out[0].shape, (Shape{3, 10}));
+  for (std::size_t i = 0; i < 3; ++i) {
+    HostTensor row{
+        {1, 10},
+        std::vector<float>(out[0].data.begin() + 10 * i, out[0].data.begin() + 10 * (i + 1))};
+    EXPECT_LE(relative_error(row, expected), 1e-4);
+  }
+}
 
 Graph one_node(const std::string& op, Shape in, std::map<std::string, AttributeValue> attrs,
                std::vector<int> extra = {}) {

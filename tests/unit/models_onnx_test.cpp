@@ -148,6 +148,31 @@ TEST(ModelsOnnx, BatchOption) {
   EXPECT_EQ(output_of(load_model(data("tiny_cnn.onnx"), z)).shape, (Shape{2, 10}));
 }
 
+TEST(ModelsOnnx, SymbolicBatchBecomesTheRequestedBatch) {
+  Graph g = import_onnx(data("tiny_cnn_dynbatch.onnx"));
+  EXPECT_EQ(input_of(g).shape, (Shape{1, 3, 32, 32}));  // default 1
+  EXPECT_EQ(output_of(g).shape, (Shape{1, 10}));
+  ImportOptions o;
+  o.batch = 8;
+  EXPECT_EQ(output_of(import_onnx(data("tiny_cnn_dynbatch.onnx"), o)).shape, (Shape{8, 10}));
+}
+
+TEST(ModelsOnnx, ResizeWithScalesAndWithFoldedSizes) {
+  Graph g = import_onnx(data("upsample_cnn.onnx"));
+  GraphStats s = compute_stats(g);
+  EXPECT_EQ(s.op_counts["Resize"], 3);
+  EXPECT_EQ(s.op_counts.count("Shape"), 0u);  // Shape -> Slice -> Concat folded into sizes
+  std::vector<Shape> resized;
+  for (const Node& n : g.nodes) {
+    if (n.op == "Resize")
+      resized.push_back(g.tensors[static_cast<std::size_t>(n.outputs[0])].shape);
+  }
+  ASSERT_EQ(resized.size(), 3u);
+  EXPECT_EQ(resized[0], (Shape{1, 8, 16, 16}));  // nearest x2
+  EXPECT_EQ(resized[1], (Shape{1, 8, 8, 8}));    // bilinear x0.5
+  EXPECT_EQ(resized[2], (Shape{1, 8, 16, 16}));  // bilinear to size (16, 16)
+}
+
 TEST(ModelsOnnx, BadFilesGiveClearErrors) {
   EXPECT_NE(error_of(data("missing.onnx")).find("no such ONNX file"), std::string::npos);
 
