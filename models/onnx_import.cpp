@@ -14,6 +14,7 @@
 #include "models/host_tensor.h"
 #include "models/model_error.h"
 #include "models/reference_executor.h"
+#include "models/seeded_random.h"
 
 namespace infsim::models {
 
@@ -322,8 +323,7 @@ class Importer {
       for (const Use& u : uses_[t.name]) {
         if (u.op == "MatMul") fan_in = static_cast<double>(t.shape[0]);
       }
-      std::normal_distribution<float> dist(0.0f, static_cast<float>(std::sqrt(2.0 / fan_in)));
-      for (float& v : t.data) v = dist(rng_);
+      fill_he_uniform(t.data, fan_in, rng_);
       return t;
     }
     Use role{"", 0};
@@ -624,7 +624,7 @@ class Importer {
 
   std::string path_;
   ImportOptions options_;
-  std::mt19937_64 rng_;
+  SplitMix64 rng_;
   std::int64_t opset_ = 17;
   Graph graph_;
   std::unordered_map<std::string, int> ids_;

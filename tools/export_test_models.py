@@ -10,7 +10,8 @@ weights are replaced by reduced-width variants of the same torchvision structure
   resnet18_w8       torchvision ResNet(BasicBlock, [2, 2, 2, 2]) with base width 8 instead of 64
   mobilenet_v2_w025 torchvision mobilenet_v2(width_mult=0.25)
 tiny_cnn is also written with a symbolic batch dimension (tiny_cnn_dynbatch.onnx), and
-upsample_cnn covers Resize (nearest, bilinear by scale and by size) and Concat.
+upsample_cnn covers Resize (nearest, bilinear by scale and by size) and Concat;
+unsupported_op.onnx (written with onnx.helper) holds an operator the importer rejects.
 Full-size torchvision resnet18, resnet50, mobilenet_v2, vgg16 and inception_v3 (aux_logits=False)
 are exported WITHOUT parameters (export_params=False: weights become graph inputs, files stay small).
 
@@ -21,6 +22,7 @@ import argparse
 import os
 
 import numpy as np
+import onnx
 import torch
 import torch.nn as nn
 import torchvision
@@ -134,6 +136,19 @@ def export_without_weights(name, model, example, out_dir):
                       output_names=["output"], export_params=False, do_constant_folding=False)
 
 
+def export_unsupported(out_dir):
+    """A valid ONNX file with an operator the importer does not know (Relu -> TopK)."""
+    from onnx import TensorProto, helper
+    k = helper.make_tensor("k", TensorProto.INT64, [1], [3])
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["input"], ["r"], name="relu"),
+         helper.make_node("TopK", ["r", "k"], ["values", "indices"], name="top3")],
+        "unsupported", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 10])],
+        [helper.make_tensor_value_info("values", TensorProto.FLOAT, [1, 3])], initializer=[k])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    onnx.save(model, os.path.join(out_dir, "unsupported_op.onnx"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "tests",
@@ -150,6 +165,8 @@ def main():
     export_with_weights("mobilenet_v2_w025",
                         torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=10),
                         torch.randn(1, 3, 64, 64), args.out)
+
+    export_unsupported(args.out)
 
     models = torchvision.models
     export_without_weights("resnet18", models.resnet18(), torch.randn(1, 3, 224, 224), args.out)

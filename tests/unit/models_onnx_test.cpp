@@ -189,6 +189,11 @@ TEST(ModelsOnnx, BadFilesGiveClearErrors) {
   EXPECT_NE(msg.find("truncated.onnx"), std::string::npos) << msg;
   EXPECT_FALSE(msg.empty());
 
+  msg = error_of(data("unsupported_op.onnx"));
+  EXPECT_NE(msg.find("unsupported_op.onnx"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("node 'top3' (op TopK)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unsupported operator"), std::string::npos) << msg;
+
   std::string empty = dir + "/empty.onnx";
   std::ofstream(empty).close();
   EXPECT_NE(error_of(empty).find("not a valid ONNX model"), std::string::npos);
