@@ -225,6 +225,7 @@ class ProgramBuilder {
     const LayerGraph& g = L_.graph;
     const int n = static_cast<int>(g.layers.size());
     const CoreQueues& q = L_.queues[c];
+    const auto core16 = static_cast<std::uint16_t>(c);
     int next = 0;
     auto setup = [&](const isa::Instruction& ins, int l) {
       L_.sched.emit_setup(c, q.setup[next], ins, static_cast<std::uint32_t>(l));
@@ -235,7 +236,7 @@ class ProgramBuilder {
         const isa::TensorDecl& t = L_.tensors[L_.const_tensor[l]];
         const auto rows = static_cast<std::uint16_t>(t.shape[0]);
         const auto row = static_cast<std::uint32_t>(t.bytes / 4 / rows);
-        setup(dma(isa::sbuf(0, rows, L_.plan.const_offset[l], {row}, isa::DType::kFp32),
+        setup(dma(isa::sbuf(0, rows, L_.plan.const_offset[l], {row}, isa::DType::kFp32, core16),
                   isa::dram(t.dram_offset, rows, {row}, isa::DType::kFp32, t.core)),
               l);
       }
@@ -249,7 +250,7 @@ class ProgramBuilder {
             const auto rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
             const auto row = static_cast<std::uint32_t>(b.seg_elements[s]);
             setup(dma(isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), rows, seg_at, {row},
-                                L_.dtype()),
+                                L_.dtype(), core16),
                       isa::dram(dram_at, rows, {row}, L_.dtype(), t.core)),
                   l);
             dram_at += std::uint64_t{rows} * row * L_.dsize;

@@ -1,0 +1,148 @@
+// Compiled fp32 programs, interpreted, against the reference executor.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "compiler/compiler.h"
+#include "compiler_interpreter.h"
+#include "compiler_test_graphs.h"
+#include "isa/verifier.h"
+#include "models/reference_executor.h"
+#include "models/zoo.h"
+
+namespace infsim::compiler {
+namespace {
+
+using testing::Interpreter;
+
+CompileResult expect_matches_reference(const models::Graph& graph, int batch,
+                                       std::uint32_t cores = 1, isa::NeuronCoreConfig core = {}) {
+  CompilerOptions options;
+  options.batch = static_cast<std::uint32_t>(batch);
+  options.dtype = isa::DType::kFp32;
+  options.weight_data = true;
+  options.pipeline_cores = cores;
+  CompileResult r = compile(graph, core, options);
+  auto diagnostics = isa::verify_program(r.program, core);
+  EXPECT_TRUE(diagnostics.empty()) << isa::format_diagnostics(diagnostics);
+
+  std::vector<models::HostTensor> inputs;
+  Interpreter interp(r.program, core);
+  std::uint64_t state = 99;
+  for (int id : graph.inputs) {
+    const models::Tensor& t = graph.tensors[id];
+    models::HostTensor h{
+        t.shape, std::vector<float>(static_cast<std::size_t>(models::num_elements(t.shape)))};
+    for (float& v : h.data) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      v = static_cast<float>(static_cast<std::int32_t>(state >> 40)) / 8388608.0f;
+    }
+    interp.write_tensor(t.name, testing::to_channel_major(h.data, t.shape[0],
+                                                          t.shape.size() == 3 ? 1 : t.shape[1]));
+    inputs.push_back(h);
+  }
+  interp.run();
+  std::vector<models::HostTensor> expected = models::run_reference(graph, inputs);
+  for (std::size_t i = 0; i < graph.outputs.size(); ++i) {
+    const models::Tensor& t = graph.tensors[graph.outputs[i]];
+    std::vector<float> got =
+        testing::from_channel_major(interp.read_tensor(t.name), t.shape[0], t.shape[1]);
+    EXPECT_EQ(got.size(), expected[i].data.size());
+    if (got.size() != expected[i].data.size()) continue;
+    float scale = 0;
+    for (float v : expected[i].data) scale = std::max(scale, std::abs(v));
+    for (std::size_t k = 0; k < got.size(); ++k)
+      EXPECT_NEAR(got[k], expected[i].data[k], 1e-4f * std::max(1.0f, scale))
+          << t.name << " element " << k;
+  }
+  return r;
+}
+
+// DMAs per inference that read the DRAM tensor `name`.
+int reads_of(const isa::Program& p, const std::string& name) {
+  const isa::TensorDecl* t = nullptr;
+  for (const auto& d : p.tensors)
+    if (d.name == name) t = &d;
+  int n = 0;
+  for (const auto& c : p.cores)
+    for (const auto& q : c.queues)
+      for (const auto& ins : q.instructions)
+        if (ins.opcode == isa::Opcode::kDmaCopy && ins.src0.space == isa::MemSpace::kDram &&
+            ins.src0.offset >= t->dram_offset && ins.src0.offset < t->dram_offset + t->bytes)
+          ++n;
+  return n;
+}
+
+TEST(CompilerFunctional, OneConv) {
+  expect_matches_reference(testing::one_conv(2), 2);
+}
+TEST(CompilerFunctional, ConvBnRelu) {
+  expect_matches_reference(testing::conv_bn_relu(), 1);
+}
+TEST(CompilerFunctional, ResidualBlock) {
+  expect_matches_reference(testing::residual_block(3), 3);
+}
+TEST(CompilerFunctional, Linear) {
+  expect_matches_reference(testing::linear(), 2);
+}
+TEST(CompilerFunctional, Pooling) {
+  expect_matches_reference(testing::pooling(2), 2);
+}
+TEST(CompilerFunctional, MixedTilesDepthwiseFlatten) {
+  expect_matches_reference(testing::mixed(), 2);
+}
+
+TEST(CompilerFunctional, TinyCnnFromZoo) {
+  models::ZooOptions o;
+  o.batch = 2;
+  o.with_weights = true;
+  expect_matches_reference(models::build_zoo_model("tiny_cnn", o), 2);
+}
+
+TEST(CompilerFunctional, ResidualBlockPipelinedOverTwoCores) {
+  expect_matches_reference(testing::residual_block(2), 2, 2);
+}
+
+TEST(CompilerFunctional, SubBatchesWhenSbufIsSmall) {
+  isa::NeuronCoreConfig small;
+  small.sbuf.size = 128 * 1536;  // room for one image at a time
+  EXPECT_EQ(expect_matches_reference(testing::residual_block(3), 3, 1, small).report.passes, 3);
+}
+
+TEST(CompilerFunctional, PipelineWithSeveralPassesAcknowledgesTheReceiver) {
+  isa::NeuronCoreConfig small;
+  small.sbuf.size = 128 * 1536;
+  EXPECT_EQ(expect_matches_reference(testing::residual_block(3), 3, 2, small).report.passes, 3);
+}
+
+// A large input is read from DRAM in bands of rows, each band's padding zeroed in SBUF.
+TEST(CompilerFunctional, InputStreamedInBandsWithRowChunks) {
+  testing::GraphBuilder b("stem");
+  int x = b.input("x", {2, 3, 20, 20});
+  models::Graph g = b.finish(b.node("relu", "Relu", {b.conv("conv", x, 8, 7, 2, 3)}));
+  isa::NeuronCoreConfig small;
+  small.sbuf.size = 128 * 8192;
+  small.psum.size = 64 * 8 * 128;  // banks of 32 fp32: chunks of a few rows
+  CompileResult r = expect_matches_reference(g, 2, 1, small);
+  EXPECT_GT(reads_of(r.program, "x"), 2 * 2);  // several bands per image
+}
+
+TEST(CompilerFunctional, ResNet18AtThirtyTwoPixelsOverFourCores) {
+  models::ZooOptions o;
+  o.batch = 1;
+  o.image_size = 32;
+  o.with_weights = true;
+  expect_matches_reference(models::build_zoo_model("resnet18", o), 1, 4);
+}
+
+TEST(CompilerFunctional, MobileNetV2AtThirtyTwoPixels) {
+  models::ZooOptions o;
+  o.batch = 1;
+  o.image_size = 32;
+  o.with_weights = true;
+  expect_matches_reference(models::build_zoo_model("mobilenet_v2", o), 1);
+}
+
+}  // namespace
+}  // namespace infsim::compiler
