@@ -13,7 +13,7 @@ set title title noenhanced
 set xlabel xlabel noenhanced
 set ylabel ylabel noenhanced
 set grid
-set key outside right top noenhanced
+set key below noenhanced
 if (lines <= 1) { unset key }
 if (logx) { set logscale x 2 }
 set offsets graph 0.02, graph 0.02, graph 0.05, graph 0.05

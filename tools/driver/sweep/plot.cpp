@@ -107,6 +107,7 @@ std::vector<std::string> plot_results(const ResultTable& table, const std::strin
     for (std::size_t m = 0; m < s.metrics.size(); ++m) {
       const std::string base =
           (plots / (file_safe(s.metrics[m]) + "-vs-" + file_safe(param.name))).string();
+      bool any_value = false;
       std::string data;
       for (const auto& line : lines) {
         data += "\"" + (line.title.empty() ? s.metrics[m] : line.title) + "\"\ty\tlabel\n";
@@ -115,10 +116,15 @@ std::vector<std::string> plot_results(const ResultTable& table, const std::strin
           double y = row.status == kStatusOk ? row.metrics[m] : NAN;
           // Plot in the unit the study wrote (MiB, GiB/s), text parameters at their list position.
           double x = q.empty() ? line.x[k] : line.x[k] / q.front().scale;
+          any_value = any_value || std::isfinite(y);
           data += format_number(x) + "\t" + (std::isfinite(y) ? format_number(y) : "NaN") + "\t" +
                   row.spec.parameters.at(param.name) + "\n";
         }
         data += "\n\n";
+      }
+      if (!any_value) {
+        if (p == 0) warnings.push_back("no values of " + s.metrics[m] + " to plot");
+        continue;
       }
       write_file_atomically(base + ".dat", data);
       std::string vars =

@@ -43,9 +43,11 @@ std::vector<std::string> registered_point_evaluator_modes() {
 PointResult evaluate_point(const std::vector<std::string>& modes, const StudyBase& base,
                            const PointSpec& spec) {
   PointResult merged;
+  bool evaluated = false;
   for (const auto& mode : modes) {
     const PointEvaluatorInfo* info = find_point_evaluator(mode);
     if (info == nullptr) continue;
+    evaluated = true;
     PointResult result;
     try {
       result = info->evaluate(base, spec);
@@ -61,6 +63,12 @@ PointResult evaluate_point(const std::vector<std::string>& modes, const StudyBas
       merged.message = result.message;
       break;
     }
+  }
+  if (!evaluated) {
+    std::string list;
+    for (const auto& mode : modes) list += (list.empty() ? "" : ", ") + mode;
+    merged.status = kStatusError;
+    merged.message = "no evaluator for mode " + list + " in this program";
   }
   return merged;
 }

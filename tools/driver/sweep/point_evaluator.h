@@ -79,8 +79,9 @@ struct PointEvaluatorRegistration {
 
 // Runs the modes in order and merges their metrics. A mode whose status is not ok ends the
 // point (a program that does not fit cannot run). A mode with no evaluator in this program is
-// skipped: its metrics stay empty. User-facing errors thrown by an evaluator (bad config value,
-// unknown model, ...) become status "error" with the message; they do not end the sweep.
+// skipped: its metrics stay empty (status "error" if no mode had one). User-facing errors thrown by
+// an evaluator (bad config value, unknown model, ...) become status "error" with the message; they
+// do not end the sweep.
 PointResult evaluate_point(const std::vector<std::string>& modes, const StudyBase& base,
                            const PointSpec& spec);
 

@@ -25,6 +25,8 @@ constexpr std::size_t kMaxPoints = 10000000;
 const std::vector<std::string> kKnownModes = {"compile", "run"};
 const std::vector<std::string> kDtypes = {"fp32", "bf16", "fp16", "int8"};
 const std::vector<std::string> kDefaultSensitivity = {"throughput_per_s", "latency_p50_ms"};
+// Without run metrics, the compiler's latency estimate is the closest stand-in.
+const char* const kCompileLatency = "estimated_latency_ms";
 
 bool is_config_key(const std::string& name) {
   static const std::vector<std::string> keys = list_config_keys();
@@ -439,6 +441,9 @@ class StudyReader {
     } else {
       for (const auto& m : kDefaultSensitivity) {
         if (contains(s->metrics, m)) s->sensitivity.push_back(m);
+      }
+      if (s->sensitivity.empty() && contains(s->metrics, kCompileLatency)) {
+        s->sensitivity.push_back(kCompileLatency);
       }
       if (s->sensitivity.empty()) s->sensitivity = s->metrics;
     }

@@ -16,7 +16,8 @@
 //     chip.dram.bandwidth: {from: 25GiB/s, to: 200GiB/s, factor: 2}
 //   combine: grid                    # grid (every combination) or zip (i-th with i-th)
 //   metrics: [throughput_per_s, weights_on_chip]
-//   sensitivity: [throughput_per_s]  # default: throughput_per_s and latency_p50_ms if listed
+//   sensitivity: [throughput_per_s]  # default: throughput_per_s and latency_p50_ms if listed,
+//                                    # else estimated_latency_ms if listed, else every metric
 //
 // Every mistake is a ConfigError naming the file, the line and the YAML path.
 
