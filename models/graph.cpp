@@ -396,11 +396,8 @@ void infer_node(Graph& g, const Node& node) {
     auto perm = attr_ints(node, "perm", rev);
     std::vector<std::int64_t> sorted = perm;
     std::sort(sorted.begin(), sorted.end());
-    if (sorted != [&] {
-          std::vector<std::int64_t> v(x.size());
-          std::iota(v.begin(), v.end(), 0);
-          return v;
-        }()) {
+    std::reverse(rev.begin(), rev.end());  // now 0, 1, ..., rank - 1
+    if (sorted != rev) {
       fail(node, "perm " + shape_string(perm) + " is not a permutation of rank " +
                      std::to_string(x.size()));
     }
