@@ -77,10 +77,14 @@ int Instance::book_links(Reservation& r, int from, int to, double bytes) {
   return (to - from) * step;
 }
 
+// The DMA engine pays for its chunking (effective_bytes); the memories and links downstream see
+// the bytes actually moved: DRAM bursts (64 B) and link packets are far smaller than the
+// engine's chunk, so short runs do not waste their bandwidth the same way.
 DmaTiming Instance::dma(int issuing_core, int dma_engine, const DmaEndpoint& src,
                         const DmaEndpoint& dst, double effective_bytes,
                         const sc_core::sc_time& now) {
   NeuronCore& issuer = core(issuing_core);
+  const auto bytes = static_cast<double>(std::max(src.bytes, dst.bytes));
   Reservation r;
   r.add(issuer.dma(dma_engine).resource(), effective_bytes);
   sc_core::sc_time latency = issuer.dma(dma_engine).descriptor_latency();
@@ -90,22 +94,22 @@ DmaTiming Instance::dma(int issuing_core, int dma_engine, const DmaEndpoint& src
   sc_core::sc_time dram_latency = sc_core::SC_ZERO_TIME;
   if (src.space == isa::MemSpace::kDram) {
     Dram& d = dram(src_chip);
-    d.book(r, src.address, src.span, src.bytes, effective_bytes, false);
+    d.book(r, src.address, src.span, src.bytes, static_cast<double>(src.bytes), false);
     dram_latency = d.latency();
   }
   if (dst.space == isa::MemSpace::kDram) {
     Dram& d = dram(dst_chip);
-    d.book(r, dst.address, dst.span, dst.bytes, effective_bytes, true);
+    d.book(r, dst.address, dst.span, dst.bytes, static_cast<double>(dst.bytes), true);
     dram_latency = std::max(dram_latency, d.latency());
   }
   latency += dram_latency;
   if (src_chip != dst_chip) {
-    const int hops = book_links(r, src_chip, dst_chip, effective_bytes);
+    const int hops = book_links(r, src_chip, dst_chip, bytes);
     latency += chip(src_chip).neuronlink().hop_latency() * hops;
   } else if (src.space != isa::MemSpace::kDram && dst.space != isa::MemSpace::kDram &&
              src.core != dst.core) {
     Fabric& f = chip(src_chip).fabric();
-    r.add(f.resource(), effective_bytes);
+    r.add(f.resource(), bytes);
     latency += f.latency();
   }
   const auto [start, data_end] = r.commit(now);

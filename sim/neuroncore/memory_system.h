@@ -38,8 +38,9 @@ class MemorySystem {
   virtual int chip_of(int global_core) const = 0;
   virtual NeuronCore& core(int global_core) = 0;
   virtual Dram& dram(int chip) = 0;
-  // Books a DMA issued on `dma_engine` of `issuing_core`, costing `effective_bytes` of bandwidth
-  // (see isa::dma_effective_bytes), at time `now`. Throws SimError for an impossible route.
+  // Books a DMA issued on `dma_engine` of `issuing_core` at time `now`. The DMA engine is charged
+  // `effective_bytes` (isa::dma_effective_bytes: its chunking of short runs), the memories and
+  // links on the way the bytes actually moved. Throws SimError for an impossible route.
   virtual DmaTiming dma(int issuing_core, int dma_engine, const DmaEndpoint& src,
                         const DmaEndpoint& dst, double effective_bytes,
                         const sc_core::sc_time& now) = 0;
