@@ -286,6 +286,7 @@ class Importer {
       bool fixed = d.has_dim_value() && d.dim_value() > 0;
       if (is_data && i == 0 && (options_.batch > 0 || !fixed)) {
         shape.push_back(options_.batch > 0 ? options_.batch : 1);
+        if (fixed && d.dim_value() != shape.back()) exported_batch_ = d.dim_value();
       } else if (fixed) {
         shape.push_back(d.dim_value());
       } else {
@@ -493,7 +494,12 @@ class Importer {
     try {
       infer_node_shapes(graph_, graph_.nodes.size() - 1);
     } catch (const ModelError& e) {
-      throw ModelError(path_ + ": " + e.what());
+      std::string hint;
+      if (exported_batch_ > 0) {
+        hint = " (the file was exported with batch " + std::to_string(exported_batch_) +
+               "; its constant shapes may not allow batch " + std::to_string(options_.batch) + ")";
+      }
+      throw ModelError(path_ + ": " + e.what() + hint);
     }
     for (int i = 0; i < np.output_size() && i < static_cast<int>(node.outputs.size()); ++i) {
       bind(np.output(i), node.outputs[static_cast<std::size_t>(i)]);
@@ -626,6 +632,7 @@ class Importer {
   ImportOptions options_;
   SplitMix64 rng_;
   std::int64_t opset_ = 17;
+  std::int64_t exported_batch_ = 0;  // a static batch the options replaced
   Graph graph_;
   std::unordered_map<std::string, int> ids_;
   std::unordered_map<std::string, std::vector<Use>> uses_;

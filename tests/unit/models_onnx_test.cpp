@@ -143,6 +143,17 @@ TEST(ModelsOnnx, BatchOption) {
   Graph g = import_onnx(data("resnet18_noparams.onnx"), o);
   EXPECT_EQ(input_of(g).shape, (Shape{4, 3, 224, 224}));
   EXPECT_EQ(output_of(g).shape, (Shape{4, 1000}));
+  // The transformer's Reshape constants were traced at batch 1.
+  o.with_weights = true;
+  o.batch = 2;
+  std::string msg;
+  try {
+    import_onnx(data("transformer_encoder.onnx"), o);
+  } catch (const ModelError& e) {
+    msg = e.what();
+  }
+  EXPECT_NE(msg.find("op Reshape"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("exported with batch 1"), std::string::npos) << msg;
   ZooOptions z;
   z.batch = 2;
   EXPECT_EQ(output_of(load_model(data("tiny_cnn.onnx"), z)).shape, (Shape{2, 10}));
