@@ -117,53 +117,68 @@ DmaTiming Instance::dma(int issuing_core, int dma_engine, const DmaEndpoint& src
 }
 
 void Instance::host_to_device(int chip_index, std::uint64_t bytes, std::uint64_t dram_address) {
-  Chip& c = chip(chip_index);
-  if (!c.dram().fits(dram_address, bytes)) {
-    throw SimError("host-to-device copy of " + std::to_string(bytes) + " bytes at " +
-                   std::to_string(dram_address) + " exceeds chip " + std::to_string(chip_index) +
-                   "'s DRAM");
+  if (failed()) return;
+  try {
+    Chip& c = chip(chip_index);
+    if (!c.dram().fits(dram_address, bytes)) {
+      throw SimError("host-to-device copy of " + std::to_string(bytes) + " bytes at " +
+                     std::to_string(dram_address) + " exceeds chip " + std::to_string(chip_index) +
+                     "'s DRAM");
+    }
+    Reservation r;
+    r.add(c.pcie().host_to_device(), static_cast<double>(bytes));
+    c.dram().book(r, dram_address, bytes, bytes, static_cast<double>(bytes), true);
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const sc_core::sc_time done = r.commit(now).second + c.pcie().latency() + c.dram().latency();
+    sc_core::wait(done - now);
+  } catch (const SimError&) {
+    report_error(std::current_exception());
   }
-  Reservation r;
-  r.add(c.pcie().host_to_device(), static_cast<double>(bytes));
-  c.dram().book(r, dram_address, bytes, bytes, static_cast<double>(bytes), true);
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
-  const sc_core::sc_time done = r.commit(now).second + c.pcie().latency() + c.dram().latency();
-  sc_core::wait(done - now);
 }
 
 void Instance::device_to_host(int chip_index, std::uint64_t bytes, std::uint64_t dram_address) {
-  Chip& c = chip(chip_index);
-  if (!c.dram().fits(dram_address, bytes)) {
-    throw SimError("device-to-host copy of " + std::to_string(bytes) + " bytes at " +
-                   std::to_string(dram_address) + " exceeds chip " + std::to_string(chip_index) +
-                   "'s DRAM");
+  if (failed()) return;
+  try {
+    Chip& c = chip(chip_index);
+    if (!c.dram().fits(dram_address, bytes)) {
+      throw SimError("device-to-host copy of " + std::to_string(bytes) + " bytes at " +
+                     std::to_string(dram_address) + " exceeds chip " + std::to_string(chip_index) +
+                     "'s DRAM");
+    }
+    Reservation r;
+    r.add(c.pcie().device_to_host(), static_cast<double>(bytes));
+    c.dram().book(r, dram_address, bytes, bytes, static_cast<double>(bytes), false);
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const sc_core::sc_time done = r.commit(now).second + c.pcie().latency() + c.dram().latency();
+    sc_core::wait(done - now);
+  } catch (const SimError&) {
+    report_error(std::current_exception());
   }
-  Reservation r;
-  r.add(c.pcie().device_to_host(), static_cast<double>(bytes));
-  c.dram().book(r, dram_address, bytes, bytes, static_cast<double>(bytes), false);
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
-  const sc_core::sc_time done = r.commit(now).second + c.pcie().latency() + c.dram().latency();
-  sc_core::wait(done - now);
 }
 
 void Instance::device_to_device(int src_chip, std::uint64_t src_address, int dst_chip,
                                 std::uint64_t dst_address, std::uint64_t bytes) {
-  Dram& src = dram(src_chip);
-  Dram& dst = dram(dst_chip);
-  if (!src.fits(src_address, bytes) || !dst.fits(dst_address, bytes)) {
-    throw SimError("device-to-device copy of " + std::to_string(bytes) +
-                   " bytes exceeds a chip's DRAM");
+  if (failed()) return;
+  try {
+    Dram& src = dram(src_chip);
+    Dram& dst = dram(dst_chip);
+    if (!src.fits(src_address, bytes) || !dst.fits(dst_address, bytes)) {
+      throw SimError("device-to-device copy of " + std::to_string(bytes) +
+                     " bytes exceeds a chip's DRAM");
+    }
+    const auto b = static_cast<double>(bytes);
+    Reservation r;
+    src.book(r, src_address, bytes, bytes, b, false);
+    dst.book(r, dst_address, bytes, bytes, b, true);
+    const int hops = book_links(r, src_chip, dst_chip, b);
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const sc_core::sc_time done = r.commit(now).second +
+                                  chip(src_chip).neuronlink().hop_latency() * hops +
+                                  std::max(src.latency(), dst.latency());
+    sc_core::wait(done - now);
+  } catch (const SimError&) {
+    report_error(std::current_exception());
   }
-  const auto b = static_cast<double>(bytes);
-  Reservation r;
-  src.book(r, src_address, bytes, bytes, b, false);
-  dst.book(r, dst_address, bytes, bytes, b, true);
-  const int hops = book_links(r, src_chip, dst_chip, b);
-  const sc_core::sc_time now = sc_core::sc_time_stamp();
-  const sc_core::sc_time done = r.commit(now).second +
-                                chip(src_chip).neuronlink().hop_latency() * hops +
-                                std::max(src.latency(), dst.latency());
-  sc_core::wait(done - now);
 }
 
 void Instance::enable_functional_mode(FunctionalUnit* unit) {

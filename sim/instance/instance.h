@@ -14,7 +14,11 @@
 //
 // Cores are numbered globally: core g is core g % cores_per_chip of chip g / cores_per_chip.
 // Blocking calls (host_to_device, device_to_host, device_to_device, run_program*) must be made
-// from an SC_THREAD; each books the shared resources it crosses and waits once.
+// from an SC_THREAD; each books the shared resources it crosses and waits once. They never throw
+// inside the SC_THREAD (SystemC would turn the exception into an untyped sc_report): a user error
+// (chip out of range, copy beyond DRAM, no link) goes to report_error(), which stops the
+// simulation, and the call returns at once; failed() tells the caller, and throw_if_deadlocked()
+// after sc_start rethrows the SimError.
 
 #include <cstdint>
 #include <exception>

@@ -166,16 +166,26 @@ TEST(Interconnect, NoLinkBeyondTheChainEnds) {
   cfg.chip.neuronlink.ports = 0;
   Stats stats;
   Instance inst("inst", cfg, stats, nullptr);
-  bool threw = false;
+  bool returned = false;
   sc_core::sc_spawn([&] {
-    try {
-      inst.device_to_device(0, 0, 1, 0, 1024);
-    } catch (const SimError&) {
-      threw = true;
-    }
+    inst.device_to_device(0, 0, 1, 0, 1024);
+    returned = inst.failed();
   });
-  sc_core::sc_start();
-  EXPECT_TRUE(threw);
+  try {
+    simulate(inst);
+    FAIL() << "expected an error";
+  } catch (const SimError& e) {
+    EXPECT_NE(std::string(e.what()).find("no NeuronLink from chip 0 to chip 1"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_TRUE(returned);
+}
+
+TEST(Interconnect, CopyBeyondDramIsAnError) {
+  Stats stats;
+  Instance inst("inst", chips(1), stats, nullptr);
+  sc_core::sc_spawn([&] { inst.host_to_device(0, 4096, inst.config().chip.dram.size - 1024); });
+  EXPECT_THROW(simulate(inst), SimError);
 }
 
 TEST(Interconnect, PcieCopiesContendPerDirection) {
