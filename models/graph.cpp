@@ -416,14 +416,14 @@ void infer_node(Graph& g, const Node& node) {
     Shape out = x;
     for (std::size_t i = 0; i < x.size(); ++i) out[i] += pads[i] + pads[i + x.size()];
     set_output(g, node, 0, out, input(g, node, 0).dtype);
-  } else if (op == "Resize" || op == "Upsample") {
+  } else if (op == "Resize") {
     std::string mode = attr_string(node, "mode", "nearest");
     if (mode != "nearest" && mode != "linear") {
       fail(node, "only nearest and linear modes are supported, not '" + mode + "'");
     }
     if (in_shape(g, node, 0).size() != 4) fail(node, "only 2-D (NCHW) resize is supported");
     set_output(g, node, 0, infer_resize(g, node), DType::kFp32);
-  } else if (op == "ReduceMean") {
+  } else if (op == "ReduceMean" || op == "ReduceSum") {
     const Shape& x = in_shape(g, node, 0);
     auto axes = axes_of(g, node, 1);
     bool keep = attr_int(node, "keepdims", 1) != 0;
@@ -512,6 +512,7 @@ const std::vector<std::string> kSupportedOps = {"Abs",
                                                 "Pow",
                                                 "Reciprocal",
                                                 "ReduceMean",
+                                                "ReduceSum",
                                                 "Relu",
                                                 "Reshape",
                                                 "Resize",
@@ -525,8 +526,7 @@ const std::vector<std::string> kSupportedOps = {"Abs",
                                                 "Sub",
                                                 "Tanh",
                                                 "Transpose",
-                                                "Unsqueeze",
-                                                "Upsample"};
+                                                "Unsqueeze"};
 
 }  // namespace
 

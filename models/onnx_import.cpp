@@ -175,8 +175,8 @@ bool named_like_parameter(const std::string& name) {
 // their values are kept even when weights are dropped.
 bool is_operand_use(const Use& u) {
   if (u.index < 1) return false;
-  for (const char* op : {"Reshape", "Pad", "Clip", "Resize", "Upsample", "Slice", "Squeeze",
-                         "Unsqueeze", "ReduceMean", "Gather", "Expand", "Tile"}) {
+  for (const char* op : {"Reshape", "Pad", "Clip", "Resize", "Slice", "Squeeze", "Unsqueeze",
+                         "ReduceMean", "ReduceSum", "Gather"}) {
     if (u.op == op) return true;
   }
   return false;
@@ -545,7 +545,8 @@ class Importer {
         t.data.push_back(static_cast<float>(x));
       }
     }
-    bind(t.name, add(std::move(t)));
+    std::string name = t.name;
+    bind(name, add(std::move(t)));
   }
 
   void fold_constant_of_shape(const onnx::NodeProto& np, int input) {
@@ -564,7 +565,8 @@ class Importer {
     } else {
       t.data.assign(n, fill.data.at(0));
     }
-    bind(t.name, add(std::move(t)));
+    std::string name = t.name;
+    bind(name, add(std::move(t)));
   }
 
   // Evaluates a node whose inputs are all known constants with the reference executor.

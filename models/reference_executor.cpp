@@ -125,8 +125,8 @@ class Executor {
     if (op == "Concat") return {concat(node)};
     if (op == "Transpose") return {transpose(node)};
     if (op == "Pad") return {pad(node)};
-    if (op == "Resize" || op == "Upsample") return {resize(node)};
-    if (op == "ReduceMean") return {reduce_mean(node)};
+    if (op == "Resize") return {resize(node)};
+    if (op == "ReduceMean" || op == "ReduceSum") return {reduce(node)};
     if (op == "Slice") return {slice(node)};
     if (op == "Gather") return {gather(node)};
     if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" ||
@@ -633,7 +633,7 @@ class Executor {
     std::string transform = attr_string(node, "coordinate_transformation_mode", "half_pixel");
     std::string nearest = attr_string(node, "nearest_mode", "round_prefer_floor");
     std::vector<float> scales;
-    if (node.op == "Resize" && has(node, 2) && !in(node, 2).data.empty()) scales = in(node, 2).data;
+    if (has(node, 2) && !in(node, 2).data.empty()) scales = in(node, 2).data;
     auto source = [&](std::int64_t o, std::size_t d) {
       double in_len = static_cast<double>(x.shape[d]), out_len = static_cast<double>(out.shape[d]);
       double scale = scales.empty() ? out_len / in_len : scales[d];
@@ -684,7 +684,7 @@ class Executor {
     return out;
   }
 
-  HostTensor reduce_mean(const Node& node) {
+  HostTensor reduce(const Node& node) {
     const HostTensor& x = in(node, 0);
     std::vector<std::int64_t> axes = has(node, 1) ? ints(node, 1) : attr_ints(node, "axes");
     std::size_t rank = x.shape.size();
@@ -713,9 +713,8 @@ class Executor {
       }
     }
     HostTensor out = make(tensor(node.outputs[0]).shape);
-    for (std::size_t i = 0; i < acc.size(); ++i) {
-      out.data[i] = static_cast<float>(acc[i] / static_cast<double>(count));
-    }
+    double divisor = node.op == "ReduceMean" ? static_cast<double>(count) : 1.0;
+    for (std::size_t i = 0; i < acc.size(); ++i) out.data[i] = static_cast<float>(acc[i] / divisor);
     return out;
   }
 

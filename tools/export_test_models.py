@@ -11,7 +11,9 @@ weights are replaced by reduced-width variants of the same torchvision structure
   mobilenet_v2_w025 torchvision mobilenet_v2(width_mult=0.25)
 tiny_cnn is also written with a symbolic batch dimension (tiny_cnn_dynbatch.onnx), and
 upsample_cnn covers Resize (nearest, bilinear by scale and by size) and Concat;
-unsupported_op.onnx (written with onnx.helper) holds an operator the importer rejects.
+ops_mix covers dilated/grouped/strided convs, Pad, ceil-mode pools, ReduceMean, Sqrt, Pow, Exp,
+tanh-GELU, Softmax over a non-last axis, LayerNorm and MatMul; unsupported_op.onnx (written
+with onnx.helper) holds an operator the importer rejects.
 Full-size torchvision resnet18, resnet50, mobilenet_v2, vgg16 and inception_v3 (aux_logits=False)
 are exported WITHOUT parameters (export_params=False: weights become graph inputs, files stay small).
 
@@ -69,6 +71,30 @@ class UpsampleCnn(nn.Module):
         z = nn.functional.interpolate(y, scale_factor=0.5, mode="bilinear", align_corners=False)
         z = nn.functional.interpolate(z, size=(16, 16), mode="bilinear", align_corners=False)
         return self.out(torch.cat([z, x], 1))
+
+
+class OpsMix(nn.Module):
+    """Operators the CNN exports above do not reach, each checked against PyTorch."""
+
+    def __init__(self):
+        super().__init__()
+        self.dilated = nn.Conv2d(4, 8, 3, padding=2, dilation=2, groups=2)
+        self.strided = nn.Conv2d(8, 8, (1, 3), stride=(1, 2), padding=(0, 1))
+        self.norm = nn.LayerNorm(8)
+        self.fc = nn.Linear(8, 6)
+
+    def forward(self, x):
+        y = torch.tanh(self.dilated(x))
+        y = nn.functional.pad(y, (1, 2, 0, 1), value=0.5)
+        y = nn.functional.avg_pool2d(y, 3, stride=2, padding=1, ceil_mode=True,
+                                     count_include_pad=False)
+        y = nn.functional.max_pool2d(y, 2, stride=2, ceil_mode=True)
+        y = torch.sigmoid(self.strided(y)) * 2.0 - 0.5
+        y = torch.sqrt(torch.abs(y) + 1.0) ** 2 - torch.exp(-y.mean(dim=-1, keepdim=True))
+        y = nn.functional.gelu(y, approximate="tanh")
+        y = y.flatten(2).transpose(1, 2)  # [N, HW, C]
+        y = torch.softmax(self.norm(y), dim=1)
+        return self.fc(y) - y.mean(dim=1, keepdim=True).sum(dim=-1, keepdim=True)
 
 
 class ResNetNarrow(ResNet):
@@ -165,6 +191,7 @@ def main():
     export_with_weights("mobilenet_v2_w025",
                         torchvision.models.mobilenet_v2(width_mult=0.25, num_classes=10),
                         torch.randn(1, 3, 64, 64), args.out)
+    export_with_weights("ops_mix", OpsMix(), torch.randn(1, 4, 13, 11), args.out)
 
     export_unsupported(args.out)
 

@@ -44,7 +44,7 @@ TEST_P(ModelsExecutorPyTorch, MatchesPyTorchOutput) {
 
 INSTANTIATE_TEST_SUITE_P(Exports, ModelsExecutorPyTorch,
                          ::testing::Values("tiny_cnn", "resnet18_w8", "transformer_encoder",
-                                           "mobilenet_v2_w025", "upsample_cnn"));
+                                           "mobilenet_v2_w025", "upsample_cnn", "ops_mix"));
 
 // The same tiny_cnn exported with a symbolic batch: run at batch 3 on three copies of the input.
 TEST(ModelsExecutor, DynamicBatchMatchesPyTorchPerImage) {
