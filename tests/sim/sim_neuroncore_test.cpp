@@ -7,6 +7,7 @@
 
 #include "isa/access_pattern_builders.h"
 #include "isa/cost_model.h"
+#include "sim/core/clock.h"
 #include "sim/core/sim_error.h"
 #include "sim/core/stats.h"
 #include "sim/instance/instance.h"
@@ -189,6 +190,106 @@ TEST(NeuronCore, ConcurrentExecutionsShareEnginesButNotSemaphores) {
   // first: 720 + 272 = 992. second: matmul starts at 528 (engine busy), visible 1248, add 1520.
   EXPECT_EQ(std::min(clk.to_cycles(done[0]), clk.to_cycles(done[1])), 992u);
   EXPECT_EQ(std::max(clk.to_cycles(done[0]), clk.to_cycles(done[1])), 1520u);
+}
+
+// Records what the functional hook sees: the call comes after the instruction's timing, with the
+// core's memories and the program's DRAM base reachable through the context.
+class RecordingUnit : public FunctionalUnit {
+ public:
+  void execute(const Instruction& inst, ExecContext& ctx) override {
+    calls.push_back({inst.opcode, sc_core::sc_time_stamp(), ctx.program_core(),
+                     ctx.dram_base(ctx.program_core()), ctx.sbuf().has_storage(),
+                     ctx.core().global_index()});
+    if (inst.opcode == Opcode::kMemset) ctx.sbuf().bytes(0, 0, 1)[0] = 42;
+  }
+  struct Call {
+    Opcode opcode;
+    sc_core::sc_time when;
+    int program_core;
+    std::uint64_t dram_base;
+    bool storage;
+    int core;
+  };
+  std::vector<Call> calls;
+};
+
+TEST(NeuronCore, FunctionalHookRunsAfterTiming) {
+  Stats stats;
+  isa::InstanceConfig cfg;
+  Instance inst("inst", cfg, stats, nullptr);
+  RecordingUnit unit;
+  inst.enable_functional_mode(&unit);
+  Instruction ms;
+  ms.opcode = Opcode::kMemset;
+  ms.dst = isa::sbuf(0, 128, 0, {64}, DType::kBf16);
+  const isa::Program p = one_core({queue(EngineKind::kVector, {ms})});
+  sc_core::sc_spawn([&] { run_program(inst, p, default_binding(p, 2, 4096), Phase::kInference); });
+  simulate(inst);
+  ASSERT_EQ(unit.calls.size(), 1u);
+  // memset of 64 elements: 16 + 64 / 2 = 48 cycles, then the hook
+  EXPECT_EQ(inst.core(2).clock().to_cycles(unit.calls[0].when), 48u);
+  EXPECT_EQ(unit.calls[0].program_core, 0);
+  EXPECT_EQ(unit.calls[0].dram_base, 4096u);
+  EXPECT_TRUE(unit.calls[0].storage);
+  EXPECT_EQ(unit.calls[0].core, 2);
+  EXPECT_EQ(inst.core(2).sbuf().bytes(0, 0, 1)[0], 42);
+}
+
+TEST(NeuronCore, RuntimeRunsEachProgramCoreWithOneExecutionId) {
+  // Program core 1 signals program core 0, which waits; the runtime starts the two cores in
+  // separate threads, the second one later, with the same execution id.
+  isa::Program p;
+  p.cores.resize(2);
+  Instruction a = add(512);
+  a.waits[0] = isa::wait_for(5, 1);
+  p.cores[0].queues = {queue(EngineKind::kVector, {a})};
+  Instruction mm = matmul(512);
+  mm.signal = isa::signal_to(5, 1, 0);
+  p.cores[1].queues = {queue(EngineKind::kTensor, {mm})};
+  Stats stats;
+  Instance inst("inst", isa::InstanceConfig{}, stats, nullptr);
+  CoreBinding b;
+  b.cores = {3, 1};
+  b.dram_base = {0, 0};
+  const ExecutionId id = inst.new_execution_id();
+  sc_core::sc_time done0;
+  sc_core::sc_spawn([&] {
+    run_program_core(inst, p, 0, b, Phase::kInference, id);
+    done0 = sc_core::sc_time_stamp();
+  });
+  sc_core::sc_spawn([&] {
+    sc_core::wait(inst.core(1).clock().cycles(100));
+    run_program_core(inst, p, 1, b, Phase::kInference, id);
+  });
+  simulate(inst);
+  // core 1 starts at 100, its matmul is visible at 100 + 720 = 820; core 0's add then 272: 1092
+  EXPECT_EQ(inst.core(3).clock().to_cycles(done0), 1092u);
+  EXPECT_EQ(stats.value("chip0.core3.vector.instructions"), 1);
+  EXPECT_EQ(stats.value("chip0.core1.tensor.instructions"), 1);
+}
+
+TEST(NeuronCore, BadBindingIsAnError) {
+  Stats stats;
+  Instance inst("inst", isa::InstanceConfig{}, stats, nullptr);
+  const isa::Program p = one_core({queue(EngineKind::kVector, {add(64)})});
+  sc_core::sc_spawn([&] { run_program(inst, p, default_binding(p, 4), Phase::kInference); });
+  try {
+    simulate(inst);
+    FAIL() << "expected an error";
+  } catch (const SimError& e) {
+    EXPECT_NE(std::string(e.what()).find("to NeuronCore 4, but inf1.xlarge has 4"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(NeuronCore, ClockConvertsCyclesExactly) {
+  const Clock clk(0.95e9);
+  // 1 cycle = 1052.63 ps -> 1053 ps; 950 cycles = exactly 1 us
+  EXPECT_EQ(clk.cycles(1), sc_core::sc_time(1053, sc_core::SC_PS));
+  EXPECT_EQ(clk.cycles(950), sc_core::sc_time(1, sc_core::SC_US));
+  for (Cycles c : {0ull, 1ull, 7ull, 720ull, 123456789ull})
+    EXPECT_EQ(clk.to_cycles(clk.cycles(c)), c);
 }
 
 }  // namespace
