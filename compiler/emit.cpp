@@ -54,7 +54,7 @@ class ProgramBuilder {
           std::vector<int> reads = layer.inputs;
           if (layer.epilogue.residual >= 0) reads.push_back(layer.epilogue.residual);
           for (int v : reads)
-            if (g.values[v].graph_input && !L_.plan.streamed_input[v] && !loaded[v]) {
+            if (g.values[v].graph_input && !L_.plan.in_dram[v] && !loaded[v]) {
               L_.load_input(v, s, static_cast<std::uint32_t>(l));
               loaded[v] = true;
             }
@@ -102,6 +102,7 @@ class ProgramBuilder {
     q.dma_in = s.add_queue(c, isa::EngineKind::kDma, 0, 0);
     q.dma_weights = s.add_queue(c, isa::EngineKind::kDma, 1, 0);
     q.dma_out = s.add_queue(c, isa::EngineKind::kDma, 2, 0);
+    q.dma_weights_alt = s.add_queue(c, isa::EngineKind::kDma, 0, 3);
     if (L_.stages.stages() > 1) {
       q.dma_send = s.add_queue(c, isa::EngineKind::kDma, 2, 1);
       q.release = s.add_queue(c, isa::EngineKind::kDma, 0, 1);
@@ -113,6 +114,8 @@ class ProgramBuilder {
     L_.queues.push_back(q);
     L_.ring_next.push_back(0);
     L_.staging_next.push_back(0);
+    L_.bounce_next.push_back(0);
+    L_.weights_streamed.push_back(0);
   }
 
   int add_tensor(isa::TensorDecl t) {
@@ -150,6 +153,10 @@ class ProgramBuilder {
     }
     for (int v : g.outputs)
       activation(v, isa::TensorKind::kOutput, L_.stages.layer_stage[g.values[v].producer]);
+    for (std::size_t v = 0; v < g.values.size(); ++v)
+      if (L_.plan.in_dram[v] && !g.values[v].graph_input)
+        activation(static_cast<int>(v), isa::TensorKind::kSpill,
+                   L_.stages.layer_stage[g.values[v].producer]);
     const bool data = L_.options.weight_data;
     for (int l = 0; l < n; ++l) {
       const Layer& layer = g.layers[l];
@@ -332,7 +339,7 @@ class ProgramBuilder {
       for (int l = L_.stages.first[c]; l <= L_.stages.last(c, n); ++l)
         if (L_.plan.resident[l]) resident += L_.plan.geometry[l].weight_bytes;
       m.sbuf_static_weights = resident;
-      m.weights_streamed = cp.weights_streamed * static_cast<std::uint64_t>(L_.plan.passes);
+      m.weights_streamed = L_.weights_streamed[c];
       m.psum_peak = L_.core.psum.size;
       for (const isa::TensorDecl& t : program.tensors)
         if (t.core == c) m.dram_bytes += align(t.bytes);
@@ -386,7 +393,7 @@ isa::AccessPattern Lowering::interior(int value, int core_id, int tile, int part
 
 void Lowering::clear_halo(int value, int core_id, std::uint32_t layer) {
   const Value& v = graph.values[value];
-  if (v.halo_h == 0 && v.halo_w == 0) return;
+  if ((v.halo_h == 0 && v.halo_w == 0) || plan.in_dram[value]) return;
   const ValueSlot& slot = plan.slot(value, core_id);
   const auto hp = static_cast<std::int32_t>(v.padded_height()),
              wp = static_cast<std::int32_t>(v.padded_width());

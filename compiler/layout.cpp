@@ -55,7 +55,8 @@ ConvGeometry conv_geometry(const Layer& layer, int in_channels, int out_channels
     }
     b.dram_offset = g.weight_bytes;
     g.weight_bytes += b.dram_bytes;
-    g.max_block_bytes = std::max(g.max_block_bytes, b.sbuf_bytes);
+    for (std::uint64_t e : b.seg_elements)
+      g.max_segment_bytes = std::max(g.max_segment_bytes, e * dsize);
     g.blocks.push_back(std::move(b));
     co0 += count;
   }
@@ -135,7 +136,7 @@ std::vector<std::uint8_t> pack_conv_weights(const Layer& layer, int in_channels,
 }
 
 std::vector<Chunk> spatial_chunks(int images, int height, int width, std::uint64_t bank_elements,
-                                  bool single_image, const std::string& layer) {
+                                  bool single_image, const std::string& layer, int max_rows) {
   std::vector<Chunk> out;
   const std::uint64_t per_image = static_cast<std::uint64_t>(height) * width;
   if (static_cast<std::uint64_t>(width) > bank_elements)
@@ -149,6 +150,7 @@ std::vector<Chunk> spatial_chunks(int images, int height, int width, std::uint64
     return out;
   }
   int rows = static_cast<int>(std::min<std::uint64_t>(height, bank_elements / width));
+  if (max_rows > 0) rows = std::min(rows, max_rows);
   for (int b = 0; b < images; ++b)
     for (int r = 0; r < height; r += rows) out.push_back({b, 1, r, std::min(rows, height - r)});
   return out;

@@ -39,9 +39,9 @@ struct WeightBlock {
 
 struct ConvGeometry {
   int taps = 1;
-  std::vector<WeightBlock> blocks;  // one per output-channel tile, in order
-  std::uint64_t weight_bytes = 0;   // the whole packed tensor
-  std::uint64_t max_block_bytes = 0;
+  std::vector<WeightBlock> blocks;      // one per output-channel tile, in order
+  std::uint64_t weight_bytes = 0;       // the whole packed tensor
+  std::uint64_t max_segment_bytes = 0;  // per partition: the unit weights are streamed in
 };
 
 ConvGeometry conv_geometry(const Layer& layer, int in_channels, int out_channels, int array_cols,
@@ -66,7 +66,8 @@ struct Chunk {
   int row0 = 0, rows = 0;
 };
 // Throws CompileError when one output row is wider than a bank.
+// `max_rows` (0 = none) caps the rows of a chunk.
 std::vector<Chunk> spatial_chunks(int images, int height, int width, std::uint64_t bank_elements,
-                                  bool single_image, const std::string& layer);
+                                  bool single_image, const std::string& layer, int max_rows = 0);
 
 }  // namespace infsim::compiler

@@ -105,13 +105,15 @@ void lower_conv(Lowering& L, int li, int core) {
   const ConvGeometry& geo = L.plan.geometry[li];
   const CorePlan& cp = L.plan.cores[core];
   const CoreQueues& q = L.queues[core];
-  const bool streamed = L.plan.streamed_input[in_id];
+  const bool streamed = L.plan.in_dram[in_id];
+  const bool to_dram = L.plan.in_dram[out_id];
   const auto layer_id = static_cast<std::uint32_t>(li);
   const auto core16 = static_cast<std::uint16_t>(core);
   const isa::DType dt = L.dtype();
   const std::uint64_t bank_bytes = L.core.psum.bank_bytes();
-  const auto chunks = spatial_chunks(L.images, out.height, out.width, psum_bank_elements(L.core),
-                                     streamed, layer.name);
+  const auto chunks =
+      spatial_chunks(L.images, out.height, out.width, psum_bank_elements(L.core), streamed,
+                     layer.name, streamed ? staged_rows(L.graph, li, L.core, dt) : 0);
   const int group_size =
       streamed ? 1 : std::min(kChunksPerGroup, std::max(1, L.core.psum.banks / 2));
   const isa::TensorDecl* weights = &L.tensors[L.weight_tensor[li]];
@@ -122,24 +124,7 @@ void lower_conv(Lowering& L, int li, int core) {
 
   std::uint64_t block_at = L.plan.weight_offset[li];
   for (const WeightBlock& blk : geo.blocks) {
-    std::uint64_t base = block_at;
-    if (!L.plan.resident[li]) {
-      base = cp.ring_offset + static_cast<std::uint64_t>(L.ring_next[core]) * cp.ring_slot_bytes;
-      L.ring_next[core] = (L.ring_next[core] + 1) % kWeightRingSlots;
-      std::uint64_t dram_at = weights->dram_offset + blk.dram_offset, seg_at = base;
-      for (std::size_t s = 0; s < blk.segments.size(); ++s) {
-        const CiSegment& seg = blk.segments[s];
-        const auto rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
-        const auto row = static_cast<std::uint32_t>(blk.seg_elements[s]);
-        isa::Instruction ld;
-        ld.opcode = isa::Opcode::kDmaCopy;
-        ld.dst = isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), rows, seg_at, {row}, dt, core16);
-        ld.src0 = isa::dram(dram_at, rows, {row}, dt, weights->core);
-        L.sched.emit(core, q.dma_weights, ld, layer_id);
-        dram_at += std::uint64_t{rows} * row * L.dsize;
-        seg_at += row * L.dsize;
-      }
-    }
+    const std::uint64_t base = block_at;
     block_at += blk.sbuf_bytes;
     const int out_tile = blk.co0 / kPartitions, out_p = blk.co0 % kPartitions;
     const auto m = static_cast<std::uint16_t>(blk.count);
@@ -156,6 +141,24 @@ void lower_conv(Lowering& L, int li, int core) {
         const auto k_rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
         std::uint64_t seg_at = base;
         for (std::size_t j = 0; j < s; ++j) seg_at += blk.seg_elements[j] * L.dsize;
+        if (!L.plan.resident[li]) {
+          // Streamed: this segment into the next ring slot, on alternating DMA engines.
+          const int slot = L.ring_next[core];
+          L.ring_next[core] = (slot + 1) % kWeightRingSlots;
+          seg_at = cp.ring_offset + static_cast<std::uint64_t>(slot) * cp.ring_slot_bytes;
+          std::uint64_t dram_at = weights->dram_offset + blk.dram_offset;
+          for (std::size_t j = 0; j < s; ++j)
+            dram_at += blk.seg_elements[j] * L.dsize *
+                       static_cast<std::uint64_t>(blk.segments[j].p_hi - blk.segments[j].p_lo);
+          const auto row = static_cast<std::uint32_t>(blk.seg_elements[s]);
+          isa::Instruction ld;
+          ld.opcode = isa::Opcode::kDmaCopy;
+          ld.dst =
+              isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), k_rows, seg_at, {row}, dt, core16);
+          ld.src0 = isa::dram(dram_at, k_rows, {row}, dt, weights->core);
+          L.sched.emit(core, slot % 2 ? q.dma_weights_alt : q.dma_weights, ld, layer_id);
+          L.weights_streamed[core] += std::uint64_t{k_rows} * row * L.dsize;
+        }
         for (int kh = 0; kh < c.kernel_h; ++kh) {
           for (int kw = 0; kw < c.kernel_w; ++kw) {
             const int tap = kh * c.kernel_w + kw;
@@ -220,19 +223,57 @@ void lower_conv(Lowering& L, int li, int core) {
             0, m,
             L.plan.const_offset[li] + static_cast<std::uint64_t>(&blk - geo.blocks.data()) * 4, {1},
             isa::DType::kFp32, core16);
-        act.dst = L.interior(out_id, core, out_tile, out_p, blk.count, ch.image0, ch.images,
-                             ch.row0, ch.rows);
+        // Chunk [co0, co0 + m) x (images, rows) of a C-major DRAM activation.
+        auto dram_chunk = [&](int value) {
+          const isa::TensorDecl& t = L.tensors[L.value_tensor[value]];
+          const std::uint64_t hw = static_cast<std::uint64_t>(out.pixels());
+          const std::uint64_t row = static_cast<std::uint64_t>(L.graph.batch) * hw;
+          return isa::dram(t.dram_offset + (static_cast<std::uint64_t>(blk.co0) * row +
+                                            static_cast<std::uint64_t>(L.image0 + ch.image0) * hw +
+                                            static_cast<std::uint64_t>(ch.row0) * out.width) *
+                                               L.dsize,
+                           m, static_cast<std::int64_t>(row), isa::dense_dims({n}), dt, t.core);
+        };
+        // Results bound for DRAM and residuals coming from DRAM pass through a bounce slot:
+        // [result | residual], each one PSUM bank's worth.
+        std::uint64_t bounce = 0;
+        const int residual = layer.epilogue.residual;
+        const bool residual_in_dram = residual >= 0 && L.plan.in_dram[residual];
+        if (to_dram || residual_in_dram) {
+          bounce = cp.bounce_offset +
+                   static_cast<std::uint64_t>(L.bounce_next[core]) * cp.bounce_slot_bytes;
+          L.bounce_next[core] = (L.bounce_next[core] + 1) % kBounceSlots;
+        }
+        act.dst = to_dram ? isa::sbuf(0, m, bounce, {n}, dt, core16)
+                          : L.interior(out_id, core, out_tile, out_p, blk.count, ch.image0,
+                                       ch.images, ch.row0, ch.rows);
         L.sched.emit(core, q.scalar, act, layer_id);
-        if (layer.epilogue.residual >= 0) {
+        if (residual >= 0) {
           isa::Instruction add;
           add.opcode = isa::Opcode::kTensorTensor;
           add.func = static_cast<std::uint8_t>(isa::AluOp::kAdd);
           add.flags = layer.epilogue.residual_relu ? isa::kRelu : 0;
           add.dst = act.dst;
           add.src0 = act.dst;
-          add.src1 = L.interior(layer.epilogue.residual, core, out_tile, out_p, blk.count,
-                                ch.image0, ch.images, ch.row0, ch.rows);
+          if (residual_in_dram) {
+            isa::Instruction ld;
+            ld.opcode = isa::Opcode::kDmaCopy;
+            ld.dst = isa::sbuf(0, m, bounce + cp.bounce_slot_bytes / 2, {n}, dt, core16);
+            ld.src0 = dram_chunk(residual);
+            L.sched.emit(core, q.dma_in, ld, layer_id);
+            add.src1 = ld.dst;
+          } else {
+            add.src1 = L.interior(residual, core, out_tile, out_p, blk.count, ch.image0, ch.images,
+                                  ch.row0, ch.rows);
+          }
           L.sched.emit(core, q.vector, add, layer_id);
+        }
+        if (to_dram) {
+          isa::Instruction st;
+          st.opcode = isa::Opcode::kDmaCopy;
+          st.src0 = act.dst;
+          st.dst = dram_chunk(out_id);
+          L.sched.emit(core, q.dma_out, st, layer_id);
         }
       }
     }

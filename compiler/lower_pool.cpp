@@ -1,14 +1,80 @@
 // Pooling on the Vector Engine: one Pool instruction per channel tile and pass, reading the
 // input's interior (the instruction itself treats out-of-range window positions as padding, so
 // pooling needs no halo). Global average/max pooling is a Reduce over the pixels when the input is
-// dense, else a Pool whose window is the whole image.
+// dense, else a Pool whose window is the whole image. An input spilled to DRAM is pooled in bands
+// of rows staged in SBUF, the band's own position turned into the instruction's top padding.
+
+#include <algorithm>
 
 #include "compiler/layout.h"
 #include "compiler/lowering.h"
 
 namespace infsim::compiler {
 
+namespace {
+
+void lower_pool_from_dram(Lowering& L, int li, int core) {
+  const Layer& layer = L.graph.layers[li];
+  const PoolParams& p = layer.pool;
+  const int in_id = layer.inputs[0], out_id = layer.output;
+  const Value& in = L.graph.values[in_id];
+  const Value& out = L.graph.values[out_id];
+  const CorePlan& cp = L.plan.cores[core];
+  const auto core16 = static_cast<std::uint16_t>(core);
+  const auto layer_id = static_cast<std::uint32_t>(li);
+  const isa::TensorDecl& t = L.tensors[L.value_tensor[in_id]];
+  const std::uint64_t hw = static_cast<std::uint64_t>(in.pixels());
+  const std::uint64_t row = static_cast<std::uint64_t>(L.graph.batch) * hw;
+  const auto chunks =
+      spatial_chunks(L.images, out.height, out.width, psum_bank_elements(L.core), true, layer.name);
+  for (int tile = 0; tile < channel_tiles(out.channels); ++tile) {
+    const auto cnt = static_cast<std::uint16_t>(tile_channels(out.channels, tile));
+    for (const Chunk& ch : chunks) {
+      const int ih0 = ch.row0 * p.stride_h - p.pad_top;
+      const int r_lo = std::max(0, ih0);
+      const int r_hi = std::min(in.height, ih0 + (ch.rows - 1) * p.stride_h + p.window_h);
+      const std::uint64_t slot =
+          cp.staging_offset +
+          static_cast<std::uint64_t>(L.staging_next[core]) * cp.staging_slot_bytes;
+      L.staging_next[core] = (L.staging_next[core] + 1) % kStagingSlots;
+      const auto elems = static_cast<std::uint32_t>((r_hi - r_lo) * in.width);
+      isa::Instruction ld;
+      ld.opcode = isa::Opcode::kDmaCopy;
+      ld.dst = isa::sbuf(0, cnt, slot, {elems}, L.dtype(), core16);
+      ld.src0 = isa::dram(t.dram_offset + (static_cast<std::uint64_t>(tile) * kPartitions * row +
+                                           static_cast<std::uint64_t>(L.image0 + ch.image0) * hw +
+                                           static_cast<std::uint64_t>(r_lo) * in.width) *
+                                              L.dsize,
+                          cnt, static_cast<std::int64_t>(row), isa::dense_dims({elems}), L.dtype(),
+                          t.core);
+      L.sched.emit(core, L.queues[core].dma_in, ld, layer_id);
+      isa::Instruction ins;
+      ins.opcode = isa::Opcode::kPool;
+      ins.func = static_cast<std::uint8_t>(p.func);
+      ins.flags = p.count_include_pad ? isa::kCountIncludePad : 0;
+      ins.window_h = static_cast<std::uint8_t>(p.window_h);
+      ins.window_w = static_cast<std::uint8_t>(p.window_w);
+      ins.stride_h = static_cast<std::uint8_t>(p.stride_h);
+      ins.stride_w = static_cast<std::uint8_t>(p.stride_w);
+      ins.pad_top = static_cast<std::uint8_t>(r_lo - ih0);
+      ins.pad_left = static_cast<std::uint8_t>(p.pad_left);
+      ins.src0 = isa::sbuf(0, cnt, slot,
+                           isa::dense_dims({1u, static_cast<std::uint32_t>(r_hi - r_lo),
+                                            static_cast<std::uint32_t>(in.width)}),
+                           L.dtype(), core16);
+      ins.dst = L.interior(out_id, core, tile, 0, cnt, ch.image0, 1, ch.row0, ch.rows);
+      L.sched.emit(core, L.queues[core].vector, ins, layer_id);
+    }
+  }
+}
+
+}  // namespace
+
 void lower_pool(Lowering& L, int li, int core) {
+  if (L.plan.in_dram[L.graph.layers[li].inputs[0]]) {
+    lower_pool_from_dram(L, li, core);
+    return;
+  }
   const Layer& layer = L.graph.layers[li];
   const PoolParams& p = layer.pool;
   const int in_id = layer.inputs[0], out_id = layer.output;

@@ -16,11 +16,12 @@ namespace infsim::compiler {
 
 struct CoreQueues {
   int tensor = -1, scalar = -1, vector = -1;
-  int dma_in = -1;       // activations in: input loads and bands
-  int dma_weights = -1;  // streamed weight blocks
-  int dma_out = -1;      // results to DRAM
-  int dma_send = -1;     // to the next core of a pipeline
-  int release = -1;      // acknowledgements to the previous core
+  int dma_in = -1;           // activations in: input loads and bands
+  int dma_weights = -1;      // streamed weight segments (even ring slots)
+  int dma_weights_alt = -1;  // odd ring slots, on another DMA engine
+  int dma_out = -1;          // results to DRAM
+  int dma_send = -1;         // to the next core of a pipeline
+  int release = -1;          // acknowledgements to the previous core
   std::vector<int> setup;
   int from_prev = -1;      // channel: data arrived from the previous core
   int ack_from_next = -1;  // channel: the next core released its input buffer
@@ -54,8 +55,10 @@ struct Lowering {
   int image0 = 0;  // first image of the current pass
   int images = 1;  // images in the current pass
   int psum_bank = 0;
-  std::vector<int> ring_next;     // per core: next weight-ring slot
-  std::vector<int> staging_next;  // per core: next staging slot
+  std::vector<int> ring_next;                   // per core: next weight-ring slot
+  std::vector<int> staging_next;                // per core: next staging slot
+  std::vector<int> bounce_next;                 // per core: next bounce slot
+  std::vector<std::uint64_t> weights_streamed;  // per core: weight bytes read from DRAM
 
   isa::DType dtype() const { return options.dtype; }
   int next_bank() {

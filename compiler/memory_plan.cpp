@@ -55,6 +55,25 @@ std::uint64_t psum_bank_elements(const isa::NeuronCoreConfig& core) {
   return core.psum.bank_bytes() / 4;
 }
 
+int staged_rows(const LayerGraph& graph, int layer, const isa::NeuronCoreConfig& core,
+                isa::DType dtype) {
+  const Layer& l = graph.layers[layer];
+  const ConvParams& c = l.conv;
+  const Value& in = graph.values[l.inputs[0]];
+  const std::uint64_t row_bytes = static_cast<std::uint64_t>(channel_tiles(in.channels)) *
+                                  (in.width + c.pad_left + c.pad_right) *
+                                  static_cast<std::uint64_t>(isa::dtype_bytes(dtype));
+  const std::uint64_t budget = core.sbuf.partition_bytes() / kStagingShare;
+  int rows = 1;
+  while (true) {
+    const std::uint64_t rows_in = static_cast<std::uint64_t>(rows) * c.stride_h +
+                                  static_cast<std::uint64_t>(c.kernel_h - 1) * c.dilation_h + 1;
+    if (rows_in * row_bytes > budget) break;
+    ++rows;
+  }
+  return rows;
+}
+
 MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
                        const isa::NeuronCoreConfig& core, isa::DType dtype) {
   const int n = static_cast<int>(graph.layers.size());
@@ -68,7 +87,7 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
   plan.weight_offset.assign(n, 0);
   plan.const_offset.assign(n, 0);
   plan.staging_bytes.assign(n, 0);
-  plan.streamed_input.assign(graph.values.size(), false);
+  plan.in_dram.assign(graph.values.size(), false);
 
   for (int v : graph.inputs) {
     const Value& val = graph.values[v];
@@ -77,7 +96,7 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
     });
     std::uint64_t per_image = static_cast<std::uint64_t>(channel_tiles(val.channels)) *
                               val.padded_height() * val.padded_width() * dsize;
-    plan.streamed_input[v] = all_conv && per_image > capacity / 16;
+    plan.in_dram[v] = all_conv && per_image > capacity / 16;
   }
 
   for (int s = 0; s < stages.stages(); ++s) {
@@ -90,18 +109,6 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
         plan.geometry[l] = conv_geometry(layer, in.channels, out.channels, core.tensor.cols, dtype);
         plan.const_offset[l] = cp.const_bytes;
         cp.const_bytes += align(plan.geometry[l].blocks.size() * 4);
-        if (plan.streamed_input[layer.inputs[0]]) {
-          auto chunks = spatial_chunks(1, out.height, out.width, bank, true, layer.name);
-          int rows = 0;
-          for (const Chunk& c : chunks) rows = std::max(rows, c.rows);
-          std::uint64_t rows_in =
-              static_cast<std::uint64_t>(rows - 1) * layer.conv.stride_h +
-              static_cast<std::uint64_t>(layer.conv.kernel_h - 1) * layer.conv.dilation_h + 1;
-          std::uint64_t wp =
-              static_cast<std::uint64_t>(in.width) + layer.conv.pad_left + layer.conv.pad_right;
-          plan.staging_bytes[l] = align(channel_tiles(in.channels) * rows_in * wp * dsize);
-          cp.staging_slot_bytes = std::max(cp.staging_slot_bytes, plan.staging_bytes[l]);
-        }
       } else if (layer.kind == LayerKind::kScaleBias) {
         plan.const_offset[l] = cp.const_bytes;
         cp.const_bytes += align(channel_tiles(out.channels) * 8);
@@ -109,11 +116,49 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
     }
   }
 
+  // Staging (bands of DRAM inputs) and bounce buffers (results on their way to DRAM) follow the
+  // values kept in DRAM.
+  auto plan_staging = [&]() {
+    for (int s = 0; s < stages.stages(); ++s) {
+      CorePlan& cp = plan.cores[s];
+      cp.staging_slot_bytes = 0;
+      cp.bounce_slot_bytes = 0;
+      for (int l = stages.first[s]; l <= stages.last(s, n); ++l) {
+        const Layer& layer = graph.layers[l];
+        const Value& in = graph.values[layer.inputs[0]];
+        const Value& out = graph.values[layer.output];
+        plan.staging_bytes[l] = 0;
+        if (plan.in_dram[layer.output] ||
+            (layer.epilogue.residual >= 0 && plan.in_dram[layer.epilogue.residual]))
+          cp.bounce_slot_bytes = 2 * align(bank * dsize);
+        if (!plan.in_dram[layer.inputs[0]]) continue;
+        auto chunks =
+            spatial_chunks(1, out.height, out.width, bank, true, layer.name,
+                           layer.kind == LayerKind::kConv ? staged_rows(graph, l, core, dtype) : 0);
+        const int rows = chunks.front().rows;
+        if (layer.kind == LayerKind::kConv) {
+          const ConvParams& c = layer.conv;
+          std::uint64_t rows_in = static_cast<std::uint64_t>(rows - 1) * c.stride_h +
+                                  static_cast<std::uint64_t>(c.kernel_h - 1) * c.dilation_h + 1;
+          std::uint64_t wp = static_cast<std::uint64_t>(in.width) + c.pad_left + c.pad_right;
+          plan.staging_bytes[l] = align(channel_tiles(in.channels) * rows_in * wp * dsize);
+        } else {
+          const PoolParams& p = layer.pool;
+          std::uint64_t rows_in = static_cast<std::uint64_t>(rows - 1) * p.stride_h + p.window_h;
+          plan.staging_bytes[l] = align(rows_in * in.width * dsize);
+        }
+        cp.staging_slot_bytes = std::max(cp.staging_slot_bytes, plan.staging_bytes[l]);
+      }
+    }
+  };
+  plan_staging();
+
   auto items_for = [&](int s, int images) {
     std::vector<Item> items;
     int first = stages.first[s], last = stages.last(s, n);
     for (std::size_t v = 0; v < graph.values.size(); ++v) {
       const Value& val = graph.values[v];
+      if (plan.in_dram[v] && !val.graph_input) continue;
       std::uint64_t size = align(channel_tiles(val.channels) * tile_bytes(val, images, dsize));
       int start = -1, end = -1;
       std::vector<int> here;
@@ -126,7 +171,7 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
       } else if (s > 0 && stages.crossing[s - 1] == static_cast<int>(v)) {
         start = first;
         end = last;
-      } else if (val.graph_input && !plan.streamed_input[v] && !here.empty()) {
+      } else if (val.graph_input && !plan.in_dram[v] && !here.empty()) {
         start = here.front();
         end = here.back();
       } else {
@@ -143,40 +188,78 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
       std::uint64_t bytes = 0;
       for (const WeightBlock& b : plan.geometry[l].blocks) bytes += b.sbuf_bytes;
       total += align(bytes);
-      max_block = std::max(max_block, plan.geometry[l].max_block_bytes);
+      max_block = std::max(max_block, plan.geometry[l].max_segment_bytes);
     }
     return std::make_pair(total, max_block);
   };
 
+  // Bytes per partition core s needs at `images` per pass; fills `shortfall` when too many.
   std::string shortfall;
-  int chosen = 0;
-  for (int g = graph.batch; g >= 1; --g) {
-    bool fits = true;
-    for (int s = 0; s < stages.stages() && fits; ++s) {
-      auto items = items_for(s, g);
-      std::uint64_t peak = allocate(items);
-      auto [total, max_block] = stage_weights(s);
-      const CorePlan& cp = plan.cores[s];
-      std::uint64_t weights = std::min(total, kWeightRingSlots * max_block);
-      std::uint64_t need = cp.const_bytes + weights + kStagingSlots * cp.staging_slot_bytes + peak;
-      if (need > capacity) {
-        fits = false;
-        shortfall =
-            "core " + std::to_string(s) + " (layers '" + graph.layers[stages.first[s]].name +
-            "' to '" + graph.layers[stages.last(s, n)].name + "') needs " + std::to_string(need) +
-            " bytes per SBUF partition for one image (activations " + std::to_string(peak) +
-            ", weight buffers " + std::to_string(weights) + ", input staging " +
-            std::to_string(kStagingSlots * cp.staging_slot_bytes) + ", constants " +
-            std::to_string(cp.const_bytes) + ") but a partition has " + std::to_string(capacity) +
-            ": short by " + std::to_string(need - capacity) + " bytes";
+  auto need_of = [&](int s, int images) {
+    auto items = items_for(s, images);
+    std::uint64_t peak = allocate(items);
+    auto [total, max_block] = stage_weights(s);
+    const CorePlan& cp = plan.cores[s];
+    std::uint64_t weights = std::min(total, kWeightRingSlots * max_block);
+    std::uint64_t buffers =
+        kStagingSlots * cp.staging_slot_bytes + kBounceSlots * cp.bounce_slot_bytes;
+    std::uint64_t need = cp.const_bytes + weights + buffers + peak;
+    if (need > capacity)
+      shortfall = "core " + std::to_string(s) + " (layers '" + graph.layers[stages.first[s]].name +
+                  "' to '" + graph.layers[stages.last(s, n)].name + "') needs " +
+                  std::to_string(need) + " bytes per SBUF partition for " + std::to_string(images) +
+                  " image(s) (activations " + std::to_string(peak) + ", weight buffers " +
+                  std::to_string(weights) + ", staging " + std::to_string(buffers) +
+                  ", constants " + std::to_string(cp.const_bytes) + ") but a partition has " +
+                  std::to_string(capacity) + ": short by " + std::to_string(need - capacity) +
+                  " bytes";
+    return need;
+  };
+
+  // Keep activations in DRAM until one image fits: each time, the largest one on the short core
+  // that a convolution produces and only convolutions (as input or residual) and pooling read.
+  for (;;) {
+    int short_core = -1;
+    for (int s = 0; s < stages.stages() && short_core < 0; ++s)
+      if (need_of(s, 1) > capacity) short_core = s;
+    if (short_core < 0) break;
+    int best = -1;
+    std::uint64_t best_size = 0;
+    for (std::size_t v = 0; v < graph.values.size(); ++v) {
+      const Value& val = graph.values[v];
+      if (plan.in_dram[v] || val.graph_input || val.graph_output || val.producer < 0) continue;
+      if (stages.layer_stage[val.producer] != short_core) continue;
+      const Layer& prod = graph.layers[val.producer];
+      if (prod.kind != LayerKind::kConv) continue;
+      bool ok = !val.consumers.empty();
+      for (int c : val.consumers) {
+        const Layer& l = graph.layers[c];
+        const bool as_input = l.inputs[0] == static_cast<int>(v);
+        const bool as_residual =
+            l.kind == LayerKind::kConv && l.epilogue.residual == static_cast<int>(v);
+        ok = ok && stages.layer_stage[c] == short_core && (as_input != as_residual) &&
+             (l.kind == LayerKind::kConv || (l.kind == LayerKind::kPool && !l.pool.global));
+      }
+      std::uint64_t size = channel_tiles(val.channels) * tile_bytes(val, 1, dsize);
+      if (ok && size > best_size) {
+        best = static_cast<int>(v);
+        best_size = size;
       }
     }
+    if (best < 0) throw CompileError("model '" + graph.name + "' does not fit: " + shortfall);
+    plan.in_dram[best] = true;
+    plan_staging();
+  }
+
+  int chosen = 1;
+  for (int g = graph.batch; g > 1; --g) {
+    bool fits = true;
+    for (int s = 0; s < stages.stages() && fits; ++s) fits = need_of(s, g) <= capacity;
     if (fits) {
       chosen = g;
       break;
     }
   }
-  if (chosen == 0) throw CompileError("model '" + graph.name + "' does not fit: " + shortfall);
   plan.sub_batch = chosen;
   plan.passes = (graph.batch + chosen - 1) / chosen;
 
@@ -185,8 +268,8 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
     auto items = items_for(s, chosen);
     cp.act_peak = allocate(items);
     auto [total, max_block] = stage_weights(s);
-    std::uint64_t room =
-        capacity - cp.const_bytes - kStagingSlots * cp.staging_slot_bytes - cp.act_peak;
+    std::uint64_t room = capacity - cp.const_bytes - kStagingSlots * cp.staging_slot_bytes -
+                         kBounceSlots * cp.bounce_slot_bytes - cp.act_peak;
     cp.resident_offset = cp.const_bytes;
     std::uint64_t at = cp.resident_offset;
     bool all = total <= room;
@@ -208,7 +291,8 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
     cp.ring_offset = at;
     cp.ring_slot_bytes = cp.weights_streamed > 0 ? align(max_block) : 0;
     cp.staging_offset = cp.ring_offset + kWeightRingSlots * cp.ring_slot_bytes;
-    cp.act_offset = cp.staging_offset + kStagingSlots * cp.staging_slot_bytes;
+    cp.bounce_offset = cp.staging_offset + kStagingSlots * cp.staging_slot_bytes;
+    cp.act_offset = cp.bounce_offset + kBounceSlots * cp.bounce_slot_bytes;
     for (const Item& it : items)
       plan.slots[{it.value, s}] =
           ValueSlot{cp.act_offset + it.offset, tile_bytes(graph.values[it.value], chosen, dsize)};

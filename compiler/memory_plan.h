@@ -4,11 +4,13 @@
 //   resident weights                                      loaded at model load
 //   weight ring (streamed weight blocks, double buffered) refilled per inference
 //   input staging (bands of a DRAM input, double buffered)
+//   bounce buffers (results on their way to DRAM, double buffered)
 //   activations (first fit over layer lifetimes)
 // The batch runs as ceil(batch / sub_batch) passes over the layers, with the largest sub-batch
 // whose activations fit; weights that do not fit beside them are streamed from DRAM once per
-// pass. If not even one image fits, compilation fails saying which core is short and by how
-// much.
+// pass. When not even one image fits, activations are spilled to DRAM (the largest first, among
+// those a convolution writes and only convolutions and pooling read) until it does; when nothing
+// is left to spill, compilation fails saying which core is short and by how much.
 
 #include <cstdint>
 #include <map>
@@ -24,6 +26,7 @@ namespace infsim::compiler {
 
 inline constexpr int kWeightRingSlots = 2;
 inline constexpr int kStagingSlots = 2;
+inline constexpr int kBounceSlots = 2;
 
 struct ValueSlot {
   std::uint64_t offset = 0;      // per-partition byte offset of tile 0
@@ -35,6 +38,7 @@ struct CorePlan {
   std::uint64_t resident_offset = 0, resident_bytes = 0;
   std::uint64_t ring_offset = 0, ring_slot_bytes = 0;
   std::uint64_t staging_offset = 0, staging_slot_bytes = 0;
+  std::uint64_t bounce_offset = 0, bounce_slot_bytes = 0;
   std::uint64_t act_offset = 0, act_peak = 0;
   std::uint64_t weights_streamed = 0;  // bytes per pass
   std::uint64_t total() const { return act_offset + act_peak; }
@@ -45,18 +49,24 @@ struct MemoryPlan {
   int passes = 1;
   std::vector<CorePlan> cores;
   std::map<std::pair<int, int>, ValueSlot> slots;  // (value, core) -> SBUF placement
-  std::vector<bool> streamed_input;                // per value: a graph input read in bands
-  std::vector<ConvGeometry> geometry;              // per layer (convolutions)
-  std::vector<bool> resident;                      // per layer: weights resident in SBUF
-  std::vector<std::uint64_t> weight_offset;        // per layer: resident weights' offset
-  std::vector<std::uint64_t> const_offset;         // per layer: constants' offset
-  std::vector<std::uint64_t> staging_bytes;        // per layer: one staging slot (0 = none)
+  std::vector<bool> in_dram;  // per value: kept in DRAM (large graph input or spill), read in bands
+  std::vector<ConvGeometry> geometry;        // per layer (convolutions)
+  std::vector<bool> resident;                // per layer: weights resident in SBUF
+  std::vector<std::uint64_t> weight_offset;  // per layer: resident weights' offset
+  std::vector<std::uint64_t> const_offset;   // per layer: constants' offset
+  std::vector<std::uint64_t> staging_bytes;  // per layer: one staging slot (0 = none)
 
   const ValueSlot& slot(int value, int core) const { return slots.at({value, core}); }
   bool has_slot(int value, int core) const { return slots.count({value, core}) > 0; }
 };
 
 std::uint64_t psum_bank_elements(const isa::NeuronCoreConfig& core);
+
+// A convolution reading a DRAM input takes chunks of at most this many output rows, so that one
+// staging slot stays within 1/kStagingShare of a partition.
+inline constexpr int kStagingShare = 16;
+int staged_rows(const LayerGraph& graph, int layer, const isa::NeuronCoreConfig& core,
+                isa::DType dtype);
 
 MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
                        const isa::NeuronCoreConfig& core, isa::DType dtype);

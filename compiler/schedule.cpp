@@ -24,6 +24,7 @@ int Scheduler::add_queue(int core, isa::EngineKind engine, int dma_engine, int d
   c.channels[channel].queue = queue;
   c.queue_channel.push_back(channel);
   c.queue_free.push_back(0);
+  c.waited.emplace_back();
   return queue;
 }
 
@@ -138,8 +139,12 @@ std::uint64_t Scheduler::append(int core, int queue, isa::Instruction ins, DepSe
   int own = c.queue_channel[queue];
   deps.need[own] = 0;
   std::vector<std::pair<int, std::uint32_t>> waits;
+  DepSet& waited = c.waited[queue];
   for (int ch = 0; ch < static_cast<int>(c.channels.size()); ++ch)
-    if (deps.need[ch] > 0) waits.emplace_back(ch, deps.need[ch]);
+    if (deps.need[ch] > waited.need[ch]) {
+      waits.emplace_back(ch, deps.need[ch]);
+      waited.need[ch] = deps.need[ch];
+    }
   auto ready = [&](const std::pair<int, std::uint32_t>& w) {
     const Channel& ch = c.channels[w.first];
     INFSIM_PANIC_IF(w.second > ch.finish.size(), "wait on an instruction not yet emitted");

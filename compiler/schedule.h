@@ -94,6 +94,7 @@ class Scheduler {
     std::vector<Channel> channels;
     std::vector<int> queue_channel;         // queue index -> its channel
     std::vector<std::uint64_t> queue_free;  // estimate: when each queue is next free
+    std::vector<DepSet> waited;  // per queue: what it has already waited for (runs in order)
     std::vector<Record> records;
   };
   struct Footprint {
