@@ -251,6 +251,9 @@ struct RuntimeConfig {
   double load_overhead = 62.2e-3;           // per model load: NEFF unpack, validation, setup
   double load_overhead_per_core = 15.4e-3;  // per additional copy loaded
   double host_copy_bandwidth = 8e9;         // bytes/s for framework tensor copies (split, concat)
+  double host_cast_bandwidth = 2e9;  // bytes/s of fp32 user tensor cast/relayout into IFMAPs
+  double host_flops = 20e9;          // FLOP/s of one vCPU for CPU-fallback operators
+  double task_overhead = 20e-6;      // per thread-pool task: Python submit + future result
 
   template <class V>
   void describe(V& v) {
@@ -262,6 +265,9 @@ struct RuntimeConfig {
     v("load_overhead", load_overhead, Unit::kTime, Range{0, 100});
     v("load_overhead_per_core", load_overhead_per_core, Unit::kTime, Range{0, 100});
     v("host_copy_bandwidth", host_copy_bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
+    v("host_cast_bandwidth", host_cast_bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
+    v("host_flops", host_flops, Unit::kRatio, Range{1e6, 1e15});
+    v("task_overhead", task_overhead, Unit::kTime, Range{0, 10});
   }
 };
 

@@ -1,0 +1,161 @@
+#pragma once
+// The Neuron runtime and the framework above it, on a simulated Inf1 instance.
+//
+// A scenario is a set of host processes. Each process asks for NeuronCore groups
+// (NEURONCORE_GROUP_SIZES), loads its models in order (the first ones fill the groups, later ones
+// share them round-robin and are context-switched in), then drives a workload through a pool of
+// host threads, as the tutorials' Python scripts do. Everything below is simulated time:
+// processes, threads and requests are SC_THREADs on the instance's SystemC kernel.
+//
+// Host model (all knobs in isa::RuntimeConfig, documented in configs/hardware/inferentia.yaml):
+//   - at most host.vcpus host threads compute at once (a FIFO semaphore);
+//   - each framework call holds the process's GIL for runtime.framework_overhead, so Python
+//     threads of one process serialize there and overlap only while waiting on the device;
+//   - the fp32 user tensor is cast/relaid into the program's input dtype at host_cast_bandwidth;
+//   - runtime.submit_overhead per inference; at most runtime.queue_depth (ninfer) inferences of
+//     one loaded model in flight; inputs and outputs cross PCIe through the hardware model;
+//   - CPU-fallback operators (Program::host_ops) run at host_flops on one vCPU;
+//   - data parallel (NeuronSimpleDataParallel): the batch is sliced (views, free), one
+//     thread-pool task per copy (task_overhead each), outputs gathered with torch.cat (copies at
+//     host_copy_bandwidth); a slice larger than the compiled batch is sent in compiled-batch
+//     chunks one after another (dynamic batching).
+//
+// Sampled simulation (like SMARTS): each loaded model copy runs its inferences in full detail
+// through the SystemC NeuronCore model, concurrently with everything else (so DRAM, PCIe and
+// NeuronLink contention is in the sample), until its device time has converged: at least
+// `min_samples` detailed inferences and the last `window` of them within `tolerance` of their
+// mean, or `max_samples` reached. Later inferences of that copy are fast-forwarded: each program
+// core is occupied for the measured mean time in `ff_slices` equal steps, and at each step the
+// step's share of the inference's DRAM traffic is booked on the chip's DRAM channels, so detailed
+// neighbours still see the contention. `full` turns sampling off.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "isa/hardware_config.h"
+#include "isa/program.h"
+
+namespace infsim::sim {
+
+// A compiled model as the framework holds it.
+struct RuntimeModel {
+  std::string name;
+  const isa::Program* program = nullptr;
+  // Per compiled batch, what the user's framework tensors weigh (fp32 NCHW inputs, fp32 outputs):
+  // the host casts/relays these into the program's input tensors and back.
+  std::uint64_t user_input_bytes = 0;
+  std::uint64_t user_output_bytes = 0;
+  // Bytes loaded into device DRAM besides the weights: the encoded program (instructions and
+  // metadata). 0 = encode the program to find out.
+  std::uint64_t program_bytes = 0;
+};
+
+enum class CallKind {
+  kPredict,       // each request goes to one loaded model, round-robin over the process's models
+  kDataParallel,  // each request is split over all of the process's loaded models and gathered
+};
+
+enum class ArrivalKind {
+  kClosedLoop,  // all requests are queued at once; the thread pool drains them
+  kOpenLoop,    // Poisson arrivals at `rate`
+  kList,        // arrivals at the given times
+};
+
+struct WorkloadSpec {
+  CallKind call = CallKind::kPredict;
+  ArrivalKind arrivals = ArrivalKind::kClosedLoop;
+  int threads = 1;            // host thread pool (ThreadPoolExecutor max_workers)
+  int requests = 100;         // measured requests (kList: times.size())
+  int warmup = 1;             // requests before measuring, run to completion first
+  int user_batch = 0;         // images per request; 0 = compiled batch (x copies for data parallel)
+  double rate = 0;            // kOpenLoop: requests per second
+  std::vector<double> times;  // kList: arrival offsets in seconds from the measured start
+};
+
+struct ProcessSpec {
+  std::string name;
+  std::vector<int> group_sizes;  // NEURONCORE_GROUP_SIZES
+  std::vector<int> models;       // indices into ScenarioSpec::models, loaded in this order
+  WorkloadSpec workload;
+};
+
+struct DetailOptions {
+  bool full = false;
+  int min_samples = 3;
+  int max_samples = 8;
+  int window = 3;
+  double tolerance = 0.02;
+  int ff_slices = 8;
+};
+
+struct ScenarioSpec {
+  std::string name;
+  std::vector<RuntimeModel> models;
+  std::vector<ProcessSpec> processes;
+  std::uint64_t seed = 1;
+  DetailOptions detail;
+  std::string trace_path;  // Chrome trace of the whole scenario; empty = none
+};
+
+struct Percentiles {
+  double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;
+};
+
+struct CoreUse {
+  int core = 0;  // global index
+  std::string process;
+  int group = 0;
+  double utilization = 0;         // device busy / measured window
+  double tensor_utilization = 0;  // engine busy / window, from the detailed samples
+  double vector_utilization = 0;
+  double scalar_utilization = 0;
+};
+
+struct LoadedModelResult {
+  std::string model;
+  std::string process;
+  int group = 0;
+  std::vector<int> cores;
+  double load_seconds = 0;
+  double device_seconds = 0;      // mean device time per inference (all inferences)
+  double matrix_utilization = 0;  // MACs / (array peak x device time), per core averaged
+  int inferences = 0;
+  int detailed = 0;
+  int fast_forwarded = 0;
+  int context_switches = 0;  // times this model was switched in
+};
+
+struct ScenarioResult {
+  std::string name;
+  int requests = 0;  // measured
+  int images = 0;    // measured
+  double window_seconds = 0;
+  double throughput = 0;    // images per second
+  Percentiles latency;      // seconds, per measured request
+  double load_seconds = 0;  // the slowest process's model loads
+  std::vector<CoreUse> cores;
+  std::vector<LoadedModelResult> models;
+  int inferences = 0;  // device inferences, warm-up included
+  int detailed = 0;
+  int fast_forwarded = 0;
+  int context_switches = 0;
+  double dram_bytes = 0;  // over the measured window, all chips
+  double pcie_bytes = 0;
+  double neuronlink_bytes = 0;
+  double sbuf_peak_bytes = 0;  // the largest per-core SBUF plan of the loaded programs
+  double simulated_seconds = 0;
+  std::string stats_json;  // every counter of the run (Stats::dump_json over the measured window)
+};
+
+// Builds the instance, runs the scenario to completion and returns its measurements. Throws
+// SimError for a scenario the instance cannot host (too many NeuronCores: the Neuron runtime's
+// ResourceExhaustedError; a model that does not fit its group or the device DRAM; a program
+// error or deadlock). SystemC allows one elaboration per OS process: call this once per process.
+ScenarioResult run_scenario(const isa::InstanceConfig& config, const ScenarioSpec& spec);
+
+// The error text the Neuron runtime gives when the NeuronCores are all taken (NCG tutorial,
+// troubleshooting section).
+extern const char* const kAcceleratorsExhausted;
+
+}  // namespace infsim::sim

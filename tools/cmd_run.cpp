@@ -1,0 +1,154 @@
+// infsim run: an experiment file (or a one-off from flags) -> latency/throughput report.
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "tools/command.h"
+#include "tools/driver/cli_common.h"
+#include "tools/driver/errors.h"
+#include "tools/driver/experiment/experiment.h"
+#include "tools/driver/experiment/run_experiment.h"
+
+namespace infsim::tools {
+namespace {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+// The flags-only form: `cores` one-core (or pipeline-core) copies in one process, data parallel.
+driver::Experiment experiment_from_flags(const po::variables_map& vm) {
+  driver::Experiment ex;
+  ex.name = "run";
+  ex.instance = vm["instance"].as<std::string>();
+  driver::ModelDef m;
+  m.id = vm["model"].as<std::string>();
+  m.source = m.id;
+  m.batch = vm["batch"].as<int>();
+  m.dtype = vm["dtype"].as<std::string>();
+  m.pipeline_cores = vm["pipeline-cores"].as<int>();
+  m.image_size = vm["image-size"].as<int>();
+  m.seq_len = vm["seq-len"].as<int>();
+  if (m.batch < 1) throw driver::UsageError("run: --batch must be at least 1");
+  if (m.pipeline_cores < 1) throw driver::UsageError("run: --pipeline-cores must be at least 1");
+  const int cores = vm["cores"].as<int>();
+  if (cores < m.pipeline_cores || cores % m.pipeline_cores != 0) {
+    throw driver::UsageError("run: --cores " + std::to_string(cores) +
+                             " must be a multiple of --pipeline-cores " +
+                             std::to_string(m.pipeline_cores));
+  }
+  const int copies = cores / m.pipeline_cores;
+  ex.models.push_back(m);
+  driver::ProcessDef p;
+  p.name = "python";
+  p.group_sizes.assign(static_cast<std::size_t>(copies), m.pipeline_cores);
+  p.models.assign(static_cast<std::size_t>(copies), m.id);
+  p.workload.call = sim::CallKind::kDataParallel;
+  p.workload.threads = copies;
+  p.workload.requests = vm["iterations"].as<int>();
+  p.workload.warmup = 1;
+  if (vm["threads"].as<int>() > 0) {
+    // Independent callers, each sending compiled batches round-robin over the copies.
+    p.workload.call = sim::CallKind::kPredict;
+    p.workload.threads = vm["threads"].as<int>();
+  }
+  if (p.workload.requests < 1) throw driver::UsageError("run: --iterations must be at least 1");
+  driver::ScenarioDef s;
+  s.name = m.id + " batch " + std::to_string(m.batch) + " on " + std::to_string(cores) +
+           " NeuronCore" + (cores == 1 ? "" : "s");
+  s.processes.push_back(p);
+  ex.scenarios.push_back(s);
+  return ex;
+}
+
+int run_run(const std::vector<std::string>& args) {
+  po::options_description options("options");
+  options.add_options()("experiment", po::value<std::string>()->value_name("FILE"),
+                        "experiment file (default configs/experiments/torch-neuron-resnet50.yaml)")(
+      "out", po::value<std::string>()->value_name("DIR"),
+      "write report.txt, results.json, results.csv, config.yaml and stats there")(
+      "json", po::value<std::string>()->value_name("FILE"), "write the results as JSON")(
+      "csv", po::value<std::string>()->value_name("FILE"), "write one CSV row per scenario")(
+      "trace", po::value<std::string>()->value_name("FILE"),
+      "Chrome/Perfetto trace (FILE.N.json per scenario when there are several)")(
+      "seed", po::value<std::uint64_t>()->value_name("N"), "seed for open-loop arrivals")(
+      "detail", po::value<std::string>()->default_value("sampled")->value_name("MODE"),
+      "sampled (converged inferences are fast-forwarded) | full (every inference in detail)")(
+      "model", po::value<std::string>()->value_name("MODEL"),
+      "flags-only form: zoo name or .onnx file")(
+      "batch", po::value<int>()->default_value(1)->value_name("N"), "compiled batch size")(
+      "dtype", po::value<std::string>()->default_value("bf16")->value_name("D"),
+      "bf16 | fp16 | fp32")("cores", po::value<int>()->default_value(1)->value_name("N"),
+                            "NeuronCores used, one copy per core (or per pipeline)")(
+      "pipeline-cores", po::value<int>()->default_value(1)->value_name("N"),
+      "NeuronCores per pipelined copy")(
+      "threads", po::value<int>()->default_value(0)->value_name("N"),
+      "independent host threads (default: one data-parallel caller)")(
+      "iterations", po::value<int>()->default_value(100)->value_name("M"),
+      "measured requests after one warm-up")(
+      "image-size", po::value<int>()->default_value(0)->value_name("N"), "CNN input size")(
+      "seq-len", po::value<int>()->default_value(128)->value_name("N"), "transformer length");
+  driver::add_instance_options(options);
+  po::positional_options_description positional;
+  positional.add("experiment", 1);
+  auto vm = driver::parse_command_args(
+      args,
+      "infsim run [EXPERIMENT.yaml] [options]\n"
+      "       infsim run --model resnet50 --batch 1 --cores 4 --instance inf1.xlarge\n\n"
+      "Replays an experiment (default: the torch-neuron ResNet-50 tutorial) on simulated Inf1\n"
+      "instances and prints per scenario: throughput, latency p50/p90/p99/max, NeuronCore\n"
+      "utilization, model load time. Progress and simulator speed go to stderr.",
+      options, positional);
+  if (!vm) return 0;
+  const std::string detail = (*vm)["detail"].as<std::string>();
+  if (detail != "sampled" && detail != "full") {
+    throw driver::UsageError("run: --detail must be sampled or full, not '" + detail + "'");
+  }
+  driver::RunOptions ro;
+  ro.detail_full = detail == "full";
+  ro.progress = true;
+  if (vm->count("seed")) ro.seed = (*vm)["seed"].as<std::uint64_t>();
+  if (vm->count("trace")) ro.trace_path = (*vm)["trace"].as<std::string>();
+  driver::Experiment ex;
+  if (vm->count("model")) {
+    if (vm->count("experiment")) {
+      throw driver::UsageError("run: give either an experiment file or --model, not both");
+    }
+    ex = experiment_from_flags(*vm);
+    if (vm->count("set")) ex.scenarios[0].overrides = (*vm)["set"].as<std::vector<std::string>>();
+  } else {
+    const std::string path = vm->count("experiment") ? (*vm)["experiment"].as<std::string>()
+                                                     : driver::default_experiment_path();
+    ex = driver::load_experiment(path);
+    if (!(*vm)["instance"].defaulted()) ex.instance = (*vm)["instance"].as<std::string>();
+    if (vm->count("set")) ro.overrides = (*vm)["set"].as<std::vector<std::string>>();
+  }
+  const driver::ExperimentOutcome outcome = driver::run_experiment(ex, ro);
+  const std::string report = driver::format_report(outcome);
+  const std::string json = driver::format_json(outcome);
+  const std::string csv = driver::format_csv(outcome);
+  if (vm->count("out")) {
+    const fs::path dir = (*vm)["out"].as<std::string>();
+    fs::create_directories(dir);
+    driver::write_file_atomically((dir / "report.txt").string(), report);
+    driver::write_file_atomically((dir / "results.json").string(), json);
+    driver::write_file_atomically((dir / "results.csv").string(), csv);
+    for (std::size_t i = 0; i < outcome.scenarios.size(); ++i) {
+      const std::string suffix = outcome.scenarios.size() == 1 ? "" : "." + std::to_string(i + 1);
+      driver::write_file_atomically((dir / ("config" + suffix + ".yaml")).string(),
+                                    outcome.scenarios[i].config_yaml);
+      driver::write_file_atomically((dir / ("stats" + suffix + ".json")).string(),
+                                    outcome.scenarios[i].result.stats_json);
+    }
+  }
+  if (vm->count("json")) driver::write_file_atomically((*vm)["json"].as<std::string>(), json);
+  if (vm->count("csv")) driver::write_file_atomically((*vm)["csv"].as<std::string>(), csv);
+  for (const std::string& t : outcome.trace_files) fs::rename(t + ".partial", t);
+  std::cout << report;
+  return 0;
+}
+
+CommandRegistration reg{"run", "an experiment file or flags -> latency/throughput report", run_run};
+
+}  // namespace
+}  // namespace infsim::tools

@@ -1,0 +1,197 @@
+// infsim table: a NeuronPerf-style throughput table over instances x models x batch sizes x
+// (data parallel | pipeline cores).
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tools/command.h"
+#include "tools/driver/cli_common.h"
+#include "tools/driver/config_loader.h"
+#include "tools/driver/errors.h"
+#include "tools/driver/experiment/experiment.h"
+#include "tools/driver/experiment/run_experiment.h"
+
+namespace infsim::tools {
+namespace {
+
+namespace po = boost::program_options;
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+std::vector<int> split_ints(const std::string& s, const std::string& flag) {
+  std::vector<int> out;
+  for (const std::string& t : split(s)) {
+    try {
+      std::size_t used = 0;
+      const int v = std::stoi(t, &used);
+      if (used != t.size() || v < 1) throw std::invalid_argument(t);
+      out.push_back(v);
+    } catch (const std::logic_error&) {
+      throw driver::UsageError("table: " + flag + " takes positive integers, not '" + t + "'");
+    }
+  }
+  if (out.empty()) throw driver::UsageError("table: " + flag + " is empty");
+  return out;
+}
+
+std::string num(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+struct Row {
+  std::string instance, model, dtype, status = "ok";
+  int batch = 1, pipeline = 1, n_models = 0, workers = 1;
+  double throughput = 0, p50 = 0, p99 = 0, cost = 0;
+};
+
+int run_table(const std::vector<std::string>& args) {
+  po::options_description options("options");
+  options.add_options()("models", po::value<std::string>()->default_value("resnet50,bert_base"),
+                        "comma-separated zoo names or .onnx files")(
+      "instances",
+      po::value<std::string>()->default_value(
+          "inf1.xlarge,inf1.2xlarge,inf1.6xlarge,inf1.24xlarge"),
+      "comma-separated instances")("batches", po::value<std::string>()->default_value("1,4"),
+                                   "compiled batch sizes")(
+      "pipeline-cores", po::value<std::string>()->default_value("1"),
+      "NeuronCores per copy (1 = data parallel, N = NeuronCore pipeline)")(
+      "workers", po::value<std::string>()->default_value("1"),
+      "host threads per loaded copy (NeuronPerf workers_per_model)")(
+      "dtype", po::value<std::string>()->default_value("bf16"), "bf16 | fp16 | fp32")(
+      "requests", po::value<int>()->default_value(200)->value_name("N"),
+      "measured requests per loaded copy and worker (at least 2 per thread)")(
+      "csv", po::value<std::string>()->value_name("FILE"), "also write the table as CSV")(
+      "set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
+      "override one config value (repeatable)");
+  auto vm = driver::parse_command_args(
+      args,
+      "infsim table [options]\n\n"
+      "Regenerates a throughput table (NeuronPerf's columns plus instance, model, dtype and cost\n"
+      "per million inferences) by simulating every instance x model x batch x pipeline size with\n"
+      "every NeuronCore of the instance in use. Markdown on stdout, progress on stderr.",
+      options);
+  if (!vm) return 0;
+  const std::vector<std::string> models = split((*vm)["models"].as<std::string>());
+  const std::vector<std::string> instances = split((*vm)["instances"].as<std::string>());
+  const std::vector<int> batches = split_ints((*vm)["batches"].as<std::string>(), "--batches");
+  const std::vector<int> pipes =
+      split_ints((*vm)["pipeline-cores"].as<std::string>(), "--pipeline-cores");
+  const std::vector<int> workers = split_ints((*vm)["workers"].as<std::string>(), "--workers");
+  const std::string dtype = (*vm)["dtype"].as<std::string>();
+  const int requests = (*vm)["requests"].as<int>();
+  if (requests < 1) throw driver::UsageError("table: --requests must be at least 1");
+  if (models.empty() || instances.empty())
+    throw driver::UsageError("table: no models or instances");
+  std::vector<std::string> overrides;
+  if (vm->count("set")) overrides = (*vm)["set"].as<std::vector<std::string>>();
+  for (const std::string& i : instances) driver::load_instance(i, overrides);
+
+  std::vector<Row> rows;
+  for (const std::string& instance : instances) {
+    const isa::InstanceConfig cfg = driver::load_instance(instance, overrides);
+    for (const std::string& model : models) {
+      for (int batch : batches) {
+        for (int pipe : pipes) {
+          for (int w : workers) {
+            Row row;
+            row.instance = cfg.name;
+            row.model = model;
+            row.dtype = dtype;
+            row.batch = batch;
+            row.pipeline = pipe;
+            row.workers = w;
+            row.n_models = cfg.total_cores() / pipe;
+            std::cerr << "infsim: table " << rows.size() + 1 << ": " << cfg.name << " " << model
+                      << " batch " << batch << " pipeline " << pipe << " workers " << w << "\n";
+            if (row.n_models < 1) {
+              row.status = "needs " + std::to_string(pipe) + " NeuronCores";
+              rows.push_back(row);
+              continue;
+            }
+            driver::Experiment ex;
+            ex.name = "table";
+            ex.instance = instance;
+            driver::ModelDef m;
+            m.id = model;
+            m.source = model;
+            m.batch = batch;
+            m.dtype = dtype;
+            m.pipeline_cores = pipe;
+            ex.models.push_back(m);
+            driver::ProcessDef p;
+            p.name = "neuronperf";
+            p.group_sizes.assign(static_cast<std::size_t>(row.n_models), pipe);
+            p.models.assign(static_cast<std::size_t>(row.n_models), model);
+            p.workload.call = sim::CallKind::kPredict;
+            p.workload.threads = row.n_models * w;
+            p.workload.warmup = p.workload.threads;
+            p.workload.requests = std::max(requests, 2 * p.workload.threads);
+            driver::ScenarioDef s;
+            s.name = model;
+            s.overrides = overrides;
+            s.processes.push_back(p);
+            ex.scenarios.push_back(s);
+            try {
+              const driver::ExperimentOutcome o = driver::run_experiment(ex, driver::RunOptions{});
+              const sim::ScenarioResult& r = o.scenarios[0].result;
+              row.throughput = r.throughput;
+              row.p50 = r.latency.p50 * 1e3;
+              row.p99 = r.latency.p99 * 1e3;
+              row.cost = r.throughput > 0 ? cfg.price_per_hour / 3600.0 / r.throughput * 1e6 : 0;
+            } catch (const std::exception& e) {
+              std::string msg = e.what();
+              const std::size_t nl = msg.find('\n');
+              if (nl != std::string::npos) msg = msg.substr(0, nl);
+              for (char& c : msg) {
+                if (c == '|' || c == ',') c = ';';
+              }
+              row.status = "error: " + msg;
+              std::cerr << "infsim:   " << row.status << "\n";
+            }
+            rows.push_back(row);
+          }
+        }
+      }
+    }
+  }
+  std::ostringstream md, csv;
+  md << "| instance | model | dtype | batch_size | pipeline_size | n_models | workers_per_model | "
+        "throughput_avg | latency_ms_p50 | latency_ms_p99 | cost_per_1M_inferences | status |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  csv << "instance,model,dtype,batch_size,pipeline_size,n_models,workers_per_model,"
+         "throughput_avg,latency_ms_p50,latency_ms_p99,cost_per_1M_inferences,status\n";
+  for (const Row& r : rows) {
+    const bool ok = r.status == "ok";
+    const std::string t = ok ? num("%.1f", r.throughput) : "";
+    const std::string p50 = ok ? num("%.3f", r.p50) : "";
+    const std::string p99 = ok ? num("%.3f", r.p99) : "";
+    const std::string cost = ok ? num("%.3f", r.cost) : "";
+    md << "| " << r.instance << " | " << r.model << " | " << r.dtype << " | " << r.batch << " | "
+       << r.pipeline << " | " << r.n_models << " | " << r.workers << " | " << t << " | " << p50
+       << " | " << p99 << " | " << (ok ? "$" + cost : "") << " | " << r.status << " |\n";
+    csv << r.instance << "," << r.model << "," << r.dtype << "," << r.batch << "," << r.pipeline
+        << "," << r.n_models << "," << r.workers << "," << t << "," << p50 << "," << p99 << ","
+        << cost << "," << r.status << "\n";
+  }
+  if (vm->count("csv")) driver::write_file_atomically((*vm)["csv"].as<std::string>(), csv.str());
+  std::cout << md.str();
+  return 0;
+}
+
+CommandRegistration reg{"table", "throughput table over instances x models x batch sizes",
+                        run_table};
+
+}  // namespace
+}  // namespace infsim::tools

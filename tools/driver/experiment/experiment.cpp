@@ -1,0 +1,341 @@
+#include "tools/driver/experiment/experiment.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+#include "tools/driver/config_loader.h"
+#include "tools/driver/errors.h"
+#include "tools/driver/units.h"
+
+namespace infsim::driver {
+namespace {
+
+namespace fs = std::filesystem;
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& n, const std::string& path,
+                         const std::string& what) const {
+    const int line = n.IsDefined() ? n.Mark().line : -1;
+    throw ConfigError(file_ + ":" + (line >= 0 ? std::to_string(line + 1) : std::string("?")) +
+                      ": " + path + ": " + what);
+  }
+
+  void keys(const YAML::Node& n, const std::string& path, const std::set<std::string>& allowed,
+            const std::set<std::string>& required = {}) const {
+    if (!n.IsMap()) fail(n, path, "expected a mapping");
+    for (const auto& kv : n) {
+      const std::string k = kv.first.as<std::string>();
+      if (!allowed.count(k)) {
+        std::string list;
+        for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        fail(kv.first, path.empty() ? k : path + "." + k,
+             "unknown key (expected one of " + list + ")");
+      }
+    }
+    for (const std::string& r : required) {
+      if (!n[r]) fail(n, path, "missing required key '" + r + "'");
+    }
+  }
+
+  std::string text(const YAML::Node& n, const std::string& path) const {
+    if (!n.IsScalar()) fail(n, path, "expected a single value");
+    return n.Scalar();
+  }
+
+  long integer(const YAML::Node& n, const std::string& path, long min, long max) const {
+    const std::string t = text(n, path);
+    try {
+      std::size_t used = 0;
+      const long v = std::stol(t, &used);
+      if (used != t.size()) throw std::invalid_argument(t);
+      if (v < min || v > max) {
+        fail(n, path,
+             "value " + t + " out of range [" + std::to_string(min) + ", " + std::to_string(max) +
+                 "]");
+      }
+      return v;
+    } catch (const std::logic_error&) {
+      fail(n, path, "expected an integer, got '" + t + "'");
+    }
+  }
+
+  double number(const YAML::Node& n, const std::string& path) const {
+    const std::string t = text(n, path);
+    try {
+      std::size_t used = 0;
+      const double v = std::stod(t, &used);
+      if (used != t.size()) throw std::invalid_argument(t);
+      return v;
+    } catch (const std::logic_error&) {
+      fail(n, path, "expected a number, got '" + t + "'");
+    }
+  }
+
+  double seconds(const YAML::Node& n, const std::string& path) const {
+    try {
+      return parse_quantity(text(n, path), isa::Unit::kTime);
+    } catch (const ConfigError& e) {
+      fail(n, path, e.what());
+    }
+  }
+
+  bool flag(const YAML::Node& n, const std::string& path) const {
+    const std::string t = text(n, path);
+    if (t == "true") return true;
+    if (t == "false") return false;
+    fail(n, path, "expected true or false, got '" + t + "'");
+  }
+
+  std::vector<std::string> strings(const YAML::Node& n, const std::string& path) const {
+    std::vector<std::string> out;
+    if (n.IsScalar()) return {n.Scalar()};
+    if (!n.IsSequence()) fail(n, path, "expected a list");
+    for (std::size_t i = 0; i < n.size(); ++i) {
+      out.push_back(text(n[i], path + "[" + std::to_string(i) + "]"));
+    }
+    return out;
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+};
+
+void read_workload(const Reader& rd, const YAML::Node& n, const std::string& path,
+                   sim::WorkloadSpec& w) {
+  rd.keys(n, path,
+          {"call", "arrivals", "threads", "requests", "warmup", "user_batch", "rate", "times"});
+  if (n["call"]) {
+    const std::string c = rd.text(n["call"], path + ".call");
+    if (c == "predict")
+      w.call = sim::CallKind::kPredict;
+    else if (c == "data_parallel")
+      w.call = sim::CallKind::kDataParallel;
+    else
+      rd.fail(n["call"], path + ".call", "expected predict or data_parallel, got '" + c + "'");
+  }
+  if (n["arrivals"]) {
+    const std::string a = rd.text(n["arrivals"], path + ".arrivals");
+    if (a == "closed")
+      w.arrivals = sim::ArrivalKind::kClosedLoop;
+    else if (a == "open")
+      w.arrivals = sim::ArrivalKind::kOpenLoop;
+    else if (a == "list")
+      w.arrivals = sim::ArrivalKind::kList;
+    else
+      rd.fail(n["arrivals"], path + ".arrivals", "expected closed, open or list, got '" + a + "'");
+  }
+  if (n["threads"])
+    w.threads = static_cast<int>(rd.integer(n["threads"], path + ".threads", 1, 4096));
+  if (n["requests"]) {
+    w.requests = static_cast<int>(rd.integer(n["requests"], path + ".requests", 1, 10000000));
+  }
+  if (n["warmup"])
+    w.warmup = static_cast<int>(rd.integer(n["warmup"], path + ".warmup", 0, 100000));
+  if (n["user_batch"]) {
+    w.user_batch = static_cast<int>(rd.integer(n["user_batch"], path + ".user_batch", 1, 1 << 20));
+  }
+  if (n["rate"]) {
+    w.rate = rd.number(n["rate"], path + ".rate");
+    if (!(w.rate > 0)) rd.fail(n["rate"], path + ".rate", "the rate must be positive (requests/s)");
+  }
+  if (n["times"]) {
+    const YAML::Node& t = n["times"];
+    if (!t.IsSequence() || t.size() == 0) rd.fail(t, path + ".times", "expected a non-empty list");
+    w.times.clear();
+    double last = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      const std::string p = path + ".times[" + std::to_string(i) + "]";
+      const double s = rd.seconds(t[i], p);
+      if (s < last) rd.fail(t[i], p, "arrival times must not decrease");
+      last = s;
+      w.times.push_back(s);
+    }
+    w.requests = static_cast<int>(w.times.size());
+  }
+  if (w.arrivals == sim::ArrivalKind::kOpenLoop && !(w.rate > 0)) {
+    rd.fail(n, path, "open-loop arrivals need a rate (requests per second)");
+  }
+  if (w.arrivals == sim::ArrivalKind::kList && w.times.empty()) {
+    rd.fail(n, path, "list arrivals need times");
+  }
+}
+
+}  // namespace
+
+const ModelDef& Experiment::model(const std::string& id) const {
+  for (const ModelDef& m : models) {
+    if (m.id == id) return m;
+  }
+  throw UsageError("experiment '" + name + "' has no model '" + id + "'");
+}
+
+std::vector<int> parse_group_sizes(const std::string& text, const std::string& where) {
+  std::vector<int> out;
+  auto bad = [&](const std::string& why) -> ConfigError {
+    return ConfigError(where + ": NEURONCORE_GROUP_SIZES '" + text + "': " + why +
+                       " (expected a list such as 1,1,1,1 or the NxM form 4x1)");
+  };
+  auto number = [&](const std::string& s) {
+    if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
+      throw bad("'" + s + "' is not a count");
+    const long v = std::stol(s);
+    if (v < 1 || v > 4096) throw bad("group sizes must be 1..4096");
+    return static_cast<int>(v);
+  };
+  const std::size_t x = text.find('x');
+  if (x != std::string::npos) {
+    const int n = number(text.substr(0, x));
+    const int m = number(text.substr(x + 1));
+    return std::vector<int>(static_cast<std::size_t>(n), m);
+  }
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t comma = text.find(',', pos);
+    std::string item =
+        text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
+    out.push_back(number(item));
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+std::string default_experiment_path() {
+  return find_config_dir() + "/experiments/torch-neuron-resnet50.yaml";
+}
+
+Experiment load_experiment(const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    throw ConfigError(path + ": cannot read the experiment file");
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  Reader rd(path);
+  rd.keys(
+      root, "",
+      {"experiment", "description", "instance", "set", "seed", "models", "workload", "scenarios"},
+      {"models", "scenarios"});
+  Experiment ex;
+  ex.file = path;
+  ex.name = root["experiment"] ? rd.text(root["experiment"], "experiment")
+                               : fs::path(path).stem().string();
+  if (root["description"]) ex.description = rd.text(root["description"], "description");
+  if (root["instance"]) ex.instance = rd.text(root["instance"], "instance");
+  if (root["set"]) ex.overrides = rd.strings(root["set"], "set");
+  if (root["seed"]) {
+    ex.seed = static_cast<std::uint64_t>(rd.integer(root["seed"], "seed", 0, 1L << 62));
+  }
+  const fs::path dir = fs::path(path).parent_path();
+  const YAML::Node& models = root["models"];
+  if (!models.IsMap() || models.size() == 0)
+    rd.fail(models, "models", "expected a mapping of model ids");
+  for (const auto& kv : models) {
+    ModelDef m;
+    m.id = kv.first.as<std::string>();
+    const std::string p = "models." + m.id;
+    const YAML::Node& n = kv.second;
+    rd.keys(n, p,
+            {"model", "batch", "dtype", "pipeline_cores", "image_size", "seq_len", "cpu_fallback"},
+            {"model"});
+    m.source = rd.text(n["model"], p + ".model");
+    const bool is_file = m.source.size() > 5 && (m.source.rfind(".onnx") == m.source.size() - 5 ||
+                                                 m.source.rfind(".ifx") == m.source.size() - 4);
+    if (is_file && fs::path(m.source).is_relative()) m.source = (dir / m.source).string();
+    if (n["batch"]) m.batch = static_cast<int>(rd.integer(n["batch"], p + ".batch", 1, 1024));
+    if (n["dtype"]) {
+      m.dtype = rd.text(n["dtype"], p + ".dtype");
+      if (m.dtype != "bf16" && m.dtype != "fp16" && m.dtype != "fp32") {
+        rd.fail(n["dtype"], p + ".dtype", "expected bf16, fp16 or fp32, got '" + m.dtype + "'");
+      }
+    }
+    if (n["pipeline_cores"]) {
+      m.pipeline_cores =
+          static_cast<int>(rd.integer(n["pipeline_cores"], p + ".pipeline_cores", 1, 64));
+    }
+    if (n["image_size"]) {
+      m.image_size = static_cast<int>(rd.integer(n["image_size"], p + ".image_size", 8, 4096));
+    }
+    if (n["seq_len"])
+      m.seq_len = static_cast<int>(rd.integer(n["seq_len"], p + ".seq_len", 1, 65536));
+    if (n["cpu_fallback"]) m.cpu_fallback = rd.flag(n["cpu_fallback"], p + ".cpu_fallback");
+    ex.models.push_back(m);
+  }
+  sim::WorkloadSpec default_workload;
+  if (root["workload"]) read_workload(rd, root["workload"], "workload", default_workload);
+  const YAML::Node& scenarios = root["scenarios"];
+  if (!scenarios.IsSequence() || scenarios.size() == 0) {
+    rd.fail(scenarios, "scenarios", "expected a non-empty list of scenarios");
+  }
+  for (std::size_t si = 0; si < scenarios.size(); ++si) {
+    const YAML::Node& sn = scenarios[si];
+    const std::string sp = "scenarios[" + std::to_string(si) + "]";
+    rd.keys(sn, sp, {"name", "set", "processes"}, {"processes"});
+    ScenarioDef sc;
+    sc.name = sn["name"] ? rd.text(sn["name"], sp + ".name") : "scenario " + std::to_string(si + 1);
+    sc.overrides = ex.overrides;
+    if (sn["set"]) {
+      for (const std::string& o : rd.strings(sn["set"], sp + ".set")) sc.overrides.push_back(o);
+    }
+    const YAML::Node& procs = sn["processes"];
+    if (!procs.IsSequence() || procs.size() == 0) {
+      rd.fail(procs, sp + ".processes", "expected a non-empty list of processes");
+    }
+    for (std::size_t pi = 0; pi < procs.size(); ++pi) {
+      const YAML::Node& pn = procs[pi];
+      const std::string pp = sp + ".processes[" + std::to_string(pi) + "]";
+      rd.keys(pn, pp, {"name", "count", "group_sizes", "models", "copies", "workload"},
+              {"group_sizes", "models"});
+      ProcessDef pd;
+      pd.group_sizes =
+          parse_group_sizes(rd.text(pn["group_sizes"], pp + ".group_sizes"),
+                            rd.file() + ":" + std::to_string(pn["group_sizes"].Mark().line + 1) +
+                                ": " + pp + ".group_sizes");
+      const std::vector<std::string> ids = rd.strings(pn["models"], pp + ".models");
+      for (std::size_t k = 0; k < ids.size(); ++k) {
+        const bool known = std::any_of(ex.models.begin(), ex.models.end(),
+                                       [&](const ModelDef& m) { return m.id == ids[k]; });
+        if (!known) {
+          rd.fail(pn["models"], pp + ".models[" + std::to_string(k) + "]",
+                  "unknown model id '" + ids[k] + "' (define it under models:)");
+        }
+      }
+      const int copies =
+          pn["copies"] ? static_cast<int>(rd.integer(pn["copies"], pp + ".copies", 1, 4096)) : 1;
+      for (int c = 0; c < copies; ++c) pd.models.insert(pd.models.end(), ids.begin(), ids.end());
+      pd.workload = default_workload;
+      if (pn["workload"]) read_workload(rd, pn["workload"], pp + ".workload", pd.workload);
+      if (pd.workload.call == sim::CallKind::kDataParallel && pd.workload.user_batch > 0 &&
+          pd.workload.user_batch % static_cast<int>(pd.models.size()) != 0) {
+        rd.fail(pn, pp + ".workload.user_batch",
+                "batch size must be an even multiple of the number of parallel NeuronCores (" +
+                    std::to_string(pd.models.size()) + " models loaded)");
+      }
+      const int count =
+          pn["count"] ? static_cast<int>(rd.integer(pn["count"], pp + ".count", 1, 4096)) : 1;
+      const std::string base =
+          pn["name"] ? rd.text(pn["name"], pp + ".name") : "p" + std::to_string(pi);
+      for (int c = 0; c < count; ++c) {
+        ProcessDef copy = pd;
+        copy.name = count == 1 ? base : base + std::to_string(c);
+        sc.processes.push_back(copy);
+      }
+    }
+    ex.scenarios.push_back(sc);
+  }
+  return ex;
+}
+
+}  // namespace infsim::driver

@@ -1,0 +1,499 @@
+#include "tools/driver/experiment/run_experiment.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "compiler/compile_error.h"
+#include "compiler/compiler.h"
+#include "isa/ifx_format.h"
+#include "isa/instruction_text.h"
+#include "isa/isa_error.h"
+#include "isa/verifier.h"
+#include "models/model_error.h"
+#include "models/model_loader.h"
+#include "sim/core/sim_error.h"
+#include "tools/driver/config_loader.h"
+#include "tools/driver/errors.h"
+
+namespace infsim::driver {
+namespace {
+
+using nlohmann::json;
+
+json percentiles_json(const sim::Percentiles& p) {
+  return {{"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"max", p.max}, {"mean", p.mean}};
+}
+sim::Percentiles percentiles_from(const json& j) {
+  return {j.at("p50"), j.at("p90"), j.at("p99"), j.at("max"), j.at("mean")};
+}
+
+json result_to_json(const sim::ScenarioResult& r) {
+  json cores = json::array();
+  for (const sim::CoreUse& c : r.cores) {
+    cores.push_back({{"core", c.core},
+                     {"process", c.process},
+                     {"group", c.group},
+                     {"utilization", c.utilization},
+                     {"tensor", c.tensor_utilization},
+                     {"vector", c.vector_utilization},
+                     {"scalar", c.scalar_utilization}});
+  }
+  json models = json::array();
+  for (const sim::LoadedModelResult& m : r.models) {
+    models.push_back({{"model", m.model},
+                      {"process", m.process},
+                      {"group", m.group},
+                      {"cores", m.cores},
+                      {"load_seconds", m.load_seconds},
+                      {"device_seconds", m.device_seconds},
+                      {"matrix_utilization", m.matrix_utilization},
+                      {"inferences", m.inferences},
+                      {"detailed", m.detailed},
+                      {"fast_forwarded", m.fast_forwarded},
+                      {"context_switches", m.context_switches}});
+  }
+  return {{"name", r.name},
+          {"requests", r.requests},
+          {"images", r.images},
+          {"window_seconds", r.window_seconds},
+          {"throughput", r.throughput},
+          {"latency", percentiles_json(r.latency)},
+          {"load_seconds", r.load_seconds},
+          {"cores", cores},
+          {"models", models},
+          {"inferences", r.inferences},
+          {"detailed", r.detailed},
+          {"fast_forwarded", r.fast_forwarded},
+          {"context_switches", r.context_switches},
+          {"dram_bytes", r.dram_bytes},
+          {"pcie_bytes", r.pcie_bytes},
+          {"neuronlink_bytes", r.neuronlink_bytes},
+          {"sbuf_peak_bytes", r.sbuf_peak_bytes},
+          {"simulated_seconds", r.simulated_seconds},
+          {"stats_json", r.stats_json}};
+}
+
+sim::ScenarioResult result_from_json(const json& j) {
+  sim::ScenarioResult r;
+  r.name = j.at("name");
+  r.requests = j.at("requests");
+  r.images = j.at("images");
+  r.window_seconds = j.at("window_seconds");
+  r.throughput = j.at("throughput");
+  r.latency = percentiles_from(j.at("latency"));
+  r.load_seconds = j.at("load_seconds");
+  for (const json& c : j.at("cores")) {
+    sim::CoreUse u;
+    u.core = c.at("core");
+    u.process = c.at("process");
+    u.group = c.at("group");
+    u.utilization = c.at("utilization");
+    u.tensor_utilization = c.at("tensor");
+    u.vector_utilization = c.at("vector");
+    u.scalar_utilization = c.at("scalar");
+    r.cores.push_back(u);
+  }
+  for (const json& m : j.at("models")) {
+    sim::LoadedModelResult x;
+    x.model = m.at("model");
+    x.process = m.at("process");
+    x.group = m.at("group");
+    x.cores = m.at("cores").get<std::vector<int>>();
+    x.load_seconds = m.at("load_seconds");
+    x.device_seconds = m.at("device_seconds");
+    x.matrix_utilization = m.at("matrix_utilization");
+    x.inferences = m.at("inferences");
+    x.detailed = m.at("detailed");
+    x.fast_forwarded = m.at("fast_forwarded");
+    x.context_switches = m.at("context_switches");
+    r.models.push_back(x);
+  }
+  r.inferences = j.at("inferences");
+  r.detailed = j.at("detailed");
+  r.fast_forwarded = j.at("fast_forwarded");
+  r.context_switches = j.at("context_switches");
+  r.dram_bytes = j.at("dram_bytes");
+  r.pcie_bytes = j.at("pcie_bytes");
+  r.neuronlink_bytes = j.at("neuronlink_bytes");
+  r.sbuf_peak_bytes = j.at("sbuf_peak_bytes");
+  r.simulated_seconds = j.at("simulated_seconds");
+  r.stats_json = j.at("stats_json");
+  return r;
+}
+
+// The user's framework tensors are fp32: the device tensor's elements at 4 bytes each.
+std::uint64_t fp32_bytes(const isa::Program& p, isa::TensorKind kind) {
+  std::uint64_t total = 0;
+  for (const isa::TensorDecl& t : p.tensors) {
+    if (t.kind != kind) continue;
+    std::uint64_t elements = 1;
+    for (std::int64_t d : t.shape)
+      elements *= static_cast<std::uint64_t>(std::max<std::int64_t>(d, 1));
+    total += elements * 4;
+  }
+  return total;
+}
+
+struct CompiledModel {
+  isa::Program program;
+  std::uint64_t program_bytes = 0;
+};
+
+std::shared_ptr<CompiledModel> build_model(const ModelDef& m, const isa::InstanceConfig& config) {
+  auto out = std::make_shared<CompiledModel>();
+  const bool ifx = m.source.size() > 4 && m.source.compare(m.source.size() - 4, 4, ".ifx") == 0;
+  if (ifx) {
+    out->program = isa::read_program(m.source);
+  } else {
+    models::ZooOptions zoo;
+    zoo.batch = m.batch;
+    zoo.image_size = m.image_size;
+    zoo.seq_len = m.seq_len;
+    const models::Graph graph = models::load_model(m.source, zoo);
+    compiler::CompilerOptions copts;
+    copts.batch = static_cast<std::uint32_t>(m.batch);
+    const auto dtype = isa::dtype_from_text(m.dtype);
+    if (!dtype) throw UsageError("model '" + m.id + "': unknown dtype '" + m.dtype + "'");
+    copts.dtype = *dtype;
+    copts.pipeline_cores = static_cast<std::uint32_t>(m.pipeline_cores);
+    copts.cpu_fallback = m.cpu_fallback;
+    copts.model_name = m.source;
+    out->program = compiler::compile(graph, config.chip.core, copts).program;
+  }
+  isa::verify_or_throw(out->program, config.chip.core);
+  out->program_bytes = isa::encode_program(out->program).size();
+  return out;
+}
+
+std::string error_kind(std::exception_ptr e, std::string& message) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const sim::SimError& x) {
+    message = x.what();
+    return "sim";
+  } catch (const ConfigError& x) {
+    message = x.what();
+    return "config";
+  } catch (const UsageError& x) {
+    message = x.what();
+    return "usage";
+  } catch (const isa::IsaError& x) {
+    message = x.what();
+    return "isa";
+  } catch (const compiler::CompileError& x) {
+    message = x.what();
+    return "compile";
+  } catch (const models::ModelError& x) {
+    message = x.what();
+    return "model";
+  } catch (const std::exception& x) {
+    message = x.what();
+    return "internal";
+  }
+}
+
+[[noreturn]] void rethrow_kind(const std::string& kind, const std::string& message) {
+  if (kind == "sim") throw sim::SimError(message);
+  if (kind == "config") throw ConfigError(message);
+  if (kind == "usage") throw UsageError(message);
+  if (kind == "isa") throw isa::IsaError(message);
+  if (kind == "compile") throw compiler::CompileError(message);
+  if (kind == "model") throw models::ModelError(message);
+  throw std::runtime_error(message);
+}
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+}  // namespace
+
+void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOutcome& out);
+
+std::string run_isolated(const std::function<std::string()>& fn) {
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  int fds[2];
+  if (::pipe(fds) != 0) throw std::runtime_error("pipe() failed");
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork() failed");
+  if (pid == 0) {
+    ::close(fds[0]);
+    std::string out;
+    try {
+      out = "ok\n" + fn();
+    } catch (...) {
+      std::string message;
+      const std::string kind = error_kind(std::current_exception(), message);
+      out = kind + "\n" + message;
+    }
+    const char* p = out.data();
+    std::size_t left = out.size();
+    while (left > 0) {
+      const ssize_t n = ::write(fds[1], p, left);
+      if (n <= 0) break;
+      p += n;
+      left -= static_cast<std::size_t>(n);
+    }
+    ::close(fds[1]);
+    std::fflush(nullptr);
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string data;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
+    data.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const std::size_t nl = data.find('\n');
+  if (nl == std::string::npos) {
+    throw std::runtime_error("the simulation process died (status " + std::to_string(status) + ")");
+  }
+  const std::string kind = data.substr(0, nl);
+  if (kind == "ok") return data.substr(nl + 1);
+  rethrow_kind(kind, data.substr(nl + 1));
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    if (!f) throw UsageError("cannot write '" + path + "'");
+    f << content;
+    if (!f.flush()) throw UsageError("cannot write '" + path + "'");
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+ExperimentOutcome run_experiment(const Experiment& ex, const RunOptions& options) {
+  ExperimentOutcome out;
+  out.experiment = ex.name;
+  out.description = ex.description;
+  out.seed = options.seed.value_or(ex.seed);
+  try {
+    run_scenarios(ex, options, out);
+  } catch (...) {
+    for (const std::string& t : out.trace_files) std::filesystem::remove(t + ".partial");
+    throw;
+  }
+  return out;
+}
+
+void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOutcome& out) {
+  std::map<std::string, std::shared_ptr<CompiledModel>> cache;
+  for (std::size_t si = 0; si < ex.scenarios.size(); ++si) {
+    const ScenarioDef& sc = ex.scenarios[si];
+    std::vector<std::string> overrides = sc.overrides;
+    overrides.insert(overrides.end(), options.overrides.begin(), options.overrides.end());
+    const isa::InstanceConfig config = load_instance(ex.instance, overrides);
+    if (out.instance.empty()) out.instance = config.name;
+    const std::string config_yaml = dump_config_yaml(config);
+    sim::ScenarioSpec spec;
+    spec.name = sc.name;
+    spec.seed = out.seed;
+    spec.detail.full = options.detail_full;
+    std::map<std::string, int> index;
+    std::vector<std::shared_ptr<CompiledModel>> keep;
+    for (const ProcessDef& p : sc.processes) {
+      sim::ProcessSpec ps;
+      ps.name = p.name;
+      ps.group_sizes = p.group_sizes;
+      ps.workload = p.workload;
+      for (const std::string& id : p.models) {
+        if (!index.count(id)) {
+          const ModelDef& m = ex.model(id);
+          const std::string key = id + "\n" + config_yaml;
+          if (!cache.count(key)) {
+            if (options.progress)
+              std::cerr << "infsim: compiling " << id << " (" << m.source << ", batch " << m.batch
+                        << ")\n";
+            cache[key] = build_model(m, config);
+          }
+          const std::shared_ptr<CompiledModel>& cm = cache[key];
+          keep.push_back(cm);
+          sim::RuntimeModel rm;
+          rm.name = id;
+          rm.program = &cm->program;
+          rm.program_bytes = cm->program_bytes;
+          rm.user_input_bytes = fp32_bytes(cm->program, isa::TensorKind::kInput);
+          rm.user_output_bytes = fp32_bytes(cm->program, isa::TensorKind::kOutput);
+          index[id] = static_cast<int>(spec.models.size());
+          spec.models.push_back(rm);
+        }
+        ps.models.push_back(index[id]);
+      }
+      spec.processes.push_back(ps);
+    }
+    if (!options.trace_path.empty()) {
+      std::string path = options.trace_path;
+      if (ex.scenarios.size() > 1) {
+        const std::filesystem::path p(path);
+        path = (p.parent_path() /
+                (p.stem().string() + "." + std::to_string(si + 1) + p.extension().string()))
+                   .string();
+      }
+      // Written under a temporary name; the command renames it once everything succeeded.
+      spec.trace_path = path + ".partial";
+      out.trace_files.push_back(path);
+    }
+    if (options.progress) {
+      std::cerr << "infsim: scenario " << si + 1 << "/" << ex.scenarios.size() << ": " << sc.name
+                << "\n";
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string j =
+        run_isolated([&] { return result_to_json(sim::run_scenario(config, spec)).dump(); });
+    ScenarioOutcome so;
+    so.result = result_from_json(json::parse(j));
+    so.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    so.instance = config.name;
+    so.config_yaml = config_yaml;
+    so.price_per_hour = config.price_per_hour;
+    so.cores = config.total_cores();
+    if (options.progress) {
+      const sim::ScenarioResult& r = so.result;
+      std::cerr << "infsim:   " << r.inferences << " inferences (" << r.detailed << " detailed, "
+                << r.fast_forwarded << " fast-forwarded) in " << fmt("%.2f", so.wall_seconds)
+                << " s wall, "
+                << fmt("%.2f", r.inferences > 0 ? 1e3 * so.wall_seconds / r.inferences : 0)
+                << " ms per simulated inference\n";
+    }
+    out.scenarios.push_back(std::move(so));
+  }
+}
+
+std::string format_report(const ExperimentOutcome& o) {
+  std::ostringstream os;
+  os << "experiment " << o.experiment << " on " << o.instance << " (seed " << o.seed << ")\n";
+  if (!o.description.empty()) os << o.description << "\n";
+  for (const ScenarioOutcome& so : o.scenarios) {
+    const sim::ScenarioResult& r = so.result;
+    const double w = r.window_seconds > 0 ? r.window_seconds : 1;
+    os << "\n== " << r.name << "\n";
+    os << "  throughput     " << fmt("%.1f", r.throughput) << " images/s  (" << r.images
+       << " images, " << r.requests << " requests in " << fmt("%.2f", r.window_seconds * 1e3)
+       << " ms)\n";
+    os << "  latency ms     p50 " << fmt("%.3f", r.latency.p50 * 1e3) << "  p90 "
+       << fmt("%.3f", r.latency.p90 * 1e3) << "  p99 " << fmt("%.3f", r.latency.p99 * 1e3)
+       << "  max " << fmt("%.3f", r.latency.max * 1e3) << "\n";
+    os << "  load time      " << fmt("%.1f", r.load_seconds * 1e3) << " ms\n";
+    os << "  NeuronCores   ";
+    int shown = 0;
+    for (const sim::CoreUse& c : r.cores) {
+      if (shown++ == 8) {
+        os << " ... (" << r.cores.size() << " in use)";
+        break;
+      }
+      os << " nc" << c.core << " " << fmt("%.1f%%", c.utilization * 100) << " (tensor "
+         << fmt("%.1f%%", c.tensor_utilization * 100) << ")";
+    }
+    os << "\n";
+    std::map<std::string, std::vector<const sim::LoadedModelResult*>> by_model;
+    for (const sim::LoadedModelResult& m : r.models) by_model[m.model].push_back(&m);
+    for (const auto& [name, list] : by_model) {
+      double dev = 0, util = 0;
+      int n = 0;
+      for (const sim::LoadedModelResult* m : list) {
+        if (m->inferences == 0) continue;
+        dev += m->device_seconds;
+        util += m->matrix_utilization;
+        ++n;
+      }
+      os << "  device         " << name << " x" << list.size() << ": "
+         << fmt("%.3f", n ? dev / n * 1e3 : 0) << " ms per inference, matrix utilization "
+         << fmt("%.2f%%", n ? util / n * 100 : 0) << "\n";
+    }
+    os << "  simulation     " << r.inferences << " inferences: " << r.detailed << " detailed, "
+       << r.fast_forwarded << " fast-forwarded";
+    if (r.context_switches > 0) os << "; " << r.context_switches << " context switches";
+    os << "\n";
+    os << "  traffic        DRAM " << fmt("%.2f", r.dram_bytes / w / 1e9) << " GB/s, PCIe "
+       << fmt("%.3f", r.pcie_bytes / w / 1e9) << " GB/s, NeuronLink "
+       << fmt("%.3f", r.neuronlink_bytes / w / 1e9) << " GB/s\n";
+  }
+  os << "\n";
+  os << "| scenario | images/s | p50 ms | p90 ms | p99 ms | max ms | load ms |\n";
+  os << "|---|---|---|---|---|---|---|\n";
+  for (const ScenarioOutcome& so : o.scenarios) {
+    const sim::ScenarioResult& r = so.result;
+    os << "| " << r.name << " | " << fmt("%.1f", r.throughput) << " | "
+       << fmt("%.3f", r.latency.p50 * 1e3) << " | " << fmt("%.3f", r.latency.p90 * 1e3) << " | "
+       << fmt("%.3f", r.latency.p99 * 1e3) << " | " << fmt("%.3f", r.latency.max * 1e3) << " | "
+       << fmt("%.1f", r.load_seconds * 1e3) << " |\n";
+  }
+  return os.str();
+}
+
+std::string format_json(const ExperimentOutcome& o) {
+  json scenarios = json::array();
+  for (const ScenarioOutcome& so : o.scenarios) {
+    const sim::ScenarioResult& r = so.result;
+    const double w = r.window_seconds > 0 ? r.window_seconds : 1;
+    json j = result_to_json(r);
+    j.erase("stats_json");
+    j.erase("latency");
+    j.erase("throughput");
+    j["throughput_per_s"] = r.throughput;
+    j["latency_ms"] = {{"p50", r.latency.p50 * 1e3},
+                       {"p90", r.latency.p90 * 1e3},
+                       {"p99", r.latency.p99 * 1e3},
+                       {"max", r.latency.max * 1e3},
+                       {"mean", r.latency.mean * 1e3}};
+    j["load_ms"] = r.load_seconds * 1e3;
+    j["instance"] = so.instance;
+    j["traffic"] = {{"dram_bytes", r.dram_bytes},
+                    {"dram_bandwidth", r.dram_bytes / w},
+                    {"pcie_bytes", r.pcie_bytes},
+                    {"pcie_bandwidth", r.pcie_bytes / w},
+                    {"neuronlink_bytes", r.neuronlink_bytes},
+                    {"neuronlink_bandwidth", r.neuronlink_bytes / w}};
+    scenarios.push_back(j);
+  }
+  json root = {{"experiment", o.experiment},
+               {"instance", o.instance},
+               {"seed", o.seed},
+               {"scenarios", scenarios}};
+  return root.dump(2) + "\n";
+}
+
+std::string format_csv(const ExperimentOutcome& o) {
+  std::ostringstream os;
+  os << "experiment,instance,scenario,requests,images,throughput_per_s,latency_ms_p50,"
+        "latency_ms_p90,latency_ms_p99,latency_ms_max,load_ms,inferences,detailed,"
+        "fast_forwarded,context_switches\n";
+  for (const ScenarioOutcome& so : o.scenarios) {
+    const sim::ScenarioResult& r = so.result;
+    std::string name = r.name;
+    for (char& c : name) {
+      if (c == ',' || c == '"') c = ' ';
+    }
+    os << o.experiment << "," << so.instance << "," << name << "," << r.requests << "," << r.images
+       << "," << fmt("%.3f", r.throughput) << "," << fmt("%.4f", r.latency.p50 * 1e3) << ","
+       << fmt("%.4f", r.latency.p90 * 1e3) << "," << fmt("%.4f", r.latency.p99 * 1e3) << ","
+       << fmt("%.4f", r.latency.max * 1e3) << "," << fmt("%.3f", r.load_seconds * 1e3) << ","
+       << r.inferences << "," << r.detailed << "," << r.fast_forwarded << "," << r.context_switches
+       << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace infsim::driver

@@ -1,0 +1,59 @@
+#pragma once
+// Running an experiment: compile its models for the instance (on the fly, cached per core
+// configuration), run each scenario on a fresh simulated instance, and format the reports.
+//
+// SystemC allows one elaboration per OS process, so each scenario runs in a forked child that
+// sends its ScenarioResult back as JSON; a user error in the child (SimError, ...) is rethrown
+// in the parent with its type, so the command still exits 2 with the message.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "isa/hardware_config.h"
+#include "sim/runtime/runtime.h"
+#include "tools/driver/experiment/experiment.h"
+
+namespace infsim::driver {
+
+struct RunOptions {
+  bool detail_full = false;
+  std::optional<std::uint64_t> seed;   // overrides the experiment's
+  std::vector<std::string> overrides;  // --set, after the experiment's and the scenario's
+  std::string trace_path;              // Chrome trace; one file per scenario when several
+  bool progress = false;               // lines on stderr
+};
+
+struct ScenarioOutcome {
+  sim::ScenarioResult result;
+  std::string instance;
+  std::string config_yaml;  // the fully resolved configuration it ran with
+  double price_per_hour = 0;
+  int cores = 0;
+  double wall_seconds = 0;  // not deterministic: kept out of the reports
+};
+
+struct ExperimentOutcome {
+  std::string experiment;
+  std::string description;
+  std::string instance;
+  std::uint64_t seed = 1;
+  std::vector<ScenarioOutcome> scenarios;
+  std::vector<std::string> trace_files;  // written by the scenarios (temporary until committed)
+};
+
+ExperimentOutcome run_experiment(const Experiment& experiment, const RunOptions& options);
+
+// Runs `fn` in a forked child and returns what it returns; rethrows the child's typed error.
+std::string run_isolated(const std::function<std::string()>& fn);
+
+std::string format_report(const ExperimentOutcome& outcome);
+std::string format_json(const ExperimentOutcome& outcome);
+std::string format_csv(const ExperimentOutcome& outcome);
+
+// Writes `content` to `path` through a temporary file and a rename.
+void write_file_atomically(const std::string& path, const std::string& content);
+
+}  // namespace infsim::driver
