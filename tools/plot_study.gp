@@ -16,7 +16,7 @@ set grid
 set key below noenhanced
 if (lines <= 1) { unset key }
 if (logx) { set logscale x 2 }
-set offsets graph 0.02, graph 0.02, graph 0.05, graph 0.05
+set offsets graph 0.02, graph 0.02, 0, 0
 
 do for [format in "png svg"] {
   if (format eq "png") {

@@ -101,7 +101,15 @@ std::vector<std::string> plot_results(const ResultTable& table, const std::strin
     if (param.values.size() < 2) continue;
     const std::vector<WrittenQuantity> q = param.quantities();
     const std::vector<ResultLine> lines = lines_along(s, p);
-    const bool ticlabels = q.empty() || param.values.size() <= kMaxTickLabels;
+    // A zipped parameter may repeat a value (rows 128 with cols 64, then with 128): such a line
+    // is drawn point after point, labelled with the values, rather than doubling back.
+    bool repeats = false;
+    for (const auto& line : lines) {
+      for (std::size_t k = 1; k < line.x.size(); ++k)
+        repeats = repeats || line.x[k] == line.x[k - 1];
+    }
+    const bool by_position = q.empty() || repeats;
+    const bool ticlabels = by_position || param.values.size() <= kMaxTickLabels;
     std::string xlabel = param.name;
     if (!q.empty() && !q.front().unit.empty()) xlabel += " (" + q.front().unit + ")";
     for (std::size_t m = 0; m < s.metrics.size(); ++m) {
@@ -114,8 +122,8 @@ std::vector<std::string> plot_results(const ResultTable& table, const std::strin
         for (std::size_t k = 0; k < line.rows.size(); ++k) {
           const ResultRow& row = table.rows[line.rows[k]];
           double y = row.status == kStatusOk ? row.metrics[m] : NAN;
-          // Plot in the unit the study wrote (MiB, GiB/s), text parameters at their list position.
-          double x = q.empty() ? line.x[k] : line.x[k] / q.front().scale;
+          // Plot in the unit the study wrote (MiB, GiB/s), or by position.
+          double x = by_position ? static_cast<double>(k) : line.x[k] / q.front().scale;
           any_value = any_value || std::isfinite(y);
           data += format_number(x) + "\t" + (std::isfinite(y) ? format_number(y) : "NaN") + "\t" +
                   row.spec.parameters.at(param.name) + "\n";
@@ -126,13 +134,13 @@ std::vector<std::string> plot_results(const ResultTable& table, const std::strin
         if (p == 0) warnings.push_back("no values of " + s.metrics[m] + " to plot");
         continue;
       }
-      write_file_atomically(base + ".dat", data);
-      std::string vars =
-          "datafile=" + gp_string(base + ".dat") + "; outbase=" + gp_string(base) +
-          "; lines=" + std::to_string(lines.size()) +
-          "; title=" + gp_string(s.name + ": " + s.metrics[m] + " vs " + param.name) +
-          "; xlabel=" + gp_string(xlabel) + "; ylabel=" + gp_string(s.metrics[m]) +
-          "; logx=" + (param.geometric ? "1" : "0") + "; ticlabels=" + (ticlabels ? "1" : "0");
+      replace_file_atomically(base + ".dat", data);
+      std::string vars = "datafile=" + gp_string(base + ".dat") + "; outbase=" + gp_string(base) +
+                         "; lines=" + std::to_string(lines.size()) + "; title=" +
+                         gp_string(s.name + ": " + s.metrics[m] + " vs " + param.name) +
+                         "; xlabel=" + gp_string(xlabel) + "; ylabel=" + gp_string(s.metrics[m]) +
+                         "; logx=" + (param.geometric && !by_position ? "1" : "0") +
+                         "; ticlabels=" + (ticlabels ? "1" : "0");
       int rc = run_program({"gnuplot", "-e", vars, script}, log);
       if (rc != 0) {
         warnings.push_back("gnuplot failed on " + base + ".dat (exit " + std::to_string(rc) +

@@ -81,7 +81,7 @@ std::string manifest(const Study& study) {
 
 }  // namespace
 
-void write_file_atomically(const std::string& path, const std::string& content) {
+void replace_file_atomically(const std::string& path, const std::string& content) {
   std::string temp = temp_name(path);
   write_temp(temp, content);
   if (::rename(temp.c_str(), path.c_str()) != 0) {
@@ -168,7 +168,7 @@ void write_point(const std::string& dir, const Study& study, const PointSpec& sp
   nlohmann::json j = {{"index", spec.index},           {"study_hash", study.hash()},
                       {"parameters", spec.parameters}, {"status", result.status},
                       {"message", result.message},     {"metrics", metrics}};
-  write_file_atomically(point_file(dir, spec.index), j.dump(2) + "\n");
+  replace_file_atomically(point_file(dir, spec.index), j.dump(2) + "\n");
 }
 
 std::optional<PointResult> read_point(const std::string& dir, const Study& study, int index) {

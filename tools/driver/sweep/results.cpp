@@ -165,8 +165,12 @@ std::vector<Sensitivity> sensitivities(const ResultTable& table) {
             ++e.pairs;
           }
         }
+        bool any_value = false;
+        for (const auto& row : table.rows) any_value = any_value || std::isfinite(row.metrics[m]);
         if (e.pairs > 0) {
           e.elasticity = sum / e.pairs;
+        } else if (!any_value) {
+          e.note = "no values";
         } else {
           e.note = "no neighbouring ok points with positive values";
         }
