@@ -33,6 +33,10 @@ std::vector<double> layer_costs(const LayerGraph& g, const isa::NeuronCoreConfig
   return cost;
 }
 
+CompileResult emit_plan(const CanonicalGraph& canonical, const LayerGraph& g,
+                        const StagePlan& stages, const MemoryPlan& plan,
+                        const isa::NeuronCoreConfig& core, const CompilerOptions& options);
+
 }  // namespace
 
 std::uint64_t CompileReport::estimated_cycles() const {
@@ -58,8 +62,33 @@ CompileResult compile(const models::Graph& graph, const isa::NeuronCoreConfig& c
   const std::uint64_t dsize = static_cast<std::uint64_t>(isa::dtype_bytes(options.dtype));
   StagePlan stages =
       partition_layers(g, static_cast<int>(options.pipeline_cores), layer_costs(g, core, dsize));
-  MemoryPlan plan = plan_memory(g, stages, core, options.dtype);
+  // Two plans when they differ: fewer passes with more spilling, or the reverse; the one with
+  // the lower estimated latency wins.
+  std::vector<MemoryPlan> plans = {plan_memory(g, stages, core, options.dtype, false)};
+  if (options.batch > 1) {
+    MemoryPlan more = plan_memory(g, stages, core, options.dtype, true);
+    if (more.sub_batch > plans[0].sub_batch) plans.push_back(std::move(more));
+  }
+  CompileResult result;
+  for (const MemoryPlan& plan : plans) {
+    CompileResult r = emit_plan(canonical, g, stages, plan, core, options);
+    if (result.program.cores.empty() ||
+        r.report.estimated_cycles() < result.report.estimated_cycles())
+      result = std::move(r);
+  }
+  for (const isa::TensorDecl& t : result.program.tensors)
+    if (t.kind == isa::TensorKind::kWeight) result.report.weight_bytes += t.bytes;
+  for (const isa::CoreProgram& c : result.program.cores)
+    for (const isa::Queue& q : c.queues) result.report.instructions += q.instructions.size();
+  result.program.support = support_report(analyze(graph));
+  return result;
+}
 
+namespace {
+
+CompileResult emit_plan(const CanonicalGraph& canonical, const LayerGraph& g,
+                        const StagePlan& stages, const MemoryPlan& plan,
+                        const isa::NeuronCoreConfig& core, const CompilerOptions& options) {
   CompileResult result;
   CompileReport& report = result.report;
   report.model = g.name;
@@ -77,12 +106,9 @@ CompileResult compile(const models::Graph& graph, const isa::NeuronCoreConfig& c
   program.options.pipeline_cores = options.pipeline_cores;
   program.options.cpu_fallback = options.cpu_fallback;
   program.host_ops = canonical.host_ops;
-  program.support = support_report(analyze(graph));
-  for (const isa::TensorDecl& t : program.tensors)
-    if (t.kind == isa::TensorKind::kWeight) report.weight_bytes += t.bytes;
-  for (const isa::CoreProgram& c : program.cores)
-    for (const isa::Queue& q : c.queues) report.instructions += q.instructions.size();
   return result;
 }
+
+}  // namespace
 
 }  // namespace infsim::compiler

@@ -75,7 +75,7 @@ int staged_rows(const LayerGraph& graph, int layer, const isa::NeuronCoreConfig&
 }
 
 MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
-                       const isa::NeuronCoreConfig& core, isa::DType dtype) {
+                       const isa::NeuronCoreConfig& core, isa::DType dtype, bool spill_for_batch) {
   const int n = static_cast<int>(graph.layers.size());
   const std::uint64_t dsize = static_cast<std::uint64_t>(isa::dtype_bytes(dtype));
   const std::uint64_t capacity = core.sbuf.partition_bytes();
@@ -216,50 +216,61 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
     return need;
   };
 
-  // Keep activations in DRAM until one image fits: each time, the largest one on the short core
-  // that a convolution produces and only convolutions (as input or residual) and pooling read.
-  for (;;) {
-    int short_core = -1;
-    for (int s = 0; s < stages.stages() && short_core < 0; ++s)
-      if (need_of(s, 1) > capacity) short_core = s;
-    if (short_core < 0) break;
-    int best = -1;
-    std::uint64_t best_size = 0;
-    for (std::size_t v = 0; v < graph.values.size(); ++v) {
-      const Value& val = graph.values[v];
-      if (plan.in_dram[v] || val.graph_input || val.graph_output || val.producer < 0) continue;
-      if (stages.layer_stage[val.producer] != short_core) continue;
-      const Layer& prod = graph.layers[val.producer];
-      if (prod.kind != LayerKind::kConv) continue;
-      bool ok = !val.consumers.empty();
-      for (int c : val.consumers) {
-        const Layer& l = graph.layers[c];
-        const bool as_input = l.inputs[0] == static_cast<int>(v);
-        const bool as_residual =
-            l.kind == LayerKind::kConv && l.epilogue.residual == static_cast<int>(v);
-        ok = ok && stages.layer_stage[c] == short_core && (as_input != as_residual) &&
-             (l.kind == LayerKind::kConv || (l.kind == LayerKind::kPool && !l.pool.global));
+  // Keep activations in DRAM until `images` per pass fit: each time, the largest one on the short
+  // core that a convolution produces and only convolutions (as input or residual) and pooling read.
+  auto spill_until_fits = [&](int images) {
+    for (;;) {
+      int short_core = -1;
+      for (int s = 0; s < stages.stages() && short_core < 0; ++s)
+        if (need_of(s, images) > capacity) short_core = s;
+      if (short_core < 0) return true;
+      int best = -1;
+      std::uint64_t best_size = 0;
+      for (std::size_t v = 0; v < graph.values.size(); ++v) {
+        const Value& val = graph.values[v];
+        if (plan.in_dram[v] || val.graph_input || val.graph_output || val.producer < 0) continue;
+        if (stages.layer_stage[val.producer] != short_core) continue;
+        const Layer& prod = graph.layers[val.producer];
+        if (prod.kind != LayerKind::kConv) continue;
+        bool ok = !val.consumers.empty();
+        for (int c : val.consumers) {
+          const Layer& l = graph.layers[c];
+          const bool as_input = l.inputs[0] == static_cast<int>(v);
+          const bool as_residual =
+              l.kind == LayerKind::kConv && l.epilogue.residual == static_cast<int>(v);
+          ok = ok && stages.layer_stage[c] == short_core && (as_input != as_residual) &&
+               (l.kind == LayerKind::kConv || (l.kind == LayerKind::kPool && !l.pool.global));
+        }
+        std::uint64_t size = channel_tiles(val.channels) * tile_bytes(val, images, dsize);
+        if (ok && size > best_size) {
+          best = static_cast<int>(v);
+          best_size = size;
+        }
       }
-      std::uint64_t size = channel_tiles(val.channels) * tile_bytes(val, 1, dsize);
-      if (ok && size > best_size) {
-        best = static_cast<int>(v);
-        best_size = size;
-      }
+      if (best < 0) return false;
+      plan.in_dram[best] = true;
+      plan_staging();
     }
-    if (best < 0) throw CompileError("model '" + graph.name + "' does not fit: " + shortfall);
-    plan.in_dram[best] = true;
-    plan_staging();
-  }
+  };
 
-  int chosen = 1;
-  for (int g = graph.batch; g > 1; --g) {
-    bool fits = true;
-    for (int s = 0; s < stages.stages() && fits; ++s) fits = need_of(s, g) <= capacity;
-    if (fits) {
-      chosen = g;
-      break;
+  // The most images per pass that fit, spilling only what one image needs or, with
+  // spill_for_batch, as much as it takes.
+  const std::vector<bool> unspilled = plan.in_dram;
+  int chosen = 0;
+  if (spill_for_batch) {
+    for (int g = graph.batch; g >= 1 && chosen == 0; --g) {
+      plan.in_dram = unspilled;
+      plan_staging();
+      if (spill_until_fits(g)) chosen = g;
+    }
+  } else if (spill_until_fits(1)) {
+    for (int g = graph.batch; g >= 1 && chosen == 0; --g) {
+      bool fits = true;
+      for (int s = 0; s < stages.stages() && fits; ++s) fits = need_of(s, g) <= capacity;
+      if (fits) chosen = g;
     }
   }
+  if (chosen == 0) throw CompileError("model '" + graph.name + "' does not fit: " + shortfall);
   plan.sub_batch = chosen;
   plan.passes = (graph.batch + chosen - 1) / chosen;
 

@@ -7,10 +7,10 @@
 //   bounce buffers (results on their way to DRAM, double buffered)
 //   activations (first fit over layer lifetimes)
 // The batch runs as ceil(batch / sub_batch) passes over the layers, with the largest sub-batch
-// whose activations fit; weights that do not fit beside them are streamed from DRAM once per
-// pass. When not even one image fits, activations are spilled to DRAM (the largest first, among
-// those a convolution writes and only convolutions and pooling read) until it does; when nothing
-// is left to spill, compilation fails saying which core is short and by how much.
+// whose activations fit, spilling activations to DRAM as needed (the largest first, among those
+// a convolution writes and only convolutions and pooling read); weights that do not fit beside
+// them are streamed from DRAM once per pass. When not even one image fits and nothing is left to
+// spill, compilation fails saying which core is short and by how much.
 
 #include <cstdint>
 #include <map>
@@ -68,7 +68,10 @@ inline constexpr int kStagingShare = 16;
 int staged_rows(const LayerGraph& graph, int layer, const isa::NeuronCoreConfig& core,
                 isa::DType dtype);
 
+// spill_for_batch: spill more activations to run more images per pass (fewer passes re-stream
+// the weights fewer times, but the spills cost DMA traffic; compile() tries both).
 MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
-                       const isa::NeuronCoreConfig& core, isa::DType dtype);
+                       const isa::NeuronCoreConfig& core, isa::DType dtype,
+                       bool spill_for_batch = false);
 
 }  // namespace infsim::compiler
