@@ -13,7 +13,8 @@ tiny_cnn is also written with a symbolic batch dimension (tiny_cnn_dynbatch.onnx
 upsample_cnn covers Resize (nearest, bilinear by scale and by size) and Concat;
 ops_mix covers dilated/grouped/strided convs, Pad, ceil-mode pools, ReduceMean, Sqrt, Pow, Exp,
 tanh-GELU, Softmax over a non-last axis, LayerNorm and MatMul; unsupported_op.onnx (written
-with onnx.helper) holds an operator the importer rejects.
+with onnx.helper) holds an operator the importer rejects, and clip_opset9.onnx a Clip with
+attribute bounds.
 Full-size torchvision resnet18, resnet50, mobilenet_v2, vgg16 and inception_v3 (aux_logits=False)
 are exported WITHOUT parameters (export_params=False: weights become graph inputs, files stay small).
 
@@ -175,6 +176,17 @@ def export_unsupported(out_dir):
     onnx.save(model, os.path.join(out_dir, "unsupported_op.onnx"))
 
 
+def export_legacy_clip(out_dir):
+    """Opset 9: Clip's bounds are attributes (inputs from opset 11 on)."""
+    from onnx import TensorProto, helper
+    graph = helper.make_graph(
+        [helper.make_node("Clip", ["input"], ["output"], name="clip", min=-1.0, max=2.0)],
+        "legacy_clip", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 4])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 9)])
+    onnx.save(model, os.path.join(out_dir, "clip_opset9.onnx"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "tests",
@@ -194,6 +206,7 @@ def main():
     export_with_weights("ops_mix", OpsMix(), torch.randn(1, 4, 13, 11), args.out)
 
     export_unsupported(args.out)
+    export_legacy_clip(args.out)
 
     models = torchvision.models
     export_without_weights("resnet18", models.resnet18(), torch.randn(1, 3, 224, 224), args.out)

@@ -86,6 +86,16 @@ HostTensor iota_tensor(Shape s) {
   return t;
 }
 
+// Opset 9 Clip: the importer turns the min/max attributes into the constant inputs of opset 11.
+TEST(ModelsExecutor, LegacyClipAttributes) {
+  Graph g = import_onnx(data("clip_opset9.onnx"));
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].inputs.size(), 3u);
+  EXPECT_TRUE(g.nodes[0].attributes.empty());
+  auto out = run_reference(g, {HostTensor{{1, 4}, {-3.0f, 0.5f, 1.5f, 7.0f}}});
+  EXPECT_EQ(out[0].data, (std::vector<float>{-1.0f, 0.5f, 1.5f, 2.0f}));
+}
+
 TEST(ModelsExecutor, AveragePoolCountIncludePad) {
   using Ints = std::vector<std::int64_t>;
   // 3x3 input 0..8, 3x3 window, pad 1: the corner sees 0+1+3+4 = 8 over 4 valid or 9 padded.
