@@ -71,7 +71,8 @@ const std::set<std::string>& device_ops() {
                                             "Squeeze",
                                             "Unsqueeze",
                                             "Identity",
-                                            "Dropout"};
+                                            "Dropout",
+                                            "Concat"};
   return ops;
 }
 
@@ -360,6 +361,8 @@ class Canonicalizer {
       lower_batchnorm(n);
     } else if (is_activation_op(op)) {
       lower_activation(n);
+    } else if (op == "Concat") {
+      lower_concat(n);
     } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Max" ||
                op == "Min") {
       lower_binary(n);
@@ -732,6 +735,29 @@ class Canonicalizer {
     l.fused.push_back(n.name);
     int v = add_layer(std::move(l), n.outputs[0]);
     out_.graph.layers.back().flops = 2ull * x.channels * x.pixels();
+    bind_output(n, v);
+  }
+
+  // Concatenation along the channels (axis 1 of NCHW or of [N, F]).
+  void lower_concat(const Node& n) {
+    const auto& os = graph_.tensors[n.outputs[0]].shape;
+    std::int64_t axis = get_int(n, "axis", 1);
+    if (axis < 0) axis += static_cast<std::int64_t>(os.size());
+    if (axis != 1 || os.size() == 3) fail(n, "only concatenation along the channels is supported");
+    Layer l;
+    l.name = n.name;
+    l.op = n.op;
+    l.kind = LayerKind::kConcat;
+    int channels = 0;
+    for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+      const TensorBinding& in = input_binding(n, i);
+      if (in.flattened) fail(n, "concatenation of a flattened tensor");
+      l.inputs.push_back(in.value);
+      channels += out_.graph.values[in.value].channels;
+    }
+    l.fused.push_back(n.name);
+    int v = add_layer(std::move(l), n.outputs[0]);
+    if (out_.graph.values[v].channels != channels) fail(n, "channel counts do not add up");
     bind_output(n, v);
   }
 

@@ -75,6 +75,9 @@ class ProgramBuilder {
             case LayerKind::kScaleBias:
               lower_scale_bias(L_, l, s);
               break;
+            case LayerKind::kConcat:
+              lower_concat(L_, l, s);
+              break;
           }
           if (g.values[layer.output].graph_output)
             L_.store_output(layer.output, s, static_cast<std::uint32_t>(l));

@@ -38,6 +38,7 @@ enum class LayerKind {
   kEltwise,     // Add/Sub/Mul/Div/Max/Min of two values (Vector Engine)
   kActivation,  // a standalone activation (Scalar Engine)
   kScaleBias,   // standalone BatchNormalization / per-channel affine (Vector Engine)
+  kConcat,      // channel concatenation (DMA copies into the output's channel slices)
 };
 
 struct ConvParams {

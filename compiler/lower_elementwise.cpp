@@ -2,6 +2,11 @@
 // Vector Engine (TensorTensor), activations on the Scalar Engine (Activate), and per-channel
 // scale/shift (a standalone BatchNormalization, or x op constant) as a TensorScalar with
 // per-partition scalars. One instruction per channel tile and pass, over the interiors.
+// Concatenation copies each input's channel tiles into the output's channel slices with SBUF to
+// SBUF DMAs (a slice that straddles two output tiles takes two); producers do not write into the
+// slices directly, which costs the copies but keeps every value's layout its own.
+
+#include <algorithm>
 
 #include "compiler/layout.h"
 #include "compiler/lowering.h"
@@ -37,6 +42,31 @@ void lower_activation(Lowering& L, int li, int core) {
     ins.dst = L.interior(layer.output, core, t, 0, cnt, 0, L.images, 0, out.height);
     ins.src0 = L.interior(layer.inputs[0], core, t, 0, cnt, 0, L.images, 0, out.height);
     L.sched.emit(core, L.queues[core].scalar, ins, static_cast<std::uint32_t>(li));
+  }
+}
+
+void lower_concat(Lowering& L, int li, int core) {
+  const Layer& layer = L.graph.layers[li];
+  const Value& out = L.graph.values[layer.output];
+  int offset = 0;
+  for (int in_id : layer.inputs) {
+    const Value& in = L.graph.values[in_id];
+    for (int t = 0; t < channel_tiles(in.channels); ++t) {
+      for (int c = 0; c < tile_channels(in.channels, t);) {
+        const int dst_channel = offset + t * kPartitions + c;
+        const int dst_tile = dst_channel / kPartitions, dst_p = dst_channel % kPartitions;
+        const int count = std::min(tile_channels(in.channels, t) - c, kPartitions - dst_p);
+        isa::Instruction ins;
+        ins.opcode = isa::Opcode::kDmaCopy;
+        ins.src0 = L.interior(in_id, core, t, c, count, 0, L.images, 0, in.height);
+        ins.dst =
+            L.interior(layer.output, core, dst_tile, dst_p, count, 0, L.images, 0, out.height);
+        L.sched.emit(core, (t + c) % 2 ? L.queues[core].dma_out : L.queues[core].dma_in, ins,
+                     static_cast<std::uint32_t>(li));
+        c += count;
+      }
+    }
+    offset += in.channels;
   }
 }
 

@@ -87,5 +87,6 @@ void lower_pool(Lowering& L, int layer, int core);
 void lower_eltwise(Lowering& L, int layer, int core);
 void lower_activation(Lowering& L, int layer, int core);
 void lower_scale_bias(Lowering& L, int layer, int core);
+void lower_concat(Lowering& L, int layer, int core);
 
 }  // namespace infsim::compiler

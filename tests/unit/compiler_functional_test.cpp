@@ -93,6 +93,20 @@ TEST(CompilerFunctional, MixedTilesDepthwiseFlatten) {
   expect_matches_reference(testing::mixed(), 2);
 }
 
+// Inception-style: branches concatenated along the channels, one slice straddling two tiles.
+TEST(CompilerFunctional, ConcatOfBranches) {
+  testing::GraphBuilder b("branches");
+  int x = b.input("x", {2, 8, 6, 6});
+  int a = b.conv("a", x, 100, 1, 1, 0);
+  int c = b.conv("c", x, 60, 3, 1, 1);
+  int p = b.node("pool", "MaxPool", {x},
+                 {{"kernel_shape", testing::Ints{3, 3}},
+                  {"strides", testing::Ints{1, 1}},
+                  {"pads", testing::Ints{1, 1, 1, 1}}});
+  int cat = b.node("cat", "Concat", {a, c, p}, {{"axis", std::int64_t{1}}});
+  expect_matches_reference(b.finish(b.conv("mix", cat, 16, 3, 1, 1)), 2);
+}
+
 TEST(CompilerFunctional, TinyCnnFromZoo) {
   models::ZooOptions o;
   o.batch = 2;
