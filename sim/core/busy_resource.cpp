@@ -33,16 +33,14 @@ sc_core::sc_time BusyResource::occupy(const sc_core::sc_time& start, double byte
 }
 
 std::pair<sc_core::sc_time, sc_core::sc_time> Reservation::commit(const sc_core::sc_time& now) {
-  sc_core::sc_time start = now;
+  if (legs_ == 0) return {now, now};
+  sc_core::sc_time start = sc_core::sc_max_time();
   sc_core::sc_time end = now;
   for (int i = 0; i < legs_; ++i) {
     BusyResource& r = *legs_array_[i].resource;
     const sc_core::sc_time leg_start = std::max(now, r.free_at());
-    const sc_core::sc_time leg_end = r.occupy(leg_start, legs_array_[i].bytes);
-    if (leg_end > end) {
-      start = leg_start;
-      end = leg_end;
-    }
+    start = std::min(start, leg_start);
+    end = std::max(end, r.occupy(leg_start, legs_array_[i].bytes));
   }
   return {start, end};
 }

@@ -59,8 +59,8 @@ class Reservation {
     INFSIM_PANIC_IF(legs_ == kMaxLegs, "too many resources in one transfer");
     legs_array_[legs_++] = Leg{&resource, bytes};
   }
-  // Books every resource and returns {start, end} of the bottleneck: the leg that finishes last
-  // (its end is when the whole transfer's data is through).
+  // Books every resource and returns {start, end}: when the first of them starts moving the
+  // transfer's data, and when the last one has finished (the whole transfer is through).
   std::pair<sc_core::sc_time, sc_core::sc_time> commit(const sc_core::sc_time& now);
 
  private:

@@ -26,7 +26,7 @@ struct DmaEndpoint {
 };
 
 struct DmaTiming {
-  sc_core::sc_time start;     // when the data starts moving (all resources free)
+  sc_core::sc_time start;     // when the data starts moving (the first resource starts on it)
   sc_core::sc_time data_end;  // when the last byte has passed the slowest resource
   sc_core::sc_time done;      // when the result is visible at the destination (+ latencies)
 };
