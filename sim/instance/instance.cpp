@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sim/core/log.h"
 #include "sim/core/sim_error.h"
 #include "sim/core/stats.h"
 
@@ -233,6 +234,11 @@ void Instance::end_execution(Execution& execution) {
 }
 
 void Instance::report_error(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    INFSIM_LOG(LogModule::kInstance, LogLevel::kInfo, "stopping the simulation: " << e.what());
+  }
   if (error_ == nullptr) error_ = error;
   sc_core::sc_stop();
 }

@@ -5,6 +5,7 @@
 
 #include "isa/cost_model.h"
 #include "isa/instruction_text.h"
+#include "sim/core/log.h"
 #include "sim/core/sim_error.h"
 #include "sim/core/stats.h"
 #include "sim/core/trace_writer.h"
@@ -69,6 +70,9 @@ NeuronCore::~NeuronCore() = default;
 
 void NeuronCore::run(Execution& execution, int program_core) {
   const std::vector<isa::Queue>& queues = execution.queues(program_core);
+  INFSIM_LOG(LogModule::kNeuronCore, LogLevel::kDebug,
+             label_ << ": execution " << execution.id() << " program core " << program_core
+                    << " starts " << queues.size() << " queues");
   int remaining = static_cast<int>(queues.size());
   sc_core::sc_event done;
   for (int i = 0; i < static_cast<int>(queues.size()); ++i) {
@@ -90,6 +94,9 @@ void NeuronCore::run(Execution& execution, int program_core) {
                       sc_core::sc_gen_unique_name("queue"), &opts);
   }
   while (remaining > 0) sc_core::wait(done);
+  INFSIM_LOG(
+      LogModule::kNeuronCore, LogLevel::kDebug,
+      label_ << ": execution " << execution.id() << " program core " << program_core << " done");
 }
 
 void NeuronCore::worker_main(Worker* w) {
@@ -212,6 +219,9 @@ void NeuronCore::run_queue(Worker& w) {
         }
         Semaphore& s = ex.semaphore(pc, wait.semaphore);
         if (s.ready(wait.value)) continue;
+        INFSIM_LOG(LogModule::kNeuronCore, LogLevel::kDebug,
+                   where(i) << " waits for semaphore " << int{wait.semaphore}
+                            << " >= " << wait.value << " (now " << s.value() << ")");
         w.blocked = true;
         w.instruction = i;
         w.semaphore = wait.semaphore;

@@ -196,5 +196,25 @@ TEST(StatsTrace, LogLevelsParse) {
   EXPECT_THROW(set_log_levels("debug"), SimError);
 }
 
+TEST(StatsTrace, DebugLogNamesTheWaitingQueue) {
+  set_log_levels("neuroncore=debug");
+  Stats stats;
+  Instance inst("inst", isa::InstanceConfig{}, stats, nullptr);
+  const isa::Program p = pipeline_program();
+  ::testing::internal::CaptureStderr();
+  sc_core::sc_spawn([&] { run_program(inst, p, default_binding(p), Phase::kInference); });
+  simulate(inst);
+  const std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("neuroncore debug: chip0.core0 (program core 0) queue 1 (tensor) "
+                     "instruction 0 (matmul) waits for semaphore 0 >= 1 (now 0)"),
+            std::string::npos)
+      << err;
+  set_log_levels("neuroncore=warn");
+  ::testing::internal::CaptureStderr();
+  sc_core::sc_spawn([&] { run_program(inst, p, default_binding(p), Phase::kInference); });
+  simulate(inst);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+}
+
 }  // namespace
 }  // namespace infsim::sim
