@@ -32,7 +32,6 @@ class Clock {
   Cycles to_cycles(const sc_core::sc_time& t) const {
     return static_cast<Cycles>(static_cast<double>(t.value()) / steps_per_cycle_ + 0.5);
   }
-  double cycles_in(double seconds) const { return seconds * hz_; }
 
  private:
   double hz_;
