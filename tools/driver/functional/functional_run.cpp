@@ -217,8 +217,8 @@ FunctionalResult run_functional_graph(const models::Graph& graph,
   options.weight_data = true;
   options.model_name = graph.name;
   const auto compile_start = std::chrono::steady_clock::now();
-  const isa::Program program =
-      compiler::compile(graph, request.instance.chip.core, options).program;
+  result.program = compiler::compile(graph, request.instance.chip.core, options).program;
+  const isa::Program& program = result.program;
   result.compile_wall_seconds = seconds_since(compile_start);
   result.cores = static_cast<std::uint32_t>(program.num_cores());
   for (const isa::CoreProgram& c : program.cores)

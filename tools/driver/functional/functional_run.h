@@ -76,6 +76,7 @@ struct FunctionalResult {
   double timing_device_seconds = 0;  // with measure_timing_mode: the same inference, timing mode
   double timing_wall_seconds = 0;
   std::uint64_t instructions = 0;  // per inference, all cores
+  isa::Program program;            // what ran (tensors, layers, memory plan)
 };
 
 // Loads, compiles and runs the request's model. User mistakes (unknown model, bad input file,
