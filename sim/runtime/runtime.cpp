@@ -58,7 +58,7 @@ double exponential(std::mt19937_64& rng, double rate) {
   return -std::log1p(-u) / rate;
 }
 
-// DRAM bytes one inference of a program core moves (read, write), in effective DMA bytes.
+// DRAM bytes one inference of a program core reads and writes.
 struct CoreTraffic {
   double read = 0;
   double write = 0;
@@ -214,6 +214,25 @@ class Runtime {
                     detailed ? "\"mode\":\"detailed\"" : "\"mode\":\"fast-forward\"");
     }
   }
+  // Books up to `bytes` of a fast-forward slice on the DRAM channels, but never past the slice's
+  // end: the measured mean already contains the contention of the sample, so a fast-forwarded
+  // inference only fills the bandwidth that is left in its slice and cannot push the channels'
+  // busy-until time ahead of a detailed neighbour by more than one slice.
+  void book_fast_forward(Dram& dram, std::uint64_t base, std::uint64_t span, double bytes,
+                         bool write, double step) {
+    if (bytes <= 0) return;
+    const double t = now_s();
+    double room = 0;
+    for (int c = 0; c < dram.channels(); ++c) {
+      const double free_at = std::max(t, dram.channel(c).free_at().to_seconds());
+      room += std::max(0.0, t + step - free_at) * dram.channel(c).bandwidth();
+    }
+    const double booked = std::min(bytes, room);
+    if (booked < 1) return;
+    Reservation r;
+    dram.book(r, base, span, static_cast<std::uint64_t>(booked), booked, write);
+    r.commit(sc_core::sc_time_stamp());
+  }
   void record_sample(Loaded& lm, const std::vector<double>& stage_seconds);
   int images_per_request(const Process& p) const;
 
@@ -344,9 +363,13 @@ void Runtime::prepare(Loaded& lm, std::vector<std::uint64_t>& dram_used) {
       if (q.engine != isa::EngineKind::kDma) continue;
       for (const isa::Instruction& inst : q.instructions) {
         if (inst.opcode != isa::Opcode::kDmaCopy) continue;
-        const double eff = static_cast<double>(isa::dma_effective_bytes(inst, cfg_.chip.core.dma));
-        if (inst.src0.space == isa::MemSpace::kDram) lm.traffic[c].read += eff;
-        if (inst.dst.space == isa::MemSpace::kDram) lm.traffic[c].write += eff;
+        // What the DRAM channels see of it (the hardware model counts the bytes touched).
+        if (inst.src0.space == isa::MemSpace::kDram) {
+          lm.traffic[c].read += static_cast<double>(inst.src0.bytes());
+        }
+        if (inst.dst.space == isa::MemSpace::kDram) {
+          lm.traffic[c].write += static_cast<double>(inst.dst.bytes());
+        }
       }
     }
   }
@@ -627,18 +650,8 @@ void Runtime::device(Loaded& lm) {
       const std::uint64_t base = lm.binding.dram_base[cu];
       const std::uint64_t span = std::max<std::uint64_t>(lm.region_bytes[cu], 1);
       for (int s = 0; s < slices; ++s) {
-        const double rd = lm.traffic[cu].read / slices;
-        const double wr = lm.traffic[cu].write / slices;
-        if (rd > 0) {
-          Reservation r;
-          dram.book(r, base, span, static_cast<std::uint64_t>(rd), rd, false);
-          r.commit(sc_core::sc_time_stamp());
-        }
-        if (wr > 0) {
-          Reservation r;
-          dram.book(r, base, span, static_cast<std::uint64_t>(wr), wr, true);
-          r.commit(sc_core::sc_time_stamp());
-        }
+        book_fast_forward(dram, base, span, lm.traffic[cu].read / slices, false, step);
+        book_fast_forward(dram, base, span, lm.traffic[cu].write / slices, true, step);
         wait_s(step);
       }
       while (c > 0 && !finished[cu - 1]) sc_core::wait(progress);
