@@ -4,10 +4,18 @@
 // one point's parameter values to a status and a set of named metrics. The sweep machinery
 // (expansion, worker processes, resume, CSV, sensitivity, plots) knows nothing else about them.
 //
-// Registering a mode (from a tools/cmd_*.cpp, so the registration is linked in):
+// Registering a mode (from a tools/cmd_*.cpp, so the registration is linked in; cmd_sweep.cpp
+// registers "compile"):
 //
 //   static infsim::driver::PointEvaluatorRegistration reg{
 //       "run", {"throughput_per_s", "latency_p50_ms", ...}, evaluate_run_point};
+//
+// What "run" is expected to do: start from base.experiment when set (else an experiment of one
+// scenario made of the point's fields: instance, model, batch, dtype, pipeline_cores, threads,
+// ...), with the point's fields and then spec.overrides applied, run it, and report its numbers
+// under the names configs/studies/ use: throughput_per_s, latency_p50_ms, latency_p90_ms,
+// latency_p99_ms, latency_max_ms, load_ms, plus utilization and bandwidth metrics. A point
+// runs in its own process, so the evaluator may elaborate SystemC directly.
 
 #include <functional>
 #include <map>

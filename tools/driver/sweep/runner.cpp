@@ -215,7 +215,7 @@ int run_sweep(const Study& study, const SweepOptions& options, std::ostream& out
               std::ostream& err) {
   const std::string dir = absolute(options.out_dir);
   const std::string study_file = absolute(options.study_file);
-  const std::string exe = options.executable.empty() ? self_executable() : options.executable;
+  const std::string exe = self_executable();
   prepare_sweep_dir(dir, study);
   clean_stale_temp_files(dir);
   for (const auto& w : study.warnings) err << "infsim: warning: " << w << "\n";
@@ -230,9 +230,13 @@ int run_sweep(const Study& study, const SweepOptions& options, std::ostream& out
                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   out << "sweep " << study.name << ": " << total << " points";
   if (!done.empty()) out << ", " << done.size() << " already done (resuming)";
-  out << ", " << std::min<std::size_t>(jobs, std::max<std::size_t>(todo.size(), 1))
-      << " workers -> " << dir << "\n"
-      << std::flush;
+  if (todo.empty()) {
+    out << ", nothing left to run -> " << dir << "\n";
+  } else {
+    out << ", " << std::min<std::size_t>(static_cast<std::size_t>(jobs), todo.size())
+        << " workers -> " << dir << "\n";
+  }
+  out << std::flush;
 
   StopSignals signals;
   Progress progress(err, total, done.size());

@@ -21,7 +21,6 @@ struct SweepOptions {
   std::string out_dir;
   int jobs = 0;  // <= 0: one per CPU
   bool plot = true;
-  std::string executable;  // the infsim binary the workers run; "" = this process's executable
 };
 
 // Returns the process exit code: 0 when every point finished and the results are written, 130
