@@ -1,0 +1,310 @@
+// The runtime on hand-built programs: load, NeuronCore groups and processes, the host model
+// (GIL, data parallel), context switches, sampled simulation and its errors. One scenario per
+// test (SystemC allows one elaboration per process).
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "isa/access_pattern_builders.h"
+#include "sim/core/sim_error.h"
+#include "sim/runtime/runtime.h"
+
+namespace infsim::sim {
+namespace {
+
+using isa::DType;
+using isa::EngineKind;
+using isa::Instruction;
+using isa::Opcode;
+
+isa::Queue queue(EngineKind engine, std::vector<Instruction> instructions) {
+  isa::Queue q;
+  q.engine = engine;
+  q.instructions = std::move(instructions);
+  return q;
+}
+
+// One core: read `weight_bytes` of weights from DRAM into SBUF (in 64 KiB DMAs), then `matmuls`
+// matmuls of 512 columns. Setup loads nothing; inputs and outputs are small.
+isa::Program toy_program(std::uint64_t weight_bytes, int matmuls, std::uint32_t batch = 1) {
+  isa::Program p;
+  p.options.batch = batch;
+  p.cores.resize(1);
+  std::vector<Instruction> dma;
+  const std::uint64_t chunk = 64 * 1024;
+  for (std::uint64_t off = 0; off < weight_bytes; off += chunk) {
+    Instruction d;
+    d.opcode = Opcode::kDmaCopy;
+    d.dst = isa::sbuf(0, 128, 0, {256}, DType::kBf16);
+    d.src0 = isa::dram(4096 + off, 128, {256}, DType::kBf16);
+    dma.push_back(d);
+  }
+  std::vector<Instruction> mm;
+  for (int i = 0; i < matmuls; ++i) {
+    Instruction m;
+    m.opcode = Opcode::kMatMul;
+    m.dst = isa::psum(0, 64, 0, {512}, DType::kFp32);
+    m.src0 = isa::sbuf(0, 128, 0, {512}, DType::kBf16);
+    mm.push_back(m);
+  }
+  p.cores[0].queues.push_back(queue(EngineKind::kDma, dma));
+  p.cores[0].queues.push_back(queue(EngineKind::kTensor, mm));
+  isa::TensorDecl in;
+  in.name = "input";
+  in.kind = isa::TensorKind::kInput;
+  in.shape = {batch, 3, 32, 32};
+  in.bytes = 2ull * batch * 3 * 32 * 32;
+  in.dram_offset = 0;
+  isa::TensorDecl w;
+  w.name = "weights";
+  w.kind = isa::TensorKind::kWeight;
+  w.shape = {static_cast<std::int64_t>(weight_bytes / 2)};
+  w.bytes = weight_bytes;
+  w.dram_offset = 4096;
+  isa::TensorDecl out;
+  out.name = "output";
+  out.kind = isa::TensorKind::kOutput;
+  out.shape = {batch, 10};
+  out.bytes = 2ull * batch * 10;
+  out.dram_offset = 4096 + weight_bytes;
+  p.tensors = {in, w, out};
+  isa::LayerInfo layer;
+  layer.name = "mm";
+  layer.op = "MatMul";
+  layer.macs = static_cast<std::uint64_t>(matmuls) * 512 * 128 * 64;
+  p.layers.push_back(layer);
+  return p;
+}
+
+RuntimeModel model(const std::string& name, const isa::Program& p) {
+  RuntimeModel m;
+  m.name = name;
+  m.program = &p;
+  m.user_input_bytes = 4 * 3 * 32 * 32 * p.options.batch;
+  m.user_output_bytes = 4 * 10 * p.options.batch;
+  m.program_bytes = 1024;
+  return m;
+}
+
+isa::InstanceConfig inf1_6xlarge() {
+  isa::InstanceConfig c;
+  c.name = "inf1.6xlarge";
+  c.chips = 4;
+  c.host.vcpus = 24;
+  return c;
+}
+
+ProcessSpec process(const std::string& name, std::vector<int> groups, std::vector<int> models,
+                    WorkloadSpec w) {
+  ProcessSpec p;
+  p.name = name;
+  p.group_sizes = std::move(groups);
+  p.models = std::move(models);
+  p.workload = w;
+  return p;
+}
+
+TEST(RuntimeTest, SingleCoreLoopRunsEveryRequestAndReportsLoad) {
+  const isa::Program prog = toy_program(1 << 20, 200);
+  ScenarioSpec s;
+  s.models = {model("toy", prog)};
+  WorkloadSpec w;
+  w.requests = 50;
+  w.warmup = 1;
+  s.processes = {process("python", {1}, {0}, w)};
+  const ScenarioResult r = run_scenario(isa::InstanceConfig{}, s);
+  EXPECT_EQ(r.requests, 50);
+  EXPECT_EQ(r.images, 50);
+  EXPECT_EQ(r.inferences, 51);
+  EXPECT_EQ(r.detailed + r.fast_forwarded, 51);
+  EXPECT_GT(r.fast_forwarded, 0);
+  // A synchronous loop: each call is at least the framework overhead plus the device time.
+  const isa::RuntimeConfig rt;
+  EXPECT_GT(r.latency.p50, rt.framework_overhead + r.models[0].device_seconds);
+  EXPECT_NEAR(r.throughput, 1.0 / r.latency.mean, 0.02 / r.latency.mean);
+  // Load: the fixed overhead plus 1 MiB of weights over PCIe.
+  EXPECT_GT(r.load_seconds, rt.load_overhead);
+  EXPECT_LT(r.load_seconds, rt.load_overhead + 1e-3);
+}
+
+TEST(RuntimeTest, DataParallelUsesEveryCoreAndFastForwards) {
+  const isa::Program prog = toy_program(4 << 20, 400);
+  WorkloadSpec w;
+  w.call = CallKind::kDataParallel;
+  w.threads = 4;
+  w.requests = 30;
+  ScenarioSpec s;
+  s.models = {model("toy", prog)};
+  s.processes = {process("python", {1, 1, 1, 1}, {0, 0, 0, 0}, w)};
+  const ScenarioResult sampled = run_scenario(isa::InstanceConfig{}, s);
+  EXPECT_GT(sampled.fast_forwarded, 0);
+  EXPECT_EQ(sampled.images, 120);
+  // Every one of the four cores served every call.
+  ASSERT_EQ(sampled.cores.size(), 4u);
+  for (const CoreUse& c : sampled.cores) EXPECT_GT(c.utilization, 0.05);
+}
+
+TEST(RuntimeTest, FullDetailSimulatesEveryInference) {
+  const isa::Program prog = toy_program(4 << 20, 400);
+  WorkloadSpec w;
+  w.call = CallKind::kDataParallel;
+  w.threads = 4;
+  w.requests = 30;
+  ScenarioSpec s;
+  s.models = {model("toy", prog)};
+  s.processes = {process("python", {1, 1, 1, 1}, {0, 0, 0, 0}, w)};
+  s.detail.full = true;
+  const ScenarioResult full = run_scenario(isa::InstanceConfig{}, s);
+  EXPECT_EQ(full.fast_forwarded, 0);
+  EXPECT_EQ(full.detailed, 124);
+}
+
+TEST(RuntimeTest, GilSerializesTheFrameworkPartOfParallelCalls) {
+  // A device time far below the framework overhead: four data-parallel copies cannot overlap
+  // their framework work, so a 4-image call costs at least 4 framework overheads.
+  const isa::Program prog = toy_program(64 * 1024, 4);
+  isa::InstanceConfig cfg;
+  cfg.runtime.framework_overhead = 5e-3;
+  WorkloadSpec w;
+  w.call = CallKind::kDataParallel;
+  w.threads = 4;
+  w.requests = 10;
+  ScenarioSpec s;
+  s.models = {model("toy", prog)};
+  s.processes = {process("python", {1, 1, 1, 1}, {0, 0, 0, 0}, w)};
+  const ScenarioResult r = run_scenario(cfg, s);
+  EXPECT_GT(r.latency.p50, 4 * 5e-3);
+  EXPECT_LT(r.latency.p50, 4 * 5e-3 + 2e-3);
+}
+
+TEST(RuntimeTest, SeparateProcessesDoNotShareAGil) {
+  const isa::Program prog = toy_program(64 * 1024, 4);
+  isa::InstanceConfig cfg;
+  cfg.runtime.framework_overhead = 5e-3;
+  WorkloadSpec w;
+  w.requests = 10;
+  w.warmup = 0;
+  ScenarioSpec s;
+  s.models = {model("toy", prog)};
+  for (int i = 0; i < 4; ++i) s.processes.push_back(process("p" + std::to_string(i), {1}, {0}, w));
+  const ScenarioResult r = run_scenario(cfg, s);
+  EXPECT_LT(r.latency.p50, 5e-3 + 2e-3);
+  EXPECT_GT(r.throughput, 3.5 / (5e-3 + 2e-3));
+}
+
+TEST(RuntimeTest, ModelsBeyondTheGroupsContextSwitch) {
+  const isa::Program a = toy_program(1 << 20, 100);
+  const isa::Program b = toy_program(1 << 20, 100);
+  WorkloadSpec w;
+  w.threads = 2;
+  w.requests = 20;
+  w.warmup = 0;
+  ScenarioSpec s;
+  s.models = {model("a", a), model("b", b)};
+  s.processes = {process("tf", {1}, {0, 1}, w)};
+  const ScenarioResult r = run_scenario(isa::InstanceConfig{}, s);
+  ASSERT_EQ(r.models.size(), 2u);
+  EXPECT_EQ(r.models[0].cores, r.models[1].cores);
+  // Round-robin over the two predictors in one group: every request after the first switches
+  // (b was loaded last, so it starts active and a's first request already switches).
+  EXPECT_EQ(r.context_switches, 20);
+  EXPECT_EQ(r.models[0].inferences + r.models[1].inferences, 20);
+}
+
+TEST(RuntimeTest, ModelsLoadedAfterTheGroupsAreFullShareThemRoundRobin) {
+  const isa::Program p = toy_program(1 << 20, 10);
+  WorkloadSpec w;
+  w.requests = 4;
+  w.warmup = 0;
+  ScenarioSpec s;
+  s.models = {model("m", p)};
+  s.processes = {process("tf", {1, 1}, {0, 0, 0, 0}, w)};
+  const ScenarioResult r = run_scenario(isa::InstanceConfig{}, s);
+  ASSERT_EQ(r.models.size(), 4u);
+  EXPECT_EQ(r.models[0].group, 0);
+  EXPECT_EQ(r.models[1].group, 1);
+  EXPECT_EQ(r.models[2].group, 0);
+  EXPECT_EQ(r.models[3].group, 1);
+  EXPECT_EQ(r.models[2].cores, r.models[0].cores);
+}
+
+TEST(RuntimeTest, TooManyNeuronCoresIsTheRuntimesResourceExhaustedError) {
+  const isa::Program p = toy_program(1 << 20, 10);
+  WorkloadSpec w;
+  ScenarioSpec s;
+  s.models = {model("m", p)};
+  for (int i = 0; i < 17; ++i) s.processes.push_back(process("p" + std::to_string(i), {1}, {0}, w));
+  try {
+    run_scenario(inf1_6xlarge(), s);
+    FAIL() << "expected a SimError";
+  } catch (const SimError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("All machine learning accelerators are currently being consumed"),
+              std::string::npos);
+    EXPECT_NE(m.find("'p16'"), std::string::npos) << m;
+    EXPECT_NE(m.find("asks for 1 NeuronCore"), std::string::npos) << m;
+    EXPECT_NE(m.find("16 NeuronCores of inf1.6xlarge"), std::string::npos) << m;
+  }
+}
+
+TEST(RuntimeTest, DeviceDramCapacityIsEnforcedPerChip) {
+  const isa::Program big = toy_program(3ull << 30, 1);
+  WorkloadSpec w;
+  ScenarioSpec s;
+  s.models = {model("big", big)};
+  s.processes = {process("p", {1, 1, 1}, {0, 0, 0}, w)};
+  try {
+    run_scenario(isa::InstanceConfig{}, s);
+    FAIL() << "expected a SimError";
+  } catch (const SimError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("model 'big'"), std::string::npos) << m;
+    EXPECT_NE(m.find("does not fit in device DRAM"), std::string::npos) << m;
+    EXPECT_NE(m.find("group 2"), std::string::npos) << m;
+  }
+}
+
+TEST(RuntimeTest, AModelLargerThanItsGroupIsRejected) {
+  isa::Program two = toy_program(1 << 20, 10);
+  two.cores.resize(2);
+  WorkloadSpec w;
+  ScenarioSpec s;
+  s.models = {model("two", two)};
+  s.processes = {process("p", {1}, {0}, w)};
+  EXPECT_THROW(run_scenario(isa::InstanceConfig{}, s), SimError);
+}
+
+TEST(RuntimeTest, OpenLoopArrivalsAreSeeded) {
+  const isa::Program p = toy_program(1 << 20, 50);
+  WorkloadSpec w;
+  w.arrivals = ArrivalKind::kOpenLoop;
+  w.rate = 100;
+  w.threads = 4;
+  w.requests = 40;
+  ScenarioSpec s;
+  s.models = {model("m", p)};
+  s.processes = {process("p", {1}, {0}, w)};
+  s.seed = 7;
+  const ScenarioResult r = run_scenario(isa::InstanceConfig{}, s);
+  // 40 arrivals at 100/s take about 0.4 s; a throughput near the offered rate.
+  EXPECT_GT(r.window_seconds, 0.2);
+  EXPECT_LT(r.window_seconds, 0.8);
+  EXPECT_NEAR(r.throughput, 100, 50);
+}
+
+TEST(RuntimeTest, DynamicBatchingSendsCompiledBatchChunks) {
+  const isa::Program p = toy_program(1 << 20, 50, 2);
+  WorkloadSpec w;
+  w.user_batch = 7;  // 4 chunks of the compiled batch 2, the last one padded
+  w.requests = 5;
+  w.warmup = 0;
+  ScenarioSpec s;
+  s.models = {model("m", p)};
+  s.processes = {process("p", {1}, {0}, w)};
+  const ScenarioResult r = run_scenario(isa::InstanceConfig{}, s);
+  EXPECT_EQ(r.inferences, 20);
+  EXPECT_EQ(r.images, 35);
+}
+
+}  // namespace
+}  // namespace infsim::sim
