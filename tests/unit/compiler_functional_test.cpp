@@ -27,34 +27,36 @@ CompileResult expect_matches_reference(const models::Graph& graph, int batch,
   auto diagnostics = isa::verify_program(r.program, core);
   EXPECT_TRUE(diagnostics.empty()) << isa::format_diagnostics(diagnostics);
 
-  std::vector<models::HostTensor> inputs;
-  Interpreter interp(r.program, core);
-  std::uint64_t state = 99;
-  for (int id : graph.inputs) {
-    const models::Tensor& t = graph.tensors[id];
-    models::HostTensor h{
-        t.shape, std::vector<float>(static_cast<std::size_t>(models::num_elements(t.shape)))};
-    for (float& v : h.data) {
-      state = state * 6364136223846793005ull + 1442695040888963407ull;
-      v = static_cast<float>(static_cast<std::int32_t>(state >> 40)) / 8388608.0f;
+  for (bool interleaved : {false, true}) {
+    std::vector<models::HostTensor> inputs;
+    Interpreter interp(r.program, core);
+    std::uint64_t state = 99;
+    for (int id : graph.inputs) {
+      const models::Tensor& t = graph.tensors[id];
+      models::HostTensor h{
+          t.shape, std::vector<float>(static_cast<std::size_t>(models::num_elements(t.shape)))};
+      for (float& v : h.data) {
+        state = state * 6364136223846793005ull + 1442695040888963407ull;
+        v = static_cast<float>(static_cast<std::int32_t>(state >> 40)) / 8388608.0f;
+      }
+      interp.write_tensor(t.name, testing::to_channel_major(h.data, t.shape[0],
+                                                            t.shape.size() == 3 ? 1 : t.shape[1]));
+      inputs.push_back(h);
     }
-    interp.write_tensor(t.name, testing::to_channel_major(h.data, t.shape[0],
-                                                          t.shape.size() == 3 ? 1 : t.shape[1]));
-    inputs.push_back(h);
-  }
-  interp.run();
-  std::vector<models::HostTensor> expected = models::run_reference(graph, inputs);
-  for (std::size_t i = 0; i < graph.outputs.size(); ++i) {
-    const models::Tensor& t = graph.tensors[graph.outputs[i]];
-    std::vector<float> got =
-        testing::from_channel_major(interp.read_tensor(t.name), t.shape[0], t.shape[1]);
-    EXPECT_EQ(got.size(), expected[i].data.size());
-    if (got.size() != expected[i].data.size()) continue;
-    float scale = 0;
-    for (float v : expected[i].data) scale = std::max(scale, std::abs(v));
-    for (std::size_t k = 0; k < got.size(); ++k)
-      EXPECT_NEAR(got[k], expected[i].data[k], 1e-4f * std::max(1.0f, scale))
-          << t.name << " element " << k;
+    interp.run(interleaved);
+    std::vector<models::HostTensor> expected = models::run_reference(graph, inputs);
+    for (std::size_t i = 0; i < graph.outputs.size(); ++i) {
+      const models::Tensor& t = graph.tensors[graph.outputs[i]];
+      std::vector<float> got =
+          testing::from_channel_major(interp.read_tensor(t.name), t.shape[0], t.shape[1]);
+      EXPECT_EQ(got.size(), expected[i].data.size());
+      if (got.size() != expected[i].data.size()) continue;
+      float scale = 0;
+      for (float v : expected[i].data) scale = std::max(scale, std::abs(v));
+      for (std::size_t k = 0; k < got.size(); ++k)
+        EXPECT_NEAR(got[k], expected[i].data[k], 1e-4f * std::max(1.0f, scale))
+            << t.name << " element " << k << (interleaved ? " (interleaved order)" : "");
+    }
   }
   return r;
 }
@@ -140,6 +142,40 @@ TEST(CompilerFunctional, InputStreamedInBandsWithRowChunks) {
   small.psum.size = 64 * 8 * 128;  // banks of 32 fp32: chunks of a few rows
   CompileResult r = expect_matches_reference(g, 2, 1, small);
   EXPECT_GT(reads_of(r.program, "x"), 2 * 2);  // several bands per image
+}
+
+int spills(const isa::Program& p) {
+  int n = 0;
+  for (const auto& t : p.tensors) n += t.kind == isa::TensorKind::kSpill;
+  return n;
+}
+
+// Too little SBUF for one image: activations go to DRAM and come back in bands.
+TEST(CompilerFunctional, SpilledActivationsRoundTripThroughDram) {
+  testing::GraphBuilder b("spill");
+  int x = b.input("x", {2, 8, 24, 24});
+  int a = b.node("relu1", "Relu", {b.conv("conv1", x, 16, 3, 1, 1)});
+  int c = b.conv("conv2", a, 16, 3, 1, 1);
+  int p = b.node("pool", "MaxPool", {c},
+                 {{"kernel_shape", testing::Ints{2, 2}}, {"strides", testing::Ints{2, 2}}});
+  models::Graph g = b.finish(b.conv("conv3", p, 8, 1, 1, 0));
+  isa::NeuronCoreConfig small;
+  small.sbuf.size = 128 * 6400;
+  small.psum.size = 64 * 8 * 256;
+  EXPECT_GT(spills(expect_matches_reference(g, 2, 1, small).program), 0);
+}
+
+TEST(CompilerFunctional, SpilledResidual) {
+  testing::GraphBuilder b("spilled_residual");
+  int x = b.input("x", {1, 16, 24, 24});
+  int y = b.node("relu0", "Relu", {b.conv("conv0", x, 16, 3, 1, 1)});
+  int u = b.node("relu1", "Relu", {b.conv("conv1", y, 16, 3, 1, 1)});
+  int z = b.batch_norm("bn2", b.conv("conv2", u, 16, 3, 1, 1, 1, false));
+  models::Graph g = b.finish(b.node("relu", "Relu", {b.node("add", "Add", {z, y})}));
+  isa::NeuronCoreConfig small;
+  small.sbuf.size = 128 * 6144;
+  small.psum.size = 64 * 8 * 256;
+  EXPECT_GT(spills(expect_matches_reference(g, 1, 1, small).program), 0);
 }
 
 TEST(CompilerFunctional, ResNet18AtThirtyTwoPixelsOverFourCores) {

@@ -47,8 +47,10 @@ class Interpreter {
     return v;
   }
 
-  // Runs the setup queues, then the inference queues; throws on a deadlock.
-  void run() {
+  // Runs the setup queues, then the inference queues; throws on a deadlock. `interleaved` runs
+  // one instruction per queue per round, visiting the queues last to first, instead of running
+  // each queue as far as it can: a missing wait shows up as a different result in one order.
+  void run(bool interleaved = false) {
     for (bool setup : {true, false}) {
       sems_.assign(program_.cores.size(), std::vector<std::uint32_t>(256, 0));
       std::vector<std::vector<std::size_t>> pc(program_.cores.size());
@@ -58,10 +60,13 @@ class Interpreter {
       while (progress && !done) {
         progress = false;
         done = true;
-        for (std::size_t c = 0; c < program_.cores.size(); ++c) {
+        for (std::size_t ci = 0; ci < program_.cores.size(); ++ci) {
+          const std::size_t c = interleaved ? program_.cores.size() - 1 - ci : ci;
           const auto& qs = queues(c, setup);
-          for (std::size_t q = 0; q < qs.size(); ++q) {
-            while (pc[c][q] < qs[q].instructions.size()) {
+          for (std::size_t qi = 0; qi < qs.size(); ++qi) {
+            const std::size_t q = interleaved ? qs.size() - 1 - qi : qi;
+            for (bool first = true; pc[c][q] < qs[q].instructions.size() && (first || !interleaved);
+                 first = false) {
               const isa::Instruction& ins = qs[q].instructions[pc[c][q]];
               bool ready = true;
               for (const auto& w : ins.waits)
