@@ -224,6 +224,15 @@ TEST_F(SweepStudyTest, BadValuesForConfigKeysAndFields) {
   EXPECT_NE(e.find("value '1' appears twice"), std::string::npos) << e;
 }
 
+TEST_F(SweepStudyTest, UnknownModelAndInstance) {
+  std::string e = error_of(std::string(kBase) + "parameters:\n  model: [single_conv, resnet5]\n");
+  EXPECT_NE(e.find(":6: parameters.model[1]: unknown model 'resnet5' (did you mean 'resnet50'?)"),
+            std::string::npos)
+      << e;
+  e = error_of("base: {instance: inf1.large, model: single_conv}\nparameters: {batch: [1]}\n");
+  EXPECT_NE(e.find(":1: base.instance: unknown instance 'inf1.large'"), std::string::npos) << e;
+}
+
 TEST_F(SweepStudyTest, BaseErrors) {
   std::string e = error_of("base:\n  model: single_conv\nparameters: {batch: [1]}\n");
   EXPECT_NE(e.find("study.yaml:2: base: name an experiment file, or an instance and a model"),
@@ -232,11 +241,11 @@ TEST_F(SweepStudyTest, BaseErrors) {
   e = error_of("parameters: {batch: [1]}\n");
   EXPECT_NE(e.find("missing 'base'"), std::string::npos) << e;
   e = error_of(
-      "base:\n  instance: inf1.xlarge\n  model: m\n  set: {chip.dram.bandwith: 1GiB/s}\n"
+      "base:\n  instance: inf1.xlarge\n  model: single_conv\n  set: {chip.dram.bandwith: 1GiB/s}\n"
       "evaluate: compile\nparameters: {batch: [1]}\n");
   EXPECT_NE(e.find(":4: base.set.chip.dram.bandwith: unknown config key"), std::string::npos) << e;
   e = error_of(
-      "base:\n  instance: inf1.xlarge\n  model: m\n  experiment: nope.yaml\n"
+      "base:\n  instance: inf1.xlarge\n  model: single_conv\n  experiment: nope.yaml\n"
       "evaluate: compile\nparameters: {batch: [1]}\n");
   EXPECT_NE(e.find("base.experiment: no such file"), std::string::npos) << e;
 }
@@ -247,7 +256,7 @@ TEST_F(SweepStudyTest, UnknownMetricAndMode) {
             std::string::npos)
       << e;
   e = error_of(
-      "base: {instance: inf1.xlarge, model: m}\nevaluate: [simulate]\n"
+      "base: {instance: inf1.xlarge, model: single_conv}\nevaluate: [simulate]\n"
       "parameters: {batch: [1]}\n");
   EXPECT_NE(e.find(":2: evaluate: unknown mode 'simulate'"), std::string::npos) << e;
   e = error_of(std::string(kBase) +
@@ -259,9 +268,9 @@ TEST_F(SweepStudyTest, MetricsOfAModeWithoutEvaluatorWarn) {
   // "run" is a known mode; when this program has no evaluator for it, its metrics cannot be
   // checked and stay empty: a warning, not an error.
   if (find_point_evaluator("run") != nullptr) GTEST_SKIP() << "this program has a run evaluator";
-  Study s =
-      read_study(write("base: {instance: inf1.xlarge, model: m}\nevaluate: [compile, run]\n"
-                       "parameters: {batch: [1, 2]}\nmetrics: [fits, throughput_per_s]\n"));
+  Study s = read_study(
+      write("base: {instance: inf1.xlarge, model: single_conv}\nevaluate: [compile, run]\n"
+            "parameters: {batch: [1, 2]}\nmetrics: [fits, throughput_per_s]\n"));
   ASSERT_EQ(s.warnings.size(), 1u);
   EXPECT_NE(s.warnings[0].find("throughput_per_s"), std::string::npos);
   EXPECT_EQ(s.sensitivity, std::vector<std::string>{"throughput_per_s"});
@@ -284,7 +293,7 @@ TEST_F(SweepStudyTest, HashIgnoresCommentsButNotValues) {
 TEST_F(SweepStudyTest, JsonRoundTripKeepsTheHash) {
   Study s = read_study(write(std::string(kBase) +
                              "parameters:\n  chip.dram.bandwidth: {from: 25GiB/s, to: 100GiB/s, "
-                             "factor: 2}\n  model: [a, b]\n"));
+                             "factor: 2}\n  model: [single_conv, resnet18]\n"));
   Study back = study_from_json(study_to_json(s));
   EXPECT_EQ(back.hash(), s.hash());
   EXPECT_TRUE(back.parameters[0].geometric);

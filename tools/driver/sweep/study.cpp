@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "isa/hardware_config.h"
+#include "models/zoo.h"
 #include "tools/driver/config_loader.h"
 #include "tools/driver/errors.h"
 
@@ -133,7 +134,22 @@ class StudyReader {
       }
     } else if (value.empty()) {
       fail(node, path, field + " must not be empty");
+    } else if (field == "instance" && fs::path(value).extension() != ".yaml") {
+      check_name(node, path, "instance", value, list_instances());
+    } else if (field == "model" && fs::path(value).extension() != ".onnx") {
+      std::vector<std::string> zoo;
+      for (const auto& entry : models::zoo_list()) zoo.push_back(entry.name);
+      check_name(node, path, "model", value, zoo);
     }
+  }
+
+  void check_name(const YAML::Node& node, const std::string& path, const std::string& what,
+                  const std::string& value, const std::vector<std::string>& known) const {
+    if (contains(known, value)) return;
+    std::string hint = closest(value, known);
+    fail(node, path,
+         "unknown " + what + " '" + value + "'" +
+             (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; known: " + join(known));
   }
 
   void check_value(const YAML::Node& node, const std::string& path, const std::string& name,
@@ -517,6 +533,7 @@ std::vector<PointSpec> Study::points() const {
 std::string Study::hash() const {
   nlohmann::json j = study_to_json(*this);
   j["base"].erase("study_file");
+  j.erase("description");
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(fnv1a(j.dump())));
   return text;

@@ -67,8 +67,8 @@ struct Study {
   std::size_t point_count() const;
   PointSpec point(std::size_t index) const;
   std::vector<PointSpec> points() const;
-  // Hash of everything that defines the points and their columns (not comments, not the file's
-  // location): resuming into a directory written by a different study is refused.
+  // Hash of everything that defines the points and their columns (not comments, the description
+  // or the file's location): resuming into a directory of a different study is refused.
   std::string hash() const;
 };
 
