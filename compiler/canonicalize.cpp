@@ -1,6 +1,7 @@
 #include "compiler/canonicalize.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <set>
 #include <string>
@@ -72,7 +73,8 @@ const std::set<std::string>& device_ops() {
                                             "Unsqueeze",
                                             "Identity",
                                             "Dropout",
-                                            "Concat"};
+                                            "Concat",
+                                            "Pad"};
   return ops;
 }
 
@@ -85,6 +87,9 @@ bool is_activation_op(const std::string& op) {
 struct TensorBinding {
   int value = -1;
   bool flattened = false;  // a [N, C*H*W] view of a C x H x W value
+  // A zero Pad not applied yet: the next Conv or AveragePool takes it into its own padding.
+  std::array<int, 4> pad{};  // top, left, bottom, right
+  bool padded() const { return pad[0] || pad[1] || pad[2] || pad[3]; }
 };
 
 class Canonicalizer {
@@ -293,9 +298,11 @@ class Canonicalizer {
       out_.graph.outputs.push_back(b.value);
   }
 
-  const TensorBinding& input_binding(const Node& n, std::size_t i) {
+  const TensorBinding& input_binding(const Node& n, std::size_t i, bool accepts_pad = false) {
     if (i >= n.inputs.size() || n.inputs[i] < 0) fail(n, "missing input " + std::to_string(i));
     const TensorBinding& b = bindings_[n.inputs[i]];
+    if (b.padded() && !accepts_pad)
+      fail(n, "reads a zero-padded tensor; only Conv and AveragePool can take a Pad's padding");
     if (b.value < 0) {
       const models::Tensor& t = graph_.tensors[n.inputs[i]];
       if (t.is_constant)
@@ -350,7 +357,7 @@ class Canonicalizer {
                   std::string(cpu_fallback_ ? " and not at the start or end of the graph"
                                             : " (try --cpu-fallback)"));
     if (op == "Identity" || op == "Dropout") {
-      bindings_[n.outputs[0]] = input_binding(n, 0);
+      bindings_[n.outputs[0]] = input_binding(n, 0, true);
     } else if (op == "Flatten" || op == "Reshape" || op == "Squeeze" || op == "Unsqueeze") {
       lower_reshape(n);
     } else if (op == "Conv") {
@@ -363,6 +370,8 @@ class Canonicalizer {
       lower_activation(n);
     } else if (op == "Concat") {
       lower_concat(n);
+    } else if (op == "Pad") {
+      lower_pad(n);
     } else if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Max" ||
                op == "Min") {
       lower_binary(n);
@@ -396,7 +405,7 @@ class Canonicalizer {
   }
 
   void lower_conv(const Node& n) {
-    const TensorBinding& in = input_binding(n, 0);
+    const TensorBinding& in = input_binding(n, 0, true);
     if (in.flattened) fail(n, "convolution of a flattened tensor");
     const models::Tensor* w = constant(n, 1);
     if (!w || w->shape.size() != 4) fail(n, "the weights must be a constant 4-D tensor");
@@ -435,6 +444,14 @@ class Canonicalizer {
             c.pad_bottom);
       split(x.width, static_cast<int>(os[3]), c.kernel_w, c.stride_w, c.dilation_w, c.pad_left,
             c.pad_right);
+    }
+    if (in.padded()) {
+      if (pads.size() != 4 && !auto_pad.empty() && auto_pad != "NOTSET")
+        fail(n, "auto_pad after a Pad is not supported");
+      c.pad_top += in.pad[0];
+      c.pad_left += in.pad[1];
+      c.pad_bottom += in.pad[2];
+      c.pad_right += in.pad[3];
     }
     if (w->shape[1] * c.groups != x.channels || w->shape[0] % c.groups != 0)
       fail(n, "weights " + shape_text(w->shape) + " do not match " + std::to_string(x.channels) +
@@ -738,6 +755,31 @@ class Canonicalizer {
     bind_output(n, v);
   }
 
+  // A constant zero Pad of H and W is left to the consumer (Conv or AveragePool).
+  void lower_pad(const Node& n) {
+    TensorBinding in = input_binding(n, 0, true);
+    if (in.flattened) fail(n, "padding a flattened tensor");
+    if (!get_string(n, "mode").empty() && get_string(n, "mode") != "constant")
+      fail(n, "only constant padding is supported");
+    std::vector<std::int64_t> pads = get_ints(n, "pads");
+    if (pads.empty()) {
+      const models::Tensor* t = constant(n, 1);
+      if (!t) fail(n, "the pads must be constant");
+      pads = t->int_data;
+      if (pads.empty())
+        for (float f : t->data) pads.push_back(static_cast<std::int64_t>(f));
+    }
+    if (const models::Tensor* v = constant(n, 2))
+      if (!v->data.empty() && v->data[0] != 0.0f) fail(n, "only zero padding is supported");
+    if (pads.size() != 8 || pads[0] || pads[1] || pads[4] || pads[5])
+      fail(n, "only padding of the height and width of a 4-D tensor is supported");
+    for (auto p : pads)
+      if (p < 0) fail(n, "negative padding (cropping) is not supported");
+    in.pad = {in.pad[0] + static_cast<int>(pads[2]), in.pad[1] + static_cast<int>(pads[3]),
+              in.pad[2] + static_cast<int>(pads[6]), in.pad[3] + static_cast<int>(pads[7])};
+    bindings_[n.outputs[0]] = in;
+  }
+
   // Concatenation along the channels (axis 1 of NCHW or of [N, F]).
   void lower_concat(const Node& n) {
     const auto& os = graph_.tensors[n.outputs[0]].shape;
@@ -762,7 +804,7 @@ class Canonicalizer {
   }
 
   void lower_pool(const Node& n) {
-    const TensorBinding& in = input_binding(n, 0);
+    const TensorBinding& in = input_binding(n, 0, n.op == "AveragePool");
     if (in.flattened) fail(n, "pooling of a flattened tensor");
     const Value& x = out_.graph.values[in.value];
     Layer l;
@@ -793,6 +835,14 @@ class Canonicalizer {
       if (!get_string(n, "auto_pad").empty() && get_string(n, "auto_pad") != "NOTSET")
         fail(n, "auto_pad pooling is not supported");
       p.count_include_pad = get_int(n, "count_include_pad", 0) != 0;
+      if (in.padded()) {
+        // Zeros padded in and averaged over: the pool's own padding, counted.
+        if ((p.pad_top || p.pad_left) && !p.count_include_pad)
+          fail(n, "a Pad before an AveragePool that excludes its own padding");
+        p.pad_top += in.pad[0];
+        p.pad_left += in.pad[1];
+        p.count_include_pad = true;
+      }
       if (get_ints(n, "dilations").size() == 2 &&
           (get_ints(n, "dilations")[0] != 1 || get_ints(n, "dilations")[1] != 1))
         fail(n, "dilated pooling is not supported");

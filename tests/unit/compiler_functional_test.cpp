@@ -109,6 +109,20 @@ TEST(CompilerFunctional, ConcatOfBranches) {
   expect_matches_reference(b.finish(b.conv("mix", cat, 16, 3, 1, 1)), 2);
 }
 
+// A zero Pad becomes the padding of the Conv or AveragePool that reads it.
+TEST(CompilerFunctional, PadFoldedIntoConvAndAveragePool) {
+  testing::GraphBuilder b("pads");
+  int x = b.input("x", {1, 8, 6, 6});
+  int pads = models::add_int_constant(b.graph(), "pads", {0, 0, 1, 2, 0, 0, 1, 0});
+  int padded = b.node("pad", "Pad", {x, pads});
+  int c = b.conv("conv", padded, 8, 3, 1, 0);
+  int q = b.node("pad2", "Pad", {c, pads});
+  models::Graph g =
+      b.finish(b.node("avg", "AveragePool", {q},
+                      {{"kernel_shape", testing::Ints{3, 3}}, {"strides", testing::Ints{1, 1}}}));
+  expect_matches_reference(g, 1);
+}
+
 TEST(CompilerFunctional, TinyCnnFromZoo) {
   models::ZooOptions o;
   o.batch = 2;
@@ -178,18 +192,18 @@ TEST(CompilerFunctional, SpilledResidual) {
   EXPECT_GT(spills(expect_matches_reference(g, 1, 1, small).program), 0);
 }
 
-TEST(CompilerFunctional, ResNet18AtThirtyTwoPixelsOverFourCores) {
+TEST(CompilerFunctional, ResNet18AtSixteenPixelsOverFourCores) {
   models::ZooOptions o;
   o.batch = 1;
-  o.image_size = 32;
+  o.image_size = 16;
   o.with_weights = true;
   expect_matches_reference(models::build_zoo_model("resnet18", o), 1, 4);
 }
 
-TEST(CompilerFunctional, MobileNetV2AtThirtyTwoPixels) {
+TEST(CompilerFunctional, MobileNetV2AtSixteenPixels) {
   models::ZooOptions o;
   o.batch = 1;
-  o.image_size = 32;
+  o.image_size = 16;
   o.with_weights = true;
   expect_matches_reference(models::build_zoo_model("mobilenet_v2", o), 1);
 }

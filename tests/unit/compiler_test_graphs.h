@@ -64,6 +64,7 @@ class GraphBuilder {
     return graph_;
   }
   const models::Shape& shape(int id) const { return graph_.tensors[id].shape; }
+  models::Graph& graph() { return graph_; }
 
  private:
   // Uniform in [-1, 1).
