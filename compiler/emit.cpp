@@ -255,6 +255,17 @@ class ProgramBuilder {
         std::uint64_t sbuf_at = L_.plan.weight_offset[l];
         for (const WeightBlock& b : L_.plan.geometry[l].blocks) {
           std::uint64_t dram_at = t.dram_offset + b.dram_offset, seg_at = sbuf_at;
+          if (b.interleaved) {
+            const CiSegment& seg = b.segments[0];
+            const auto rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
+            const auto row = static_cast<std::uint32_t>(b.sbuf_bytes / L_.dsize);
+            setup(dma(isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), rows, sbuf_at, {row},
+                                L_.dtype(), core16),
+                      isa::dram(dram_at, rows, {row}, L_.dtype(), t.core)),
+                  l);
+            sbuf_at += b.sbuf_bytes;
+            continue;
+          }
           for (std::size_t s = 0; s < b.segments.size(); ++s) {
             const CiSegment& seg = b.segments[s];
             const auto rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);

@@ -55,8 +55,16 @@ ConvGeometry conv_geometry(const Layer& layer, int in_channels, int out_channels
     }
     b.dram_offset = g.weight_bytes;
     g.weight_bytes += b.dram_bytes;
-    for (std::uint64_t e : b.seg_elements)
-      g.max_segment_bytes = std::max(g.max_segment_bytes, e * dsize);
+    b.interleaved = b.sbuf_bytes <= kWholeBlockBytes &&
+                    std::all_of(b.segments.begin(), b.segments.end(), [&](const CiSegment& s) {
+                      return s.p_lo == b.segments[0].p_lo && s.p_hi == b.segments[0].p_hi;
+                    });
+    if (b.interleaved) {
+      g.max_stream_bytes = std::max(g.max_stream_bytes, b.sbuf_bytes);
+    } else {
+      for (std::uint64_t e : b.seg_elements)
+        g.max_stream_bytes = std::max(g.max_stream_bytes, e * dsize);
+    }
     g.blocks.push_back(std::move(b));
     co0 += count;
   }
@@ -114,22 +122,26 @@ std::vector<std::uint8_t> pack_conv_weights(const Layer& layer, int in_channels,
   const ConvParams& c = layer.conv;
   int ci_per_group = in_channels / c.groups;
   int co_per_group = out_channels / c.groups;
-  for (const WeightBlock& b : geometry.blocks) {
-    for (const CiSegment& s : b.segments) {
-      for (int p = s.p_lo; p < s.p_hi; ++p) {
-        int ci = s.ci_tile * kPartitions + p;
-        for (int t = 0; t < geometry.taps; ++t) {
-          for (int j = 0; j < b.count; ++j) {
-            int co = b.co0 + j;
-            int local = ci - (co / co_per_group) * ci_per_group;
-            float w = 0.0f;
-            if (local >= 0 && local < ci_per_group)
-              w = c.weights[(static_cast<std::size_t>(co) * ci_per_group + local) * geometry.taps +
-                            t];
-            append_converted(out, w, dtype);
-          }
-        }
+  // One row of a segment: input channel ci, [tap][co].
+  auto row = [&](const WeightBlock& b, int ci) {
+    for (int t = 0; t < geometry.taps; ++t) {
+      for (int j = 0; j < b.count; ++j) {
+        int co = b.co0 + j;
+        int local = ci - (co / co_per_group) * ci_per_group;
+        float w = 0.0f;
+        if (local >= 0 && local < ci_per_group)
+          w = c.weights[(static_cast<std::size_t>(co) * ci_per_group + local) * geometry.taps + t];
+        append_converted(out, w, dtype);
       }
+    }
+  };
+  for (const WeightBlock& b : geometry.blocks) {
+    if (b.interleaved) {
+      for (int p = b.segments[0].p_lo; p < b.segments[0].p_hi; ++p)
+        for (const CiSegment& s : b.segments) row(b, s.ci_tile * kPartitions + p);
+    } else {
+      for (const CiSegment& s : b.segments)
+        for (int p = s.p_lo; p < s.p_hi; ++p) row(b, s.ci_tile * kPartitions + p);
     }
   }
   return out;

@@ -15,6 +15,8 @@
 namespace infsim::compiler {
 
 inline constexpr int kPartitions = 128;
+// Largest weight block (bytes per partition) streamed as one unit.
+inline constexpr std::uint64_t kWholeBlockBytes = 8192;
 
 int channel_tiles(int channels);
 int tile_channels(int channels, int tile);  // channels in tile `tile`
@@ -35,13 +37,17 @@ struct WeightBlock {
   std::uint64_t sbuf_bytes = 0;             // per partition
   std::uint64_t dram_offset = 0;            // bytes into the layer's weight tensor
   std::uint64_t dram_bytes = 0;
+  // All segments on the same partitions and small enough: DRAM rows are partitions, each holding
+  // every segment ([p][segment][tap][co]), so one DMA with long runs moves the whole block.
+  // Otherwise rows are per segment ([segment][p][tap][co]) and segments move one by one.
+  bool interleaved = false;
 };
 
 struct ConvGeometry {
   int taps = 1;
-  std::vector<WeightBlock> blocks;      // one per output-channel tile, in order
-  std::uint64_t weight_bytes = 0;       // the whole packed tensor
-  std::uint64_t max_segment_bytes = 0;  // per partition: the unit weights are streamed in
+  std::vector<WeightBlock> blocks;     // one per output-channel tile, in order
+  std::uint64_t weight_bytes = 0;      // the whole packed tensor
+  std::uint64_t max_stream_bytes = 0;  // per partition: the largest unit weights stream in
 };
 
 ConvGeometry conv_geometry(const Layer& layer, int in_channels, int out_channels, int array_cols,

@@ -124,8 +124,25 @@ void lower_conv(Lowering& L, int li, int core) {
 
   std::uint64_t block_at = L.plan.weight_offset[li];
   for (const WeightBlock& blk : geo.blocks) {
-    const std::uint64_t base = block_at;
+    std::uint64_t base = block_at;
     block_at += blk.sbuf_bytes;
+    const bool stream_block = !L.plan.resident[li] && blk.interleaved;
+    const bool stream_segments = !L.plan.resident[li] && !blk.interleaved;
+    if (stream_block) {
+      // The whole block into the next ring slot with one DMA (rows are partitions).
+      const int slot = L.ring_next[core];
+      L.ring_next[core] = (slot + 1) % kWeightRingSlots;
+      base = cp.ring_offset + static_cast<std::uint64_t>(slot) * cp.ring_slot_bytes;
+      const CiSegment& seg = blk.segments[0];
+      const auto rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
+      const auto row = static_cast<std::uint32_t>(blk.sbuf_bytes / L.dsize);
+      isa::Instruction ld;
+      ld.opcode = isa::Opcode::kDmaCopy;
+      ld.dst = isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), rows, base, {row}, dt, core16);
+      ld.src0 = isa::dram(weights->dram_offset + blk.dram_offset, rows, {row}, dt, weights->core);
+      L.sched.emit(core, slot % 2 ? q.dma_weights_alt : q.dma_weights, ld, layer_id);
+      L.weights_streamed[core] += std::uint64_t{rows} * row * L.dsize;
+    }
     const int out_tile = blk.co0 / kPartitions, out_p = blk.co0 % kPartitions;
     const auto m = static_cast<std::uint16_t>(blk.count);
 
@@ -141,7 +158,7 @@ void lower_conv(Lowering& L, int li, int core) {
         const auto k_rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
         std::uint64_t seg_at = base;
         for (std::size_t j = 0; j < s; ++j) seg_at += blk.seg_elements[j] * L.dsize;
-        if (!L.plan.resident[li]) {
+        if (stream_segments) {
           // Streamed: this segment into the next ring slot, on alternating DMA engines.
           const int slot = L.ring_next[core];
           L.ring_next[core] = (slot + 1) % kWeightRingSlots;

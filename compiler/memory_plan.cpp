@@ -188,7 +188,7 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
       std::uint64_t bytes = 0;
       for (const WeightBlock& b : plan.geometry[l].blocks) bytes += b.sbuf_bytes;
       total += align(bytes);
-      max_block = std::max(max_block, plan.geometry[l].max_segment_bytes);
+      max_block = std::max(max_block, plan.geometry[l].max_stream_bytes);
     }
     return std::make_pair(total, max_block);
   };
