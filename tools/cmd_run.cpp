@@ -8,6 +8,7 @@
 #include "tools/driver/cli_common.h"
 #include "tools/driver/errors.h"
 #include "tools/driver/experiment/experiment.h"
+#include "tools/driver/experiment/run_evaluator.h"
 #include "tools/driver/experiment/run_experiment.h"
 
 namespace infsim::tools {
@@ -147,6 +148,9 @@ int run_run(const std::vector<std::string>& args) {
   std::cout << report;
   return 0;
 }
+
+driver::PointEvaluatorRegistration run_evaluator{"run", driver::run_metric_names(),
+                                                 driver::evaluate_run_point};
 
 CommandRegistration reg{"run", "an experiment file or flags -> latency/throughput report", run_run};
 

@@ -135,7 +135,8 @@ int run_table(const std::vector<std::string>& args) {
             p.group_sizes.assign(static_cast<std::size_t>(row.n_models), pipe);
             p.models.assign(static_cast<std::size_t>(row.n_models), model);
             p.workload.call = sim::CallKind::kPredict;
-            p.workload.threads = row.n_models * w;
+            // A pipeline streams: each copy needs a request per stage in flight to fill it.
+            p.workload.threads = row.n_models * w * pipe;
             p.workload.warmup = p.workload.threads;
             p.workload.requests = std::max(requests, 2 * p.workload.threads);
             driver::ScenarioDef s;

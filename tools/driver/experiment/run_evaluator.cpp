@@ -1,0 +1,150 @@
+#include "tools/driver/experiment/run_evaluator.h"
+
+#include <filesystem>
+
+#include "tools/driver/config_loader.h"
+#include "tools/driver/errors.h"
+#include "tools/driver/experiment/experiment.h"
+#include "tools/driver/experiment/run_experiment.h"
+
+namespace infsim::driver {
+namespace {
+
+void apply_fields(ModelDef& m, const PointSpec& spec, const StudyBase& base) {
+  m.source = spec.field("model", m.source);
+  const std::filesystem::path p(m.source);
+  if (p.is_relative() && (p.extension() == ".onnx" || p.extension() == ".ifx") &&
+      spec.parameters.count("model") + base.fields.count("model") > 0) {
+    const std::filesystem::path beside = std::filesystem::path(base.study_file).parent_path() / p;
+    if (std::filesystem::exists(beside)) m.source = beside.string();
+  }
+  m.batch = static_cast<int>(spec.field_int("batch", m.batch));
+  m.dtype = spec.field("dtype", m.dtype);
+  m.pipeline_cores = static_cast<int>(spec.field_int("pipeline_cores", m.pipeline_cores));
+  m.image_size = static_cast<int>(spec.field_int("image_size", m.image_size));
+  m.seq_len = static_cast<int>(spec.field_int("seq_len", m.seq_len));
+}
+
+bool does_not_fit(const std::string& message) {
+  return message.find("does not fit") != std::string::npos ||
+         message.find("cannot split") != std::string::npos ||
+         message.find("All machine learning accelerators") != std::string::npos;
+}
+
+}  // namespace
+
+std::vector<std::string> run_metric_names() {
+  return {"throughput_per_s",
+          "latency_p50_ms",
+          "latency_p90_ms",
+          "latency_p99_ms",
+          "latency_max_ms",
+          "load_ms",
+          "device_ms",
+          "matrix_utilization",
+          "core_utilization",
+          "tensor_utilization",
+          "vector_utilization",
+          "scalar_utilization",
+          "dram_bandwidth",
+          "pcie_bandwidth",
+          "neuronlink_bandwidth",
+          "sbuf_peak_bytes",
+          "context_switches",
+          "inferences_detailed",
+          "inferences_fast_forwarded"};
+}
+
+PointResult evaluate_run_point(const StudyBase& base, const PointSpec& spec) {
+  Experiment ex;
+  if (!base.experiment.empty()) {
+    ex = load_experiment(base.experiment);
+    ex.scenarios.resize(1);
+    ex.instance = spec.field("instance", ex.instance);
+    if (ex.models.size() == 1) apply_fields(ex.models[0], spec, base);
+  } else {
+    ex.name = "point";
+    ex.instance = spec.field("instance", "");
+    if (ex.instance.empty() || spec.field("model", "").empty()) {
+      throw UsageError(
+          "the run evaluator needs an experiment, or an instance and a model, in "
+          "the study's base or parameters");
+    }
+    ModelDef m;
+    m.id = "model";
+    apply_fields(m, spec, base);
+    ex.models.push_back(m);
+    const isa::InstanceConfig cfg = load_instance(ex.instance, spec.overrides);
+    const int copies = cfg.total_cores() / std::max(1, m.pipeline_cores);
+    if (copies < 1) {
+      PointResult r;
+      r.status = kStatusDoesNotFit;
+      r.message = "pipeline_cores " + std::to_string(m.pipeline_cores) + " exceeds the " +
+                  std::to_string(cfg.total_cores()) + " NeuronCores of " + cfg.name;
+      return r;
+    }
+    ProcessDef p;
+    p.name = "point";
+    p.group_sizes.assign(static_cast<std::size_t>(copies), m.pipeline_cores);
+    p.models.assign(static_cast<std::size_t>(copies), m.id);
+    p.workload.call = sim::CallKind::kPredict;
+    p.workload.threads = static_cast<int>(spec.field_int("threads", cfg.total_cores()));
+    p.workload.warmup = p.workload.threads;
+    p.workload.requests = 200 * copies;
+    ScenarioDef s;
+    s.name = "point";
+    s.processes.push_back(p);
+    ex.scenarios.push_back(s);
+  }
+  RunOptions options;
+  options.overrides = spec.overrides;
+  PointResult result;
+  ExperimentOutcome outcome;
+  try {
+    outcome = run_experiment(ex, options);
+  } catch (const std::exception& e) {
+    if (!does_not_fit(e.what())) throw;
+    result.status = kStatusDoesNotFit;
+    result.message = e.what();
+    return result;
+  }
+  const sim::ScenarioResult& r = outcome.scenarios[0].result;
+  const double w = r.window_seconds > 0 ? r.window_seconds : 1;
+  Metrics& m = result.metrics;
+  m["throughput_per_s"] = r.throughput;
+  m["latency_p50_ms"] = r.latency.p50 * 1e3;
+  m["latency_p90_ms"] = r.latency.p90 * 1e3;
+  m["latency_p99_ms"] = r.latency.p99 * 1e3;
+  m["latency_max_ms"] = r.latency.max * 1e3;
+  m["load_ms"] = r.load_seconds * 1e3;
+  double device = 0, matrix = 0;
+  for (const sim::LoadedModelResult& lm : r.models) {
+    device += lm.device_seconds;
+    matrix += lm.matrix_utilization;
+  }
+  const double nm = r.models.empty() ? 1 : static_cast<double>(r.models.size());
+  m["device_ms"] = device / nm * 1e3;
+  m["matrix_utilization"] = matrix / nm;
+  double u[4] = {0, 0, 0, 0};
+  for (const sim::CoreUse& c : r.cores) {
+    u[0] += c.utilization;
+    u[1] += c.tensor_utilization;
+    u[2] += c.vector_utilization;
+    u[3] += c.scalar_utilization;
+  }
+  const double nc = r.cores.empty() ? 1 : static_cast<double>(r.cores.size());
+  m["core_utilization"] = u[0] / nc;
+  m["tensor_utilization"] = u[1] / nc;
+  m["vector_utilization"] = u[2] / nc;
+  m["scalar_utilization"] = u[3] / nc;
+  m["dram_bandwidth"] = r.dram_bytes / w;
+  m["pcie_bandwidth"] = r.pcie_bytes / w;
+  m["neuronlink_bandwidth"] = r.neuronlink_bytes / w;
+  m["sbuf_peak_bytes"] = r.sbuf_peak_bytes;
+  m["context_switches"] = r.context_switches;
+  m["inferences_detailed"] = r.detailed;
+  m["inferences_fast_forwarded"] = r.fast_forwarded;
+  return result;
+}
+
+}  // namespace infsim::driver
