@@ -9,7 +9,9 @@
 // Values are read from their memory in the operand's dtype, computed in fp32 (the engines'
 // internal precision; the Tensor Engine's products and PSUM accumulation are fp32 too) and
 // rounded to nearest even when stored in the destination's dtype. The stationary weights of each
-// core's Tensor Engine (LoadWeights) are kept here, per global core, until its next LoadWeights.
+// core's Tensor Engine (LoadWeights) are kept here, per global core, until its next LoadWeights:
+// one array per core, as on the hardware, so executions that interleave tensor instructions on
+// one core see each other's weights there too.
 
 #include <cstdint>
 #include <unordered_map>
