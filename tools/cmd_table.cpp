@@ -71,7 +71,7 @@ int run_table(const std::vector<std::string>& args) {
       "host threads per loaded copy (NeuronPerf workers_per_model)")(
       "dtype", po::value<std::string>()->default_value("bf16"), "bf16 | fp16 | fp32")(
       "requests", po::value<int>()->default_value(200)->value_name("N"),
-      "measured requests per loaded copy and worker (at least 2 per thread)")(
+      "measured requests per loaded copy (at least 2 per thread)")(
       "csv", po::value<std::string>()->value_name("FILE"), "also write the table as CSV")(
       "set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
       "override one config value (repeatable)");
@@ -130,19 +130,22 @@ int run_table(const std::vector<std::string>& args) {
             m.dtype = dtype;
             m.pipeline_cores = pipe;
             ex.models.push_back(m);
-            driver::ProcessDef p;
-            p.name = "neuronperf";
-            p.group_sizes.assign(static_cast<std::size_t>(row.n_models), pipe);
-            p.models.assign(static_cast<std::size_t>(row.n_models), model);
-            p.workload.call = sim::CallKind::kPredict;
-            // A pipeline streams: each copy needs a request per stage in flight to fill it.
-            p.workload.threads = row.n_models * w * pipe;
-            p.workload.warmup = p.workload.threads;
-            p.workload.requests = std::max(requests, 2 * p.workload.threads);
+            // NeuronPerf runs each loaded copy in its own worker process (no shared GIL), with
+            // workers_per_model threads; a pipeline needs a request per stage in flight.
             driver::ScenarioDef s;
             s.name = model;
             s.overrides = overrides;
-            s.processes.push_back(p);
+            for (int c = 0; c < row.n_models; ++c) {
+              driver::ProcessDef p;
+              p.name = "neuronperf" + std::to_string(c);
+              p.group_sizes = {pipe};
+              p.models = {model};
+              p.workload.call = sim::CallKind::kPredict;
+              p.workload.threads = w * pipe;
+              p.workload.warmup = p.workload.threads;
+              p.workload.requests = std::max(requests, 2 * p.workload.threads);
+              s.processes.push_back(p);
+            }
             ex.scenarios.push_back(s);
             try {
               const driver::ExperimentOutcome o = driver::run_experiment(ex, driver::RunOptions{});

@@ -83,17 +83,21 @@ PointResult evaluate_run_point(const StudyBase& base, const PointSpec& spec) {
                   std::to_string(cfg.total_cores()) + " NeuronCores of " + cfg.name;
       return r;
     }
-    ProcessDef p;
-    p.name = "point";
-    p.group_sizes.assign(static_cast<std::size_t>(copies), m.pipeline_cores);
-    p.models.assign(static_cast<std::size_t>(copies), m.id);
-    p.workload.call = sim::CallKind::kPredict;
-    p.workload.threads = static_cast<int>(spec.field_int("threads", cfg.total_cores()));
-    p.workload.warmup = p.workload.threads;
-    p.workload.requests = 200 * copies;
+    // As NeuronPerf does: one worker process per copy (no shared GIL), `threads` in all.
+    const int threads = static_cast<int>(spec.field_int("threads", cfg.total_cores()));
     ScenarioDef s;
     s.name = "point";
-    s.processes.push_back(p);
+    for (int c = 0; c < copies; ++c) {
+      ProcessDef p;
+      p.name = "point" + std::to_string(c);
+      p.group_sizes = {m.pipeline_cores};
+      p.models = {m.id};
+      p.workload.call = sim::CallKind::kPredict;
+      p.workload.threads = std::max(1, threads / copies);
+      p.workload.warmup = p.workload.threads;
+      p.workload.requests = 200;
+      s.processes.push_back(p);
+    }
     ex.scenarios.push_back(s);
   }
   RunOptions options;

@@ -7,9 +7,9 @@
 // with the point's config overrides; the fields `instance` and, when the experiment has a single
 // model, `model`/`batch`/`dtype`/`pipeline_cores`/`image_size`/`seq_len` replace the file's.
 // Without one, the point is `instance` + `model` (+ `batch`, `dtype`, `pipeline_cores`, `threads`):
-// one copy per `pipeline_cores` NeuronCores on every core of the instance, `threads` host threads
-// (default one per NeuronCore, so that a pipeline has a request per stage in flight) sending
-// requests round-robin, 200 measured requests per copy.
+// one copy per `pipeline_cores` NeuronCores on every core of the instance, each in its own host
+// process (as NeuronPerf runs them), `threads` host threads in all (default one per NeuronCore,
+// so that a pipeline has a request per stage in flight), 200 measured requests per copy.
 
 #include <string>
 #include <vector>
