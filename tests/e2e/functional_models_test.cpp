@@ -141,10 +141,11 @@ TEST(FunctionalModels, TransformerEncoderMatchesPyTorch) {
   }
 }
 
-FunctionalRequest zoo_request(const std::string& name, isa::DType dtype, int batch) {
+FunctionalRequest zoo_request(const std::string& name, isa::DType dtype, int batch,
+                              int image_size = 64) {
   FunctionalRequest r;
   r.model = name;
-  r.image_size = 64;
+  r.image_size = image_size;
   r.batch = batch;
   r.dtype = dtype;
   r.seed = 7;
@@ -193,6 +194,16 @@ TEST(FunctionalModels, MobileNetV2At64Bf16MatchesReference) {
 
 TEST(FunctionalModels, MobileNetV2At64Fp32Batch2PipelinedOverTwoCoresMatchesReference) {
   FunctionalRequest req = zoo_request("mobilenet_v2", isa::DType::kFp32, 2);
+  req.pipeline_cores = 2;
+  expect_matches(run_functional(req));
+}
+
+TEST(FunctionalModels, InceptionV3At96Bf16MatchesReference) {
+  expect_matches(run_functional(zoo_request("inception_v3", isa::DType::kBf16, 1, 96)));
+}
+
+TEST(FunctionalModels, InceptionV3At96Fp32PipelinedOverTwoCoresMatchesReference) {
+  FunctionalRequest req = zoo_request("inception_v3", isa::DType::kFp32, 1, 96);
   req.pipeline_cores = 2;
   expect_matches(run_functional(req));
 }
