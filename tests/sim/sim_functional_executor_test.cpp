@@ -214,6 +214,21 @@ TEST(FunctionalDma, ReachesTheDramOfAnotherChip) {
   EXPECT_EQ(w.get_sbuf(0, 0, 0, DType::kFp16, 2), (std::vector<float>{1.5f, -2.5f}));
 }
 
+TEST(FunctionalDma, PsumToSbufRoundsFp32ToBf16) {
+  World w;
+  // 1 + 2^-8 + 2^-10 is above the half-way point between bf16's 1 and 1 + 2^-7: rounds up.
+  const std::vector<float> v = {1.0f + std::ldexp(1.0f, -8) + std::ldexp(1.0f, -10), -3.0f};
+  std::vector<std::uint8_t> bytes(8);
+  encode_elements(DType::kFp32, v.data(), bytes.data(), 2);
+  std::copy(bytes.begin(), bytes.end(), w.instance().core(0).psum().bytes(7, 64, 8));
+  Instruction d = op(Opcode::kDmaCopy);
+  d.src0 = isa::psum(7, 1, 64, {2}, DType::kFp32);
+  d.dst = isa::sbuf(100, 1, 0, {2}, DType::kBf16);
+  w.run(EngineKind::kDma, {d});
+  EXPECT_EQ(w.get_sbuf(0, 100, 0, DType::kBf16, 2),
+            (std::vector<float>{1.0f + std::ldexp(1.0f, -7), -3.0f}));
+}
+
 TEST(FunctionalTensor, MatMulAccumulatesInFp32) {
   World w;
   // W is K x M = 3 x 2, X is K x N = 3 x 4, both bf16.
