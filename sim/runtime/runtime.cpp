@@ -106,7 +106,7 @@ struct Process {
   std::vector<std::unique_ptr<Group>> groups;
   std::vector<std::unique_ptr<Loaded>> loaded;
   std::unique_ptr<HostSemaphore> gil;
-  std::deque<std::function<void()>> jobs;
+  std::deque<std::function<void(int thread)>> jobs;
   std::deque<sc_core::sc_event*> idle_workers;
   std::vector<int> worker_tracks;
   double load_end = 0;
@@ -191,7 +191,7 @@ class Runtime {
 
   void process_main(Process& p);
   void worker(Process& p, int thread);
-  void submit(Process& p, std::function<void()> job);
+  void submit(Process& p, std::function<void(int thread)> job);
   void run_requests(Process& p, int count, bool measured);
   void load(Process& p, Loaded& lm, bool first);
   void predict(Process& p, Loaded& lm, int images);
@@ -232,6 +232,12 @@ class Runtime {
     Reservation r;
     dram.book(r, base, span, static_cast<std::uint64_t>(booked), booked, write);
     r.commit(sc_core::sc_time_stamp());
+  }
+  // A host thread's call, on its track of the process's trace row.
+  void trace_request(const Process& p, int thread, const std::string& model, double started) {
+    if (trace_ == nullptr) return;
+    trace_->slice(inst_.num_chips() + p.index, p.worker_tracks[static_cast<std::size_t>(thread)],
+                  "predict " + model, started, now_s() - started);
   }
   void record_sample(Loaded& lm, const std::vector<double>& stage_seconds);
   int images_per_request(const Process& p) const;
@@ -403,7 +409,7 @@ void Runtime::prepare(Loaded& lm, std::vector<std::uint64_t>& dram_used) {
   lm.inflight = std::make_unique<HostSemaphore>(rt_.queue_depth);
 }
 
-void Runtime::submit(Process& p, std::function<void()> job) {
+void Runtime::submit(Process& p, std::function<void(int thread)> job) {
   p.jobs.push_back(std::move(job));
   if (!p.idle_workers.empty()) {
     sc_core::sc_event* e = p.idle_workers.front();
@@ -412,7 +418,7 @@ void Runtime::submit(Process& p, std::function<void()> job) {
   }
 }
 
-void Runtime::worker(Process& p, int) {
+void Runtime::worker(Process& p, int thread) {
   for (;;) {
     if (p.jobs.empty()) {
       sc_core::sc_event wake;
@@ -420,9 +426,9 @@ void Runtime::worker(Process& p, int) {
       sc_core::wait(wake);
       continue;
     }
-    std::function<void()> job = std::move(p.jobs.front());
+    std::function<void(int)> job = std::move(p.jobs.front());
     p.jobs.pop_front();
-    job();
+    job(thread);
     if (inst_.failed()) return;
   }
 }
@@ -487,9 +493,10 @@ void Runtime::run_requests(Process& p, int count, bool measured) {
       continue;
     }
     Loaded* lm = p.loaded[p.next_request++ % p.loaded.size()].get();
-    submit(p, [this, &p, lm, images, finish] {
+    submit(p, [this, &p, lm, images, finish](int thread) {
       const double started = now_s();
       predict(p, *lm, images);
+      trace_request(p, thread, lm->model->name, started);
       finish(started);
     });
   }
@@ -548,8 +555,10 @@ void Runtime::data_parallel(Process& p, int images) {
   sc_core::sc_event done;
   for (int i = 0; i < n; ++i) {
     Loaded* lm = p.loaded[static_cast<std::size_t>(i)].get();
-    submit(p, [this, &p, lm, per_copy, &remaining, &done] {
+    submit(p, [this, &p, lm, per_copy, &remaining, &done](int thread) {
+      const double started = now_s();
       predict(p, *lm, per_copy);
+      trace_request(p, thread, lm->model->name, started);
       if (--remaining == 0) done.notify();
     });
   }
