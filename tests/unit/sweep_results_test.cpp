@@ -137,17 +137,18 @@ TEST(SweepResultsTest, TidyCsv) {
   std::vector<std::optional<PointResult>> r(4);
   r[0] = PointResult{kStatusOk, "", {{"fits", 1}, {"estimated_cycles", 1234567.5}}};
   r[1] = PointResult{kStatusDoesNotFit, "needs \"12MiB\" of SBUF", {{"fits", 0}}};
-  r[2] = PointResult{kStatusError, "mode: boom", {}};
+  r[2] = PointResult{kStatusError, "mode: boom\nsecond\nthird", {}};
   auto t = make_result_table(s, r);
   EXPECT_EQ(results_csv(t),
             "point,model,batch,status,fits,estimated_cycles,message\n"
             "0,a,1,ok,1,1234567.5,\n"
             "1,a,2,does_not_fit,0,,\"needs \"\"12MiB\"\" of SBUF\"\n"
-            "2,\"b,c\",1,error,,,mode: boom\n"
+            "2,\"b,c\",1,error,,,mode: boom (+2 more lines in results.json)\n"
             "3,\"b,c\",2,missing,,,\n");
   auto j = results_json(t);
   EXPECT_EQ(j["points"][1]["status"], "does_not_fit");
   EXPECT_TRUE(j["points"][1]["metrics"]["estimated_cycles"].is_null());
+  EXPECT_EQ(j["points"][2]["message"], "mode: boom\nsecond\nthird");
 }
 
 TEST(SweepResultsTest, EvaluatePointMergesModesAndStopsWhenItDoesNotFit) {

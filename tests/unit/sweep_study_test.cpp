@@ -108,6 +108,22 @@ TEST_F(SweepStudyTest, ZipPairsTheIthValues) {
   EXPECT_EQ(s.point(3).parameters.at("chip.core.tensor.rows"), "256");
 }
 
+TEST_F(SweepStudyTest, LabelsNameTheZipsPoints) {
+  std::string zip = std::string(kBase) +
+                    "parameters:\n"
+                    "  chip.core.tensor.rows: [64, 128]\n"
+                    "  chip.core.tensor.cols: [64, 64]\n"
+                    "combine: zip\n";
+  Study s = read_study(write(zip + "labels: [64x64, 128x64]\n"));
+  EXPECT_EQ(s.labels, (std::vector<std::string>{"64x64", "128x64"}));
+  EXPECT_EQ(study_from_json(study_to_json(s)).labels, s.labels);
+  EXPECT_NE(error_of(zip + "labels: [64x64]\n").find(":9: labels: 1 labels for 2 points"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(kBase) + "parameters: {batch: [1, 2]}\nlabels: [a, b]\n")
+                .find("labels: labels name the points of a zip"),
+            std::string::npos);
+}
+
 TEST_F(SweepStudyTest, LinearRangeKeepsTheUnitAndEndsExactly) {
   Study s = read_study(write(std::string(kBase) +
                              "parameters:\n"

@@ -96,7 +96,9 @@ std::vector<std::string> plot_results(const ResultTable& table, const std::strin
   const std::string log = (plots / "gnuplot.log").string();
   fs::remove(log);
   std::vector<std::string> warnings;
-  for (std::size_t p = 0; p < s.parameters.size(); ++p) {
+  // A labelled zip moves all its parameters together: one plot per metric, against the labels.
+  const bool labelled = !s.labels.empty();
+  for (std::size_t p = 0; p < (labelled ? 1 : s.parameters.size()); ++p) {
     const Parameter& param = s.parameters[p];
     if (param.values.size() < 2) continue;
     const std::vector<WrittenQuantity> q = param.quantities();
@@ -108,13 +110,14 @@ std::vector<std::string> plot_results(const ResultTable& table, const std::strin
       for (std::size_t k = 1; k < line.x.size(); ++k)
         repeats = repeats || line.x[k] == line.x[k - 1];
     }
-    const bool by_position = q.empty() || repeats;
+    const bool by_position = q.empty() || repeats || labelled;
     const bool ticlabels = by_position || param.values.size() <= kMaxTickLabels;
-    std::string xlabel = param.name;
-    if (!q.empty() && !q.front().unit.empty()) xlabel += " (" + q.front().unit + ")";
+    std::string x_name = labelled ? "point" : param.name;
+    std::string xlabel = x_name;
+    if (!labelled && !q.empty() && !q.front().unit.empty()) xlabel += " (" + q.front().unit + ")";
     for (std::size_t m = 0; m < s.metrics.size(); ++m) {
       const std::string base =
-          (plots / (file_safe(s.metrics[m]) + "-vs-" + file_safe(param.name))).string();
+          (plots / (file_safe(s.metrics[m]) + "-vs-" + file_safe(x_name))).string();
       bool any_value = false;
       std::string data;
       for (const auto& line : lines) {
@@ -126,7 +129,9 @@ std::vector<std::string> plot_results(const ResultTable& table, const std::strin
           double x = by_position ? static_cast<double>(k) : line.x[k] / q.front().scale;
           any_value = any_value || std::isfinite(y);
           data += format_number(x) + "\t" + (std::isfinite(y) ? format_number(y) : "NaN") + "\t" +
-                  row.spec.parameters.at(param.name) + "\n";
+                  (labelled ? s.labels.at(static_cast<std::size_t>(row.spec.index))
+                            : row.spec.parameters.at(param.name)) +
+                  "\n";
         }
         data += "\n\n";
       }
@@ -136,8 +141,8 @@ std::vector<std::string> plot_results(const ResultTable& table, const std::strin
       }
       replace_file_atomically(base + ".dat", data);
       std::string vars = "datafile=" + gp_string(base + ".dat") + "; outbase=" + gp_string(base) +
-                         "; lines=" + std::to_string(lines.size()) + "; title=" +
-                         gp_string(s.name + ": " + s.metrics[m] + " vs " + param.name) +
+                         "; lines=" + std::to_string(lines.size()) +
+                         "; title=" + gp_string(s.name + ": " + s.metrics[m] + " vs " + x_name) +
                          "; xlabel=" + gp_string(xlabel) + "; ylabel=" + gp_string(s.metrics[m]) +
                          "; logx=" + (param.geometric && !by_position ? "1" : "0") +
                          "; ticlabels=" + (ticlabels ? "1" : "0");

@@ -21,6 +21,25 @@ std::string csv_cell(const std::string& text) {
   return out + "\"";
 }
 
+// Some errors carry thousands of diagnostics; the CSV keeps one line of them per point (the
+// JSON and the point file keep everything).
+std::string message_summary(const std::string& message) {
+  constexpr std::size_t kMaxChars = 300;
+  std::size_t eol = message.find('\n');
+  std::string first = message.substr(0, eol);
+  std::string more;
+  if (first.size() > kMaxChars) {
+    first.resize(kMaxChars);
+    more = "...";
+  }
+  if (eol != std::string::npos) {
+    std::size_t lines = 1 + static_cast<std::size_t>(std::count(
+                                message.begin() + static_cast<long>(eol) + 1, message.end(), '\n'));
+    more += " (+" + std::to_string(lines) + " more lines in results.json)";
+  }
+  return first + more;
+}
+
 }  // namespace
 
 std::vector<ResultLine> lines_along(const Study& study, std::size_t param) {
@@ -108,7 +127,7 @@ std::string results_csv(const ResultTable& table) {
     for (const auto& p : s.parameters) out += "," + csv_cell(row.spec.parameters.at(p.name));
     out += "," + row.status;
     for (double v : row.metrics) out += "," + format_number(v);
-    out += "," + csv_cell(row.message) + "\n";
+    out += "," + csv_cell(message_summary(row.message)) + "\n";
   }
   return out;
 }

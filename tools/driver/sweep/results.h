@@ -32,8 +32,8 @@ struct ResultTable {
 ResultTable make_result_table(const Study& study,
                               const std::vector<std::optional<PointResult>>& results);
 
-// Columns: point, one per parameter, status, one per metric, message. RFC 4180 quoting;
-// empty cell = no value.
+// Columns: point, one per parameter, status, one per metric, message (its first line, at most
+// 300 characters). RFC 4180 quoting; empty cell = no value.
 std::string results_csv(const ResultTable& table);
 nlohmann::json results_json(const ResultTable& table);
 

@@ -320,8 +320,8 @@ class StudyReader {
     Study s;
     if (!root.IsMap()) fail(root, "", "a study is a mapping with base, parameters and metrics");
     check_keys(root, "",
-               {"study", "description", "base", "evaluate", "parameters", "combine", "metrics",
-                "sensitivity"});
+               {"study", "description", "base", "evaluate", "parameters", "combine", "labels",
+                "metrics", "sensitivity"});
     const std::string study_file = fs::weakly_canonical(file_).string();
     s.name = root["study"] ? scalar(root["study"], "study") : fs::path(file_).stem().string();
     if (s.name.empty() ||
@@ -398,6 +398,18 @@ class StudyReader {
         fail(params, "parameters",
              "the grid has " + std::to_string(total) + " points (limit " +
                  std::to_string(kMaxPoints) + ")");
+      }
+    }
+
+    if (root["labels"]) {
+      if (s.combine != Combine::kZip) {
+        fail(root["labels"], "labels", "labels name the points of a zip (combine: zip)");
+      }
+      s.labels = scalar_list(root["labels"], "labels");
+      if (s.labels.size() != s.point_count()) {
+        fail(root["labels"], "labels",
+             std::to_string(s.labels.size()) + " labels for " + std::to_string(s.point_count()) +
+                 " points");
       }
     }
 
@@ -568,6 +580,7 @@ nlohmann::json study_to_json(const Study& study) {
           {"evaluate", study.modes},
           {"parameters", params},
           {"combine", study.combine == Combine::kZip ? "zip" : "grid"},
+          {"labels", study.labels},
           {"metrics", study.metrics},
           {"sensitivity", study.sensitivity}};
 }
@@ -591,6 +604,7 @@ Study study_from_json(const nlohmann::json& j) {
     s.parameters.push_back(param);
   }
   s.combine = j.at("combine").get<std::string>() == "zip" ? Combine::kZip : Combine::kGrid;
+  s.labels = j.at("labels").get<std::vector<std::string>>();
   s.metrics = j.at("metrics").get<std::vector<std::string>>();
   s.sensitivity = j.at("sensitivity").get<std::vector<std::string>>();
   return s;

@@ -15,6 +15,7 @@
 //     pipeline_cores: [1, 2, 4]
 //     chip.dram.bandwidth: {from: 25GiB/s, to: 200GiB/s, factor: 2}
 //   combine: grid                    # grid (every combination) or zip (i-th with i-th)
+//   labels: [...]                    # zip only: a name per point, for the plots' x axis
 //   metrics: [throughput_per_s, weights_on_chip]
 //   sensitivity: [throughput_per_s]  # default: throughput_per_s and latency_p50_ms if listed,
 //                                    # else estimated_latency_ms if listed, else every metric
@@ -58,6 +59,8 @@ struct Study {
   std::vector<std::string> modes;
   std::vector<Parameter> parameters;
   Combine combine = Combine::kGrid;
+  // Zip only, optional: a name per point ("128x64"), the x axis labels of the plots.
+  std::vector<std::string> labels;
   std::vector<std::string> metrics;
   std::vector<std::string> sensitivity;
   // Things worth telling the user that do not stop the study (e.g. a mode with no evaluator in
