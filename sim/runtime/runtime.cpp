@@ -87,7 +87,12 @@ struct Loaded {
   std::vector<IoTensor> inputs, outputs;
   std::unique_ptr<HostSemaphore> inflight;
   std::vector<std::vector<double>> samples;  // per program core: detailed device times
-  std::vector<double> ff_time;               // per program core, once converged
+  // Pipeline stages c > 0: the stage's own work (its busiest compute engine) and how long it
+  // runs on after the stage feeding it has finished, per detailed inference.
+  std::vector<std::vector<double>> work_samples, tail_samples;
+  std::vector<double> ff_time;  // per program core, once converged: stage 0's occupancy, the
+                                // later stages' own work
+  std::vector<double> ff_tail;  // per program core, once converged
   bool converged = false;
   double load_seconds = 0;
   double device_total = 0;  // sum over inferences of the slowest stage time
@@ -239,7 +244,8 @@ class Runtime {
     trace_->slice(inst_.num_chips() + p.index, p.worker_tracks[static_cast<std::size_t>(thread)],
                   "predict " + model, started, now_s() - started);
   }
-  void record_sample(Loaded& lm, const std::vector<double>& stage_seconds);
+  void record_sample(Loaded& lm, const std::vector<double>& stage_seconds,
+                     const std::vector<double>& work, const std::vector<double>& tail);
   int images_per_request(const Process& p) const;
 
   const isa::InstanceConfig& cfg_;
@@ -353,6 +359,8 @@ void Runtime::prepare(Loaded& lm, std::vector<std::uint64_t>& dram_used) {
   lm.traffic.assign(n, CoreTraffic{});
   lm.macs.assign(n, 0);
   lm.samples.assign(n, {});
+  lm.work_samples.assign(n, {});
+  lm.tail_samples.assign(n, {});
   for (const isa::TensorDecl& t : prog.tensors) {
     const std::size_t c = std::min<std::size_t>(t.core, n - 1);
     lm.region_bytes[c] = std::max(lm.region_bytes[c], t.dram_offset + t.bytes);
@@ -573,9 +581,14 @@ void Runtime::data_parallel(Process& p, int images) {
   framework_work(p, rt_.task_overhead * n + copied / rt_.host_copy_bandwidth);
 }
 
-void Runtime::record_sample(Loaded& lm, const std::vector<double>& stage_seconds) {
+void Runtime::record_sample(Loaded& lm, const std::vector<double>& stage_seconds,
+                            const std::vector<double>& work, const std::vector<double>& tail) {
   const DetailOptions& d = spec_.detail;
-  for (std::size_t c = 0; c < stage_seconds.size(); ++c) lm.samples[c].push_back(stage_seconds[c]);
+  for (std::size_t c = 0; c < stage_seconds.size(); ++c) {
+    lm.samples[c].push_back(stage_seconds[c]);
+    lm.work_samples[c].push_back(c == 0 ? stage_seconds[c] : work[c]);
+    lm.tail_samples[c].push_back(tail[c]);
+  }
   if (d.full) return;
   const std::size_t count = lm.samples[0].size();
   const std::size_t window = static_cast<std::size_t>(std::max(1, d.window));
@@ -592,7 +605,14 @@ void Runtime::record_sample(Loaded& lm, const std::vector<double>& stage_seconds
   }
   if (stable || count >= static_cast<std::size_t>(d.max_samples)) {
     lm.converged = true;
-    lm.ff_time = mean;
+    lm.ff_time.assign(stage_seconds.size(), 0);
+    lm.ff_tail.assign(stage_seconds.size(), 0);
+    for (std::size_t c = 0; c < stage_seconds.size(); ++c) {
+      for (std::size_t i = count - window; i < count; ++i) {
+        lm.ff_time[c] += lm.work_samples[c][i] / static_cast<double>(window);
+        lm.ff_tail[c] += lm.tail_samples[c][i] / static_cast<double>(window);
+      }
+    }
   }
 }
 
@@ -628,6 +648,8 @@ void Runtime::device(Loaded& lm) {
   const ExecutionId id = detailed ? inst_.new_execution_id() : 0;
   std::vector<double> stage(static_cast<std::size_t>(n), 0);
   std::vector<double> start(static_cast<std::size_t>(n), -1);
+  std::vector<double> end(static_cast<std::size_t>(n), 0);
+  std::vector<double> work(static_cast<std::size_t>(n), 0);
   std::vector<bool> finished(static_cast<std::size_t>(n), false);
   sc_core::sc_event progress;
   int remaining = n;
@@ -645,11 +667,14 @@ void Runtime::device(Loaded& lm) {
       run_program_core(inst_, prog, c, lm.binding, Phase::kInference, id);
       const double clock = cfg_.chip.core.clock;
       for (int e = 0; e < 3; ++e) {
-        rec.engine_seconds[e] += (stats_.value(rec.engine_stat[e]) - before[e]) / clock;
+        const double busy = (stats_.value(rec.engine_stat[e]) - before[e]) / clock;
+        rec.engine_seconds[e] += busy;
+        work[cu] = std::max(work[cu], busy);
       }
       rec.detailed_seconds += now_s() - t0;
     } else {
-      // A stage cannot start before the one feeding it, nor finish before it.
+      // A stage cannot start before the one feeding it; it does its own work, and it cannot
+      // finish before the measured tail after the stage feeding it has finished.
       while (c > 0 && start[cu - 1] < 0) sc_core::wait(progress);
       start[cu] = now_s();
       progress.notify();
@@ -664,8 +689,10 @@ void Runtime::device(Loaded& lm) {
         wait_s(step);
       }
       while (c > 0 && !finished[cu - 1]) sc_core::wait(progress);
+      if (c > 0) wait_s(end[cu - 1] + lm.ff_tail[cu] - now_s());
     }
     stage[cu] = now_s() - t0;
+    end[cu] = now_s();
     stage_busy(core, t0, now_s(), lm, detailed);
     finished[cu] = true;
     progress.notify();
@@ -679,8 +706,13 @@ void Runtime::device(Loaded& lm) {
   run_stage(0);
   while (remaining > 0 && !inst_.failed()) sc_core::wait(progress);
   if (inst_.failed()) return;
-  lm.device_total += *std::max_element(stage.begin(), stage.end());
-  if (detailed) record_sample(lm, stage);
+  lm.device_total +=
+      *std::max_element(end.begin(), end.end()) - *std::min_element(start.begin(), start.end());
+  if (detailed) {
+    std::vector<double> tail(static_cast<std::size_t>(n), 0);
+    for (std::size_t c = 1; c < tail.size(); ++c) tail[c] = std::max(0.0, end[c] - end[c - 1]);
+    record_sample(lm, stage, work, tail);
+  }
 }
 
 Percentiles percentiles(std::vector<double> v) {

@@ -1,0 +1,87 @@
+// Running experiments in-process through the driver: errors cross the fork with their type,
+// pipelines stream successive inferences through their stages, and the JSON report has the
+// documented shape.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "sim/core/sim_error.h"
+#include "tools/driver/errors.h"
+#include "tools/driver/experiment/run_experiment.h"
+
+namespace infsim::driver {
+namespace {
+
+TEST(ExperimentRunTest, IsolatedRunReturnsOutputAndRethrowsTypedErrors) {
+  EXPECT_EQ(run_isolated([] { return std::string("hello"); }), "hello");
+  try {
+    run_isolated([]() -> std::string { throw sim::SimError("no cores left"); });
+    FAIL() << "expected SimError";
+  } catch (const sim::SimError& e) {
+    EXPECT_EQ(std::string(e.what()), "no cores left");
+  }
+  EXPECT_THROW(run_isolated([]() -> std::string { throw UsageError("bad flag"); }), UsageError);
+}
+
+Experiment pipeline(int threads) {
+  Experiment ex;
+  ex.name = "pipe";
+  ex.instance = "inf1.xlarge";
+  ModelDef m;
+  m.id = "m";
+  m.source = "tiny_cnn";
+  m.pipeline_cores = 2;
+  ex.models.push_back(m);
+  ProcessDef p;
+  p.name = "p";
+  p.group_sizes = {2};
+  p.models = {"m"};
+  p.workload.threads = threads;
+  p.workload.requests = 40;
+  ScenarioDef s;
+  s.name = "pipeline";
+  // No host cost: the device pipeline alone sets the pace.
+  s.overrides = {"runtime.framework_overhead=0us", "runtime.submit_overhead=0us",
+                 "runtime.host_cast_bandwidth=1TB/s"};
+  s.processes.push_back(p);
+  ex.scenarios.push_back(s);
+  return ex;
+}
+
+TEST(ExperimentRunTest, PipelineStagesOverlapSuccessiveInferences) {
+  const ExperimentOutcome one = run_experiment(pipeline(1), RunOptions{});
+  const ExperimentOutcome four = run_experiment(pipeline(4), RunOptions{});
+  const sim::ScenarioResult& a = one.scenarios[0].result;
+  const sim::ScenarioResult& b = four.scenarios[0].result;
+  ASSERT_EQ(a.models.size(), 1u);
+  EXPECT_EQ(a.models[0].cores, (std::vector<int>{0, 1}));
+  // One request in flight leaves a stage idle while the other works; several keep both busy
+  // (the slower stage then sets the pace).
+  EXPECT_GT(b.throughput, 1.15 * a.throughput);
+  ASSERT_EQ(b.cores.size(), 2u);
+  for (const sim::CoreUse& c : b.cores) EXPECT_GT(c.utilization, 0.95);
+  // Fast-forwarded pipeline inferences keep the stages' overlap of the detailed ones.
+  EXPECT_GT(b.fast_forwarded, 0);
+  RunOptions full;
+  full.detail_full = true;
+  const double detailed = run_experiment(pipeline(4), full).scenarios[0].result.throughput;
+  EXPECT_NEAR(b.throughput, detailed, 0.03 * detailed);
+}
+
+TEST(ExperimentRunTest, JsonReportShape) {
+  const ExperimentOutcome o = run_experiment(pipeline(2), RunOptions{});
+  const nlohmann::json j = nlohmann::json::parse(format_json(o));
+  EXPECT_EQ(j["experiment"], "pipe");
+  EXPECT_EQ(j["instance"], "inf1.xlarge");
+  const nlohmann::json& s = j["scenarios"][0];
+  for (const char* key : {"name", "throughput_per_s", "latency_ms", "load_ms", "cores", "models",
+                          "traffic", "detailed", "fast_forwarded"}) {
+    EXPECT_TRUE(s.contains(key)) << key;
+  }
+  for (const char* key : {"p50", "p90", "p99", "max"}) EXPECT_TRUE(s["latency_ms"].contains(key));
+  EXPECT_EQ(format_json(o), format_json(run_experiment(pipeline(2), RunOptions{})));
+}
+
+}  // namespace
+}  // namespace infsim::driver
