@@ -7,6 +7,8 @@
 #include <string>
 
 #include "compiler/compile_error.h"
+#include "compiler/layout.h"
+#include "compiler/lower_transformer.h"
 
 namespace infsim::compiler {
 namespace {
@@ -74,7 +76,10 @@ const std::set<std::string>& device_ops() {
                                             "Identity",
                                             "Dropout",
                                             "Concat",
-                                            "Pad"};
+                                            "Pad",
+                                            "Transpose",
+                                            "Softmax",
+                                            "LayerNormalization"};
   return ops;
 }
 
@@ -90,6 +95,13 @@ struct TensorBinding {
   // A zero Pad not applied yet: the next Conv or AveragePool takes it into its own padding.
   std::array<int, 4> pad{};  // top, left, bottom, right
   bool padded() const { return pad[0] || pad[1] || pad[2] || pad[3]; }
+  // Inside a multi-head attention pattern (lower_transformer.h): which view of it this is.
+  // `value` is Q (or the split/transposed value itself); keys/vals are K and V once met.
+  enum class View { kNone, kSplit, kHeads, kKeysT, kScores, kProbs, kContext, kContextT };
+  View view = View::kNone;
+  int heads = 0;
+  int keys = -1, vals = -1;
+  float scale = 1.0f;
 };
 
 class Canonicalizer {
@@ -303,6 +315,10 @@ class Canonicalizer {
     const TensorBinding& b = bindings_[n.inputs[i]];
     if (b.padded() && !accepts_pad)
       fail(n, "reads a zero-padded tensor; only Conv and AveragePool can take a Pad's padding");
+    if (b.view != TensorBinding::View::kNone)
+      fail(n,
+           "reads a multi-head attention intermediate; only Q/K/V head splits, MatMul(Q, K^T), "
+           "a scalar scale, Softmax, MatMul(P, V) and the merge back to [B, S, D] are supported");
     if (b.value < 0) {
       const models::Tensor& t = graph_.tensors[n.inputs[i]];
       if (t.is_constant)
@@ -358,8 +374,17 @@ class Canonicalizer {
                                             : " (try --cpu-fallback)"));
     if (op == "Identity" || op == "Dropout") {
       bindings_[n.outputs[0]] = input_binding(n, 0, true);
+    } else if (op == "Reshape" && attention_reshape(n)) {
     } else if (op == "Flatten" || op == "Reshape" || op == "Squeeze" || op == "Unsqueeze") {
       lower_reshape(n);
+    } else if (op == "Transpose") {
+      attention_transpose(n);
+    } else if (op == "MatMul" && attention_matmul(n)) {
+    } else if ((op == "Div" || op == "Mul") && attention_scale(n)) {
+    } else if (op == "Softmax") {
+      attention_softmax(n);
+    } else if (op == "LayerNormalization") {
+      lower_layer_norm(n);
     } else if (op == "Conv") {
       lower_conv(n);
     } else if (op == "Gemm" || op == "MatMul") {
@@ -378,6 +403,169 @@ class Canonicalizer {
     } else {
       lower_pool(n);
     }
+  }
+
+  // --- multi-head attention (lower_transformer.h): views until the merge back to [B, S, D] ---
+  using View = TensorBinding::View;
+
+  const TensorBinding& raw_binding(const Node& n, std::size_t i) const {
+    if (i >= n.inputs.size() || n.inputs[i] < 0) fail(n, "missing input " + std::to_string(i));
+    return bindings_[n.inputs[i]];
+  }
+
+  // Reshape [B, S, D] -> [B, S, H, dh] (a head split) or the context [B, S, H, dh] -> [B, S, D].
+  bool attention_reshape(const Node& n) {
+    const TensorBinding& in = raw_binding(n, 0);
+    const auto& os = graph_.tensors[n.outputs[0]].shape;
+    if (in.view == View::kContextT) {
+      const Value& q = out_.graph.values[in.value];
+      if (os.size() != 3 || os[1] != q.width || os[2] != q.channels)
+        fail(n, "the attention context must be merged back to [B, S, D]");
+      add_attention(n, in);
+      return true;
+    }
+    if (in.view != View::kNone || in.value < 0 || in.flattened || in.padded()) return false;
+    const Value& v = out_.graph.values[in.value];
+    if (v.shape.size() != 3 || os.size() != 4 || os[1] != v.width || os[2] * os[3] != v.channels)
+      return false;
+    const std::int64_t dh = os[3];
+    if (dh > kPartitions || kPartitions % dh != 0)
+      fail(n, "head size " + std::to_string(dh) + " must divide 128");
+    TensorBinding b = in;
+    b.view = View::kSplit;
+    b.heads = static_cast<int>(os[2]);
+    bindings_[n.outputs[0]] = b;
+    return true;
+  }
+
+  void attention_transpose(const Node& n) {
+    TensorBinding b = raw_binding(n, 0);
+    const std::vector<std::int64_t> perm = get_ints(n, "perm");
+    const std::vector<std::int64_t> heads_first = {0, 2, 1, 3}, keys_t = {0, 2, 3, 1},
+                                    last_two = {0, 1, 3, 2};
+    if (b.view == View::kSplit && perm == heads_first) {
+      b.view = View::kHeads;
+    } else if (b.view == View::kSplit && perm == keys_t) {
+      b.view = View::kKeysT;
+    } else if (b.view == View::kHeads && perm == last_two) {
+      b.view = View::kKeysT;
+    } else if (b.view == View::kContext && perm == heads_first) {
+      b.view = View::kContextT;
+    } else {
+      fail(n, "only the head split and merge transposes of multi-head attention are supported");
+    }
+    bindings_[n.outputs[0]] = b;
+  }
+
+  bool attention_matmul(const Node& n) {
+    const TensorBinding& a = raw_binding(n, 0);
+    const TensorBinding& b = raw_binding(n, 1);
+    if (a.view == View::kNone && b.view == View::kNone) return false;
+    TensorBinding r = a;
+    if (a.view == View::kHeads && b.view == View::kKeysT && a.heads == b.heads) {
+      r.view = View::kScores;
+      r.keys = b.value;
+    } else if (a.view == View::kProbs && b.view == View::kHeads && a.heads == b.heads) {
+      r.view = View::kContext;
+      r.vals = b.value;
+    } else {
+      fail(n, "a MatMul inside multi-head attention must be Q x K^T or P x V");
+    }
+    bindings_[n.outputs[0]] = r;
+    return true;
+  }
+
+  bool attention_scale(const Node& n) {
+    const TensorBinding& a = raw_binding(n, 0);
+    if (a.view != View::kScores) return false;
+    const models::Tensor* k = constant(n, 1);
+    if (!k || k->data.size() != 1)
+      fail(n, "attention scores may only be scaled by a scalar constant (masks are not supported)");
+    TensorBinding r = a;
+    r.scale = n.op == "Mul" ? a.scale * k->data[0] : a.scale / k->data[0];
+    bindings_[n.outputs[0]] = r;
+    return true;
+  }
+
+  void attention_softmax(const Node& n) {
+    const TensorBinding& a = raw_binding(n, 0);
+    std::int64_t axis = get_int(n, "axis", -1);
+    if (a.view != View::kScores || (axis != -1 && axis != 3))
+      fail(n, "Softmax is only supported over the keys of multi-head attention scores");
+    TensorBinding r = a;
+    r.view = View::kProbs;
+    bindings_[n.outputs[0]] = r;
+  }
+
+  void add_attention(const Node& n, const TensorBinding& ctx) {
+    const Value& q = out_.graph.values[ctx.value];
+    const int seq = q.width, d = q.channels;
+    for (int v : {ctx.keys, ctx.vals}) {
+      const Value& o = out_.graph.values[v];
+      if (o.channels != d || o.width != seq || o.height != 1)
+        fail(n, "Q, K and V of an attention must have the same shape");
+    }
+    Layer l;
+    l.name = n.name;
+    l.op = "Attention";
+    l.kind = LayerKind::kAttention;
+    l.inputs = {ctx.value, ctx.keys, ctx.vals};
+    l.attention.heads = ctx.heads;
+    l.attention.head_dim = d / ctx.heads;
+    l.attention.scale = ctx.scale;
+    l.fused.push_back(n.name);
+    l.macs = 2ull * seq * seq * d;
+    l.flops = 6ull * seq * seq * ctx.heads;
+    int v = add_layer(std::move(l), n.outputs[0]);
+    add_scratch(attention_scratch_elements(seq, d / ctx.heads));
+    bind_output(n, v);
+  }
+
+  // A scratch value for the last layer added, `elements` per partition per image.
+  void add_scratch(std::uint64_t elements) {
+    Layer& l = out_.graph.layers.back();
+    Value s;
+    s.name = l.name + ".scratch";
+    s.channels = kPartitions;
+    s.width = static_cast<int>(elements);
+    s.shape = {static_cast<std::int64_t>(batch_), kPartitions, 1, s.width};
+    s.producer = static_cast<int>(out_.graph.layers.size()) - 1;
+    out_.graph.values.push_back(s);
+    l.scratch = static_cast<int>(out_.graph.values.size()) - 1;
+  }
+
+  void lower_layer_norm(const Node& n) {
+    const TensorBinding& in = input_binding(n, 0);
+    if (in.flattened) fail(n, "layer normalization of a flattened tensor");
+    const Value& x = out_.graph.values[in.value];
+    const auto& shape = graph_.tensors[n.inputs[0]].shape;
+    std::int64_t axis = get_int(n, "axis", -1);
+    if (axis < 0) axis += static_cast<std::int64_t>(shape.size());
+    if (axis != static_cast<std::int64_t>(shape.size()) - 1 || x.height != 1 ||
+        (shape.size() != 2 && shape.size() != 3))
+      fail(n, "only normalization over the last axis of [B, D] or [B, S, D] is supported");
+    const models::Tensor* gamma = constant(n, 1);
+    const models::Tensor* beta = constant(n, 2);
+    if (!gamma || (n.inputs.size() > 2 && n.inputs[2] >= 0 && !beta))
+      fail(n, "scale and bias must be constants");
+    Layer l;
+    l.name = n.name;
+    l.op = n.op;
+    l.kind = LayerKind::kLayerNorm;
+    l.inputs = {in.value};
+    l.epsilon = get_float(n, "epsilon", 1e-5f);
+    if (!gamma->data.empty() && (!beta || !beta->data.empty())) {
+      l.scale = gamma->data;
+      l.shift = beta ? beta->data : std::vector<float>(gamma->data.size(), 0.0f);
+      if (static_cast<int>(l.scale.size()) != x.channels ||
+          static_cast<int>(l.shift.size()) != x.channels)
+        fail(n, "scale and bias must have one value per feature");
+    }
+    l.fused.push_back(n.name);
+    l.flops = 10ull * x.channels * x.pixels();
+    int v = add_layer(std::move(l), n.outputs[0]);
+    add_scratch(layer_norm_scratch_elements(x.channels, x.width));
+    bind_output(n, v);
   }
 
   void lower_reshape(const Node& n) {

@@ -78,6 +78,12 @@ class ProgramBuilder {
             case LayerKind::kConcat:
               lower_concat(L_, l, s);
               break;
+            case LayerKind::kAttention:
+              lower_attention(L_, l, s);
+              break;
+            case LayerKind::kLayerNorm:
+              lower_layer_norm(L_, l, s);
+              break;
           }
           if (g.values[layer.output].graph_output)
             L_.store_output(layer.output, s, static_cast<std::uint32_t>(l));
@@ -199,7 +205,7 @@ class ProgramBuilder {
             }
         }
         L_.const_tensor[l] = add_tensor(std::move(b));
-      } else if (layer.kind == LayerKind::kScaleBias) {
+      } else if (layer.kind == LayerKind::kScaleBias || layer.kind == LayerKind::kLayerNorm) {
         const int channels = g.values[layer.output].channels;
         const int tiles = channel_tiles(channels);
         const int rows = std::min(kPartitions, channels);

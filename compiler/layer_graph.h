@@ -39,6 +39,15 @@ enum class LayerKind {
   kActivation,  // a standalone activation (Scalar Engine)
   kScaleBias,   // standalone BatchNormalization / per-channel affine (Vector Engine)
   kConcat,      // channel concatenation (DMA copies into the output's channel slices)
+  kAttention,   // multi-head self-attention core, inputs {Q, K, V} (lower_transformer.h)
+  kLayerNorm,   // LayerNormalization over the channels, gamma/beta in scale/shift
+};
+
+// kAttention: softmax(scale * Q_h^T K_h) V_h per head h (head h = channels [h*head_dim, ...)).
+struct AttentionParams {
+  int heads = 1;
+  int head_dim = 1;
+  float scale = 1.0f;
 };
 
 struct ConvParams {
@@ -80,7 +89,10 @@ struct Layer {
   Epilogue epilogue;
   isa::AluOp alu = isa::AluOp::kAdd;  // kEltwise
   bool eltwise_relu = false;          // kEltwise
-  std::vector<float> scale, shift;    // kScaleBias: y = x * scale[c] + shift[c]
+  std::vector<float> scale, shift;    // kScaleBias: y = x * scale[c] + shift[c]; kLayerNorm
+  AttentionParams attention;          // kAttention
+  float epsilon = 0.0f;               // kLayerNorm
+  int scratch = -1;  // value the layer may overwrite while it runs (kAttention, kLayerNorm)
   std::vector<std::string> fused;     // source nodes folded into this layer
   std::uint64_t macs = 0;             // per image
   std::uint64_t flops = 0;            // per image, Vector/Scalar work

@@ -88,5 +88,7 @@ void lower_eltwise(Lowering& L, int layer, int core);
 void lower_activation(Lowering& L, int layer, int core);
 void lower_scale_bias(Lowering& L, int layer, int core);
 void lower_concat(Lowering& L, int layer, int core);
+void lower_attention(Lowering& L, int layer, int core);   // lower_transformer.cpp
+void lower_layer_norm(Lowering& L, int layer, int core);  // lower_transformer.cpp
 
 }  // namespace infsim::compiler

@@ -109,7 +109,7 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
         plan.geometry[l] = conv_geometry(layer, in.channels, out.channels, core.tensor.cols, dtype);
         plan.const_offset[l] = cp.const_bytes;
         cp.const_bytes += align(plan.geometry[l].blocks.size() * 4);
-      } else if (layer.kind == LayerKind::kScaleBias) {
+      } else if (layer.kind == LayerKind::kScaleBias || layer.kind == LayerKind::kLayerNorm) {
         plan.const_offset[l] = cp.const_bytes;
         cp.const_bytes += align(channel_tiles(out.channels) * 8);
       }

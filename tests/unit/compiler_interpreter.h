@@ -182,6 +182,14 @@ class Interpreter {
         return x >= 0 ? x : ins.alpha * x;
       case isa::ActivationFunc::kExp:
         return std::exp(x);
+      case isa::ActivationFunc::kSquare:
+        return x * x;
+      case isa::ActivationFunc::kRsqrt:
+        return 1.0f / std::sqrt(x);
+      case isa::ActivationFunc::kReciprocal:
+        return 1.0f / x;
+      case isa::ActivationFunc::kGelu:
+        return 0.5f * x * (1.0f + std::erf(x / std::sqrt(2.0f)));
       default:
         throw std::runtime_error("activation not in the interpreter");
     }
@@ -302,7 +310,13 @@ class Interpreter {
         return;
       }
       case isa::Opcode::kTranspose:
-        throw std::runtime_error("transpose not in the interpreter");
+        check(ins.dst.partitions == ins.src0.free_elements() &&
+                  ins.dst.free_elements() == ins.src0.partitions,
+              "transpose shape");
+        for (std::uint64_t p = 0; p < ins.src0.partitions; ++p)
+          for (std::uint64_t n = 0; n < ins.src0.free_elements(); ++n)
+            put(c, ins.dst, n, p, get(c, ins.src0, p, n));
+        return;
     }
   }
 

@@ -1,0 +1,52 @@
+#pragma once
+// Transformer encoders (BERT, DistilBERT, torch's TransformerEncoder) on the CNN machinery.
+//
+// Layout: a [B, S, D] activation is feature-major like a feature map: D on SBUF partitions in
+// tiles of 128, the B x S tokens on the free dim (C = D, H = 1, W = S, images = B). A MatMul
+// with a constant [D, F] weight (+ bias, + Gelu) is then a 1x1 convolution and a residual Add is
+// a convolution epilogue, both already lowered by lower_conv.
+//
+// Canonicalize recognises the multi-head attention core -- Q/K/V reshaped [B,S,D] -> [B,S,H,dh]
+// and transposed to [B,H,S,dh] (K to [B,H,dh,S]), MatMul(Q, K^T), Div/Mul by a scalar, Softmax
+// over the keys, MatMul(P, V), transposed and reshaped back to [B,S,D] -- as one kAttention
+// layer with inputs {Q, K, V}: the reshapes and transposes are views (head h is the dh-partition
+// slice at channel h*dh of the feature-major tensor), so nothing moves for them.
+// LayerNormalization over the last dim is one kLayerNorm layer. Both layers get a scratch value
+// (Layer::scratch) that the memory plan places like an activation living only during the layer.
+//
+// lower_attention, per image, per head h, per block of at most 128 queries:
+//   scores[q, k] = sum_d Q[d, q] K[d, k]: LoadWeights Q_h (K = dh rows at the head's partition
+//     offset, M = queries), MatMul with K_h moving -> PSUM [queries][keys] (queries on partitions).
+//   softmax along the free dim: Reduce max; TensorScalar -scale * max; Activate exp with the
+//     scale folded in and the per-partition bias -scale*max, PSUM -> scratch P; Reduce sum;
+//     Activate reciprocal; TensorScalar multiply per partition.
+//   context[d, q] = sum_k V[d, k] P[q, k]: Transpose V_h and P per key chunk (<= 128 keys) into
+//     PSUM and copy to scratch (V^T once per head), LoadWeights V^T (K = keys, M = dh), MatMul
+//     moving P^T, accumulated over key chunks -> PSUM [dh][queries], evacuated into the head's
+//     partition slice of the output. The scratch is double buffered by head parity so that one
+//     head's softmax overlaps the previous head's matmuls.
+// lower_layer_norm, per group of whole images of at most one PSUM bank of tokens, in two passes
+// (E[x^2] - mean^2 loses too many digits): a [K][64] ones tile as weights sums x over all D
+// tiles on the Tensor Engine into PSUM [64][tokens] (the sum replicated on 64 partitions);
+// mean = sum/D; for each 64-partition half of each D tile y = x - mean (TensorTensor, the stats
+// on partitions 0..63 against the half's partitions); the same ones matmul sums y^2 (Activate
+// square); rstd = rsqrt(sum/D + eps); then y * rstd and y * gamma + beta per partition.
+//
+// Limits (CompileError otherwise): S <= one PSUM bank of fp32 (512 tokens), dh <= 128 and
+// dividing 128, no attention mask, Softmax only inside attention, LayerNormalization only over
+// the last axis of a [B, S, D] or [B, D] tensor.
+
+#include <cstdint>
+
+#include "compiler/layer_graph.h"
+
+namespace infsim::compiler {
+
+// Scratch elements per partition per image that a kAttention / kLayerNorm layer needs.
+std::uint64_t attention_scratch_elements(int seq_len, int head_dim);
+std::uint64_t layer_norm_scratch_elements(int channels, int seq_len);
+
+// Rows of the ones tile the LayerNorm sums replicate on (and the half-tile width).
+inline constexpr int kLayerNormRows = 64;
+
+}  // namespace infsim::compiler

@@ -1,0 +1,145 @@
+// Transformer encoders: attention and LayerNorm programs interpreted in fp32 against the
+// reference executor, the ONNX TransformerEncoder export, and BERT compiles.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "compiler/canonicalize.h"
+#include "compiler/compile_error.h"
+#include "compiler/compiler.h"
+#include "compiler_interpreter.h"
+#include "compiler_transformer_graphs.h"
+#include "isa/verifier.h"
+#include "models/reference_executor.h"
+#include "models/zoo.h"
+
+namespace infsim::compiler {
+namespace {
+
+using testing::Interpreter;
+
+// [N, S, D] row-major <-> the device's D-major [D][N][S].
+std::vector<float> to_feature_major(const std::vector<float>& x, const models::Shape& s) {
+  const std::int64_t n = s[0], seq = s.size() == 3 ? s[1] : 1, d = s.back();
+  std::vector<float> out(x.size());
+  for (std::int64_t b = 0; b < n; ++b)
+    for (std::int64_t t = 0; t < seq; ++t)
+      for (std::int64_t c = 0; c < d; ++c) out[(c * n + b) * seq + t] = x[(b * seq + t) * d + c];
+  return out;
+}
+std::vector<float> from_feature_major(const std::vector<float>& x, const models::Shape& s) {
+  const std::int64_t n = s[0], seq = s.size() == 3 ? s[1] : 1, d = s.back();
+  std::vector<float> out(x.size());
+  for (std::int64_t b = 0; b < n; ++b)
+    for (std::int64_t t = 0; t < seq; ++t)
+      for (std::int64_t c = 0; c < d; ++c) out[(b * seq + t) * d + c] = x[(c * n + b) * seq + t];
+  return out;
+}
+
+CompileResult expect_matches_reference(const models::Graph& graph, int batch,
+                                       std::uint32_t cores = 1) {
+  const isa::NeuronCoreConfig core;
+  CompilerOptions options;
+  options.batch = static_cast<std::uint32_t>(batch);
+  options.dtype = isa::DType::kFp32;
+  options.weight_data = true;
+  options.pipeline_cores = cores;
+  CompileResult r = compile(graph, core, options);
+  auto diagnostics = isa::verify_program(r.program, core);
+  EXPECT_TRUE(diagnostics.empty()) << isa::format_diagnostics(diagnostics);
+  std::vector<models::HostTensor> inputs;
+  Interpreter interp(r.program, core);
+  std::uint64_t state = 7;
+  for (int id : graph.inputs) {
+    const models::Tensor& t = graph.tensors[id];
+    models::HostTensor h{
+        t.shape, std::vector<float>(static_cast<std::size_t>(models::num_elements(t.shape)))};
+    for (float& v : h.data) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      v = static_cast<float>(static_cast<std::int32_t>(state >> 40)) / 8388608.0f;
+    }
+    interp.write_tensor(t.name, to_feature_major(h.data, t.shape));
+    inputs.push_back(h);
+  }
+  interp.run(true);
+  std::vector<models::HostTensor> expected = models::run_reference(graph, inputs);
+  for (std::size_t i = 0; i < graph.outputs.size(); ++i) {
+    const models::Tensor& t = graph.tensors[graph.outputs[i]];
+    std::vector<float> got = from_feature_major(interp.read_tensor(t.name), t.shape);
+    EXPECT_EQ(got.size(), expected[i].data.size());
+    if (got.size() != expected[i].data.size()) continue;
+    float scale = 0;
+    for (float v : expected[i].data) scale = std::max(scale, std::abs(v));
+    const float tol = 1e-4f * std::max(1.0f, scale);
+    for (std::size_t k = 0; k < got.size(); ++k)
+      if (!(std::abs(got[k] - expected[i].data[k]) <= tol)) {
+        ADD_FAILURE() << t.name << " element " << k << ": " << got[k] << " vs "
+                      << expected[i].data[k] << " (tolerance " << tol << ")";
+        break;
+      }
+  }
+  return r;
+}
+
+TEST(CompilerTransformer, AttentionIsOneLayer) {
+  CanonicalGraph c = canonicalize(testing::attention_block(1), 1, false);
+  // q, k, v, attention, output dense (+ residual), LayerNorm.
+  ASSERT_EQ(c.graph.layers.size(), 6u);
+  const Layer& a = c.graph.layers[3];
+  EXPECT_EQ(a.kind, LayerKind::kAttention);
+  EXPECT_EQ(a.attention.heads, 2);
+  EXPECT_EQ(a.attention.head_dim, 32);
+  EXPECT_FLOAT_EQ(a.attention.scale, 1.0f / std::sqrt(32.0f));
+  EXPECT_EQ(c.graph.layers[5].kind, LayerKind::kLayerNorm);
+}
+
+TEST(CompilerTransformer, LayerNormMatchesReference) {
+  expect_matches_reference(testing::layer_norm_only(2, 8, 160), 2);
+}
+
+TEST(CompilerTransformer, AttentionMatchesReference) {
+  expect_matches_reference(testing::attention_block(2, 8, 64, 2), 2);
+}
+
+TEST(CompilerTransformer, AttentionWithManyKeysMatchesReference) {
+  // 160 keys: two key chunks, two query blocks; head size 16.
+  expect_matches_reference(testing::attention_block(1, 160, 64, 4), 1);
+}
+
+TEST(CompilerTransformer, SoftmaxOutsideAttentionIsAnError) {
+  testing::GraphBuilder b("softmax");
+  int x = b.input("x", {1, 8, 16});
+  models::Graph g = b.finish(
+      b.node("sm", "Softmax", {testing::dense(b, "fc", x, 16)}, {{"axis", std::int64_t{-1}}}));
+  EXPECT_THROW(compile(g, isa::NeuronCoreConfig{}, CompilerOptions{}), CompileError);
+}
+
+CompileResult compile_bert(const std::string& name, std::uint32_t batch, std::uint32_t cores) {
+  models::ZooOptions zo;
+  zo.batch = static_cast<int>(batch);
+  zo.seq_len = 128;
+  models::Graph g = models::build_zoo_model(name, zo);
+  CompilerOptions options;
+  options.batch = batch;
+  options.pipeline_cores = cores;
+  const isa::NeuronCoreConfig core;
+  CompileResult r = compile(g, core, options);
+  auto diagnostics = isa::verify_program(r.program, core);
+  EXPECT_TRUE(diagnostics.empty()) << isa::format_diagnostics(diagnostics);
+  EXPECT_EQ(r.program.cores.size(), cores);
+  return r;
+}
+
+TEST(CompilerTransformer, BertBaseOneCore) {
+  CompileResult r = compile_bert("bert_base", 1, 1);
+  EXPECT_GT(r.report.cores[0].weights_streamed, 0u);
+  EXPECT_GT(r.report.estimated_cycles(), 0u);
+}
+
+TEST(CompilerTransformer, BertBaseFourCores) {
+  compile_bert("bert_base", 1, 4);
+}
+
+}  // namespace
+}  // namespace infsim::compiler
