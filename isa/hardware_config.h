@@ -243,7 +243,7 @@ struct HostConfig {
 // The Neuron runtime and the framework above it, as the host sees them. Every value is either
 // documented or calibrated; configs/hardware/inferentia.yaml says which.
 struct RuntimeConfig {
-  double framework_overhead = 400e-6;       // per call: Python + framework dispatch
+  double framework_overhead = 670e-6;       // per call: Python + framework dispatch
   double submit_overhead = 30e-6;           // per inference: runtime submit + completion
   double cpu_node_time = 0;                 // per inference: host-side I/O conversion nodes
   double context_switch_overhead = 100e-6;  // stop one model, start another in a group
