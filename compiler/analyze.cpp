@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/canonicalize.h"
+#include "compiler/compile_error.h"
 
 namespace infsim::compiler {
 namespace {
@@ -26,6 +27,23 @@ std::string percent(double p) {
   return buf;
 }
 
+// Some operators are lowerable only in certain forms (Transpose and Softmax inside multi-head
+// attention, a Reshape that keeps the layout): canonicalize the graph, and the operator of the
+// node it rejects, if any, is not supported in this model.
+std::string rejected_op(const models::Graph& graph) {
+  if (graph.inputs.empty()) return "";
+  const auto& shape = graph.tensors[graph.inputs[0]].shape;
+  if (shape.empty() || shape[0] <= 0) return "";
+  try {
+    canonicalize(graph, static_cast<std::uint32_t>(shape[0]), false);
+  } catch (const CompileError& e) {
+    const std::string what = e.what();
+    for (const models::Node& n : graph.nodes)
+      if (what.rfind("node '" + n.name + "' (" + n.op + ")", 0) == 0) return n.op;
+  }
+  return "";
+}
+
 }  // namespace
 
 double AnalyzeReport::percent_supported() const {
@@ -41,8 +59,9 @@ AnalyzeReport analyze(const models::Graph& graph) {
   r.model = graph.name;
   std::map<std::string, std::uint32_t> counts;
   for (const models::Node& n : graph.nodes) ++counts[n.op];
+  const std::string rejected = rejected_op(graph);
   for (const auto& [op, count] : counts) {
-    OperatorSupport s{op, count, is_device_op(op), is_arithmetic(op)};
+    OperatorSupport s{op, count, is_device_op(op) && op != rejected, is_arithmetic(op)};
     r.operators.push_back(s);
     r.total_count += count;
     if (s.supported) r.supported_count += count;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "../unit/compiler_test_graphs.h"
+#include "../unit/compiler_transformer_graphs.h"
 #include "compiler/compiler.h"
 #include "isa/text_format.h"
 #include "isa/verifier.h"
@@ -56,6 +57,9 @@ TEST(CompilerGolden, Pooling) {
 }
 TEST(CompilerGolden, ResidualBlockOnTwoCores) {
   check_golden(testing::residual_block(1), "residual_block_2cores", 1, 2);
+}
+TEST(CompilerGolden, AttentionBlock) {
+  check_golden(testing::attention_block(1, 8, 64, 2), "attention_block");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "compiler/analyze.h"
 #include "compiler/canonicalize.h"
 #include "compiler/compile_error.h"
 #include "compiler/compiler.h"
@@ -115,6 +116,21 @@ TEST(CompilerTransformer, SoftmaxOutsideAttentionIsAnError) {
   EXPECT_THROW(compile(g, isa::NeuronCoreConfig{}, CompilerOptions{}), CompileError);
 }
 
+TEST(CompilerTransformer, AnalyzeCountsSoftmaxOutsideAttentionUnsupported) {
+  testing::GraphBuilder b("softmax");
+  int x = b.input("x", {1, 8, 16});
+  AnalyzeReport r = analyze(b.finish(
+      b.node("sm", "Softmax", {testing::dense(b, "fc", x, 16)}, {{"axis", std::int64_t{-1}}})));
+  for (const OperatorSupport& o : r.operators) EXPECT_EQ(o.supported, o.op != "Softmax") << o.op;
+}
+
+TEST(CompilerTransformer, AnalyzeBertFullySupported) {
+  models::ZooOptions zo;
+  zo.seq_len = 128;
+  AnalyzeReport r = analyze(models::build_zoo_model("distilbert_base", zo));
+  EXPECT_DOUBLE_EQ(r.percent_supported(), 100.0);
+}
+
 CompileResult compile_bert(const std::string& name, std::uint32_t batch, std::uint32_t cores) {
   models::ZooOptions zo;
   zo.batch = static_cast<int>(batch);
@@ -139,6 +155,10 @@ TEST(CompilerTransformer, BertBaseOneCore) {
 
 TEST(CompilerTransformer, BertBaseFourCores) {
   compile_bert("bert_base", 1, 4);
+}
+
+TEST(CompilerTransformer, DistilBertBatchFourOnSixteenCores) {
+  compile_bert("distilbert_base", 4, 16);
 }
 
 }  // namespace
