@@ -69,6 +69,11 @@ CompileResult compile(const models::Graph& graph, const isa::NeuronCoreConfig& c
     MemoryPlan more = plan_memory(g, stages, core, options.dtype, true);
     if (more.sub_batch > plans[0].sub_batch) plans.push_back(std::move(more));
   }
+  // And, on one core, passes chosen per segment of layers.
+  if (options.batch > 1 && stages.stages() == 1) {
+    MemoryPlan segmented = plan_memory_segmented(g, stages, core, options.dtype);
+    if (segmented.segments.size() > 1) plans.push_back(std::move(segmented));
+  }
   CompileResult result;
   for (const MemoryPlan& plan : plans) {
     CompileResult r = emit_plan(canonical, g, stages, plan, core, options);

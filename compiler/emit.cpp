@@ -44,52 +44,27 @@ class ProgramBuilder {
     declare_tensors();
     for (int c = 0; c < cores; ++c) load_setup(c);
     const int n = static_cast<int>(g.layers.size());
-    for (int pass = 0; pass < L_.plan.passes; ++pass) {
-      L_.image0 = pass * L_.plan.sub_batch;
-      L_.images = std::min(L_.plan.sub_batch, g.batch - L_.image0);
-      for (int s = 0; s < cores; ++s) {
-        std::vector<bool> loaded(g.values.size(), false);
-        for (int l = L_.stages.first[s]; l <= L_.stages.last(s, n); ++l) {
-          const Layer& layer = g.layers[l];
-          std::vector<int> reads = layer.inputs;
-          if (layer.epilogue.residual >= 0) reads.push_back(layer.epilogue.residual);
-          for (int v : reads)
-            if (g.values[v].graph_input && !L_.plan.in_dram[v] && !loaded[v]) {
-              L_.load_input(v, s, static_cast<std::uint32_t>(l));
-              loaded[v] = true;
-            }
-          L_.clear_halo(layer.output, s, static_cast<std::uint32_t>(l));
-          switch (layer.kind) {
-            case LayerKind::kConv:
-              lower_conv(L_, l, s);
-              break;
-            case LayerKind::kPool:
-              lower_pool(L_, l, s);
-              break;
-            case LayerKind::kEltwise:
-              lower_eltwise(L_, l, s);
-              break;
-            case LayerKind::kActivation:
-              lower_activation(L_, l, s);
-              break;
-            case LayerKind::kScaleBias:
-              lower_scale_bias(L_, l, s);
-              break;
-            case LayerKind::kConcat:
-              lower_concat(L_, l, s);
-              break;
-            case LayerKind::kAttention:
-              lower_attention(L_, l, s);
-              break;
-            case LayerKind::kLayerNorm:
-              lower_layer_norm(L_, l, s);
-              break;
-          }
-          if (g.values[layer.output].graph_output)
-            L_.store_output(layer.output, s, static_cast<std::uint32_t>(l));
+    if (L_.plan.segments.empty()) {
+      for (int pass = 0; pass < L_.plan.passes; ++pass) {
+        L_.image0 = pass * L_.plan.sub_batch;
+        L_.images = std::min(L_.plan.sub_batch, g.batch - L_.image0);
+        for (int s = 0; s < cores; ++s) {
+          std::vector<bool> loaded(g.values.size(), false);
+          for (int l = L_.stages.first[s]; l <= L_.stages.last(s, n); ++l)
+            lower_layer(l, s, loaded);
+          if (s + 1 < cores) send(s, pass);
+          if (s > 0 && pass + 1 < L_.plan.passes) release(s);
         }
-        if (s + 1 < cores) send(s, pass);
-        if (s > 0 && pass + 1 < L_.plan.passes) release(s);
+      }
+    } else {
+      // One core, each segment through the whole batch before the next (see memory_plan.h).
+      for (const Segment& seg : L_.plan.segments) {
+        for (int pass = 0; pass < seg.passes; ++pass) {
+          L_.image0 = pass * seg.sub_batch;
+          L_.images = std::min(seg.sub_batch, g.batch - L_.image0);
+          std::vector<bool> loaded(g.values.size(), false);
+          for (int l = seg.first; l <= seg.last; ++l) lower_layer(l, 0, loaded);
+        }
       }
     }
     isa::Program program;
@@ -101,6 +76,48 @@ class ProgramBuilder {
   }
 
  private:
+  // Lowers layer l of core s for the current pass; `loaded`: graph inputs already in SBUF.
+  void lower_layer(int l, int s, std::vector<bool>& loaded) {
+    const LayerGraph& g = L_.graph;
+    const Layer& layer = g.layers[l];
+    std::vector<int> reads = layer.inputs;
+    if (layer.epilogue.residual >= 0) reads.push_back(layer.epilogue.residual);
+    for (int v : reads)
+      if (g.values[v].graph_input && !L_.plan.in_dram[v] && !loaded[v]) {
+        L_.load_input(v, s, static_cast<std::uint32_t>(l));
+        loaded[v] = true;
+      }
+    L_.clear_halo(layer.output, s, static_cast<std::uint32_t>(l));
+    switch (layer.kind) {
+      case LayerKind::kConv:
+        lower_conv(L_, l, s);
+        break;
+      case LayerKind::kPool:
+        lower_pool(L_, l, s);
+        break;
+      case LayerKind::kEltwise:
+        lower_eltwise(L_, l, s);
+        break;
+      case LayerKind::kActivation:
+        lower_activation(L_, l, s);
+        break;
+      case LayerKind::kScaleBias:
+        lower_scale_bias(L_, l, s);
+        break;
+      case LayerKind::kConcat:
+        lower_concat(L_, l, s);
+        break;
+      case LayerKind::kAttention:
+        lower_attention(L_, l, s);
+        break;
+      case LayerKind::kLayerNorm:
+        lower_layer_norm(L_, l, s);
+        break;
+    }
+    if (g.values[layer.output].graph_output)
+      L_.store_output(layer.output, s, static_cast<std::uint32_t>(l));
+  }
+
   void add_core(int c) {
     Scheduler& s = L_.sched;
     s.add_core();

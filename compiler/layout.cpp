@@ -65,10 +65,41 @@ ConvGeometry conv_geometry(const Layer& layer, int in_channels, int out_channels
       for (std::uint64_t e : b.seg_elements)
         g.max_stream_bytes = std::max(g.max_stream_bytes, e * dsize);
     }
+    b.unit_bytes = b.sbuf_bytes;
     g.blocks.push_back(std::move(b));
     co0 += count;
   }
   return g;
+}
+
+void group_stream_units(ConvGeometry& geometry, std::uint64_t max_bytes) {
+  auto same_segments = [](const WeightBlock& a, const WeightBlock& b) {
+    if (a.segments.size() != b.segments.size()) return false;
+    for (std::size_t s = 0; s < a.segments.size(); ++s)
+      if (a.segments[s].ci_tile != b.segments[s].ci_tile ||
+          a.segments[s].p_lo != b.segments[s].p_lo || a.segments[s].p_hi != b.segments[s].p_hi)
+        return false;
+    return true;
+  };
+  std::vector<WeightBlock>& blocks = geometry.blocks;
+  for (std::size_t first = 0; first < blocks.size();) {
+    WeightBlock& head = blocks[first];
+    std::size_t end = first + 1;
+    if (head.interleaved) {
+      while (end < blocks.size() && blocks[end].interleaved && same_segments(head, blocks[end]) &&
+             head.unit_bytes + blocks[end].sbuf_bytes <= max_bytes) {
+        WeightBlock& b = blocks[end];
+        b.unit_blocks = 0;
+        b.unit_offset = head.unit_bytes;
+        b.dram_offset = head.dram_offset + b.unit_offset;
+        b.unit_bytes = 0;
+        head.unit_bytes += b.sbuf_bytes;
+        ++end;
+      }
+    }
+    head.unit_blocks = static_cast<int>(end - first);
+    first = end;
+  }
 }
 
 void append_converted(std::vector<std::uint8_t>& out, float value, isa::DType dtype) {
@@ -135,10 +166,14 @@ std::vector<std::uint8_t> pack_conv_weights(const Layer& layer, int in_channels,
       }
     }
   };
-  for (const WeightBlock& b : geometry.blocks) {
+  const std::vector<WeightBlock>& blocks = geometry.blocks;
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    const WeightBlock& b = blocks[i];
+    if (b.unit_blocks == 0) continue;  // packed with its unit's first block
     if (b.interleaved) {
       for (int p = b.segments[0].p_lo; p < b.segments[0].p_hi; ++p)
-        for (const CiSegment& s : b.segments) row(b, s.ci_tile * kPartitions + p);
+        for (std::size_t u = i; u < i + static_cast<std::size_t>(b.unit_blocks); ++u)
+          for (const CiSegment& s : blocks[u].segments) row(blocks[u], s.ci_tile * kPartitions + p);
     } else {
       for (const CiSegment& s : b.segments)
         for (int p = s.p_lo; p < s.p_hi; ++p) row(b, s.ci_tile * kPartitions + p);

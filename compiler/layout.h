@@ -41,6 +41,13 @@ struct WeightBlock {
   // every segment ([p][segment][tap][co]), so one DMA with long runs moves the whole block.
   // Otherwise rows are per segment ([segment][p][tap][co]) and segments move one by one.
   bool interleaved = false;
+  // Streamed interleaved blocks travel in units of consecutive blocks reading the same segments:
+  // DRAM rows are partitions holding every block of the unit ([p][block][segment][tap][co]), so
+  // one DMA with rows of unit_bytes moves them all into one weight-ring slot, where the blocks
+  // sit one after another as they would when resident. A block alone is a unit of one.
+  int unit_blocks = 1;            // on a unit's first block: blocks in the unit; 0 on the others
+  std::uint64_t unit_offset = 0;  // per partition: bytes from the unit's first block to this one
+  std::uint64_t unit_bytes = 0;   // on a unit's first block: per-partition bytes of the unit
 };
 
 struct ConvGeometry {
@@ -53,8 +60,12 @@ struct ConvGeometry {
 ConvGeometry conv_geometry(const Layer& layer, int in_channels, int out_channels, int array_cols,
                            isa::DType dtype);
 
-// The packed DRAM image of a layer's weights (block after block; in a block, segment after
-// segment, each row = one input channel = [tap][co] contiguous), in `dtype`.
+// Groups consecutive interleaved blocks into streaming units of at most `max_bytes` per
+// partition (the weight-ring slot), so streamed weights move in few long DMAs; dram_offset of a
+// block inside a unit becomes the unit's offset plus its unit_offset (its place in each row).
+void group_stream_units(ConvGeometry& geometry, std::uint64_t max_bytes);
+
+// The packed DRAM image of a layer's weights (unit after unit; see WeightBlock), in `dtype`.
 std::vector<std::uint8_t> pack_conv_weights(const Layer& layer, int in_channels, int out_channels,
                                             const ConvGeometry& geometry, isa::DType dtype);
 

@@ -94,6 +94,28 @@ std::uint64_t stage_band(Lowering& L, int li, int core, const Chunk& ch, int max
   return slot;
 }
 
+// Loads the images of this pass of a value handed over from an earlier segment into its SBUF
+// slot (no halo: each channel's images are one run in DRAM and in SBUF).
+void reload(Lowering& L, int value, int li, int core) {
+  const Value& v = L.graph.values[value];
+  const isa::TensorDecl& t = L.tensors[L.value_tensor[value]];
+  const std::uint64_t hw = static_cast<std::uint64_t>(v.pixels());
+  const std::uint64_t row = static_cast<std::uint64_t>(L.graph.batch) * hw;
+  const auto elems = static_cast<std::uint32_t>(static_cast<std::uint64_t>(L.images) * hw);
+  for (int tile = 0; tile < channel_tiles(v.channels); ++tile) {
+    const auto p = static_cast<std::uint16_t>(tile_channels(v.channels, tile));
+    isa::Instruction ld;
+    ld.opcode = isa::Opcode::kDmaCopy;
+    ld.src0 = isa::dram(
+        t.dram_offset +
+            (tile * kPartitions * row + static_cast<std::uint64_t>(L.image0) * hw) * L.dsize,
+        p, static_cast<std::int64_t>(row), isa::dense_dims({elems}), L.dtype(), t.core);
+    ld.dst = isa::sbuf(0, p, L.interior_offset(value, core, tile, 0, 0, 0), {elems}, L.dtype(),
+                       static_cast<std::uint16_t>(core));
+    L.sched.emit(core, L.queues[core].dma_in, ld, static_cast<std::uint32_t>(li));
+  }
+}
+
 }  // namespace
 
 void lower_conv(Lowering& L, int li, int core) {
@@ -105,7 +127,10 @@ void lower_conv(Lowering& L, int li, int core) {
   const ConvGeometry& geo = L.plan.geometry[li];
   const CorePlan& cp = L.plan.cores[core];
   const CoreQueues& q = L.queues[core];
-  const bool streamed = L.plan.in_dram[in_id];
+  for (int v : {in_id, layer.epilogue.residual})
+    if (v >= 0 && L.plan.reload[v] && L.graph.values[v].consumers.front() == li)
+      reload(L, v, li, core);
+  const bool streamed = L.plan.in_dram[in_id] && !L.plan.reload[in_id];
   const bool to_dram = L.plan.in_dram[out_id];
   const auto layer_id = static_cast<std::uint32_t>(li);
   const auto core16 = static_cast<std::uint16_t>(core);
@@ -123,26 +148,28 @@ void lower_conv(Lowering& L, int li, int core) {
   const int stage_wp = in.width + c.pad_left + c.pad_right;
 
   std::uint64_t block_at = L.plan.weight_offset[li];
+  std::uint64_t unit_at = 0;  // ring slot of the streamed unit being consumed
   for (const WeightBlock& blk : geo.blocks) {
     std::uint64_t base = block_at;
     block_at += blk.sbuf_bytes;
     const bool stream_block = !L.plan.resident[li] && blk.interleaved;
     const bool stream_segments = !L.plan.resident[li] && !blk.interleaved;
-    if (stream_block) {
-      // The whole block into the next ring slot with one DMA (rows are partitions).
+    if (stream_block && blk.unit_blocks > 0) {
+      // The whole unit into the next ring slot with one DMA (rows are partitions).
       const int slot = L.ring_next[core];
       L.ring_next[core] = (slot + 1) % kWeightRingSlots;
-      base = cp.ring_offset + static_cast<std::uint64_t>(slot) * cp.ring_slot_bytes;
+      unit_at = cp.ring_offset + static_cast<std::uint64_t>(slot) * cp.ring_slot_bytes;
       const CiSegment& seg = blk.segments[0];
       const auto rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
-      const auto row = static_cast<std::uint32_t>(blk.sbuf_bytes / L.dsize);
+      const auto row = static_cast<std::uint32_t>(blk.unit_bytes / L.dsize);
       isa::Instruction ld;
       ld.opcode = isa::Opcode::kDmaCopy;
-      ld.dst = isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), rows, base, {row}, dt, core16);
+      ld.dst = isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), rows, unit_at, {row}, dt, core16);
       ld.src0 = isa::dram(weights->dram_offset + blk.dram_offset, rows, {row}, dt, weights->core);
       L.sched.emit(core, slot % 2 ? q.dma_weights_alt : q.dma_weights, ld, layer_id);
       L.weights_streamed[core] += std::uint64_t{rows} * row * L.dsize;
     }
+    if (stream_block) base = unit_at + blk.unit_offset;
     const int out_tile = blk.co0 / kPartitions, out_p = blk.co0 % kPartitions;
     const auto m = static_cast<std::uint16_t>(blk.count);
 
@@ -255,7 +282,8 @@ void lower_conv(Lowering& L, int li, int core) {
         // [result | residual], each one PSUM bank's worth.
         std::uint64_t bounce = 0;
         const int residual = layer.epilogue.residual;
-        const bool residual_in_dram = residual >= 0 && L.plan.in_dram[residual];
+        const bool residual_in_dram =
+            residual >= 0 && L.plan.in_dram[residual] && !L.plan.reload[residual];
         if (to_dram || residual_in_dram) {
           bounce = cp.bounce_offset +
                    static_cast<std::uint64_t>(L.bounce_next[core]) * cp.bounce_slot_bytes;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "compiler/compile_error.h"
+#include "isa/panic.h"
 
 namespace infsim::compiler {
 namespace {
@@ -16,8 +17,11 @@ struct Item {
   int value;
   int start, end;
   std::uint64_t size;
+  int images;
   std::uint64_t offset = 0;
 };
+
+enum class Mode { kFewestSpills, kSpillForBatch, kSegmented };
 
 // First fit over lifetimes; returns the peak.
 std::uint64_t allocate(std::vector<Item>& items) {
@@ -74,8 +78,10 @@ int staged_rows(const LayerGraph& graph, int layer, const isa::NeuronCoreConfig&
   return rows;
 }
 
-MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
-                       const isa::NeuronCoreConfig& core, isa::DType dtype, bool spill_for_batch) {
+namespace {
+
+MemoryPlan plan_impl(const LayerGraph& graph, const StagePlan& stages,
+                     const isa::NeuronCoreConfig& core, isa::DType dtype, Mode mode) {
   const int n = static_cast<int>(graph.layers.size());
   const std::uint64_t dsize = static_cast<std::uint64_t>(isa::dtype_bytes(dtype));
   const std::uint64_t capacity = core.sbuf.partition_bytes();
@@ -88,6 +94,7 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
   plan.const_offset.assign(n, 0);
   plan.staging_bytes.assign(n, 0);
   plan.in_dram.assign(graph.values.size(), false);
+  plan.reload.assign(graph.values.size(), false);
 
   for (int v : graph.inputs) {
     const Value& val = graph.values[v];
@@ -131,7 +138,7 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
         if (plan.in_dram[layer.output] ||
             (layer.epilogue.residual >= 0 && plan.in_dram[layer.epilogue.residual]))
           cp.bounce_slot_bytes = 2 * align(bank * dsize);
-        if (!plan.in_dram[layer.inputs[0]]) continue;
+        if (!plan.in_dram[layer.inputs[0]] || plan.reload[layer.inputs[0]]) continue;
         auto chunks =
             spatial_chunks(1, out.height, out.width, bank, true, layer.name,
                            layer.kind == LayerKind::kConv ? staged_rows(graph, l, core, dtype) : 0);
@@ -153,12 +160,26 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
   };
   plan_staging();
 
-  auto items_for = [&](int s, int images) {
+  // `layer_images`: images per pass of each layer; a value is sized for its producer's (a graph
+  // input for its first consumer's), and values of layers at 0 images take no room.
+  auto items_for = [&](int s, const std::vector<int>& layer_images) {
     std::vector<Item> items;
     int first = stages.first[s], last = stages.last(s, n);
     for (std::size_t v = 0; v < graph.values.size(); ++v) {
       const Value& val = graph.values[v];
+      if (plan.reload[v]) {
+        const int images = layer_images[val.consumers.front()];
+        items.push_back({static_cast<int>(v), val.consumers.front(), val.consumers.back(),
+                         align(channel_tiles(val.channels) * tile_bytes(val, images, dsize)),
+                         images});
+        continue;
+      }
       if (plan.in_dram[v] && !val.graph_input) continue;
+      int images = 0;
+      if (val.producer >= 0)
+        images = layer_images[val.producer];
+      else if (!val.consumers.empty())
+        images = layer_images[val.consumers.front()];
       std::uint64_t size = align(channel_tiles(val.channels) * tile_bytes(val, images, dsize));
       int start = -1, end = -1;
       std::vector<int> here;
@@ -177,7 +198,7 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
       } else {
         continue;
       }
-      items.push_back({static_cast<int>(v), start, end, size});
+      items.push_back({static_cast<int>(v), start, end, size, images});
     }
     return items;
   };
@@ -195,8 +216,9 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
 
   // Bytes per partition core s needs at `images` per pass; fills `shortfall` when too many.
   std::string shortfall;
-  auto need_of = [&](int s, int images) {
-    auto items = items_for(s, images);
+  auto need_of = [&](int s, const std::vector<int>& layer_images) {
+    auto items = items_for(s, layer_images);
+    const int images = *std::max_element(layer_images.begin(), layer_images.end());
     std::uint64_t peak = allocate(items);
     auto [total, max_block] = stage_weights(s);
     const CorePlan& cp = plan.cores[s];
@@ -216,33 +238,40 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
     return need;
   };
 
-  // Keep activations in DRAM until `images` per pass fit: each time, the largest one on the short
-  // core that a convolution produces and only convolutions (as input or residual) and pooling read.
+  // Whether value v, produced on core s, may live in DRAM: a convolution writes it and only
+  // convolutions (as input or residual) and pooling on the same core read it.
+  auto spillable = [&](std::size_t v, int s) {
+    const Value& val = graph.values[v];
+    if (val.graph_input || val.graph_output || val.producer < 0) return false;
+    if (stages.layer_stage[val.producer] != s) return false;
+    if (graph.layers[val.producer].kind != LayerKind::kConv) return false;
+    bool ok = !val.consumers.empty();
+    for (int c : val.consumers) {
+      const Layer& l = graph.layers[c];
+      const bool as_input = l.inputs[0] == static_cast<int>(v);
+      const bool as_residual =
+          l.kind == LayerKind::kConv && l.epilogue.residual == static_cast<int>(v);
+      ok = ok && stages.layer_stage[c] == s && (as_input != as_residual) &&
+           (l.kind == LayerKind::kConv || (l.kind == LayerKind::kPool && !l.pool.global));
+    }
+    return ok;
+  };
+
+  // Keep activations in DRAM until `images` per pass fit: each time, the largest spillable one
+  // on the short core.
   auto spill_until_fits = [&](int images) {
     for (;;) {
       int short_core = -1;
       for (int s = 0; s < stages.stages() && short_core < 0; ++s)
-        if (need_of(s, images) > capacity) short_core = s;
+        if (need_of(s, std::vector<int>(n, images)) > capacity) short_core = s;
       if (short_core < 0) return true;
       int best = -1;
       std::uint64_t best_size = 0;
       for (std::size_t v = 0; v < graph.values.size(); ++v) {
-        const Value& val = graph.values[v];
-        if (plan.in_dram[v] || val.graph_input || val.graph_output || val.producer < 0) continue;
-        if (stages.layer_stage[val.producer] != short_core) continue;
-        const Layer& prod = graph.layers[val.producer];
-        if (prod.kind != LayerKind::kConv) continue;
-        bool ok = !val.consumers.empty();
-        for (int c : val.consumers) {
-          const Layer& l = graph.layers[c];
-          const bool as_input = l.inputs[0] == static_cast<int>(v);
-          const bool as_residual =
-              l.kind == LayerKind::kConv && l.epilogue.residual == static_cast<int>(v);
-          ok = ok && stages.layer_stage[c] == short_core && (as_input != as_residual) &&
-               (l.kind == LayerKind::kConv || (l.kind == LayerKind::kPool && !l.pool.global));
-        }
-        std::uint64_t size = channel_tiles(val.channels) * tile_bytes(val, images, dsize);
-        if (ok && size > best_size) {
+        if (plan.in_dram[v] || !spillable(v, short_core)) continue;
+        std::uint64_t size =
+            channel_tiles(graph.values[v].channels) * tile_bytes(graph.values[v], images, dsize);
+        if (size > best_size) {
           best = static_cast<int>(v);
           best_size = size;
         }
@@ -253,30 +282,155 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
     }
   };
 
-  // The most images per pass that fit, spilling only what one image needs or, with
-  // spill_for_batch, as much as it takes.
+  std::vector<int> layer_images(n, 0);
   const std::vector<bool> unspilled = plan.in_dram;
-  int chosen = 0;
-  if (spill_for_batch) {
-    for (int g = graph.batch; g >= 1 && chosen == 0; --g) {
-      plan.in_dram = unspilled;
-      plan_staging();
-      if (spill_until_fits(g)) chosen = g;
+  if (mode == Mode::kSegmented) {
+    INFSIM_PANIC_IF(stages.stages() != 1, "segmented plans are for one core");
+    if (!spill_until_fits(1)) return MemoryPlan{};
+    const std::vector<bool> base = plan.in_dram;
+    // Values live across the cut after layer k (the cut is valid when all can be in DRAM).
+    auto crossing = [&](int k) {
+      std::vector<int> out;
+      for (std::size_t v = 0; v < graph.values.size(); ++v) {
+        const Value& val = graph.values[v];
+        if (val.consumers.empty() || val.producer > k || val.consumers.back() <= k) continue;
+        out.push_back(static_cast<int>(v));
+      }
+      return out;
+    };
+    // Handed over: spillable, without halo, and read only by convolutions.
+    auto reloadable = [&](int v) {
+      const Value& val = graph.values[v];
+      if (base[v] || !spillable(v, 0) || val.halo_h > 0 || val.halo_w > 0) return false;
+      return std::all_of(val.consumers.begin(), val.consumers.end(),
+                         [&](int c) { return graph.layers[c].kind == LayerKind::kConv; });
+    };
+    auto hand_over = [&](int k) {
+      for (int v : crossing(k)) plan.in_dram[v] = plan.reload[v] = true;
+    };
+    std::vector<int> points = {-1};
+    for (int k = 0; k + 1 < n; ++k) {
+      const auto live = crossing(k);
+      if (std::all_of(live.begin(), live.end(), reloadable)) points.push_back(k);
     }
-  } else if (spill_until_fits(1)) {
-    for (int g = graph.batch; g >= 1 && chosen == 0; --g) {
-      bool fits = true;
-      for (int s = 0; s < stages.stages() && fits; ++s) fits = need_of(s, g) <= capacity;
-      if (fits) chosen = g;
+    points.push_back(n - 1);
+    // Buffers sized as if every candidate cut were taken, so that every segment checked fits
+    // beside whichever are.
+    for (std::size_t i = 1; i + 1 < points.size(); ++i) hand_over(points[i]);
+    plan_staging();
+    // Weights that fit on chip beside one image's activations are loaded once at model load:
+    // then passes cost nothing and only spills count.
+    const auto [all_weights, max_block] = stage_weights(0);
+    const bool weights_matter = need_of(0, std::vector<int>(n, 1)) -
+                                    std::min(all_weights, kWeightRingSlots * max_block) +
+                                    all_weights >
+                                capacity;
+    auto spill_bytes = [&](int k) {
+      std::uint64_t bytes = 0;
+      if (k < 0) return bytes;
+      for (int v : crossing(k)) {
+        const Value& val = graph.values[v];
+        bytes += 2 * static_cast<std::uint64_t>(val.channels) * val.pixels() * dsize *
+                 static_cast<std::uint64_t>(graph.batch);
+      }
+      return bytes;
+    };
+    // The most images per pass layers (a, b] fit with the values crossing its ends in DRAM.
+    auto segment_images = [&](int a, int b) {
+      // A value handed over is loaded by its first reader, so all its readers share a segment.
+      if (a >= 0)
+        for (int v : crossing(a))
+          if (graph.values[v].consumers.back() > b) return 0;
+      plan.in_dram = base;
+      std::fill(plan.reload.begin(), plan.reload.end(), false);
+      if (a >= 0) hand_over(a);
+      if (b < n - 1) hand_over(b);
+      auto fits = [&](int g) {
+        std::vector<int> images(n, 0);
+        std::fill(images.begin() + a + 1, images.begin() + b + 1, g);
+        return need_of(0, images) <= capacity;
+      };
+      if (!fits(1)) return 0;
+      int lo = 1, hi = static_cast<int>(graph.batch);
+      while (lo < hi) {
+        const int mid = (lo + hi + 1) / 2;
+        if (fits(mid))
+          lo = mid;
+        else
+          hi = mid - 1;
+      }
+      return lo;
+    };
+    const std::size_t np = points.size();
+    constexpr std::uint64_t kNever = ~std::uint64_t{0};
+    std::vector<std::uint64_t> best(np, kNever);
+    std::vector<std::size_t> from(np, 0);
+    std::vector<int> images_of(np, 0);
+    best[0] = 0;
+    for (std::size_t j = 1; j < np; ++j) {
+      for (std::size_t i = 0; i < j; ++i) {
+        if (best[i] == kNever) continue;
+        const int g = segment_images(points[i], points[j]);
+        if (g == 0) continue;
+        std::uint64_t weights = 0;
+        for (int l = points[i] + 1; l <= points[j]; ++l) weights += plan.geometry[l].weight_bytes;
+        const std::uint64_t passes = (graph.batch + g - 1) / static_cast<std::uint64_t>(g);
+        const std::uint64_t cost =
+            best[i] + (weights_matter ? passes * weights : 0) + spill_bytes(points[i]);
+        if (cost < best[j]) {
+          best[j] = cost;
+          from[j] = i;
+          images_of[j] = g;
+        }
+      }
     }
+    if (best[np - 1] == kNever) return MemoryPlan{};
+    plan.in_dram = base;
+    std::fill(plan.reload.begin(), plan.reload.end(), false);
+    for (std::size_t j = np - 1; j > 0; j = from[j]) {
+      const int g = std::min(images_of[j], static_cast<int>(graph.batch));
+      plan.segments.insert(
+          plan.segments.begin(),
+          Segment{points[from[j]] + 1, points[j], g, static_cast<int>((graph.batch + g - 1) / g)});
+      if (from[j] > 0) hand_over(points[from[j]]);
+    }
+    plan_staging();
+    plan.sub_batch = static_cast<int>(graph.batch);
+    plan.passes = 1;
+    for (const Segment& seg : plan.segments) {
+      std::fill(layer_images.begin() + seg.first, layer_images.begin() + seg.last + 1,
+                seg.sub_batch);
+      plan.sub_batch = std::min(plan.sub_batch, seg.sub_batch);
+      plan.passes = std::max(plan.passes, seg.passes);
+    }
+    if (need_of(0, layer_images) > capacity) return MemoryPlan{};
+  } else {
+    // The most images per pass that fit, spilling only what one image needs or, with
+    // kSpillForBatch, as much as it takes.
+    int chosen = 0;
+    if (mode == Mode::kSpillForBatch) {
+      for (int g = graph.batch; g >= 1 && chosen == 0; --g) {
+        plan.in_dram = unspilled;
+        plan_staging();
+        if (spill_until_fits(g)) chosen = g;
+      }
+    } else if (spill_until_fits(1)) {
+      for (int g = graph.batch; g >= 1 && chosen == 0; --g) {
+        bool fits = true;
+        for (int s = 0; s < stages.stages() && fits; ++s)
+          fits = need_of(s, std::vector<int>(n, g)) <= capacity;
+        if (fits) chosen = g;
+      }
+    }
+    if (chosen == 0) throw CompileError("model '" + graph.name + "' does not fit: " + shortfall);
+    plan.sub_batch = chosen;
+    plan.passes = (graph.batch + chosen - 1) / chosen;
+    std::fill(layer_images.begin(), layer_images.end(), chosen);
   }
-  if (chosen == 0) throw CompileError("model '" + graph.name + "' does not fit: " + shortfall);
-  plan.sub_batch = chosen;
-  plan.passes = (graph.batch + chosen - 1) / chosen;
 
   for (int s = 0; s < stages.stages(); ++s) {
     CorePlan& cp = plan.cores[s];
-    auto items = items_for(s, chosen);
+    auto items = items_for(s, layer_images);
     cp.act_peak = allocate(items);
     auto [total, max_block] = stage_weights(s);
     std::uint64_t room = capacity - cp.const_bytes - kStagingSlots * cp.staging_slot_bytes -
@@ -301,14 +455,29 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
     cp.resident_bytes = at - cp.resident_offset;
     cp.ring_offset = at;
     cp.ring_slot_bytes = cp.weights_streamed > 0 ? align(max_block) : 0;
+    for (int l = stages.first[s]; l <= stages.last(s, n); ++l)
+      if (!plan.resident[l]) group_stream_units(plan.geometry[l], cp.ring_slot_bytes);
     cp.staging_offset = cp.ring_offset + kWeightRingSlots * cp.ring_slot_bytes;
     cp.bounce_offset = cp.staging_offset + kStagingSlots * cp.staging_slot_bytes;
     cp.act_offset = cp.bounce_offset + kBounceSlots * cp.bounce_slot_bytes;
     for (const Item& it : items)
-      plan.slots[{it.value, s}] =
-          ValueSlot{cp.act_offset + it.offset, tile_bytes(graph.values[it.value], chosen, dsize)};
+      plan.slots[{it.value, s}] = ValueSlot{cp.act_offset + it.offset,
+                                            tile_bytes(graph.values[it.value], it.images, dsize)};
   }
   return plan;
+}
+
+}  // namespace
+
+MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
+                       const isa::NeuronCoreConfig& core, isa::DType dtype, bool spill_for_batch) {
+  return plan_impl(graph, stages, core, dtype,
+                   spill_for_batch ? Mode::kSpillForBatch : Mode::kFewestSpills);
+}
+
+MemoryPlan plan_memory_segmented(const LayerGraph& graph, const StagePlan& stages,
+                                 const isa::NeuronCoreConfig& core, isa::DType dtype) {
+  return plan_impl(graph, stages, core, dtype, Mode::kSegmented);
 }
 
 }  // namespace infsim::compiler

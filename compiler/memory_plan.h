@@ -44,12 +44,25 @@ struct CorePlan {
   std::uint64_t total() const { return act_offset + act_peak; }
 };
 
-struct MemoryPlan {
+// A run of consecutive layers of a one-core plan that goes through the whole batch, in passes
+// of its own sub-batch, before the next run starts; activations crossing into it come from DRAM.
+struct Segment {
+  int first = 0, last = 0;  // layers
   int sub_batch = 1;
   int passes = 1;
+};
+
+struct MemoryPlan {
+  int sub_batch = 1;              // with segments: the smallest segment's
+  int passes = 1;                 // with segments: the most any segment makes
+  std::vector<Segment> segments;  // empty: every layer in `passes` passes of `sub_batch`
   std::vector<CorePlan> cores;
   std::map<std::pair<int, int>, ValueSlot> slots;  // (value, core) -> SBUF placement
   std::vector<bool> in_dram;  // per value: kept in DRAM (large graph input or spill), read in bands
+  // Per value: handed between segments through DRAM (so also in_dram), its producer writing it
+  // there and the segment that reads it loading it whole into its SBUF slot at the start of
+  // each pass (its first consumer, a convolution, does; it has no halo).
+  std::vector<bool> reload;
   std::vector<ConvGeometry> geometry;        // per layer (convolutions)
   std::vector<bool> resident;                // per layer: weights resident in SBUF
   std::vector<std::uint64_t> weight_offset;  // per layer: resident weights' offset
@@ -73,5 +86,15 @@ int staged_rows(const LayerGraph& graph, int layer, const isa::NeuronCoreConfig&
 MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
                        const isa::NeuronCoreConfig& core, isa::DType dtype,
                        bool spill_for_batch = false);
+
+// One core only: the pass structure chosen per segment of layers, as a real scheduler does.
+// Early layers (large activations, small weights) run in passes of the few images that fit; late
+// layers (small activations, large weights) run over many images per pass, so each streamed
+// weight tile is read from DRAM once per pass instead of once per image. Segments meet at points
+// where every live activation can be spilled to DRAM; the cut points minimise weight bytes
+// streamed (once per pass) plus the spilled bytes (written and read back once per image).
+// Without segments when none fit (then plan_memory's plans are the ones to use).
+MemoryPlan plan_memory_segmented(const LayerGraph& graph, const StagePlan& stages,
+                                 const isa::NeuronCoreConfig& core, isa::DType dtype);
 
 }  // namespace infsim::compiler

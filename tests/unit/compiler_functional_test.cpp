@@ -192,6 +192,26 @@ TEST(CompilerFunctional, SpilledResidual) {
   EXPECT_GT(spills(expect_matches_reference(g, 1, 1, small).program), 0);
 }
 
+// Batch 4 with large early activations and large late weights: the first convolutions run one
+// image per pass, the rest take the whole batch in one pass (their input handed over through
+// DRAM), so their weights are read from DRAM once per batch rather than once per image.
+TEST(CompilerFunctional, PassesChosenPerSegmentReadLateWeightsOncePerBatch) {
+  testing::GraphBuilder b("segments");
+  int x = b.input("x", {4, 8, 32, 32});
+  int a = b.node("relu1", "Relu", {b.conv("c1", x, 16, 3, 1, 1)});
+  int a2 = b.node("relu1b", "Relu", {b.conv("c1b", a, 128, 1, 8, 0)});
+  int c = b.node("relu2", "Relu", {b.conv("c2", a2, 128, 1, 1, 0)});
+  int d = b.node("relu3", "Relu", {b.conv("c3", c, 256, 3, 1, 1)});
+  models::Graph g = b.finish(b.conv("c4", d, 256, 3, 1, 1));
+  isa::NeuronCoreConfig small;
+  small.sbuf.size = 128 * 28672;
+  CompileResult r = expect_matches_reference(g, 4, 1, small);
+  EXPECT_EQ(r.report.passes, 4);
+  EXPECT_GT(spills(r.program), 0);
+  // Four output blocks of 64 columns, each one DMA, once for the batch (not once per image).
+  EXPECT_EQ(reads_of(r.program, "c4.weight"), 4);
+}
+
 TEST(CompilerFunctional, ResNet18AtSixteenPixelsOverFourCores) {
   models::ZooOptions o;
   o.batch = 1;
