@@ -46,6 +46,34 @@ TEST(CompilerLayout, PackedWeightsAreBlockDiagonalForGroups) {
   EXPECT_EQ(w, (std::vector<float>{1, 0, 2, 0, 0, 3, 0, 4}));
 }
 
+// A streamed 1x1 convolution of 2 input channels to 192 outputs: three 64-column blocks of 256 B
+// per partition; with units of up to 512 B the first two travel together, each DRAM row (one
+// input channel) holding block 0's then block 1's columns.
+TEST(CompilerLayout, StreamUnitsPackTheirBlocksRowByRow) {
+  Layer l;
+  for (int co = 0; co < 192; ++co)
+    for (int ci = 0; ci < 2; ++ci) l.conv.weights.push_back(static_cast<float>(co * 10 + ci));
+  ConvGeometry g = conv_geometry(l, 2, 192, 64, isa::DType::kFp32);
+  group_stream_units(g, 512);
+  ASSERT_EQ(g.blocks.size(), 3u);
+  EXPECT_EQ(g.blocks[0].unit_blocks, 2);
+  EXPECT_EQ(g.blocks[0].unit_bytes, 512u);
+  EXPECT_EQ(g.blocks[1].unit_blocks, 0);
+  EXPECT_EQ(g.blocks[1].unit_offset, 256u);
+  EXPECT_EQ(g.blocks[1].dram_offset, 256u);
+  EXPECT_EQ(g.blocks[2].unit_blocks, 1);
+  EXPECT_EQ(g.blocks[2].dram_offset, 2u * 512);
+  std::vector<std::uint8_t> bytes = pack_conv_weights(l, 2, 192, g, isa::DType::kFp32);
+  ASSERT_EQ(bytes.size(), g.weight_bytes);
+  std::vector<float> w(bytes.size() / 4);
+  std::memcpy(w.data(), bytes.data(), bytes.size());
+  EXPECT_EQ(w[0], 0.0f);                // ci 0, co 0
+  EXPECT_EQ(w[64], 640.0f);             // ci 0, co 64 (block 1)
+  EXPECT_EQ(w[128], 1.0f);              // ci 1, co 0
+  EXPECT_EQ(w[128 + 127], 1271.0f);     // ci 1, co 127
+  EXPECT_EQ(w[256 + 64 + 1], 1291.0f);  // block 2 (its own unit): ci 1, co 129
+}
+
 TEST(CompilerLayout, Bf16AndFp16RoundToNearestEven) {
   std::vector<std::uint8_t> out;
   append_converted(out, 1.0f + 1.0f / 256.0f, isa::DType::kBf16);  // halfway: stays 1.0
