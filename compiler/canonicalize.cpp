@@ -79,7 +79,8 @@ const std::set<std::string>& device_ops() {
                                             "Pad",
                                             "Transpose",
                                             "Softmax",
-                                            "LayerNormalization"};
+                                            "LayerNormalization",
+                                            "Resize"};
   return ops;
 }
 
@@ -385,6 +386,8 @@ class Canonicalizer {
       attention_softmax(n);
     } else if (op == "LayerNormalization") {
       lower_layer_norm(n);
+    } else if (op == "Resize") {
+      lower_resize(n);
     } else if (op == "Conv") {
       lower_conv(n);
     } else if (op == "Gemm" || op == "MatMul") {
@@ -988,6 +991,46 @@ class Canonicalizer {
     l.fused.push_back(n.name);
     int v = add_layer(std::move(l), n.outputs[0]);
     if (out_.graph.values[v].channels != channels) fail(n, "channel counts do not add up");
+    bind_output(n, v);
+  }
+
+  // Nearest Resize of H and W by integer factors, in a coordinate mode that maps output o to
+  // input floor(o / factor) (see lower_resize.cpp).
+  void lower_resize(const Node& n) {
+    const TensorBinding& in = input_binding(n, 0);
+    if (in.flattened) fail(n, "resizing a flattened tensor");
+    const Value& x = out_.graph.values[in.value];
+    const auto& os = graph_.tensors[n.outputs[0]].shape;
+    if (os.size() != 4 || os[1] != x.channels || os[2] % x.height != 0 || os[3] % x.width != 0)
+      fail(n, "only resizing H and W by integer factors is supported");
+    const std::string mode = get_string(n, "mode");
+    if (!mode.empty() && mode != "nearest") fail(n, "only nearest resizing is supported");
+    const int fh = static_cast<int>(os[2] / x.height), fw = static_cast<int>(os[3] / x.width);
+    std::string transform = get_string(n, "coordinate_transformation_mode");
+    std::string nearest = get_string(n, "nearest_mode");
+    if (transform.empty()) transform = "half_pixel";
+    if (nearest.empty()) nearest = "round_prefer_floor";
+    const int f = std::max(fh, fw);
+    const bool half_pixel = transform == "half_pixel" || transform == "pytorch_half_pixel";
+    const bool floor_like =
+        f == 1 ||
+        (transform == "asymmetric" &&
+         (nearest == "floor" || (nearest == "round_prefer_floor" && f <= 2))) ||
+        (half_pixel && (nearest == "round_prefer_floor" || nearest == "round_prefer_ceil"));
+    if (!floor_like)
+      fail(n, "coordinate mode '" + transform + "' with nearest mode '" + nearest +
+                  "' does not repeat each pixel; it is not supported");
+    Layer l;
+    l.name = n.name;
+    l.op = n.op;
+    l.kind = LayerKind::kResize;
+    l.inputs = {in.value};
+    l.resize_h = fh;
+    l.resize_w = fw;
+    l.fused.push_back(n.name);
+    int v = add_layer(std::move(l), n.outputs[0]);
+    const Value& y = out_.graph.values[v];
+    out_.graph.layers.back().flops = static_cast<std::uint64_t>(y.channels) * y.pixels();
     bind_output(n, v);
   }
 

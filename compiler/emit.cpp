@@ -113,6 +113,9 @@ class ProgramBuilder {
       case LayerKind::kLayerNorm:
         lower_layer_norm(L_, l, s);
         break;
+      case LayerKind::kResize:
+        lower_resize(L_, l, s);
+        break;
     }
     if (g.values[layer.output].graph_output)
       L_.store_output(layer.output, s, static_cast<std::uint32_t>(l));

@@ -41,6 +41,7 @@ enum class LayerKind {
   kConcat,      // channel concatenation (DMA copies into the output's channel slices)
   kAttention,   // multi-head self-attention core, inputs {Q, K, V} (lower_transformer.h)
   kLayerNorm,   // LayerNormalization over the channels, gamma/beta in scale/shift
+  kResize,      // nearest-neighbour upsampling by integer factors (lower_resize.cpp)
 };
 
 // kAttention: softmax(scale * Q_h^T K_h) V_h per head h (head h = channels [h*head_dim, ...)).
@@ -92,10 +93,11 @@ struct Layer {
   std::vector<float> scale, shift;    // kScaleBias: y = x * scale[c] + shift[c]; kLayerNorm
   AttentionParams attention;          // kAttention
   float epsilon = 0.0f;               // kLayerNorm
+  int resize_h = 1, resize_w = 1;     // kResize: output = input repeated resize_h x resize_w
   int scratch = -1;  // value the layer may overwrite while it runs (kAttention, kLayerNorm)
-  std::vector<std::string> fused;     // source nodes folded into this layer
-  std::uint64_t macs = 0;             // per image
-  std::uint64_t flops = 0;            // per image, Vector/Scalar work
+  std::vector<std::string> fused;  // source nodes folded into this layer
+  std::uint64_t macs = 0;          // per image
+  std::uint64_t flops = 0;         // per image, Vector/Scalar work
 };
 
 struct LayerGraph {

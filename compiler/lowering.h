@@ -90,5 +90,6 @@ void lower_scale_bias(Lowering& L, int layer, int core);
 void lower_concat(Lowering& L, int layer, int core);
 void lower_attention(Lowering& L, int layer, int core);   // lower_transformer.cpp
 void lower_layer_norm(Lowering& L, int layer, int core);  // lower_transformer.cpp
+void lower_resize(Lowering& L, int layer, int core);      // lower_resize.cpp
 
 }  // namespace infsim::compiler

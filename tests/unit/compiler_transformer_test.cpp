@@ -20,8 +20,9 @@ namespace {
 
 using testing::Interpreter;
 
-// [N, S, D] row-major <-> the device's D-major [D][N][S].
+// [N, S, D] row-major <-> the device's D-major [D][N][S]; NCHW <-> [C][N][H][W].
 std::vector<float> to_feature_major(const std::vector<float>& x, const models::Shape& s) {
+  if (s.size() == 4) return testing::to_channel_major(x, s[0], s[1]);
   const std::int64_t n = s[0], seq = s.size() == 3 ? s[1] : 1, d = s.back();
   std::vector<float> out(x.size());
   for (std::int64_t b = 0; b < n; ++b)
@@ -30,6 +31,7 @@ std::vector<float> to_feature_major(const std::vector<float>& x, const models::S
   return out;
 }
 std::vector<float> from_feature_major(const std::vector<float>& x, const models::Shape& s) {
+  if (s.size() == 4) return testing::from_channel_major(x, s[0], s[1]);
   const std::int64_t n = s[0], seq = s.size() == 3 ? s[1] : 1, d = s.back();
   std::vector<float> out(x.size());
   for (std::int64_t b = 0; b < n; ++b)
@@ -129,6 +131,31 @@ TEST(CompilerTransformer, AnalyzeBertFullySupported) {
   zo.seq_len = 128;
   AnalyzeReport r = analyze(models::build_zoo_model("distilbert_base", zo));
   EXPECT_DOUBLE_EQ(r.percent_supported(), 100.0);
+}
+
+models::Graph upsample(int batch, float factor, const std::string& transform,
+                       const std::string& nearest) {
+  testing::GraphBuilder b("upsample");
+  int x = b.input("x", {batch, 8, 5, 6});
+  x = b.conv("conv1", x, 136, 3, 1, 1);
+  int roi = models::add_constant(b.graph(), "roi", {0}, {});
+  int scales = models::add_constant(b.graph(), "scales", {4}, {1.0f, 1.0f, factor, factor});
+  x = b.node("up", "Resize", {x, roi, scales},
+             {{"mode", std::string("nearest")},
+              {"coordinate_transformation_mode", transform},
+              {"nearest_mode", nearest}});
+  return b.finish(b.conv("conv2", x, 8, 3, 1, 1));
+}
+
+TEST(CompilerTransformer, NearestResizeMatchesReference) {
+  expect_matches_reference(upsample(2, 2.0f, "asymmetric", "floor"), 2);
+  expect_matches_reference(upsample(1, 3.0f, "half_pixel", "round_prefer_floor"), 1);
+}
+
+TEST(CompilerTransformer, ResizeThatDoesNotRepeatPixelsIsAnError) {
+  EXPECT_THROW(compile(upsample(1, 3.0f, "asymmetric", "round_prefer_ceil"),
+                       isa::NeuronCoreConfig{}, CompilerOptions{}),
+               CompileError);
 }
 
 CompileResult compile_bert(const std::string& name, std::uint32_t batch, std::uint32_t cores) {
