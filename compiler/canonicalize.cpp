@@ -80,7 +80,9 @@ const std::set<std::string>& device_ops() {
                                             "Transpose",
                                             "Softmax",
                                             "LayerNormalization",
-                                            "Resize"};
+                                            "Resize",
+                                            "Slice",
+                                            "Erf"};
   return ops;
 }
 
@@ -103,6 +105,11 @@ struct TensorBinding {
   int heads = 0;
   int keys = -1, vals = -1;
   float scale = 1.0f;
+  int head_dim = 0;
+  // A channel range [channel0, channel0 + slice_channels) of the value (Slice of a packed QKV
+  // projection); 0 channels = the whole value. Only a head split may read a slice.
+  int channel0 = 0, slice_channels = 0;
+  std::array<int, 3> offsets{};  // kContext: channel offsets of Q, K, V
 };
 
 class Canonicalizer {
@@ -122,8 +129,13 @@ class Canonicalizer {
     place_on_host();
     for (int t : graph_.inputs)
       if (!host_tensor(t)) bind_input(t);
+    skip_node_.assign(graph_.nodes.size(), false);
+    consumers_.assign(graph_.tensors.size(), {});
+    for (std::size_t i = 0; i < graph_.nodes.size(); ++i)
+      for (int t : graph_.nodes[i].inputs)
+        if (t >= 0) consumers_[t].push_back(static_cast<int>(i));
     for (std::size_t i = 0; i < graph_.nodes.size(); ++i) {
-      if (host_node_[i]) continue;
+      if (host_node_[i] || skip_node_[i]) continue;
       lower_node(graph_.nodes[i]);
     }
     for (int t : device_outputs_) mark_output(t);
@@ -259,6 +271,14 @@ class Canonicalizer {
     Value v;
     v.name = tensor.name;
     v.shape = s;
+    // At batch 1, sequence-first [S, 1, D] and token-rows [S, D] (torch's TransformerEncoder
+    // export) are the [1, S, D] layout.
+    if (batch_ == 1 && !s.empty() && s[0] != 1 && (s.size() == 2 || (s.size() == 3 && s[1] == 1))) {
+      v.channels = static_cast<int>(s.back());
+      v.width = static_cast<int>(s[0]);
+      out_.graph.values.push_back(v);
+      return static_cast<int>(out_.graph.values.size()) - 1;
+    }
     if (s.empty() || s[0] != static_cast<std::int64_t>(batch_))
       throw CompileError("tensor '" + tensor.name + "' has shape " + shape_text(s) +
                          " but the model is compiled for batch " + std::to_string(batch_) +
@@ -316,7 +336,7 @@ class Canonicalizer {
     const TensorBinding& b = bindings_[n.inputs[i]];
     if (b.padded() && !accepts_pad)
       fail(n, "reads a zero-padded tensor; only Conv and AveragePool can take a Pad's padding");
-    if (b.view != TensorBinding::View::kNone)
+    if (b.view != TensorBinding::View::kNone || b.slice_channels > 0)
       fail(n,
            "reads a multi-head attention intermediate; only Q/K/V head splits, MatMul(Q, K^T), "
            "a scalar scale, Softmax, MatMul(P, V) and the merge back to [B, S, D] are supported");
@@ -388,6 +408,11 @@ class Canonicalizer {
       lower_layer_norm(n);
     } else if (op == "Resize") {
       lower_resize(n);
+    } else if (op == "Slice") {
+      lower_slice(n);
+    } else if (op == "Erf") {
+      fail(n, "Erf is only supported inside x * 0.5 * (1 + erf(x / sqrt(2))), which is GELU");
+    } else if (op == "Div" && gelu(n)) {
     } else if (op == "Conv") {
       lower_conv(n);
     } else if (op == "Gemm" || op == "MatMul") {
@@ -416,27 +441,43 @@ class Canonicalizer {
     return bindings_[n.inputs[i]];
   }
 
-  // Reshape [B, S, D] -> [B, S, H, dh] (a head split) or the context [B, S, H, dh] -> [B, S, D].
+  // Reshape [B, S, D] -> [B, S, H, dh] (at batch 1 also [S, 1, D] -> [S, H, dh]): a head split;
+  // the context [B, S, H, dh] -> [B, S, D] (or [S, D], [S, 1, D]): the attention layer.
   bool attention_reshape(const Node& n) {
     const TensorBinding& in = raw_binding(n, 0);
     const auto& os = graph_.tensors[n.outputs[0]].shape;
     if (in.view == View::kContextT) {
       const Value& q = out_.graph.values[in.value];
-      if (os.size() != 3 || os[1] != q.width || os[2] != q.channels)
-        fail(n, "the attention context must be merged back to [B, S, D]");
+      const std::int64_t d = std::int64_t{in.heads} * in.head_dim;
+      const bool bsd = os.size() == 3 && os[0] == batch_ && os[1] == q.width && os[2] == d;
+      const bool sd = batch_ == 1 && os.size() == 2 && os[0] == q.width && os[1] == d;
+      const bool s1d =
+          batch_ == 1 && os.size() == 3 && os[0] == q.width && os[1] == 1 && os[2] == d;
+      if (!bsd && !sd && !s1d) fail(n, "the attention context must be merged back to [B, S, D]");
       add_attention(n, in);
       return true;
     }
     if (in.view != View::kNone || in.value < 0 || in.flattened || in.padded()) return false;
     const Value& v = out_.graph.values[in.value];
-    if (v.shape.size() != 3 || os.size() != 4 || os[1] != v.width || os[2] * os[3] != v.channels)
+    const int channels = in.slice_channels > 0 ? in.slice_channels : v.channels;
+    std::int64_t heads = 0, dh = 0;
+    if (v.height == 1 && os.size() == 4 && os[0] == batch_ && os[1] == v.width &&
+        os[2] * os[3] == channels) {
+      heads = os[2];
+      dh = os[3];
+    } else if (batch_ == 1 && v.height == 1 && os.size() == 3 && os[0] == v.width && os[1] > 1 &&
+               os[1] * os[2] == channels) {
+      heads = os[1];
+      dh = os[2];
+    } else {
       return false;
-    const std::int64_t dh = os[3];
-    if (dh > kPartitions || kPartitions % dh != 0)
-      fail(n, "head size " + std::to_string(dh) + " must divide 128");
+    }
+    if (dh > kPartitions || kPartitions % dh != 0 || in.channel0 % dh != 0)
+      fail(n, "head size " + std::to_string(dh) + " must divide 128 (and the head offsets)");
     TensorBinding b = in;
     b.view = View::kSplit;
-    b.heads = static_cast<int>(os[2]);
+    b.heads = static_cast<int>(heads);
+    b.head_dim = static_cast<int>(dh);
     bindings_[n.outputs[0]] = b;
     return true;
   }
@@ -444,15 +485,23 @@ class Canonicalizer {
   void attention_transpose(const Node& n) {
     TensorBinding b = raw_binding(n, 0);
     const std::vector<std::int64_t> perm = get_ints(n, "perm");
-    const std::vector<std::int64_t> heads_first = {0, 2, 1, 3}, keys_t = {0, 2, 3, 1},
-                                    last_two = {0, 1, 3, 2};
-    if (b.view == View::kSplit && perm == heads_first) {
+    using P = std::vector<std::int64_t>;
+    const bool rank3 = perm.size() == 3;
+    const auto& shape = graph_.tensors[n.inputs[0]].shape;
+    if (b.view == View::kNone && b.slice_channels == 0 && batch_ == 1 && perm == P{1, 0, 2} &&
+        shape.size() == 3 && (shape[0] == 1 || shape[1] == 1)) {
+      // [1, S, D] <-> [S, 1, D] at batch 1: the same layout.
+      bindings_[n.outputs[0]] = input_binding(n, 0);
+      return;
+    }
+    if (b.view == View::kSplit && perm == (rank3 ? P{1, 0, 2} : P{0, 2, 1, 3})) {
       b.view = View::kHeads;
-    } else if (b.view == View::kSplit && perm == keys_t) {
+    } else if (b.view == View::kSplit && perm == (rank3 ? P{1, 2, 0} : P{0, 2, 3, 1})) {
       b.view = View::kKeysT;
-    } else if (b.view == View::kHeads && perm == last_two) {
+    } else if (b.view == View::kHeads && b.scale == 1.0f &&
+               perm == (rank3 ? P{0, 2, 1} : P{0, 1, 3, 2})) {
       b.view = View::kKeysT;
-    } else if (b.view == View::kContext && perm == heads_first) {
+    } else if (b.view == View::kContext && perm == (rank3 ? P{1, 0, 2} : P{0, 2, 1, 3})) {
       b.view = View::kContextT;
     } else {
       fail(n, "only the head split and merge transposes of multi-head attention are supported");
@@ -465,12 +514,17 @@ class Canonicalizer {
     const TensorBinding& b = raw_binding(n, 1);
     if (a.view == View::kNone && b.view == View::kNone) return false;
     TensorBinding r = a;
-    if (a.view == View::kHeads && b.view == View::kKeysT && a.heads == b.heads) {
+    if (a.view == View::kHeads && b.view == View::kKeysT && a.heads == b.heads &&
+        a.head_dim == b.head_dim) {
       r.view = View::kScores;
       r.keys = b.value;
-    } else if (a.view == View::kProbs && b.view == View::kHeads && a.heads == b.heads) {
+      r.scale = a.scale * b.scale;
+      r.offsets = {a.channel0, b.channel0, 0};
+    } else if (a.view == View::kProbs && b.view == View::kHeads && a.heads == b.heads &&
+               b.scale == 1.0f) {
       r.view = View::kContext;
       r.vals = b.value;
+      r.offsets[2] = b.channel0;
     } else {
       fail(n, "a MatMul inside multi-head attention must be Q x K^T or P x V");
     }
@@ -478,9 +532,10 @@ class Canonicalizer {
     return true;
   }
 
+  // A scalar scale of the scores (or of Q or K before their product).
   bool attention_scale(const Node& n) {
     const TensorBinding& a = raw_binding(n, 0);
-    if (a.view != View::kScores) return false;
+    if (a.view != View::kScores && a.view != View::kHeads && a.view != View::kKeysT) return false;
     const models::Tensor* k = constant(n, 1);
     if (!k || k->data.size() != 1)
       fail(n, "attention scores may only be scaled by a scalar constant (masks are not supported)");
@@ -493,7 +548,8 @@ class Canonicalizer {
   void attention_softmax(const Node& n) {
     const TensorBinding& a = raw_binding(n, 0);
     std::int64_t axis = get_int(n, "axis", -1);
-    if (a.view != View::kScores || (axis != -1 && axis != 3))
+    const auto rank = static_cast<std::int64_t>(graph_.tensors[n.inputs[0]].shape.size());
+    if (a.view != View::kScores || (axis != -1 && axis != rank - 1))
       fail(n, "Softmax is only supported over the keys of multi-head attention scores");
     TensorBinding r = a;
     r.view = View::kProbs;
@@ -501,12 +557,12 @@ class Canonicalizer {
   }
 
   void add_attention(const Node& n, const TensorBinding& ctx) {
-    const Value& q = out_.graph.values[ctx.value];
-    const int seq = q.width, d = q.channels;
-    for (int v : {ctx.keys, ctx.vals}) {
+    const int seq = out_.graph.values[ctx.value].width;
+    const int dh = ctx.head_dim, d = ctx.heads * dh;
+    for (int v : {ctx.value, ctx.keys, ctx.vals}) {
       const Value& o = out_.graph.values[v];
-      if (o.channels != d || o.width != seq || o.height != 1)
-        fail(n, "Q, K and V of an attention must have the same shape");
+      if (o.width != seq || o.height != 1)
+        fail(n, "Q, K and V of an attention must have the same tokens");
     }
     Layer l;
     l.name = n.name;
@@ -514,14 +570,82 @@ class Canonicalizer {
     l.kind = LayerKind::kAttention;
     l.inputs = {ctx.value, ctx.keys, ctx.vals};
     l.attention.heads = ctx.heads;
-    l.attention.head_dim = d / ctx.heads;
+    l.attention.head_dim = dh;
     l.attention.scale = ctx.scale;
+    l.attention.offsets = ctx.offsets;
     l.fused.push_back(n.name);
     l.macs = 2ull * seq * seq * d;
     l.flops = 6ull * seq * seq * ctx.heads;
     int v = add_layer(std::move(l), n.outputs[0]);
-    add_scratch(attention_scratch_elements(seq, d / ctx.heads));
+    if (out_.graph.values[v].channels != d) fail(n, "the merged context is not [B, S, heads x dh]");
+    add_scratch(attention_scratch_elements(seq, dh));
     bind_output(n, v);
+  }
+
+  // Slice of the last (feature) axis with constant bounds and step 1: a channel range view.
+  void lower_slice(const Node& n) {
+    const TensorBinding& in = input_binding(n, 0);
+    const auto& shape = graph_.tensors[n.inputs[0]].shape;
+    auto ints = [&](std::size_t i) {
+      const models::Tensor* t = constant(n, i);
+      if (!t) return std::vector<std::int64_t>{};
+      if (!t->int_data.empty()) return t->int_data;
+      std::vector<std::int64_t> v;
+      for (float f : t->data) v.push_back(static_cast<std::int64_t>(f));
+      return v;
+    };
+    const auto starts = ints(1), ends = ints(2), axes = ints(3), steps = ints(4);
+    const auto rank = static_cast<std::int64_t>(shape.size());
+    std::int64_t axis = axes.empty() ? 0 : axes[0];
+    if (axis < 0) axis += rank;
+    if (in.flattened || starts.size() != 1 || ends.size() != 1 || axis != rank - 1 ||
+        (!steps.empty() && steps[0] != 1) || out_.graph.values[in.value].height != 1)
+      fail(n, "only a constant slice of the feature axis of [B, S, D] with step 1 is supported");
+    const std::int64_t d = shape.back();
+    std::int64_t lo = starts[0] < 0 ? starts[0] + d : starts[0];
+    std::int64_t hi = ends[0] < 0 ? ends[0] + d : std::min(ends[0], d);
+    if (lo < 0 || hi <= lo) fail(n, "empty slice");
+    TensorBinding b = in;
+    b.channel0 = static_cast<int>(lo);
+    b.slice_channels = static_cast<int>(hi - lo);
+    bindings_[n.outputs[0]] = b;
+  }
+
+  // x * 0.5 * (1 + erf(x / sqrt(2))) as torch exports GELU: Div, Erf, Add, Mul(x, .), Mul(., 0.5)
+  // becomes one Gelu activation; true when `n` (the Div) starts that pattern.
+  bool gelu(const Node& n) {
+    const models::Tensor* k = constant(n, 1);
+    if (!k || k->data.size() != 1 || std::abs(k->data[0] - std::sqrt(2.0f)) > 1e-4f) return false;
+    const int x = n.inputs[0];
+    auto only_consumer = [&](int tensor, const std::string& op) -> int {
+      if (use_count_[tensor] != 1 || consumers_[tensor].size() != 1) return -1;
+      const int c = consumers_[tensor][0];
+      return graph_.nodes[c].op == op ? c : -1;
+    };
+    auto other = [&](const Node& m, int tensor) {
+      return m.inputs.size() == 2 ? (m.inputs[0] == tensor ? m.inputs[1] : m.inputs[0]) : -2;
+    };
+    auto scalar_is = [&](int tensor, float value) {
+      if (tensor < 0) return false;
+      const models::Tensor& t = graph_.tensors[tensor];
+      return t.is_constant && t.data.size() == 1 && t.data[0] == value;
+    };
+    const int erf = only_consumer(n.outputs[0], "Erf");
+    if (erf < 0) return false;
+    const int add = only_consumer(graph_.nodes[erf].outputs[0], "Add");
+    if (add < 0 || !scalar_is(other(graph_.nodes[add], graph_.nodes[erf].outputs[0]), 1.0f))
+      return false;
+    const int mul = only_consumer(graph_.nodes[add].outputs[0], "Mul");
+    if (mul < 0 || other(graph_.nodes[mul], graph_.nodes[add].outputs[0]) != x) return false;
+    const int half = only_consumer(graph_.nodes[mul].outputs[0], "Mul");
+    if (half < 0 || !scalar_is(other(graph_.nodes[half], graph_.nodes[mul].outputs[0]), 0.5f))
+      return false;
+    for (int i : {erf, add, mul, half}) skip_node_[i] = true;
+    Node g{graph_.nodes[half].name, "Gelu", {x}, {graph_.nodes[half].outputs[0]}, {}};
+    lower_activation(g);
+    out_.graph.layers.back().fused = {n.name, graph_.nodes[erf].name, graph_.nodes[add].name,
+                                      graph_.nodes[mul].name, g.name};
+    return true;
   }
 
   // A scratch value for the last layer added, `elements` per partition per image.
@@ -588,6 +712,11 @@ class Canonicalizer {
       same_layout = true;
     if (out_shape.size() == 3 && out_shape[2] == v.channels && out_shape[1] == v.width &&
         v.height == 1)
+      same_layout = true;
+    // Batch 1: [S, 1, D] and [S, D] are [1, S, D] too.
+    if (batch_ == 1 && v.height == 1 && !out_shape.empty() && out_shape[0] == v.width &&
+        out_shape.back() == v.channels &&
+        (out_shape.size() == 2 || (out_shape.size() == 3 && out_shape[1] == 1)))
       same_layout = true;
     if (!same_layout && !in.flattened)
       fail(n, "a reshape to " + shape_text(out_shape) +
@@ -1099,6 +1228,8 @@ class Canonicalizer {
   std::vector<bool> host_node_;
   std::vector<bool> host_tensor_;
   std::vector<int> device_outputs_;
+  std::vector<bool> skip_node_;              // folded into an earlier node's layer (GELU)
+  std::vector<std::vector<int>> consumers_;  // per tensor: the nodes reading it
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 // against constant weights are 1x1 convolutions here (Flatten -> Gemm becomes a valid H x W
 // convolution), so one lowering serves them all.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -49,6 +50,7 @@ struct AttentionParams {
   int heads = 1;
   int head_dim = 1;
   float scale = 1.0f;
+  std::array<int, 3> offsets{};  // first channel of the heads in Q, K and V
 };
 
 struct ConvParams {

@@ -110,14 +110,16 @@ void lower_attention(Lowering& L, int li, int core) {
   };
   for (int image = 0; image < L.images; ++image) {
     for (int h = 0; h < a.heads; ++h) {
-      const int tile = h * dh / kPartitions, p0 = h * dh % kPartitions;
       const std::uint64_t buf = scratch + static_cast<std::uint64_t>(h % 2) * buffer;
       const std::uint64_t p_at = buf;
       const std::uint64_t pt_at = p_at + static_cast<std::uint64_t>(seq) * L.dsize;
       const std::uint64_t vt_at = pt_at + static_cast<std::uint64_t>(chunks) * kc * L.dsize;
       const std::uint64_t st_at = vt_at + static_cast<std::uint64_t>(chunks) * dh * L.dsize;
-      auto tokens = [&](int value, int t0, int n) {
-        isa::AccessPattern ap = L.interior(value, core, tile, p0, dh, image, 1, 0, 1);
+      // Tokens [t0, t0 + n) of head h of a value whose heads start at channel `offset`.
+      auto tokens = [&](int value, int offset, int t0, int n) {
+        const int channel = offset + h * dh;
+        isa::AccessPattern ap = L.interior(value, core, channel / kPartitions,
+                                           channel % kPartitions, dh, image, 1, 0, 1);
         ap.offset += static_cast<std::uint64_t>(t0) * L.dsize;
         ap.dims = isa::dense_dims({static_cast<std::uint32_t>(n)});
         return ap;
@@ -127,7 +129,7 @@ void lower_attention(Lowering& L, int li, int core) {
         const int k0 = c * kc, kn = std::min(kc, seq - k0);
         const std::uint64_t b = bank();
         emit(q.tensor, make(isa::Opcode::kTranspose, ps(kn, b, static_cast<std::uint32_t>(dh)),
-                            tokens(v_id, k0, kn)));
+                            tokens(v_id, a.offsets[2], k0, kn)));
         emit(q.scalar, activate(isa::ActivationFunc::kIdentity,
                                 sb(0, kn, vt_at + static_cast<std::uint64_t>(c) * dh * L.dsize,
                                    static_cast<std::uint32_t>(dh)),
@@ -138,10 +140,11 @@ void lower_attention(Lowering& L, int li, int core) {
         const auto mq32 = static_cast<std::uint32_t>(mq), seq32 = static_cast<std::uint32_t>(seq);
         isa::Instruction lw;
         lw.opcode = isa::Opcode::kLoadWeights;
-        lw.src0 = tokens(q_id, q0, mq);
+        lw.src0 = tokens(q_id, a.offsets[0], q0, mq);
         emit(q.tensor, lw);
         const std::uint64_t scores = bank();
-        emit(q.tensor, make(isa::Opcode::kMatMul, ps(mq, scores, seq32), tokens(k_id, 0, seq)));
+        emit(q.tensor,
+             make(isa::Opcode::kMatMul, ps(mq, scores, seq32), tokens(k_id, a.offsets[1], 0, seq)));
         auto stat = [&](int i) {
           return sb(0, mq, st_at + static_cast<std::uint64_t>(i) * L.dsize, 1);
         };
@@ -185,7 +188,7 @@ void lower_attention(Lowering& L, int li, int core) {
           mm.flags = c == 0 ? 0 : isa::kAccumulate;
           emit(q.tensor, mm);
         }
-        emit(q.scalar, activate(isa::ActivationFunc::kIdentity, tokens(layer.output, q0, mq),
+        emit(q.scalar, activate(isa::ActivationFunc::kIdentity, tokens(layer.output, 0, q0, mq),
                                 ps(dh, ctx, mq32)));
       }
     }

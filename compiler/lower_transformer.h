@@ -11,6 +11,10 @@
 // over the keys, MatMul(P, V), transposed and reshaped back to [B,S,D] -- as one kAttention
 // layer with inputs {Q, K, V}: the reshapes and transposes are views (head h is the dh-partition
 // slice at channel h*dh of the feature-major tensor), so nothing moves for them.
+// torch's TransformerEncoder export is recognised too (at batch 1, where [S, 1, D] and [S, D]
+// are the [1, S, D] layout): a packed QKV projection cut by Slices of the feature axis (channel
+// views; Layer::attention.offsets say where each input's heads start), [S, H, dh] head splits,
+// Q scaled before Q x K^T, and GELU written as x * 0.5 * (1 + erf(x / sqrt 2)).
 // LayerNormalization over the last dim is one kLayerNorm layer. Both layers get a scratch value
 // (Layer::scratch) that the memory plan places like an activation living only during the layer.
 //
@@ -33,8 +37,9 @@
 // square); rstd = rsqrt(sum/D + eps); then y * rstd and y * gamma + beta per partition.
 //
 // Limits (CompileError otherwise): S <= one PSUM bank of fp32 (512 tokens), dh <= 128 and
-// dividing 128, no attention mask, Softmax only inside attention, LayerNormalization only over
-// the last axis of a [B, S, D] or [B, D] tensor.
+// dividing 128, no attention mask (no Add between the scale and the Softmax), Softmax only
+// inside attention, LayerNormalization only over the last axis of a [B, S, D] or [B, D] tensor,
+// sequence-first layouts only at batch 1.
 
 #include <cstdint>
 

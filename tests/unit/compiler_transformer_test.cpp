@@ -12,6 +12,7 @@
 #include "compiler_interpreter.h"
 #include "compiler_transformer_graphs.h"
 #include "isa/verifier.h"
+#include "models/onnx_import.h"
 #include "models/reference_executor.h"
 #include "models/zoo.h"
 
@@ -108,6 +109,18 @@ TEST(CompilerTransformer, AttentionMatchesReference) {
 TEST(CompilerTransformer, AttentionWithManyKeysMatchesReference) {
   // 160 keys: two key chunks, two query blocks; head size 16.
   expect_matches_reference(testing::attention_block(1, 160, 64, 4), 1);
+}
+
+// torch.nn.TransformerEncoder (2 layers, d_model 64, 4 heads, seq 16, batch_first) as exported:
+// sequence-first inside, a packed QKV projection sliced, q scaled before Q x K^T, GELU as erf.
+TEST(CompilerTransformer, OnnxTransformerEncoderMatchesReference) {
+  models::Graph g =
+      models::import_onnx(std::string(INFSIM_TEST_DATA) + "/onnx/transformer_encoder.onnx");
+  CompileResult r = expect_matches_reference(g, 1);
+  int attention = 0;
+  for (const isa::LayerInfo& l : r.program.layers) attention += l.op == "Attention";
+  EXPECT_EQ(attention, 2);
+  EXPECT_DOUBLE_EQ(analyze(g).percent_supported(), 100.0);
 }
 
 TEST(CompilerTransformer, SoftmaxOutsideAttentionIsAnError) {
