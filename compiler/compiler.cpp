@@ -62,14 +62,13 @@ CompileResult compile(const models::Graph& graph, const isa::NeuronCoreConfig& c
   const std::uint64_t dsize = static_cast<std::uint64_t>(isa::dtype_bytes(options.dtype));
   StagePlan stages =
       partition_layers(g, static_cast<int>(options.pipeline_cores), layer_costs(g, core, dsize));
-  // Two plans when they differ: fewer passes with more spilling, or the reverse; the one with
-  // the lower estimated latency wins.
+  // Plans that differ: fewer passes with more spilling, or the reverse, and on one core passes
+  // chosen per segment of layers; the one with the lower estimated latency wins.
   std::vector<MemoryPlan> plans = {plan_memory(g, stages, core, options.dtype, false)};
   if (options.batch > 1) {
     MemoryPlan more = plan_memory(g, stages, core, options.dtype, true);
     if (more.sub_batch > plans[0].sub_batch) plans.push_back(std::move(more));
   }
-  // And, on one core, passes chosen per segment of layers.
   if (options.batch > 1 && stages.stages() == 1) {
     MemoryPlan segmented = plan_memory_segmented(g, stages, core, options.dtype);
     if (segmented.segments.size() > 1) plans.push_back(std::move(segmented));
@@ -101,6 +100,8 @@ CompileResult emit_plan(const CanonicalGraph& canonical, const LayerGraph& g,
   report.dtype = options.dtype;
   report.sub_batch = plan.sub_batch;
   report.passes = plan.passes;
+  for (const Segment& s : plan.segments)
+    report.segments.push_back({s.first, s.last, s.sub_batch, s.passes});
   report.clock_hz = core.clock;
   report.host_ops = canonical.host_ops;
   isa::Program& program = result.program;

@@ -47,13 +47,22 @@ struct CoreReport {
   int first_layer = 0, last_layer = 0;
 };
 
+// Layers [first_layer, last_layer] run through the batch in `passes` passes of `sub_batch`
+// images before the next segment starts.
+struct PassSegment {
+  int first_layer = 0, last_layer = 0;
+  int sub_batch = 1;
+  int passes = 1;
+};
+
 struct CompileReport {
   std::string model;
   std::uint32_t batch = 1;
   isa::DType dtype = isa::DType::kBf16;
-  int sub_batch = 1;  // images per pass over the layers
-  int passes = 1;
-  std::uint64_t macs = 0;  // whole batch
+  int sub_batch = 1;  // images per pass over the layers (with segments: the smallest)
+  int passes = 1;     // with segments: the most any segment makes
+  std::vector<PassSegment> segments;  // empty: every layer in the same passes
+  std::uint64_t macs = 0;             // whole batch
   std::uint64_t weight_bytes = 0;
   std::uint64_t instructions = 0;
   double clock_hz = 0;

@@ -10,7 +10,8 @@
 // whose activations fit, spilling activations to DRAM as needed (the largest first, among those
 // a convolution writes and only convolutions and pooling read); weights that do not fit beside
 // them are streamed from DRAM once per pass. When not even one image fits and nothing is left to
-// spill, compilation fails saying which core is short and by how much.
+// spill, compilation fails saying which core is short and by how much. One-core plans may
+// instead choose the passes per segment of layers (plan_memory_segmented).
 
 #include <cstdint>
 #include <map>

@@ -26,7 +26,11 @@ std::string format_compile_report(const CompileReport& r) {
   std::ostringstream os;
   os << "model " << r.model << "  batch " << r.batch << "  dtype " << isa::dtype_text(r.dtype)
      << "  cores " << r.cores.size() << "\n";
-  os << "  " << r.passes << " pass(es) of " << r.sub_batch << " image(s) over the layers\n";
+  if (r.segments.empty())
+    os << "  " << r.passes << " pass(es) of " << r.sub_batch << " image(s) over the layers\n";
+  for (const PassSegment& s : r.segments)
+    os << "  layers " << s.first_layer << "-" << s.last_layer << ": " << s.passes << " pass(es) of "
+       << s.sub_batch << " image(s)\n";
   os << "  MACs " << fmt("%.3f G", static_cast<double>(r.macs) / 1e9) << ", weights "
      << bytes_text(static_cast<double>(r.weight_bytes)) << ", " << r.instructions
      << " instructions per inference\n";
