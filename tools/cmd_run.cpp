@@ -4,12 +4,15 @@
 #include <string>
 #include <vector>
 
+#include "isa/instruction_text.h"
+#include "models/npy.h"
 #include "tools/command.h"
 #include "tools/driver/cli_common.h"
 #include "tools/driver/errors.h"
 #include "tools/driver/experiment/experiment.h"
 #include "tools/driver/experiment/run_evaluator.h"
 #include "tools/driver/experiment/run_experiment.h"
+#include "tools/driver/functional/functional_run.h"
 
 namespace infsim::tools {
 namespace {
@@ -62,6 +65,40 @@ driver::Experiment experiment_from_flags(const po::variables_map& vm) {
   return ex;
 }
 
+// `--functional`: one inference of --model computed on real data through the simulated
+// NeuronCores (timing as in timing mode), optionally checked against the reference executor.
+int run_functional_mode(const po::variables_map& vm) {
+  if (!vm.count("model")) throw driver::UsageError("run --functional needs --model MODEL");
+  if (vm.count("experiment")) {
+    throw driver::UsageError("run --functional takes --model, not an experiment file");
+  }
+  driver::FunctionalRequest req;
+  req.model = vm["model"].as<std::string>();
+  if (vm.count("input")) req.input_path = vm["input"].as<std::string>();
+  const std::string dtype = vm["dtype"].as<std::string>();
+  const auto parsed = isa::dtype_from_text(dtype);
+  if (!parsed || *parsed == isa::DType::kInt8) {
+    throw driver::UsageError("run: --dtype must be bf16, fp16 or fp32, not '" + dtype + "'");
+  }
+  req.dtype = *parsed;
+  req.batch = vm["batch"].defaulted() ? 0 : vm["batch"].as<int>();
+  req.image_size = vm["image-size"].as<int>();
+  req.seq_len = vm["seq-len"].as<int>();
+  req.pipeline_cores = static_cast<std::uint32_t>(vm["pipeline-cores"].as<int>());
+  if (vm.count("seed")) req.seed = vm["seed"].as<std::uint64_t>();
+  req.instance = driver::instance_from_options(vm);
+  req.check_reference = vm.count("check") > 0;
+  const driver::FunctionalResult result = driver::run_functional(req);
+  if (vm.count("output")) {
+    const std::string out = vm["output"].as<std::string>();
+    const std::string partial = out + ".partial";
+    models::write_npy(partial, result.outputs.at(0));
+    fs::rename(partial, out);
+  }
+  std::cout << driver::format_functional_result(result);
+  return 0;
+}
+
 int run_run(const std::vector<std::string>& args) {
   po::options_description options("options");
   options.add_options()("experiment", po::value<std::string>()->value_name("FILE"),
@@ -88,7 +125,12 @@ int run_run(const std::vector<std::string>& args) {
       "iterations", po::value<int>()->default_value(100)->value_name("M"),
       "measured requests after one warm-up")(
       "image-size", po::value<int>()->default_value(0)->value_name("N"), "CNN input size")(
-      "seq-len", po::value<int>()->default_value(128)->value_name("N"), "transformer length");
+      "seq-len", po::value<int>()->default_value(128)->value_name("N"), "transformer length")(
+      "functional", "compute real results (one inference of --model; see docs/functional.md)")(
+      "input", po::value<std::string>()->value_name("X.npy"),
+      "--functional: input tensor (float32/float16, NCHW); default seeded random")(
+      "output", po::value<std::string>()->value_name("Y.npy"), "--functional: write the output")(
+      "check", "--functional: also run the reference executor and compare");
   driver::add_instance_options(options);
   po::positional_options_description positional;
   positional.add("experiment", 1);
@@ -101,6 +143,7 @@ int run_run(const std::vector<std::string>& args) {
       "utilization, model load time. Progress and simulator speed go to stderr.",
       options, positional);
   if (!vm) return 0;
+  if (vm->count("functional")) return run_functional_mode(*vm);
   const std::string detail = (*vm)["detail"].as<std::string>();
   if (detail != "sampled" && detail != "full") {
     throw driver::UsageError("run: --detail must be sampled or full, not '" + detail + "'");
