@@ -86,6 +86,12 @@ const std::set<std::string>& device_ops() {
   return ops;
 }
 
+// Device operators only inside a recognised pattern (multi-head attention, GELU): at the end of
+// a graph (a classifier's Softmax) --cpu-fallback still puts them on the host.
+bool context_only_op(const std::string& op) {
+  return op == "Transpose" || op == "Softmax" || op == "Slice" || op == "Erf";
+}
+
 bool is_activation_op(const std::string& op) {
   return op == "Relu" || op == "Clip" || op == "Sigmoid" || op == "Tanh" || op == "LeakyRelu" ||
          op == "Gelu";
@@ -175,7 +181,8 @@ class Canonicalizer {
     std::vector<bool> feeds_host_only(graph_.tensors.size(), false);
     for (std::size_t k = graph_.nodes.size(); k-- > 0;) {
       const Node& n = graph_.nodes[k];
-      if (host_node_[k] || is_device_op(n.op) || !cpu_fallback_) continue;
+      if (host_node_[k] || (is_device_op(n.op) && !context_only_op(n.op)) || !cpu_fallback_)
+        continue;
       bool suffix = std::all_of(n.outputs.begin(), n.outputs.end(), [&](int t) {
         for (std::size_t j = k + 1; j < graph_.nodes.size(); ++j) {
           const Node& m = graph_.nodes[j];

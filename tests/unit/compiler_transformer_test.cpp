@@ -131,6 +131,19 @@ TEST(CompilerTransformer, SoftmaxOutsideAttentionIsAnError) {
   EXPECT_THROW(compile(g, isa::NeuronCoreConfig{}, CompilerOptions{}), CompileError);
 }
 
+TEST(CompilerTransformer, ClassifierSoftmaxGoesToTheHostWithCpuFallback) {
+  testing::GraphBuilder b("softmax");
+  int x = b.input("x", {1, 8, 16});
+  models::Graph g = b.finish(
+      b.node("sm", "Softmax", {testing::dense(b, "fc", x, 16)}, {{"axis", std::int64_t{-1}}}));
+  CompilerOptions options;
+  options.cpu_fallback = true;
+  CompileResult r = compile(g, isa::NeuronCoreConfig{}, options);
+  ASSERT_EQ(r.program.host_ops.size(), 1u);
+  EXPECT_EQ(r.program.host_ops[0].op, "Softmax");
+  EXPECT_FALSE(r.program.host_ops[0].before_device);
+}
+
 TEST(CompilerTransformer, AnalyzeCountsSoftmaxOutsideAttentionUnsupported) {
   testing::GraphBuilder b("softmax");
   int x = b.input("x", {1, 8, 16});
