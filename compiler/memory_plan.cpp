@@ -288,7 +288,7 @@ MemoryPlan plan_impl(const LayerGraph& graph, const StagePlan& stages,
     INFSIM_PANIC_IF(stages.stages() != 1, "segmented plans are for one core");
     if (!spill_until_fits(1)) return MemoryPlan{};
     const std::vector<bool> base = plan.in_dram;
-    // Values live across the cut after layer k (the cut is valid when all can be in DRAM).
+    // Values live across the cut after layer k (a valid cut: each is in DRAM or reloadable).
     auto crossing = [&](int k) {
       std::vector<int> out;
       for (std::size_t v = 0; v < graph.values.size(); ++v) {
@@ -298,15 +298,18 @@ MemoryPlan plan_impl(const LayerGraph& graph, const StagePlan& stages,
       }
       return out;
     };
-    // Handed over: spillable, without halo, and read only by convolutions.
+    // Handed over: spillable, without halo, and read only by convolutions. Values already in
+    // DRAM stay there and are read in bands by any segment.
     auto reloadable = [&](int v) {
       const Value& val = graph.values[v];
-      if (base[v] || !spillable(v, 0) || val.halo_h > 0 || val.halo_w > 0) return false;
+      if (base[v]) return true;
+      if (!spillable(v, 0) || val.halo_h > 0 || val.halo_w > 0) return false;
       return std::all_of(val.consumers.begin(), val.consumers.end(),
                          [&](int c) { return graph.layers[c].kind == LayerKind::kConv; });
     };
     auto hand_over = [&](int k) {
-      for (int v : crossing(k)) plan.in_dram[v] = plan.reload[v] = true;
+      for (int v : crossing(k))
+        if (!base[v]) plan.in_dram[v] = plan.reload[v] = true;
     };
     std::vector<int> points = {-1};
     for (int k = 0; k + 1 < n; ++k) {
@@ -330,8 +333,9 @@ MemoryPlan plan_impl(const LayerGraph& graph, const StagePlan& stages,
       if (k < 0) return bytes;
       for (int v : crossing(k)) {
         const Value& val = graph.values[v];
-        bytes += 2 * static_cast<std::uint64_t>(val.channels) * val.pixels() * dsize *
-                 static_cast<std::uint64_t>(graph.batch);
+        if (!base[v])
+          bytes += 2 * static_cast<std::uint64_t>(val.channels) * val.pixels() * dsize *
+                   static_cast<std::uint64_t>(graph.batch);
       }
       return bytes;
     };
@@ -340,7 +344,7 @@ MemoryPlan plan_impl(const LayerGraph& graph, const StagePlan& stages,
       // A value handed over is loaded by its first reader, so all its readers share a segment.
       if (a >= 0)
         for (int v : crossing(a))
-          if (graph.values[v].consumers.back() > b) return 0;
+          if (!base[v] && graph.values[v].consumers.back() > b) return 0;
       plan.in_dram = base;
       std::fill(plan.reload.begin(), plan.reload.end(), false);
       if (a >= 0) hand_over(a);
