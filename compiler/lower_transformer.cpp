@@ -17,7 +17,8 @@ using isa::dims;
 // Keys per chunk and queries per block: min(array rows, array cols), at least kMinChunk (the
 // scratch is sized for the smallest).
 constexpr int kMinChunk = 32;
-constexpr int kStats = 4;  // max, -scale*max, sum, 1/sum
+// max, -scale*max, sum, 1/sum and a spare: per-partition scalars are read in pairs.
+constexpr int kStats = 5;
 
 int chunk_of(const isa::NeuronCoreConfig& core) {
   return std::min({core.tensor.rows, core.tensor.cols, kPartitions});
@@ -145,8 +146,8 @@ void lower_attention(Lowering& L, int li, int core) {
         const std::uint64_t scores = bank();
         emit(q.tensor,
              make(isa::Opcode::kMatMul, ps(mq, scores, seq32), tokens(k_id, a.offsets[1], 0, seq)));
-        auto stat = [&](int i) {
-          return sb(0, mq, st_at + static_cast<std::uint64_t>(i) * L.dsize, 1);
+        auto stat = [&](int i, std::uint32_t n = 1) {
+          return sb(0, mq, st_at + static_cast<std::uint64_t>(i) * L.dsize, n);
         };
         emit(q.vector, alu(isa::Opcode::kReduce, isa::AluOp::kMax, stat(0), ps(mq, scores, seq32)));
         isa::Instruction neg = alu(isa::Opcode::kTensorScalar, isa::AluOp::kMul, stat(1), stat(0));
@@ -159,7 +160,7 @@ void lower_attention(Lowering& L, int li, int core) {
              alu(isa::Opcode::kReduce, isa::AluOp::kAdd, stat(2), sb(0, mq, p_at, seq32)));
         emit(q.scalar, activate(isa::ActivationFunc::kReciprocal, stat(3), stat(2)));
         isa::Instruction norm = alu(isa::Opcode::kTensorScalar, isa::AluOp::kMul,
-                                    sb(0, mq, p_at, seq32), sb(0, mq, p_at, seq32), stat(3));
+                                    sb(0, mq, p_at, seq32), sb(0, mq, p_at, seq32), stat(3, 2));
         norm.flags = isa::kPerPartition;
         norm.func2 = static_cast<std::uint8_t>(isa::AluOp::kNone);
         emit(q.vector, norm);
