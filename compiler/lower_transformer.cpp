@@ -17,6 +17,7 @@ using isa::dims;
 // Keys per chunk and queries per block: min(array rows, array cols), at least kMinChunk (the
 // scratch is sized for the smallest).
 constexpr int kMinChunk = 32;
+constexpr std::uint64_t kAlignElements = 32;  // 64 bytes of the smallest dtype we compile for
 // max, -scale*max, sum, 1/sum and a spare: per-partition scalars are read in pairs.
 constexpr int kStats = 5;
 
@@ -75,7 +76,8 @@ isa::Instruction alu(isa::Opcode op, isa::AluOp f, const isa::AccessPattern& dst
 }  // namespace
 
 std::uint64_t attention_scratch_elements(int seq_len, int head_dim) {
-  return 2 * attention_buffer_elements(seq_len, head_dim);
+  // Room to start the second buffer on a 64-byte boundary.
+  return 2 * (attention_buffer_elements(seq_len, head_dim) + kAlignElements);
 }
 
 std::uint64_t layer_norm_scratch_elements(int channels, int seq_len) {
@@ -97,7 +99,7 @@ void lower_attention(Lowering& L, int li, int core) {
   const std::uint64_t bank_bytes = L.core.psum.bank_bytes();
   const int kc = chunk_of(L.core), chunks = (seq + kc - 1) / kc;
   const std::uint64_t scratch = L.plan.slot(layer.scratch, core).offset;
-  const std::uint64_t buffer = attention_buffer_elements(seq, dh) * L.dsize;
+  const std::uint64_t buffer = (attention_buffer_elements(seq, dh) * L.dsize + 63) & ~63ull;
   auto emit = [&](int queue, const isa::Instruction& ins) {
     L.sched.emit(core, queue, ins, layer_id);
   };

@@ -18,7 +18,7 @@
 .layer "attn.context.Reshape" op="Attention" macs=8192 flops=768 core=0
 .layer "attn.output.MatMul" op="MatMul" macs=32768 flops=512 core=0
 .layer "attn.LayerNorm" op="LayerNormalization" macs=0 flops=5120 core=0
-.memory sbuf_peak=245760 sbuf_static_weights=32768 weights_streamed=0 psum_peak=1048576 dram_bytes=36352
+.memory sbuf_peak=262144 sbuf_static_weights=32768 weights_streamed=0 psum_peak=1048576 dram_bytes=36352
 .operator "Add" count=5 supported=true arithmetic=true
 .operator "Div" count=1 supported=true arithmetic=true
 .operator "LayerNormalization" count=1 supported=true arithmetic=true
@@ -57,9 +57,9 @@
   transpose dst=fp32:psum[0:8]+0x3800{32:1} src0=bf16:sbuf[32:64]+0x400{8:1} signal=s0+1 layer=3
   load_weights src0=bf16:sbuf[32:64]+0x380{8:1} signal=s0+1 layer=3
   matmul dst=fp32:psum[0:8]+0x0{8:1} src0=bf16:sbuf[32:64]+0x3c0{8:1} signal=s0+1 layer=3
-  transpose dst=fp32:psum[0:8]+0x800{8:1} src0=bf16:sbuf[0:8]+0x5e8{8:1} wait=s2>=9 signal=s0+1 layer=3
-  load_weights src0=bf16:sbuf[0:8]+0x678{32:1} wait=s1>=8 signal=s0+1 layer=3
-  matmul dst=fp32:psum[0:32]+0x1000{8:1} src0=bf16:sbuf[0:8]+0x5f8{8:1} wait=s2>=10 signal=s0+1 layer=3
+  transpose dst=fp32:psum[0:8]+0x800{8:1} src0=bf16:sbuf[0:8]+0x600{8:1} wait=s2>=9 signal=s0+1 layer=3
+  load_weights src0=bf16:sbuf[0:8]+0x690{32:1} wait=s1>=8 signal=s0+1 layer=3
+  matmul dst=fp32:psum[0:32]+0x1000{8:1} src0=bf16:sbuf[0:8]+0x610{8:1} wait=s2>=10 signal=s0+1 layer=3
   load_weights src0=bf16:sbuf[0:64]+0x2c0{64:1} signal=s0+1 layer=4
   matmul dst=fp32:psum[0:64]+0x1800{8:1} src0=bf16:sbuf[0:64]+0x440{1:8,1:8,8:1} wait=s1>=11 signal=s0+1 layer=4
   load_weights src0=bf16:sbuf[0:64]+0x3c0{64:1} wait=s2>=12 signal=s0+1 layer=5
@@ -74,9 +74,9 @@
   activate func=exp dst=bf16:sbuf[0:8]+0x480{8:1} src0=fp32:psum[0:8]+0x2000{8:1} src1=bf16:sbuf[0:8]+0x552{1:1} scale=0.176776692 wait=s0>=9 wait=s2>=2 signal=s1+1 layer=3
   activate func=reciprocal dst=bf16:sbuf[0:8]+0x556{1:1} src0=bf16:sbuf[0:8]+0x554{1:1} wait=s2>=3 signal=s1+1 layer=3
   activate func=identity dst=bf16:sbuf[0:32]+0x440{8:1} src0=fp32:psum[0:32]+0x3000{8:1} wait=s0>=12 signal=s1+1 layer=3
-  activate func=identity dst=bf16:sbuf[0:8]+0x678{32:1} src0=fp32:psum[0:8]+0x3800{32:1} wait=s0>=13 signal=s1+1 layer=3
-  activate func=exp dst=bf16:sbuf[0:8]+0x5e8{8:1} src0=fp32:psum[0:8]+0x0{8:1} src1=bf16:sbuf[0:8]+0x6ba{1:1} scale=0.176776692 wait=s0>=15 wait=s2>=7 signal=s1+1 layer=3
-  activate func=reciprocal dst=bf16:sbuf[0:8]+0x6be{1:1} src0=bf16:sbuf[0:8]+0x6bc{1:1} wait=s2>=8 signal=s1+1 layer=3
+  activate func=identity dst=bf16:sbuf[0:8]+0x690{32:1} src0=fp32:psum[0:8]+0x3800{32:1} wait=s0>=13 signal=s1+1 layer=3
+  activate func=exp dst=bf16:sbuf[0:8]+0x600{8:1} src0=fp32:psum[0:8]+0x0{8:1} src1=bf16:sbuf[0:8]+0x6d2{1:1} scale=0.176776692 wait=s0>=15 wait=s2>=7 signal=s1+1 layer=3
+  activate func=reciprocal dst=bf16:sbuf[0:8]+0x6d6{1:1} src0=bf16:sbuf[0:8]+0x6d4{1:1} wait=s2>=8 signal=s1+1 layer=3
   activate func=identity dst=bf16:sbuf[32:64]+0x440{8:1} src0=fp32:psum[0:32]+0x1000{8:1} wait=s0>=18 signal=s1+1 layer=3
   activate func=identity dst=bf16:sbuf[0:64]+0x380{1:8,1:8,8:1} src0=fp32:psum[0:64]+0x1800{8:1} src1=fp32:sbuf[0:64]+0xc0{1:1} wait=s0>=20 signal=s1+1 layer=4
   activate func=identity dst=bf16:sbuf[0:64]+0x450{8:1} src0=fp32:psum[0:64]+0x2000{8:1} scale=0.015625 wait=s0>=22 signal=s1+1 layer=5
@@ -88,11 +88,11 @@
   reduce func=add dst=bf16:sbuf[0:8]+0x554{1:1} src0=bf16:sbuf[0:8]+0x480{8:1} wait=s1>=5 signal=s2+1 layer=3
   tensor_scalar func=mul func2=none per_partition dst=bf16:sbuf[0:8]+0x480{8:1} src0=bf16:sbuf[0:8]+0x480{8:1} src1=bf16:sbuf[0:8]+0x556{2:1} wait=s1>=6 signal=s2+1 layer=3
   tensor_scalar func=none func2=none dst=bf16:sbuf[0:8]+0x490{8:1} src0=fp32:psum[0:8]+0x2800{8:1} wait=s0>=10 signal=s2+1 layer=3
-  reduce func=max dst=bf16:sbuf[0:8]+0x6b8{1:1} src0=fp32:psum[0:8]+0x0{8:1} wait=s0>=15 signal=s2+1 layer=3
-  tensor_scalar func=mul func2=none dst=bf16:sbuf[0:8]+0x6ba{1:1} src0=bf16:sbuf[0:8]+0x6b8{1:1} scale=-0.176776692 signal=s2+1 layer=3
-  reduce func=add dst=bf16:sbuf[0:8]+0x6bc{1:1} src0=bf16:sbuf[0:8]+0x5e8{8:1} wait=s1>=9 signal=s2+1 layer=3
-  tensor_scalar func=mul func2=none per_partition dst=bf16:sbuf[0:8]+0x5e8{8:1} src0=bf16:sbuf[0:8]+0x5e8{8:1} src1=bf16:sbuf[0:8]+0x6be{2:1} wait=s1>=10 signal=s2+1 layer=3
-  tensor_scalar func=none func2=none dst=bf16:sbuf[0:8]+0x5f8{8:1} src0=fp32:psum[0:8]+0x800{8:1} wait=s0>=16 signal=s2+1 layer=3
+  reduce func=max dst=bf16:sbuf[0:8]+0x6d0{1:1} src0=fp32:psum[0:8]+0x0{8:1} wait=s0>=15 signal=s2+1 layer=3
+  tensor_scalar func=mul func2=none dst=bf16:sbuf[0:8]+0x6d2{1:1} src0=bf16:sbuf[0:8]+0x6d0{1:1} scale=-0.176776692 signal=s2+1 layer=3
+  reduce func=add dst=bf16:sbuf[0:8]+0x6d4{1:1} src0=bf16:sbuf[0:8]+0x600{8:1} wait=s1>=9 signal=s2+1 layer=3
+  tensor_scalar func=mul func2=none per_partition dst=bf16:sbuf[0:8]+0x600{8:1} src0=bf16:sbuf[0:8]+0x600{8:1} src1=bf16:sbuf[0:8]+0x6d6{2:1} wait=s1>=10 signal=s2+1 layer=3
+  tensor_scalar func=none func2=none dst=bf16:sbuf[0:8]+0x610{8:1} src0=fp32:psum[0:8]+0x800{8:1} wait=s0>=16 signal=s2+1 layer=3
   tensor_tensor func=add dst=bf16:sbuf[0:64]+0x380{1:8,1:8,8:1} src0=bf16:sbuf[0:64]+0x380{1:8,1:8,8:1} src1=bf16:sbuf[0:64]+0x340{1:8,1:8,8:1} wait=s1>=12 wait=s3>=1 signal=s2+1 layer=4
   memset dst=bf16:sbuf[0:128]+0x3c0{64:1} signal=s2+1 layer=5
   tensor_tensor func=sub dst=bf16:sbuf[0:64]+0x340{8:1} src0=bf16:sbuf[0:64]+0x380{8:1} src1=bf16:sbuf[0:64]+0x450{8:1} wait=s1>=13 signal=s2+1 layer=5
