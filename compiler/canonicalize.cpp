@@ -1137,10 +1137,10 @@ class Canonicalizer {
     if (in.flattened) fail(n, "resizing a flattened tensor");
     const Value& x = out_.graph.values[in.value];
     const auto& os = graph_.tensors[n.outputs[0]].shape;
-    if (os.size() != 4 || os[1] != x.channels || os[2] % x.height != 0 || os[3] % x.width != 0)
-      fail(n, "only resizing H and W by integer factors is supported");
     const std::string mode = get_string(n, "mode");
     if (!mode.empty() && mode != "nearest") fail(n, "only nearest resizing is supported");
+    if (os.size() != 4 || os[1] != x.channels || os[2] % x.height != 0 || os[3] % x.width != 0)
+      fail(n, "only resizing H and W by integer factors is supported");
     const int fh = static_cast<int>(os[2] / x.height), fw = static_cast<int>(os[3] / x.width);
     std::string transform = get_string(n, "coordinate_transformation_mode");
     std::string nearest = get_string(n, "nearest_mode");
