@@ -7,6 +7,7 @@
 #include "isa/instruction_text.h"
 #include "models/npy.h"
 #include "tools/command.h"
+#include "tools/driver/atomic_file.h"
 #include "tools/driver/cli_common.h"
 #include "tools/driver/errors.h"
 #include "tools/driver/experiment/experiment.h"

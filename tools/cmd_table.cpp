@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "tools/command.h"
+#include "tools/driver/atomic_file.h"
 #include "tools/driver/cli_common.h"
 #include "tools/driver/config_loader.h"
 #include "tools/driver/errors.h"

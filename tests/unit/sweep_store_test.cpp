@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tools/driver/atomic_file.h"
 #include "tools/driver/errors.h"
 #include "tools/driver/sweep/point_store.h"
 
@@ -58,8 +59,8 @@ class SweepStoreTest : public ::testing::Test {
 
 TEST_F(SweepStoreTest, AtomicWriteReplacesAndLeavesNoTempFile) {
   const fs::path target = dir_ / "file.txt";
-  replace_file_atomically(target.string(), "first\n");
-  replace_file_atomically(target.string(), "second\n");
+  write_file_atomically(target.string(), "first\n");
+  write_file_atomically(target.string(), "second\n");
   EXPECT_EQ(read(target), "second\n");
   int entries = 0;
   for (const auto& e : fs::directory_iterator(dir_)) {
@@ -80,7 +81,7 @@ TEST_F(SweepStoreTest, KilledWriterNeverLeavesAPartialFile) {
     pid_t pid = ::fork();
     ASSERT_GE(pid, 0);
     if (pid == 0) {
-      for (int i = 0;; ++i) replace_file_atomically(target.string(), i % 2 ? a : b);
+      for (int i = 0;; ++i) write_file_atomically(target.string(), i % 2 ? a : b);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20 + 13 * round));
     ::kill(pid, SIGKILL);

@@ -1,4 +1,5 @@
 #include "tools/driver/experiment/run_experiment.h"
+#include "tools/driver/atomic_file.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -271,17 +272,6 @@ std::string run_isolated(const std::function<std::string()>& fn) {
   const std::string kind = data.substr(0, nl);
   if (kind == "ok") return data.substr(nl + 1);
   rethrow_kind(kind, data.substr(nl + 1));
-}
-
-void write_file_atomically(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!f) throw UsageError("cannot write '" + path + "'");
-    f << content;
-    if (!f.flush()) throw UsageError("cannot write '" + path + "'");
-  }
-  std::filesystem::rename(tmp, path);
 }
 
 ExperimentOutcome run_experiment(const Experiment& ex, const RunOptions& options) {

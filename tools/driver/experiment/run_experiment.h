@@ -53,7 +53,4 @@ std::string format_report(const ExperimentOutcome& outcome);
 std::string format_json(const ExperimentOutcome& outcome);
 std::string format_csv(const ExperimentOutcome& outcome);
 
-// Writes `content` to `path` through a temporary file and a rename.
-void write_file_atomically(const std::string& path, const std::string& content);
-
 }  // namespace infsim::driver

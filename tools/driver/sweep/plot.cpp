@@ -1,4 +1,5 @@
 #include "tools/driver/sweep/plot.h"
+#include "tools/driver/atomic_file.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -139,7 +140,7 @@ std::vector<std::string> plot_results(const ResultTable& table, const std::strin
         if (p == 0) warnings.push_back("no values of " + s.metrics[m] + " to plot");
         continue;
       }
-      replace_file_atomically(base + ".dat", data);
+      write_file_atomically(base + ".dat", data);
       std::string vars = "datafile=" + gp_string(base + ".dat") + "; outbase=" + gp_string(base) +
                          "; lines=" + std::to_string(lines.size()) +
                          "; title=" + gp_string(s.name + ": " + s.metrics[m] + " vs " + x_name) +

@@ -11,6 +11,7 @@
 #include <limits>
 #include <sstream>
 
+#include "tools/driver/atomic_file.h"
 #include "tools/driver/errors.h"
 
 namespace infsim::driver {
@@ -19,49 +20,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// write_temporary_beside names its files ".<name>.tmp.<pid>".
 constexpr const char* kTempMarker = ".tmp.";
 
 [[noreturn]] void io_error(const std::string& what, const std::string& path) {
   throw UsageError("cannot " + what + " " + path + ": " + std::strerror(errno));
-}
-
-void fsync_path(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) io_error("open", path);
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    io_error("sync", path);
-  }
-  ::close(fd);
-}
-
-std::string temp_name(const std::string& path) {
-  fs::path p(path);
-  return (p.parent_path() /
-          ("." + p.filename().string() + kTempMarker + std::to_string(::getpid())))
-      .string();
-}
-
-void write_temp(const std::string& temp, const std::string& content) {
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) io_error("create", temp);
-  const char* data = content.data();
-  std::size_t left = content.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, data, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      ::unlink(temp.c_str());
-      io_error("write", temp);
-    }
-    data += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(temp.c_str());
-    io_error("write", temp);
-  }
 }
 
 std::string read_text(const std::string& path) {
@@ -81,18 +44,6 @@ std::string manifest(const Study& study) {
 
 }  // namespace
 
-void replace_file_atomically(const std::string& path, const std::string& content) {
-  std::string temp = temp_name(path);
-  write_temp(temp, content);
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    io_error("rename to", path);
-  }
-  // The rename itself lives in the directory: without this a power loss may forget it.
-  std::string parent = fs::path(path).parent_path().string();
-  fsync_path(parent.empty() ? "." : parent, O_RDONLY | O_DIRECTORY);
-}
-
 void prepare_sweep_dir(const std::string& dir, const Study& study) {
   std::error_code ec;
   for (const char* sub : {"points", "logs"}) {
@@ -104,13 +55,12 @@ void prepare_sweep_dir(const std::string& dir, const Study& study) {
   const std::string content = manifest(study);
   // Many workers may start at once on a cluster: link() publishes the file only if none exists,
   // so exactly one of them writes it and the others compare.
-  std::string temp = temp_name(path);
-  write_temp(temp, content);
+  const std::string temp = write_temporary_beside(path, content);
   int linked = ::link(temp.c_str(), path.c_str());
   int link_errno = errno;
   ::unlink(temp.c_str());
   if (linked == 0) {
-    fsync_path(dir, O_RDONLY | O_DIRECTORY);
+    sync_directory(dir);
     return;
   }
   if (link_errno != EEXIST) {
@@ -168,7 +118,7 @@ void write_point(const std::string& dir, const Study& study, const PointSpec& sp
   nlohmann::json j = {{"index", spec.index},           {"study_hash", study.hash()},
                       {"parameters", spec.parameters}, {"status", result.status},
                       {"message", result.message},     {"metrics", metrics}};
-  replace_file_atomically(point_file(dir, spec.index), j.dump(2) + "\n");
+  write_file_atomically(point_file(dir, spec.index), j.dump(2) + "\n");
 }
 
 std::optional<PointResult> read_point(const std::string& dir, const Study& study, int index) {

@@ -18,9 +18,6 @@
 
 namespace infsim::driver {
 
-// Writes `content` to `path` so that `path` holds either its old content or all of the new.
-void replace_file_atomically(const std::string& path, const std::string& content);
-
 // Creates DIR, DIR/points and DIR/logs and records the study in DIR/study.json; if DIR already
 // holds a different study, throws UsageError saying so (resuming it would mix two studies).
 void prepare_sweep_dir(const std::string& dir, const Study& study);

@@ -1,4 +1,5 @@
 #include "tools/driver/sweep/runner.h"
+#include "tools/driver/atomic_file.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -336,10 +337,10 @@ void finish_sweep(const Study& study, const std::string& out_dir, bool plot, std
   ResultTable table = make_result_table(study, results);
   std::vector<Sensitivity> sens = sensitivities(table);
   const fs::path dir(out_dir);
-  replace_file_atomically((dir / "results.csv").string(), results_csv(table));
-  replace_file_atomically((dir / "results.json").string(), results_json(table).dump(2) + "\n");
-  replace_file_atomically((dir / "sensitivity.csv").string(), sensitivity_csv(sens));
-  replace_file_atomically((dir / "sensitivity.txt").string(), sensitivity_text(sens));
+  write_file_atomically((dir / "results.csv").string(), results_csv(table));
+  write_file_atomically((dir / "results.json").string(), results_json(table).dump(2) + "\n");
+  write_file_atomically((dir / "sensitivity.csv").string(), sensitivity_csv(sens));
+  write_file_atomically((dir / "sensitivity.txt").string(), sensitivity_text(sens));
 
   out << study.name << ": " << study.point_count() << " points:";
   for (const auto& [status, count] : by_status) out << " " << count << " " << status;
@@ -370,7 +371,7 @@ void emit_jobs(const Study& study, const std::string& study_file, const std::str
     jobs += line + "\n";
   }
   const fs::path d(abs_dir);
-  replace_file_atomically((d / "jobs.txt").string(), jobs);
+  write_file_atomically((d / "jobs.txt").string(), jobs);
 
   std::string slurm =
       "#!/bin/bash\n"
@@ -390,7 +391,7 @@ void emit_jobs(const Study& study, const std::string& study_file, const std::str
       "exec " +
       shell_quote(executable) + " sweep " + shell_quote(abs_study) +
       " --point \"$SLURM_ARRAY_TASK_ID\" --out " + shell_quote(abs_dir) + "\n";
-  replace_file_atomically((d / "slurm.sh").string(), slurm);
+  write_file_atomically((d / "slurm.sh").string(), slurm);
   fs::permissions(d / "slurm.sh",
                   fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
                   fs::perm_options::add);
@@ -413,7 +414,7 @@ void emit_jobs(const Study& study, const std::string& study_file, const std::str
                        "MaxArraySize need splitting)\n"
                        "Then gather the results:  infsim sweep --merge " +
                        abs_dir + "\n";
-  replace_file_atomically((d / "README.txt").string(), readme);
+  write_file_atomically((d / "README.txt").string(), readme);
   out << "wrote " << n << " jobs for " << study.name << " to " << (d / "jobs.txt").string()
       << " and " << (d / "slurm.sh").string() << "\n"
       << readme;

@@ -1,0 +1,77 @@
+#include "tools/driver/atomic_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "tools/driver/errors.h"
+
+namespace infsim::driver {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+[[noreturn]] void io_error(const std::string& what, const std::string& path) {
+  throw UsageError("cannot " + what + " " + path + ": " + std::strerror(errno));
+}
+
+void fsync_path(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0) io_error("open", path);
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    io_error("sync", path);
+  }
+  ::close(fd);
+}
+
+}  // namespace
+
+std::string write_temporary_beside(const std::string& path, const std::string& content) {
+  const fs::path p(path);
+  // Hidden and per process, so concurrent writers of the same file never share a temporary.
+  const std::string temp =
+      (p.parent_path() / ("." + p.filename().string() + ".tmp." + std::to_string(::getpid())))
+          .string();
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) io_error("create", temp);
+  const char* data = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, data, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      ::unlink(temp.c_str());
+      io_error("write", temp);
+    }
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(temp.c_str());
+    io_error("write", temp);
+  }
+  return temp;
+}
+
+void write_file_atomically(const std::string& path, const std::string& content) {
+  const std::string temp = write_temporary_beside(path, content);
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    ::unlink(temp.c_str());
+    io_error("rename to", path);
+  }
+  // The rename itself lives in the directory: without this a power loss may forget it.
+  const std::string parent = fs::path(path).parent_path().string();
+  sync_directory(parent.empty() ? "." : parent);
+}
+
+void sync_directory(const std::string& dir) {
+  fsync_path(dir, O_RDONLY | O_DIRECTORY);
+}
+
+}  // namespace infsim::driver
