@@ -11,6 +11,7 @@
 #include "sim/core/stats.h"
 #include "sim/instance/instance.h"
 #include "sim/instance/run_program.h"
+#include "tests/sim/sim_test_config.h"
 
 namespace infsim::sim {
 namespace {
@@ -29,7 +30,7 @@ double seconds(const sc_core::sc_time& t) {
 constexpr double kPs = 1e-12;
 
 isa::InstanceConfig chips(int n) {
-  isa::InstanceConfig cfg;
+  isa::InstanceConfig cfg = testing::test_instance_config();
   cfg.chips = n;
   return cfg;
 }

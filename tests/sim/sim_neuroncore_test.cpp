@@ -12,6 +12,7 @@
 #include "sim/core/stats.h"
 #include "sim/instance/instance.h"
 #include "sim/instance/run_program.h"
+#include "tests/sim/sim_test_config.h"
 
 namespace infsim::sim {
 namespace {
@@ -67,7 +68,7 @@ Cycles run_cycles(const isa::Program& program, Instance& inst) {
 
 TEST(NeuronCore, IndependentEnginesOverlap) {
   Stats stats;
-  Instance inst("inst", isa::InstanceConfig{}, stats, nullptr);
+  Instance inst("inst", testing::test_instance_config(), stats, nullptr);
   const isa::Program p =
       one_core({queue(EngineKind::kTensor, {matmul(512)}), queue(EngineKind::kVector, {add(512)})});
   // matmul visible at 16 + 512 + 192 = 720; the add (16 + 512 / 2 = 272) runs alongside.
@@ -78,7 +79,7 @@ TEST(NeuronCore, IndependentEnginesOverlap) {
 
 TEST(NeuronCore, SemaphoreSerializesAtMatMulLatency) {
   Stats stats;
-  Instance inst("inst", isa::InstanceConfig{}, stats, nullptr);
+  Instance inst("inst", testing::test_instance_config(), stats, nullptr);
   Instruction mm = matmul(512);
   mm.signal = isa::signal_to(0);
   Instruction a = add(512);
@@ -91,7 +92,7 @@ TEST(NeuronCore, SemaphoreSerializesAtMatMulLatency) {
 
 TEST(NeuronCore, MatMulFreesEngineBeforeResultIsVisible) {
   Stats stats;
-  Instance inst("inst", isa::InstanceConfig{}, stats, nullptr);
+  Instance inst("inst", testing::test_instance_config(), stats, nullptr);
   Instruction first = matmul(512);
   first.signal = isa::signal_to(1);
   Instruction second = matmul(512);
@@ -107,7 +108,7 @@ TEST(NeuronCore, MatMulFreesEngineBeforeResultIsVisible) {
 
 TEST(NeuronCore, DeadlockIsReportedNotHung) {
   Stats stats;
-  Instance inst("inst", isa::InstanceConfig{}, stats, nullptr);
+  Instance inst("inst", testing::test_instance_config(), stats, nullptr);
   Instruction a = add(64);
   a.waits[1] = isa::wait_for(7, 3);
   const isa::Program p = one_core(
@@ -128,7 +129,7 @@ TEST(NeuronCore, DeadlockIsReportedNotHung) {
 
 TEST(NeuronCore, OperandOutsideSbufIsAnError) {
   Stats stats;
-  Instance inst("inst", isa::InstanceConfig{}, stats, nullptr);
+  Instance inst("inst", testing::test_instance_config(), stats, nullptr);
   Instruction a = add(64);
   a.dst.partition = 100;  // 100 + 128 partitions > 128
   const isa::Program p = one_core({queue(EngineKind::kVector, {a})});
@@ -146,7 +147,7 @@ TEST(NeuronCore, OperandOutsideSbufIsAnError) {
 
 TEST(NeuronCore, WrongEngineIsAnError) {
   Stats stats;
-  Instance inst("inst", isa::InstanceConfig{}, stats, nullptr);
+  Instance inst("inst", testing::test_instance_config(), stats, nullptr);
   const isa::Program p = one_core({queue(EngineKind::kScalar, {matmul(64)})});
   sc_core::sc_spawn([&] { run_program(inst, p, default_binding(p), Phase::kInference); });
   EXPECT_THROW(simulate(inst), SimError);
@@ -154,7 +155,7 @@ TEST(NeuronCore, WrongEngineIsAnError) {
 
 TEST(NeuronCore, SetupAndInferencePhasesRunTheirOwnQueues) {
   Stats stats;
-  Instance inst("inst", isa::InstanceConfig{}, stats, nullptr);
+  Instance inst("inst", testing::test_instance_config(), stats, nullptr);
   isa::Program p = one_core({queue(EngineKind::kTensor, {matmul(512)})});
   p.cores[0].setup = {queue(EngineKind::kVector, {add(512), add(512)})};
   sc_core::sc_spawn([&] {
@@ -171,7 +172,7 @@ TEST(NeuronCore, SetupAndInferencePhasesRunTheirOwnQueues) {
 
 TEST(NeuronCore, ConcurrentExecutionsShareEnginesButNotSemaphores) {
   Stats stats;
-  Instance inst("inst", isa::InstanceConfig{}, stats, nullptr);
+  Instance inst("inst", testing::test_instance_config(), stats, nullptr);
   Instruction mm = matmul(512);
   mm.signal = isa::signal_to(0);
   Instruction a = add(512);
@@ -215,7 +216,7 @@ class RecordingUnit : public FunctionalUnit {
 
 TEST(NeuronCore, FunctionalHookRunsAfterTiming) {
   Stats stats;
-  isa::InstanceConfig cfg;
+  isa::InstanceConfig cfg = testing::test_instance_config();
   Instance inst("inst", cfg, stats, nullptr);
   RecordingUnit unit;
   inst.enable_functional_mode(&unit);
@@ -247,7 +248,7 @@ TEST(NeuronCore, RuntimeRunsEachProgramCoreWithOneExecutionId) {
   mm.signal = isa::signal_to(5, 1, 0);
   p.cores[1].queues = {queue(EngineKind::kTensor, {mm})};
   Stats stats;
-  Instance inst("inst", isa::InstanceConfig{}, stats, nullptr);
+  Instance inst("inst", testing::test_instance_config(), stats, nullptr);
   CoreBinding b;
   b.cores = {3, 1};
   b.dram_base = {0, 0};
@@ -270,7 +271,7 @@ TEST(NeuronCore, RuntimeRunsEachProgramCoreWithOneExecutionId) {
 
 TEST(NeuronCore, BadBindingIsAnError) {
   Stats stats;
-  Instance inst("inst", isa::InstanceConfig{}, stats, nullptr);
+  Instance inst("inst", testing::test_instance_config(), stats, nullptr);
   const isa::Program p = one_core({queue(EngineKind::kVector, {add(64)})});
   sc_core::sc_spawn([&] { run_program(inst, p, default_binding(p, 4), Phase::kInference); });
   try {

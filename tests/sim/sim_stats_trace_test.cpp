@@ -19,6 +19,7 @@
 #include "sim/core/trace_writer.h"
 #include "sim/instance/instance.h"
 #include "sim/instance/run_program.h"
+#include "tests/sim/sim_test_config.h"
 
 namespace infsim::sim {
 namespace {
@@ -77,7 +78,7 @@ TEST(StatsTrace, TraceIsPerfettoJsonWithOneTrackPerEngineAndQueue) {
   {
     Stats stats;
     TraceWriter trace(path);
-    Instance inst("inst", isa::InstanceConfig{}, stats, &trace);
+    Instance inst("inst", testing::test_instance_config(), stats, &trace);
     const isa::Program p = pipeline_program();
     sc_core::sc_spawn([&] { run_program(inst, p, default_binding(p), Phase::kInference); });
     simulate(inst);
@@ -126,7 +127,7 @@ TEST(StatsTrace, UnclosedTraceLeavesNoFile) {
 
 TEST(StatsTrace, StatsDumpAsJsonAndYaml) {
   Stats stats;
-  Instance inst("inst", isa::InstanceConfig{}, stats, nullptr);
+  Instance inst("inst", testing::test_instance_config(), stats, nullptr);
   const isa::Program p = pipeline_program();
   sc_core::sc_spawn([&] { run_program(inst, p, default_binding(p), Phase::kInference); });
   simulate(inst);
@@ -199,7 +200,7 @@ TEST(StatsTrace, LogLevelsParse) {
 TEST(StatsTrace, DebugLogNamesTheWaitingQueue) {
   set_log_levels("neuroncore=debug");
   Stats stats;
-  Instance inst("inst", isa::InstanceConfig{}, stats, nullptr);
+  Instance inst("inst", testing::test_instance_config(), stats, nullptr);
   const isa::Program p = pipeline_program();
   ::testing::internal::CaptureStderr();
   sc_core::sc_spawn([&] { run_program(inst, p, default_binding(p), Phase::kInference); });
