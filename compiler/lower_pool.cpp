@@ -13,6 +13,20 @@ namespace infsim::compiler {
 
 namespace {
 
+// The Pool instruction's window over the input; `pad_top` is the layer's own, or what is left of
+// it above a band of rows staged from DRAM.
+void set_pool_window(isa::Instruction& ins, const PoolParams& p, int pad_top) {
+  ins.opcode = isa::Opcode::kPool;
+  ins.func = static_cast<std::uint8_t>(p.func);
+  ins.flags = p.count_include_pad ? isa::kCountIncludePad : 0;
+  ins.window_h = static_cast<std::uint8_t>(p.window_h);
+  ins.window_w = static_cast<std::uint8_t>(p.window_w);
+  ins.stride_h = static_cast<std::uint8_t>(p.stride_h);
+  ins.stride_w = static_cast<std::uint8_t>(p.stride_w);
+  ins.pad_top = static_cast<std::uint8_t>(pad_top);
+  ins.pad_left = static_cast<std::uint8_t>(p.pad_left);
+}
+
 void lower_pool_from_dram(Lowering& L, int li, int core) {
   const Layer& layer = L.graph.layers[li];
   const PoolParams& p = layer.pool;
@@ -49,15 +63,7 @@ void lower_pool_from_dram(Lowering& L, int li, int core) {
                           t.core);
       L.sched.emit(core, L.queues[core].dma_in, ld, layer_id);
       isa::Instruction ins;
-      ins.opcode = isa::Opcode::kPool;
-      ins.func = static_cast<std::uint8_t>(p.func);
-      ins.flags = p.count_include_pad ? isa::kCountIncludePad : 0;
-      ins.window_h = static_cast<std::uint8_t>(p.window_h);
-      ins.window_w = static_cast<std::uint8_t>(p.window_w);
-      ins.stride_h = static_cast<std::uint8_t>(p.stride_h);
-      ins.stride_w = static_cast<std::uint8_t>(p.stride_w);
-      ins.pad_top = static_cast<std::uint8_t>(r_lo - ih0);
-      ins.pad_left = static_cast<std::uint8_t>(p.pad_left);
+      set_pool_window(ins, p, r_lo - ih0);
       ins.src0 = isa::sbuf(0, cnt, slot,
                            isa::dense_dims({1u, static_cast<std::uint32_t>(r_hi - r_lo),
                                             static_cast<std::uint32_t>(in.width)}),
@@ -102,15 +108,7 @@ void lower_pool(Lowering& L, int li, int core) {
         ins.dst.dims = isa::dims({isa::axis(static_cast<std::uint32_t>(L.images),
                                             out.padded_height() * out.padded_width())});
     } else {
-      ins.opcode = isa::Opcode::kPool;
-      ins.func = static_cast<std::uint8_t>(p.func);
-      ins.flags = p.count_include_pad ? isa::kCountIncludePad : 0;
-      ins.window_h = static_cast<std::uint8_t>(p.window_h);
-      ins.window_w = static_cast<std::uint8_t>(p.window_w);
-      ins.stride_h = static_cast<std::uint8_t>(p.stride_h);
-      ins.stride_w = static_cast<std::uint8_t>(p.stride_w);
-      ins.pad_top = static_cast<std::uint8_t>(p.pad_top);
-      ins.pad_left = static_cast<std::uint8_t>(p.pad_left);
+      set_pool_window(ins, p, p.pad_top);
       ins.src0 = L.interior(in_id, core, t, 0, cnt, 0, L.images, 0, in.height);
     }
     L.sched.emit(core, L.queues[core].vector, ins, static_cast<std::uint32_t>(li));
