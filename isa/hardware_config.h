@@ -41,7 +41,7 @@ struct TensorEngineConfig {
   // Cycles to shift one row of weights into the array (weight-stationary load).
   double weight_load_cycles_per_row = 1.0;
   // Fixed cycles per instruction on this engine (decode, access-pattern setup).
-  int instruction_overhead_cycles = 16;
+  int instruction_overhead_cycles = 78;
 
   template <class V>
   void describe(V& v) {
@@ -59,7 +59,7 @@ struct TensorEngineConfig {
 // The Vector and Scalar engines share a shape: FLOP per cycle spread over the SBUF partitions.
 struct VectorEngineConfig {
   int flops_per_cycle = 256;
-  int instruction_overhead_cycles = 16;
+  int instruction_overhead_cycles = 78;
 
   template <class V>
   void describe(V& v) {
@@ -70,7 +70,7 @@ struct VectorEngineConfig {
 
 struct ScalarEngineConfig {
   int flops_per_cycle = 512;
-  int instruction_overhead_cycles = 16;
+  int instruction_overhead_cycles = 78;
 
   template <class V>
   void describe(V& v) {
@@ -243,7 +243,7 @@ struct HostConfig {
 // The Neuron runtime and the framework above it, as the host sees them. Every value is either
 // documented or calibrated; configs/hardware/inferentia.yaml says which.
 struct RuntimeConfig {
-  double framework_overhead = 670e-6;       // per call: Python + framework dispatch
+  double framework_overhead = 20e-6;        // per call: Python + framework dispatch
   double submit_overhead = 30e-6;           // per inference: runtime submit + completion
   double cpu_node_time = 0;                 // per inference: host-side I/O conversion nodes
   double context_switch_overhead = 100e-6;  // stop one model, start another in a group
@@ -251,9 +251,15 @@ struct RuntimeConfig {
   double load_overhead = 62.2e-3;           // per model load: NEFF unpack, validation, setup
   double load_overhead_per_core = 15.4e-3;  // per additional copy loaded
   double host_copy_bandwidth = 8e9;         // bytes/s for framework tensor copies (split, concat)
-  double host_cast_bandwidth = 2e9;  // bytes/s of fp32 user tensor cast/relayout into IFMAPs
-  double host_flops = 20e9;          // FLOP/s of one vCPU for CPU-fallback operators
-  double task_overhead = 20e-6;      // per thread-pool task: Python submit + future result
+  double host_cast_bandwidth = 2e9;         // bytes/s of fp32 user tensor cast/relayout into IFMAPs
+  double host_flops = 20e9;                 // FLOP/s of one vCPU for CPU-fallback operators
+  double task_overhead = 20e-6;             // per thread-pool task: Python submit + future result
+  // Neuron runtime generation: 1 = neuron-rtd, a daemon per instance that the frameworks reach
+  // over gRPC and that serves one request at a time; 2 = libnrt linked into the process (no
+  // daemon).
+  int generation = 1;
+  double daemon_request_overhead = 100e-6;  // gen 1, per request: gRPC round trip + handling
+  double daemon_copy_bandwidth = 0.872e9;   // gen 1: bytes/s of the IFMAP/OFMAP protobuf copies
 
   template <class V>
   void describe(V& v) {
@@ -268,6 +274,9 @@ struct RuntimeConfig {
     v("host_cast_bandwidth", host_cast_bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
     v("host_flops", host_flops, Unit::kRatio, Range{1e6, 1e15});
     v("task_overhead", task_overhead, Unit::kTime, Range{0, 10});
+    v("generation", generation, Unit::kCount, Range{1, 2});
+    v("daemon_request_overhead", daemon_request_overhead, Unit::kTime, Range{0, 10});
+    v("daemon_copy_bandwidth", daemon_copy_bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
   }
 };
 

@@ -211,6 +211,12 @@ class Runtime {
     HostHold gil(*p.gil);
     host_work(s);
   }
+  // Runtime 1.x: neuron-rtd handles one gRPC message at a time for the whole instance, copying
+  // the tensors client -> protobuf -> runtime buffer (and back for the outputs).
+  void daemon_work(double fixed, double bytes) {
+    HostHold handler(daemon_);
+    host_work(fixed + bytes / rt_.daemon_copy_bandwidth);
+  }
   void stage_busy(int core, double start, double end, const Loaded& lm, bool detailed) {
     CoreRecord& c = cores_[static_cast<std::size_t>(core)];
     c.busy.push_back({start, end});
@@ -255,6 +261,7 @@ class Runtime {
   Stats& stats_;
   TraceWriter* trace_;
   HostSemaphore vcpus_;
+  HostSemaphore daemon_{1};
   std::vector<TicketLock> core_locks_;
   std::vector<CoreRecord> cores_;
   std::vector<std::unique_ptr<Process>> processes_;
@@ -539,18 +546,32 @@ void Runtime::predict(Process& p, Loaded& lm, int images) {
     (op.before_device ? before_flops : after_flops) += static_cast<double>(op.flops);
     (op.before_device ? before_bytes : after_bytes) += static_cast<double>(op.bytes);
   }
+  // Runtime 1.x converts the user's fp32 tensors in neuron-rtd (its CPU nodes, ref §4.3), and the
+  // daemon's request handling replaces the in-process submit of runtime 2.x.
+  const bool daemon = rt_.generation == 1;
+  const double cast_in = static_cast<double>(lm.model->user_input_bytes) / rt_.host_cast_bandwidth;
+  const double cast_out =
+      static_cast<double>(lm.model->user_output_bytes) / rt_.host_cast_bandwidth;
   for (int chunk = 0; chunk < chunks; ++chunk) {
-    host_work(static_cast<double>(lm.model->user_input_bytes) / rt_.host_cast_bandwidth +
-              before_flops / rt_.host_flops + before_bytes / rt_.host_copy_bandwidth +
-              rt_.cpu_node_time);
+    host_work((daemon ? 0 : cast_in) + before_flops / rt_.host_flops +
+              before_bytes / rt_.host_copy_bandwidth + rt_.cpu_node_time);
     lm.inflight->acquire();
-    host_work(rt_.submit_overhead);
-    for (const IoTensor& t : lm.inputs) inst_.host_to_device(t.chip, t.bytes, t.address);
+    if (daemon) {
+      // The daemon owns the device: it stages the IFMAPs over PCIe before the next request.
+      HostHold handler(daemon_);
+      host_work(rt_.daemon_request_overhead + cast_in +
+                static_cast<double>(lm.model->user_input_bytes) / rt_.daemon_copy_bandwidth);
+      for (const IoTensor& t : lm.inputs) inst_.host_to_device(t.chip, t.bytes, t.address);
+    } else {
+      host_work(rt_.submit_overhead);
+      for (const IoTensor& t : lm.inputs) inst_.host_to_device(t.chip, t.bytes, t.address);
+    }
     device(lm);
     for (const IoTensor& t : lm.outputs) inst_.device_to_host(t.chip, t.bytes, t.address);
     lm.inflight->release();
-    host_work(static_cast<double>(lm.model->user_output_bytes) / rt_.host_cast_bandwidth +
-              after_flops / rt_.host_flops + after_bytes / rt_.host_copy_bandwidth);
+    if (daemon) daemon_work(cast_out, static_cast<double>(lm.model->user_output_bytes));
+    host_work((daemon ? 0 : cast_out) + after_flops / rt_.host_flops +
+              after_bytes / rt_.host_copy_bandwidth);
     if (inst_.failed()) return;
   }
 }

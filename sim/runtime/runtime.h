@@ -12,8 +12,13 @@
 //   - each framework call holds the process's GIL for runtime.framework_overhead, so Python
 //     threads of one process serialize there and overlap only while waiting on the device;
 //   - the fp32 user tensor is cast/relaid into the program's input dtype at host_cast_bandwidth;
-//   - runtime.submit_overhead per inference; at most runtime.queue_depth (ninfer) inferences of
-//     one loaded model in flight; inputs and outputs cross PCIe through the hardware model;
+//   - runtime.generation 1 (neuron-rtd, runtime 1.x): one daemon per instance serves every
+//     request of every process one at a time: daemon_request_overhead + the tensors' bytes at
+//     daemon_copy_bandwidth (the gRPC/protobuf copies) + the cast above (the runtime's CPU
+//     nodes) + staging the inputs over PCIe; the outputs come back the same way;
+//   - generation 2 (libnrt, in-process): the thread casts and pays runtime.submit_overhead;
+//   - at most runtime.queue_depth (ninfer) inferences of one loaded model in flight; inputs and
+//     outputs cross PCIe through the hardware model;
 //   - CPU-fallback operators (Program::host_ops) run at host_flops on one vCPU;
 //   - data parallel (NeuronSimpleDataParallel): the batch is sliced (views, free), one
 //     thread-pool task per copy (task_overhead each), outputs gathered with torch.cat (copies at
