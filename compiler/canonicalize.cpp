@@ -849,6 +849,32 @@ class Canonicalizer {
     bind_output(n, v);
   }
 
+  // Folds y = x * scale + shift (per channel) into the Conv producing `tensor`, when that Conv has
+  // no epilogue yet, and binds the node's output to `value`. Without constant data (a shape-only
+  // model) the Conv's weights are dropped, as they could not be folded. False: no such Conv.
+  bool fold_into_conv(const Node& n, int tensor, int value, int channels, bool have_data,
+                      const std::vector<float>& scale, const std::vector<float>& shift) {
+    Layer* prod = fusable_producer(n, tensor, LayerKind::kConv);
+    if (!prod || prod->epilogue.func != isa::ActivationFunc::kIdentity ||
+        prod->epilogue.residual >= 0)
+      return false;
+    ConvParams& c = prod->conv;
+    if (have_data && !c.weights.empty()) {
+      std::size_t per_co = c.weights.size() / channels;
+      if (c.bias.empty()) c.bias.assign(channels, 0.0f);
+      for (int co = 0; co < channels; ++co) {
+        for (std::size_t j = 0; j < per_co; ++j) c.weights[co * per_co + j] *= scale[co];
+        c.bias[co] = c.bias[co] * scale[co] + shift[co];
+      }
+    } else {
+      c.weights.clear();
+      c.bias.clear();
+    }
+    prod->fused.push_back(n.name);
+    bind_output(n, value);
+    return true;
+  }
+
   void lower_batchnorm(const Node& n) {
     const TensorBinding& in = input_binding(n, 0);
     if (in.flattened) fail(n, "batch normalization of a flattened tensor");
@@ -870,25 +896,7 @@ class Canonicalizer {
         shift[c] = p[1]->data[c] - p[2]->data[c] * scale[c];
       }
     }
-    Layer* prod = fusable_producer(n, n.inputs[0], LayerKind::kConv);
-    if (prod && prod->epilogue.func == isa::ActivationFunc::kIdentity &&
-        prod->epilogue.residual < 0) {
-      ConvParams& c = prod->conv;
-      if (have_data && !c.weights.empty()) {
-        std::size_t per_co = c.weights.size() / x.channels;
-        if (c.bias.empty()) c.bias.assign(x.channels, 0.0f);
-        for (int co = 0; co < x.channels; ++co) {
-          for (std::size_t j = 0; j < per_co; ++j) c.weights[co * per_co + j] *= scale[co];
-          c.bias[co] = c.bias[co] * scale[co] + shift[co];
-        }
-      } else {
-        c.weights.clear();
-        c.bias.clear();
-      }
-      prod->fused.push_back(n.name);
-      bind_output(n, in.value);
-      return;
-    }
+    if (fold_into_conv(n, n.inputs[0], in.value, x.channels, have_data, scale, shift)) return;
     Layer l;
     l.name = n.name;
     l.op = n.op;
@@ -1048,25 +1056,7 @@ class Canonicalizer {
       if (n.op == "Mul") scale[c] = v;
       if (n.op == "Div") scale[c] = 1.0f / v;
     }
-    if (Layer* prod = fusable_producer(n, n.inputs[act_input], LayerKind::kConv)) {
-      if (prod->epilogue.func == isa::ActivationFunc::kIdentity && prod->epilogue.residual < 0) {
-        ConvParams& c = prod->conv;
-        if (have && !c.weights.empty()) {
-          std::size_t per_co = c.weights.size() / x.channels;
-          if (c.bias.empty()) c.bias.assign(x.channels, 0.0f);
-          for (int co = 0; co < x.channels; ++co) {
-            for (std::size_t j = 0; j < per_co; ++j) c.weights[co * per_co + j] *= scale[co];
-            c.bias[co] = c.bias[co] * scale[co] + shift[co];
-          }
-        } else {
-          c.weights.clear();
-          c.bias.clear();
-        }
-        prod->fused.push_back(n.name);
-        bind_output(n, in.value);
-        return;
-      }
-    }
+    if (fold_into_conv(n, n.inputs[act_input], in.value, x.channels, have, scale, shift)) return;
     Layer l;
     l.name = n.name;
     l.op = n.op;
