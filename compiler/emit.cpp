@@ -405,6 +405,19 @@ class ProgramBuilder {
   std::uint64_t dram_next_ = 0;
 };
 
+// Channel tile `tile` of a graph input or output in its DRAM tensor, for the current pass's images:
+// a row per channel, each image's pixels dense, as load_input reads and store_output writes it.
+isa::AccessPattern io_tile_in_dram(const Lowering& L, int value, int tile) {
+  const Value& v = L.graph.values[value];
+  const isa::TensorDecl& t = L.tensors[L.value_tensor[value]];
+  const std::uint64_t hw = static_cast<std::uint64_t>(v.pixels());
+  const std::uint64_t row = static_cast<std::uint64_t>(L.graph.batch) * hw;
+  return isa::dram(t.dram_offset + (tile * kPartitions * row + L.image0 * hw) * L.dsize,
+                   static_cast<std::uint16_t>(tile_channels(v.channels, tile)),
+                   static_cast<std::int64_t>(row),
+                   isa::dense_dims({static_cast<std::uint32_t>(L.images * hw)}), L.dtype(), t.core);
+}
+
 }  // namespace
 
 std::uint64_t Lowering::interior_offset(int value, int core_id, int tile, int image, int row,
@@ -470,37 +483,25 @@ void Lowering::clear_halo(int value, int core_id, std::uint32_t layer) {
 
 void Lowering::store_output(int value, int core_id, std::uint32_t layer) {
   const Value& v = graph.values[value];
-  const isa::TensorDecl& t = tensors[value_tensor[value]];
-  const std::uint64_t hw = static_cast<std::uint64_t>(v.pixels());
-  const std::uint64_t row = static_cast<std::uint64_t>(graph.batch) * hw;
   for (int tile = 0; tile < channel_tiles(v.channels); ++tile) {
     const int p = tile_channels(v.channels, tile);
     isa::Instruction ins;
     ins.opcode = isa::Opcode::kDmaCopy;
     ins.src0 = interior(value, core_id, tile, 0, p, 0, images, 0, v.height);
-    ins.dst =
-        isa::dram(t.dram_offset + (tile * kPartitions * row + image0 * hw) * dsize,
-                  static_cast<std::uint16_t>(p), static_cast<std::int64_t>(row),
-                  isa::dense_dims({static_cast<std::uint32_t>(images * hw)}), dtype(), t.core);
+    ins.dst = io_tile_in_dram(*this, value, tile);
     sched.emit(core_id, queues[core_id].dma_out, ins, layer);
   }
 }
 
 void Lowering::load_input(int value, int core_id, std::uint32_t layer) {
   const Value& v = graph.values[value];
-  const isa::TensorDecl& t = tensors[value_tensor[value]];
   clear_halo(value, core_id, layer);
-  const std::uint64_t hw = static_cast<std::uint64_t>(v.pixels());
-  const std::uint64_t row = static_cast<std::uint64_t>(graph.batch) * hw;
   for (int tile = 0; tile < channel_tiles(v.channels); ++tile) {
     const int p = tile_channels(v.channels, tile);
     isa::Instruction ins;
     ins.opcode = isa::Opcode::kDmaCopy;
     ins.dst = interior(value, core_id, tile, 0, p, 0, images, 0, v.height);
-    ins.src0 =
-        isa::dram(t.dram_offset + (tile * kPartitions * row + image0 * hw) * dsize,
-                  static_cast<std::uint16_t>(p), static_cast<std::int64_t>(row),
-                  isa::dense_dims({static_cast<std::uint32_t>(images * hw)}), dtype(), t.core);
+    ins.src0 = io_tile_in_dram(*this, value, tile);
     sched.emit(core_id, queues[core_id].dma_in, ins, layer);
   }
 }
