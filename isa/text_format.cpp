@@ -573,6 +573,13 @@ void parse_pair(const LineParser& lp, const std::string& v, const std::string& t
   b = lp.integer<std::uint8_t>(v.substr(at + 1), token);
 }
 
+// The quoted name that follows a directive: .tensor "x" kind=...
+const std::string& quoted_name(const LineParser& lp, const std::vector<Token>& tokens) {
+  if (tokens.size() < 2 || tokens[1].raw.empty() || tokens[1].raw[0] != '"')
+    lp.fail(tokens[0].raw + " needs a quoted name", tokens[0].raw);
+  return tokens[1].text;
+}
+
 Instruction parse_instruction(const LineParser& lp, const std::vector<Token>& tokens) {
   Instruction ins;
   auto op = opcode_from_text(tokens[0].text);
@@ -776,11 +783,8 @@ Program assemble(const std::string& text, const std::string& source_name) {
       o.cpu_fallback = f.boolean("cpu_fallback");
       f.done();
     } else if (head == ".tensor") {
-      if (tokens.size() < 2 || tokens[1].raw.empty() || tokens[1].raw[0] != '"') {
-        lp.fail(".tensor needs a quoted name", head);
-      }
       TensorDecl t;
-      t.name = tokens[1].text;
+      t.name = quoted_name(lp, tokens);
       Fields f(lp, tokens, 2);
       std::string raw;
       auto kind = tensor_kind_from_text(f.get("kind", &raw));
@@ -805,11 +809,8 @@ Program assemble(const std::string& text, const std::string& source_name) {
                                                  hex_digit(lp, hex[i + 1], hex)));
       }
     } else if (head == ".layer") {
-      if (tokens.size() < 2 || tokens[1].raw.empty() || tokens[1].raw[0] != '"') {
-        lp.fail(".layer needs a quoted name", head);
-      }
       LayerInfo l;
-      l.name = tokens[1].text;
+      l.name = quoted_name(lp, tokens);
       Fields f(lp, tokens, 2);
       l.op = f.get("op");
       l.macs = f.integer<std::uint64_t>("macs");
@@ -818,11 +819,8 @@ Program assemble(const std::string& text, const std::string& source_name) {
       f.done();
       program.layers.push_back(std::move(l));
     } else if (head == ".host_op") {
-      if (tokens.size() < 2 || tokens[1].raw.empty() || tokens[1].raw[0] != '"') {
-        lp.fail(".host_op needs a quoted name", head);
-      }
       HostOp h;
-      h.name = tokens[1].text;
+      h.name = quoted_name(lp, tokens);
       Fields f(lp, tokens, 2);
       h.op = f.get("op");
       h.flops = f.integer<std::uint64_t>("flops");
