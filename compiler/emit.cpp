@@ -279,27 +279,27 @@ class ProgramBuilder {
       if (L_.weight_tensor[l] >= 0 && L_.plan.resident[l]) {
         const isa::TensorDecl& t = L_.tensors[L_.weight_tensor[l]];
         std::uint64_t sbuf_at = L_.plan.weight_offset[l];
+        // One DMA per input-channel segment: its partitions, `row` elements each, dense in DRAM.
+        auto load_segment = [&](const CiSegment& seg, std::uint64_t sbuf_offset,
+                                std::uint64_t dram_at, std::uint32_t row) {
+          const auto rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
+          setup(dma(isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), rows, sbuf_offset, {row},
+                              L_.dtype(), core16),
+                    isa::dram(dram_at, rows, {row}, L_.dtype(), t.core)),
+                l);
+          return rows;
+        };
         for (const WeightBlock& b : L_.plan.geometry[l].blocks) {
           std::uint64_t dram_at = t.dram_offset + b.dram_offset, seg_at = sbuf_at;
           if (b.interleaved) {
-            const CiSegment& seg = b.segments[0];
-            const auto rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
-            const auto row = static_cast<std::uint32_t>(b.sbuf_bytes / L_.dsize);
-            setup(dma(isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), rows, sbuf_at, {row},
-                                L_.dtype(), core16),
-                      isa::dram(dram_at, rows, {row}, L_.dtype(), t.core)),
-                  l);
+            load_segment(b.segments[0], sbuf_at, dram_at,
+                         static_cast<std::uint32_t>(b.sbuf_bytes / L_.dsize));
             sbuf_at += b.sbuf_bytes;
             continue;
           }
           for (std::size_t s = 0; s < b.segments.size(); ++s) {
-            const CiSegment& seg = b.segments[s];
-            const auto rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
             const auto row = static_cast<std::uint32_t>(b.seg_elements[s]);
-            setup(dma(isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), rows, seg_at, {row},
-                                L_.dtype(), core16),
-                      isa::dram(dram_at, rows, {row}, L_.dtype(), t.core)),
-                  l);
+            const std::uint16_t rows = load_segment(b.segments[s], seg_at, dram_at, row);
             dram_at += std::uint64_t{rows} * row * L_.dsize;
             seg_at += row * L_.dsize;
           }
