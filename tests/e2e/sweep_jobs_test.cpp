@@ -2,6 +2,8 @@
 // must equal a direct run's byte for byte.
 #include <gtest/gtest.h>
 
+#include "tests/e2e/shell_helpers.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,28 +17,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Output {
-  int code = -1;
-  std::string text;
-};
-
-Output shell(const std::string& command, const fs::path& cwd) {
-  std::string full = "cd '" + cwd.string() + "' && " + command + " 2>&1";
-  Output out;
-  FILE* pipe = ::popen(full.c_str(), "r");
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.text.append(buffer, n);
-  int status = ::pclose(pipe);
-  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
+using infsim::testing::Output;
+using infsim::testing::shell;
 
 std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return infsim::testing::read_file(p);
 }
 
 class SweepJobsTest : public ::testing::Test {

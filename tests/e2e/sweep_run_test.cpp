@@ -2,6 +2,8 @@
 // worker processes, resume after kill -9 and Ctrl-C, the study guard, user errors.
 #include <gtest/gtest.h>
 
+#include "tests/e2e/shell_helpers.h"
+
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -21,29 +23,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Output {
-  int code = -1;
-  std::string text;  // stdout and stderr together
-};
+using infsim::testing::Output;
 
-// Runs infsim with `args` (via the shell, for the 2>&1), in `cwd`.
+// Runs infsim with `args` in `cwd`.
 Output infsim(const std::string& args, const fs::path& cwd) {
-  std::string command = "cd '" + cwd.string() + "' && '" INFSIM_BINARY "' " + args + " 2>&1";
-  Output out;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.text.append(buffer, n);
-  int status = ::pclose(pipe);
-  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
+  return infsim::testing::shell("'" INFSIM_BINARY "' " + args, cwd);
 }
 
 std::string read(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return infsim::testing::read_file(p);
 }
 
 int count_lines(const std::string& text) {

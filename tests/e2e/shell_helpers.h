@@ -1,0 +1,38 @@
+#pragma once
+// Running commands from end-to-end tests: the exit code and stdout + stderr together.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace infsim::testing {
+
+struct Output {
+  int code = -1;
+  std::string text;  // stdout and stderr together
+};
+
+// Runs `command` through the shell in `cwd`.
+inline Output shell(const std::string& command, const std::filesystem::path& cwd) {
+  const std::string full = "cd '" + cwd.string() + "' && " + command + " 2>&1";
+  Output out;
+  FILE* pipe = ::popen(full.c_str(), "r");
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.text.append(buffer, n);
+  const int status = ::pclose(pipe);
+  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return out;
+}
+
+inline std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace infsim::testing
