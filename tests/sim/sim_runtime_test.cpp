@@ -127,8 +127,9 @@ TEST(RuntimeTest, SingleCoreLoopRunsEveryRequestAndReportsLoad) {
   EXPECT_LT(r.load_seconds, rt.load_overhead + 1e-3);
 }
 
-TEST(RuntimeTest, DataParallelUsesEveryCoreAndFastForwards) {
-  const isa::Program prog = toy_program(4 << 20, 400);
+// One process, four one-core groups each holding a copy of `prog`, 30 data-parallel calls from a
+// 4-thread pool (plus the warm-up).
+ScenarioSpec four_core_data_parallel(const isa::Program& prog) {
   WorkloadSpec w;
   w.call = CallKind::kDataParallel;
   w.threads = 4;
@@ -136,6 +137,12 @@ TEST(RuntimeTest, DataParallelUsesEveryCoreAndFastForwards) {
   ScenarioSpec s;
   s.models = {model("toy", prog)};
   s.processes = {process("python", {1, 1, 1, 1}, {0, 0, 0, 0}, w)};
+  return s;
+}
+
+TEST(RuntimeTest, DataParallelUsesEveryCoreAndFastForwards) {
+  const isa::Program prog = toy_program(4 << 20, 400);
+  const ScenarioSpec s = four_core_data_parallel(prog);
   const ScenarioResult sampled = run_scenario(isa::InstanceConfig{}, s);
   EXPECT_GT(sampled.fast_forwarded, 0);
   EXPECT_EQ(sampled.images, 120);
@@ -146,13 +153,7 @@ TEST(RuntimeTest, DataParallelUsesEveryCoreAndFastForwards) {
 
 TEST(RuntimeTest, FullDetailSimulatesEveryInference) {
   const isa::Program prog = toy_program(4 << 20, 400);
-  WorkloadSpec w;
-  w.call = CallKind::kDataParallel;
-  w.threads = 4;
-  w.requests = 30;
-  ScenarioSpec s;
-  s.models = {model("toy", prog)};
-  s.processes = {process("python", {1, 1, 1, 1}, {0, 0, 0, 0}, w)};
+  ScenarioSpec s = four_core_data_parallel(prog);
   s.detail.full = true;
   const ScenarioResult full = run_scenario(isa::InstanceConfig{}, s);
   EXPECT_EQ(full.fast_forwarded, 0);
