@@ -453,7 +453,7 @@ Graph single_conv(const ZooOptions& o) {
   return b.finish(b.relu("relu", b.conv("conv", x, 64, 3, 1, 1, 1, true)));
 }
 
-// Same structure as TinyCnn in tools/export_test_models.py.
+// Same structure as TinyCnn in tools/scripts/export_test_models.py.
 Graph tiny_cnn(const ZooOptions& o) {
   Builder b("tiny_cnn", o);
   std::int64_t s = image_size(o, 32);

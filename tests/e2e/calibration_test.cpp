@@ -3,8 +3,8 @@
 // profile (2,709.63 us NeuronCore time, 15.75 % matrix utilization) within ±15 %. Four knobs are
 // fitted to these five numbers (the engines' instruction overhead; the runtime 1.x daemon's
 // request overhead and copy bandwidth and the framework overhead), so this test fails whenever a
-// model change moves the device times and the knobs have not been re-fitted (tools/calibrate.sh).
-// Sampled simulation keeps it well under a second.
+// model change moves the device times and the knobs have not been re-fitted
+// (tools/scripts/calibrate.sh). Sampled simulation keeps it well under a second.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 // Functional mode on whole models: the compiled program, run through the simulator on real data,
 // against the reference executor and against PyTorch's outputs stored next to each ONNX file in
-// tests/data/onnx (tools/export_test_models.py), through single-core, batched and pipelined
+// tests/data/onnx (tools/scripts/export_test_models.py), through single-core, batched and pipelined
 // programs.
 //
 // Tolerances (docs/functional.md explains them):

@@ -1,6 +1,6 @@
 // The config loader: the shipped instances, defaults == YAML, dump -> load round trips, --set,
 // and every kind of error with its file, line and YAML path.
-#include "tools/driver/config_loader.h"
+#include "tools/config/config_loader.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/driver/errors.h"
+#include "tools/config/errors.h"
 
 namespace infsim::driver {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "sim/core/sim_error.h"
-#include "tools/driver/errors.h"
+#include "tools/config/errors.h"
 #include "tools/driver/experiment/run_experiment.h"
 
 namespace infsim::driver {

@@ -1,5 +1,5 @@
-// The reference executor against PyTorch (outputs stored by tools/export_test_models.py) and
-// against hand-computed small cases.
+// The reference executor against PyTorch (outputs stored by tools/scripts/export_test_models.py)
+// and against hand-computed small cases.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -32,7 +32,8 @@ TEST(ModelsNpy, RoundTrip) {
 }
 
 TEST(ModelsNpy, ReadsNumpyWrittenFloat32) {
-  // Written by numpy (tools/export_test_models.py): PyTorch's tiny_cnn output, shape (1, 10).
+  // Written by numpy (tools/scripts/export_test_models.py): PyTorch's tiny_cnn output,
+  // shape (1, 10).
   HostTensor t = read_npy(std::string(INFSIM_TEST_DATA) + "/onnx/tiny_cnn_output.npy");
   EXPECT_EQ(t.shape, (Shape{1, 10}));
   EXPECT_EQ(t.data.size(), 10u);

@@ -1,5 +1,5 @@
-// ONNX import of the files tools/export_test_models.py wrote (torch 1.13, opset 17), with and
-// without parameters, and of broken files.
+// ONNX import of the files tools/scripts/export_test_models.py wrote (torch 1.13, opset 17), with
+// and without parameters, and of broken files.
 #include <gtest/gtest.h>
 
 #include <cstdio>

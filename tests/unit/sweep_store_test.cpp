@@ -12,8 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "tools/config/errors.h"
 #include "tools/driver/atomic_file.h"
-#include "tools/driver/errors.h"
 #include "tools/driver/sweep/point_store.h"
 
 namespace infsim::driver {

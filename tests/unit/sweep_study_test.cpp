@@ -6,7 +6,7 @@
 #include <fstream>
 #include <string>
 
-#include "tools/driver/errors.h"
+#include "tools/config/errors.h"
 #include "tools/driver/sweep/study.h"
 
 namespace infsim::driver {

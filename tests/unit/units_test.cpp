@@ -1,12 +1,12 @@
 // Quantities with units: parsing every kind, canonical formatting, exact round trips, errors.
-#include "tools/driver/units.h"
+#include "tools/config/units.h"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <string>
 
-#include "tools/driver/errors.h"
+#include "tools/config/errors.h"
 
 namespace infsim::driver {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "tools/driver/errors.h"
+#include "tools/config/errors.h"
 
 namespace infsim::driver {
 

@@ -7,9 +7,9 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "tools/driver/config_loader.h"
-#include "tools/driver/errors.h"
-#include "tools/driver/units.h"
+#include "tools/config/config_loader.h"
+#include "tools/config/errors.h"
+#include "tools/config/units.h"
 
 namespace infsim::driver {
 namespace {

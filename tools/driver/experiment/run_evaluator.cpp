@@ -2,8 +2,8 @@
 
 #include <filesystem>
 
-#include "tools/driver/config_loader.h"
-#include "tools/driver/errors.h"
+#include "tools/config/config_loader.h"
+#include "tools/config/errors.h"
 #include "tools/driver/experiment/experiment.h"
 #include "tools/driver/experiment/run_experiment.h"
 

@@ -24,8 +24,8 @@
 #include "models/model_error.h"
 #include "models/model_loader.h"
 #include "sim/core/sim_error.h"
-#include "tools/driver/config_loader.h"
-#include "tools/driver/errors.h"
+#include "tools/config/config_loader.h"
+#include "tools/config/errors.h"
 
 namespace infsim::driver {
 namespace {

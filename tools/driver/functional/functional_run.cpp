@@ -21,7 +21,7 @@
 #include "sim/instance/run_program.h"
 #include "sim/memory/dram.h"
 #include "sim/neuroncore/neuron_core.h"
-#include "tools/driver/errors.h"
+#include "tools/config/errors.h"
 
 namespace infsim::driver {
 namespace {

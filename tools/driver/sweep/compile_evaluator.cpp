@@ -8,8 +8,8 @@
 #include "compiler/compiler.h"
 #include "isa/instruction_text.h"
 #include "models/model_loader.h"
-#include "tools/driver/config_loader.h"
-#include "tools/driver/errors.h"
+#include "tools/config/config_loader.h"
+#include "tools/config/errors.h"
 
 namespace infsim::driver {
 

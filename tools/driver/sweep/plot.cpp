@@ -84,7 +84,7 @@ std::string file_safe(const std::string& name) {
 }  // namespace
 
 std::string plot_script_path() {
-  return std::string(INFSIM_SOURCE_DIR) + "/tools/plot_study.gp";
+  return std::string(INFSIM_SOURCE_DIR) + "/tools/scripts/plot_study.gp";
 }
 
 std::vector<std::string> plot_results(const ResultTable& table, const std::string& dir,

@@ -1,6 +1,7 @@
 #pragma once
 // Plots of a study: each metric against each varied parameter, one line per combination of the
-// other parameters, drawn by gnuplot from tools/plot_study.gp into DIR/plots/ as PNG and SVG.
+// other parameters, drawn by gnuplot from tools/scripts/plot_study.gp into DIR/plots/ as PNG and
+// SVG.
 
 #include <string>
 #include <vector>
@@ -9,7 +10,7 @@
 
 namespace infsim::driver {
 
-// tools/plot_study.gp of the source tree infsim was built from.
+// tools/scripts/plot_study.gp of the source tree infsim was built from.
 std::string plot_script_path();
 
 // Writes the data files and runs gnuplot. Returns warnings (gnuplot missing, a plot failed);

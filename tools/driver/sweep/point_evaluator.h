@@ -4,7 +4,7 @@
 // one point's parameter values to a status and a set of named metrics. The sweep machinery
 // (expansion, worker processes, resume, CSV, sensitivity, plots) knows nothing else about them.
 //
-// Registering a mode (from a tools/cmd_*.cpp, so the registration is linked in; cmd_sweep.cpp
+// Registering a mode (from a tools/cli/cmd_*.cpp, so the registration is linked in; cmd_sweep.cpp
 // registers "compile"):
 //
 //   static infsim::driver::PointEvaluatorRegistration reg{

@@ -11,8 +11,8 @@
 #include <limits>
 #include <sstream>
 
+#include "tools/config/errors.h"
 #include "tools/driver/atomic_file.h"
-#include "tools/driver/errors.h"
 
 namespace infsim::driver {
 

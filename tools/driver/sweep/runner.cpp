@@ -18,7 +18,7 @@
 #include <map>
 #include <thread>
 
-#include "tools/driver/errors.h"
+#include "tools/config/errors.h"
 #include "tools/driver/sweep/plot.h"
 #include "tools/driver/sweep/point_store.h"
 #include "tools/driver/sweep/results.h"

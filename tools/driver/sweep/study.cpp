@@ -10,8 +10,8 @@
 
 #include "isa/hardware_config.h"
 #include "models/zoo.h"
-#include "tools/driver/config_loader.h"
-#include "tools/driver/errors.h"
+#include "tools/config/config_loader.h"
+#include "tools/config/errors.h"
 
 namespace infsim::driver {
 

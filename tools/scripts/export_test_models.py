@@ -18,7 +18,7 @@ attribute bounds.
 Full-size torchvision resnet18, resnet50, mobilenet_v2, vgg16 and inception_v3 (aux_logits=False)
 are exported WITHOUT parameters (export_params=False: weights become graph inputs, files stay small).
 
-Run:  /usr/bin/python3 tools/export_test_models.py [--out tests/data/onnx]
+Run:  /usr/bin/python3 tools/scripts/export_test_models.py [--out tests/data/onnx]
 """
 
 import argparse
@@ -189,8 +189,8 @@ def export_legacy_clip(out_dir):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "tests",
-                                                      "data", "onnx"))
+    parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..",
+                                                      "tests", "data", "onnx"))
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(0)

@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "tools/command.h"
-#include "tools/driver/cli_common.h"
-#include "tools/driver/config_loader.h"
-#include "tools/driver/errors.h"
-#include "tools/driver/units.h"
+#include "tools/cli/cli_common.h"
+#include "tools/cli/command.h"
+#include "tools/config/config_loader.h"
+#include "tools/config/errors.h"
+#include "tools/config/units.h"
 
 namespace infsim::tools {
 namespace {

@@ -1,9 +1,9 @@
-#include "tools/driver/cli_common.h"
+#include "tools/cli/cli_common.h"
 
 #include <iostream>
 
-#include "tools/driver/config_loader.h"
-#include "tools/driver/errors.h"
+#include "tools/config/config_loader.h"
+#include "tools/config/errors.h"
 
 namespace infsim::driver {
 

@@ -16,9 +16,9 @@
 #include "sim/core/stats.h"
 #include "sim/instance/instance.h"
 #include "sim/instance/run_program.h"
-#include "tools/command.h"
-#include "tools/driver/cli_common.h"
-#include "tools/driver/errors.h"
+#include "tools/cli/cli_common.h"
+#include "tools/cli/command.h"
+#include "tools/config/errors.h"
 
 namespace infsim::tools {
 namespace {

@@ -6,10 +6,10 @@
 
 #include "isa/instruction_text.h"
 #include "models/npy.h"
-#include "tools/command.h"
+#include "tools/cli/cli_common.h"
+#include "tools/cli/command.h"
+#include "tools/config/errors.h"
 #include "tools/driver/atomic_file.h"
-#include "tools/driver/cli_common.h"
-#include "tools/driver/errors.h"
 #include "tools/driver/experiment/experiment.h"
 #include "tools/driver/experiment/run_evaluator.h"
 #include "tools/driver/experiment/run_experiment.h"

@@ -7,9 +7,9 @@
 
 #include "compiler/analyze.h"
 #include "models/model_loader.h"
-#include "tools/command.h"
-#include "tools/driver/cli_common.h"
-#include "tools/driver/errors.h"
+#include "tools/cli/cli_common.h"
+#include "tools/cli/command.h"
+#include "tools/config/errors.h"
 
 namespace infsim::tools {
 namespace {

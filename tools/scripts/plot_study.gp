@@ -2,7 +2,7 @@
 # `infsim sweep` writes the data and calls this once per (metric, parameter):
 #
 #   gnuplot -e "datafile='DIR/plots/M-vs-P.dat'; outbase='DIR/plots/M-vs-P'; lines=2; \
-#               title='...'; xlabel='...'; ylabel='...'; logx=0; ticlabels=1" tools/plot_study.gp
+#               title='...'; xlabel='...'; ylabel='...'; logx=0; ticlabels=1" tools/scripts/plot_study.gp
 #
 # The data file holds one block per line (blocks separated by two blank lines); each block starts
 # with a header row whose first cell is the line's title, then rows "x <TAB> y <TAB> x label".

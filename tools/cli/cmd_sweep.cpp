@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "tools/command.h"
-#include "tools/driver/cli_common.h"
-#include "tools/driver/errors.h"
+#include "tools/cli/cli_common.h"
+#include "tools/cli/command.h"
+#include "tools/config/errors.h"
 #include "tools/driver/sweep/compile_evaluator.h"
 #include "tools/driver/sweep/point_store.h"
 #include "tools/driver/sweep/runner.h"

@@ -1,10 +1,10 @@
 #!/bin/sh
 # Re-runs every calibration measurement of docs/calibration.md and prints the table: reference
 # value (reference/inferentia.md §3), simulated value, relative error.
-#   tools/calibrate.sh [INFSIM_BINARY] [--set KEY=VALUE ...]
+#   tools/scripts/calibrate.sh [INFSIM_BINARY] [--set KEY=VALUE ...]
 # Extra arguments are passed to every `infsim run` (to try knob values before editing the YAML).
 set -eu
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 infsim=${INFSIM:-$root/build/tools/infsim}
 if [ $# -gt 0 ] && [ -x "$1" ]; then
   infsim=$1

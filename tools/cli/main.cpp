@@ -1,4 +1,5 @@
-// infsim: git-style subcommands (tools/cmd_*.cpp). User mistakes exit 2 with a message on stderr.
+// infsim: git-style subcommands (tools/cli/cmd_*.cpp). User mistakes exit 2 with a message on
+// stderr.
 #include <algorithm>
 #include <exception>
 #include <iostream>
@@ -12,8 +13,8 @@
 #include "isa/isa_error.h"
 #include "models/model_error.h"
 #include "sim/core/sim_error.h"
-#include "tools/command.h"
-#include "tools/driver/errors.h"
+#include "tools/cli/command.h"
+#include "tools/config/errors.h"
 
 namespace {
 

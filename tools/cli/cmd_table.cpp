@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "tools/command.h"
+#include "tools/cli/cli_common.h"
+#include "tools/cli/command.h"
+#include "tools/config/config_loader.h"
+#include "tools/config/errors.h"
 #include "tools/driver/atomic_file.h"
-#include "tools/driver/cli_common.h"
-#include "tools/driver/config_loader.h"
-#include "tools/driver/errors.h"
 #include "tools/driver/experiment/experiment.h"
 #include "tools/driver/experiment/run_experiment.h"
 

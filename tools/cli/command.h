@@ -1,5 +1,5 @@
 #pragma once
-// The infsim subcommands. Each lives in tools/cmd_<name>.cpp and registers itself:
+// The infsim subcommands. Each lives in tools/cli/cmd_<name>.cpp and registers itself:
 //
 //   static infsim::tools::CommandRegistration reg{"compile", "model -> .ifx program", run_compile};
 //

@@ -10,9 +10,9 @@
 #include "models/graph_stats.h"
 #include "models/model_loader.h"
 #include "models/zoo.h"
-#include "tools/command.h"
-#include "tools/driver/cli_common.h"
-#include "tools/driver/errors.h"
+#include "tools/cli/cli_common.h"
+#include "tools/cli/command.h"
+#include "tools/config/errors.h"
 
 namespace infsim::tools {
 namespace {

@@ -6,8 +6,8 @@
 #include "isa/ifx_format.h"
 #include "isa/isa_error.h"
 #include "isa/verifier.h"
-#include "tools/command.h"
-#include "tools/driver/cli_common.h"
+#include "tools/cli/cli_common.h"
+#include "tools/cli/command.h"
 
 namespace infsim::tools {
 namespace {

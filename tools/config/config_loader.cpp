@@ -1,4 +1,4 @@
-#include "tools/driver/config_loader.h"
+#include "tools/config/config_loader.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -15,8 +15,8 @@
 #include <utility>
 #include <variant>
 
-#include "tools/driver/errors.h"
-#include "tools/driver/units.h"
+#include "tools/config/errors.h"
+#include "tools/config/units.h"
 
 namespace infsim::driver {
 namespace {

@@ -1,4 +1,4 @@
-#include "tools/driver/units.h"
+#include "tools/config/units.h"
 
 #include <cerrno>
 #include <cmath>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "isa/panic.h"
-#include "tools/driver/errors.h"
+#include "tools/config/errors.h"
 
 namespace infsim::driver {
 namespace {

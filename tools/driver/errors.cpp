@@ -1,1 +1,0 @@
-#include "tools/driver/errors.h"
