@@ -697,8 +697,9 @@ class Canonicalizer {
     }
     l.fused.push_back(n.name);
     l.flops = 10ull * x.channels * x.pixels();
+    const auto scratch = layer_norm_scratch_elements(x.channels, x.width);  // before x may move
     int v = add_layer(std::move(l), n.outputs[0]);
-    add_scratch(layer_norm_scratch_elements(x.channels, x.width));
+    add_scratch(scratch);
     bind_output(n, v);
   }
 
@@ -789,11 +790,13 @@ class Canonicalizer {
     if (constant(n, 2) && c.bias.empty()) c.weights.clear();
     if (c.weights.empty()) c.bias.clear();
     l.fused.push_back(n.name);
+    // Read from x before add_layer(), which appends to the values and may move x.
+    const std::uint64_t macs_per_pixel =
+        static_cast<std::uint64_t>(x.channels / c.groups) * c.kernel_h * c.kernel_w;
     int v = add_layer(std::move(l), n.outputs[0]);
-    Layer& added = out_.graph.layers.back();
     const Value& y = out_.graph.values[v];
-    added.macs = static_cast<std::uint64_t>(y.channels) * (x.channels / c.groups) * c.kernel_h *
-                 c.kernel_w * y.pixels();
+    out_.graph.layers.back().macs =
+        macs_per_pixel * static_cast<std::uint64_t>(y.channels) * y.pixels();
     bind_output(n, v);
   }
 
@@ -905,8 +908,8 @@ class Canonicalizer {
     l.scale = std::move(scale);
     l.shift = std::move(shift);
     l.fused.push_back(n.name);
+    l.flops = 2ull * x.channels * x.pixels();  // before add_layer(), which may move x
     int v = add_layer(std::move(l), n.outputs[0]);
-    out_.graph.layers.back().flops = 2ull * x.channels * x.pixels();
     bind_output(n, v);
   }
 
@@ -979,8 +982,8 @@ class Canonicalizer {
     l.inputs = {in.value};
     l.epilogue = act;
     l.fused.push_back(n.name);
+    l.flops = static_cast<std::uint64_t>(x.channels) * x.pixels();  // before x may move
     int v = add_layer(std::move(l), n.outputs[0]);
-    out_.graph.layers.back().flops = static_cast<std::uint64_t>(x.channels) * x.pixels();
     bind_output(n, v);
   }
 
@@ -1029,8 +1032,8 @@ class Canonicalizer {
         {"Div", isa::AluOp::kDiv}, {"Max", isa::AluOp::kMax}, {"Min", isa::AluOp::kMin}};
     l.alu = ops.at(n.op);
     l.fused.push_back(n.name);
+    l.flops = static_cast<std::uint64_t>(va.channels) * va.pixels();  // before va may move
     int v = add_layer(std::move(l), n.outputs[0]);
-    out_.graph.layers.back().flops = static_cast<std::uint64_t>(va.channels) * va.pixels();
     bind_output(n, v);
   }
 
@@ -1067,8 +1070,8 @@ class Canonicalizer {
       l.shift = std::move(shift);
     }
     l.fused.push_back(n.name);
+    l.flops = 2ull * x.channels * x.pixels();  // before add_layer(), which may move x
     int v = add_layer(std::move(l), n.outputs[0]);
-    out_.graph.layers.back().flops = 2ull * x.channels * x.pixels();
     bind_output(n, v);
   }
 

@@ -77,5 +77,33 @@ TEST(CompilerCanonicalize, WrongBatchIsAnError) {
   EXPECT_THROW(canonicalize(testing::one_conv(2), 1, false), CompileError);
 }
 
+// Each lowering adds a layer and its output value; the values vector reallocates as it grows, so
+// a lowering must not read its input value through a reference taken before add_layer(). A long
+// chain reallocates many times; the per-image work is checked exactly for every layer (the
+// sanitizer build turns a stale read into a failure even when the freed memory still holds the
+// old numbers). conv 3 -> 8, 3x3, pad 1 on 6x6 (Tanh fused): 8 * 3 * 9 MACs per pixel x 36
+// pixels; each later activation: 8 channels x 36 pixels; conv2 8 -> 8 (Relu fused), then three
+// BatchNormalization (2 flops per element, not foldable into a conv with an activation) +
+// Sigmoid pairs.
+TEST(CompilerCanonicalize, LongChainsReadInputsAfterTheValuesGrow) {
+  testing::GraphBuilder b("chain");
+  int x = b.conv("conv", b.input("x", {1, 3, 6, 6}), 8, 3, 1, 1);
+  const int kChain = 2000;
+  for (int i = 0; i < kChain; ++i)
+    x = b.node("act" + std::to_string(i), i % 2 ? "Sigmoid" : "Tanh", {x});
+  x = b.node("relu", "Relu", {b.conv("conv2", x, 8, 3, 1, 1)});
+  for (int i = 0; i < 3; ++i)
+    x = b.node("sig" + std::to_string(i), "Sigmoid", {b.batch_norm("bn" + std::to_string(i), x)});
+  CanonicalGraph c = canonicalize(b.finish(x), 1, false);
+  ASSERT_EQ(c.graph.layers.size(), 1u + (kChain - 1) + 1 + 3 * 2);
+  EXPECT_EQ(c.graph.layers[0].macs, 8u * 3 * 9 * 36);
+  for (int i = 1; i < kChain; ++i) EXPECT_EQ(c.graph.layers[i].flops, 8u * 36) << i;
+  EXPECT_EQ(c.graph.layers[kChain].macs, 8u * 8 * 9 * 36);
+  for (std::size_t i = kChain + 1; i < c.graph.layers.size(); ++i) {
+    const bool bn = c.graph.layers[i].kind == LayerKind::kScaleBias;
+    EXPECT_EQ(c.graph.layers[i].flops, (bn ? 2u : 1u) * 8 * 36) << i;
+  }
+}
+
 }  // namespace
 }  // namespace infsim::compiler
