@@ -29,17 +29,15 @@ std::string percent(double p) {
 
 // Some operators are lowerable only in certain forms (Transpose and Softmax inside multi-head
 // attention, a Reshape that keeps the layout): canonicalize the graph, and the operator of the
-// node it rejects, if any, is not supported in this model.
+// node it rejects as unsupported, if any, is not supported in this model.
 std::string rejected_op(const models::Graph& graph) {
   if (graph.inputs.empty()) return "";
   const auto& shape = graph.tensors[graph.inputs[0]].shape;
   if (shape.empty() || shape[0] <= 0) return "";
   try {
     canonicalize(graph, static_cast<std::uint32_t>(shape[0]), false);
-  } catch (const CompileError& e) {
-    const std::string what = e.what();
-    for (const models::Node& n : graph.nodes)
-      if (what.rfind("node '" + n.name + "' (" + n.op + ")", 0) == 0) return n.op;
+  } catch (const UserError& e) {
+    if (e.kind() == ErrorKind::kUnsupportedOperator) return e.where().op;
   }
   return "";
 }
@@ -55,11 +53,14 @@ double AnalyzeReport::percent_supported_arithmetic() const {
 }
 
 AnalyzeReport analyze(const models::Graph& graph) {
+  return analyze(graph, rejected_op(graph));
+}
+
+AnalyzeReport analyze(const models::Graph& graph, const std::string& rejected) {
   AnalyzeReport r;
   r.model = graph.name;
   std::map<std::string, std::uint32_t> counts;
   for (const models::Node& n : graph.nodes) ++counts[n.op];
-  const std::string rejected = rejected_op(graph);
   for (const auto& [op, count] : counts) {
     OperatorSupport s{op, count, is_device_op(op) && op != rejected, is_arithmetic(op)};
     r.operators.push_back(s);

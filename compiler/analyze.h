@@ -27,7 +27,11 @@ struct AnalyzeReport {
   double percent_supported_arithmetic() const;
 };
 
+// Canonicalizes `graph` (batch of its first input, no --cpu-fallback) to find the operator, if
+// any, that is supported in general but not in the form this model uses it.
 AnalyzeReport analyze(const models::Graph& graph);
+// The same when the caller knows that operator already ("" when canonicalization succeeded).
+AnalyzeReport analyze(const models::Graph& graph, const std::string& rejected_op);
 std::string format_analyze(const AnalyzeReport& report);
 std::string analyze_json(const AnalyzeReport& report);  // pretty-printed JSON object
 isa::SupportReport support_report(const AnalyzeReport& report);

@@ -20,8 +20,9 @@ std::int64_t get_int(const Node& node, const std::string& key, std::int64_t fall
   auto it = node.attributes.find(key);
   if (it == node.attributes.end()) return fallback;
   if (const auto* v = std::get_if<std::int64_t>(&it->second)) return *v;
-  throw CompileError("node '" + node.name + "' (" + node.op + "): attribute '" + key +
-                     "' is not an integer");
+  throw CompileError(
+      "node '" + node.name + "' (" + node.op + "): attribute '" + key + "' is not an integer",
+      ErrorKind::kInvalidModel, ErrorLocation::at_node(node.name, node.op));
 }
 
 float get_float(const Node& node, const std::string& key, float fallback) {
@@ -29,8 +30,9 @@ float get_float(const Node& node, const std::string& key, float fallback) {
   if (it == node.attributes.end()) return fallback;
   if (const auto* v = std::get_if<float>(&it->second)) return *v;
   if (const auto* v = std::get_if<std::int64_t>(&it->second)) return static_cast<float>(*v);
-  throw CompileError("node '" + node.name + "' (" + node.op + "): attribute '" + key +
-                     "' is not a number");
+  throw CompileError(
+      "node '" + node.name + "' (" + node.op + "): attribute '" + key + "' is not a number",
+      ErrorKind::kInvalidModel, ErrorLocation::at_node(node.name, node.op));
 }
 
 std::string get_string(const Node& node, const std::string& key) {
@@ -45,7 +47,8 @@ std::vector<std::int64_t> get_ints(const Node& node, const std::string& key) {
   if (it == node.attributes.end()) return {};
   if (const auto* v = std::get_if<std::vector<std::int64_t>>(&it->second)) return *v;
   throw CompileError("node '" + node.name + "' (" + node.op + "): attribute '" + key +
-                     "' is not a list of integers");
+                         "' is not a list of integers",
+                     ErrorKind::kInvalidModel, ErrorLocation::at_node(node.name, node.op));
 }
 
 const std::set<std::string>& device_ops() {
@@ -268,7 +271,8 @@ class Canonicalizer {
   }
 
   [[noreturn]] void fail(const Node& n, const std::string& why) const {
-    throw CompileError("node '" + n.name + "' (" + n.op + "): " + why);
+    throw CompileError("node '" + n.name + "' (" + n.op + "): " + why,
+                       ErrorKind::kUnsupportedOperator, ErrorLocation::at_node(n.name, n.op));
   }
 
   // A new Value from a graph tensor's shape: [N, C, H, W], [N, F] or [N, S, F].
@@ -935,7 +939,8 @@ class Canonicalizer {
         if (i >= n.inputs.size() || n.inputs[i] < 0) return;
         const models::Tensor& t = graph_.tensors[n.inputs[i]];
         if (!t.is_constant || t.data.size() != 1)
-          throw CompileError("node '" + n.name + "' (Clip): bounds must be scalar constants");
+          throw CompileError("node '" + n.name + "' (Clip): bounds must be scalar constants",
+                             ErrorKind::kUnsupportedOperator, ErrorLocation::at_node(n.name, n.op));
         dst = t.data[0];
       };
       bound(1, e.alpha);

@@ -47,14 +47,18 @@ std::uint64_t CompileReport::estimated_cycles() const {
 
 CompileResult compile(const models::Graph& graph, const isa::NeuronCoreConfig& core,
                       const CompilerOptions& options) {
-  if (options.batch == 0) throw CompileError("batch must be at least 1");
-  if (options.pipeline_cores == 0) throw CompileError("pipeline cores must be at least 1");
+  if (options.batch == 0)
+    throw CompileError("batch must be at least 1", ErrorKind::kImpossibleRequest);
+  if (options.pipeline_cores == 0)
+    throw CompileError("pipeline cores must be at least 1", ErrorKind::kImpossibleRequest);
   if (options.dtype == isa::DType::kInt8)
     throw CompileError(
         "int8 is not supported (the Neuron compiler for Inf1 does not support it "
-        "either); use bf16, fp16 or fp32");
+        "either); use bf16, fp16 or fp32",
+        ErrorKind::kImpossibleRequest);
   if (core.tensor.cols > core.psum.partitions)
-    throw CompileError("the Tensor Engine has more columns than PSUM has partitions");
+    throw CompileError("the Tensor Engine has more columns than PSUM has partitions",
+                       ErrorKind::kInvalidConfig);
   CanonicalGraph canonical = canonicalize(graph, options.batch, options.cpu_fallback);
   LayerGraph& g = canonical.graph;
   if (!options.model_name.empty()) g.name = options.model_name;
@@ -84,7 +88,9 @@ CompileResult compile(const models::Graph& graph, const isa::NeuronCoreConfig& c
     if (t.kind == isa::TensorKind::kWeight) result.report.weight_bytes += t.bytes;
   for (const isa::CoreProgram& c : result.program.cores)
     for (const isa::Queue& q : c.queues) result.report.instructions += q.instructions.size();
-  result.program.support = support_report(analyze(graph));
+  // Without --cpu-fallback the canonicalization above accepted every node: nothing to look for.
+  result.program.support =
+      support_report(options.cpu_fallback ? analyze(graph) : analyze(graph, ""));
   return result;
 }
 

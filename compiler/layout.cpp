@@ -188,8 +188,9 @@ std::vector<Chunk> spatial_chunks(int images, int height, int width, std::uint64
   const std::uint64_t per_image = static_cast<std::uint64_t>(height) * width;
   if (static_cast<std::uint64_t>(width) > bank_elements)
     throw CompileError("layer '" + layer + "': an output row of " + std::to_string(width) +
-                       " elements does not fit one PSUM bank (" + std::to_string(bank_elements) +
-                       " fp32 per partition)");
+                           " elements does not fit one PSUM bank (" +
+                           std::to_string(bank_elements) + " fp32 per partition)",
+                       ErrorKind::kDoesNotFit);
   if (per_image <= bank_elements && !single_image) {
     int per_chunk = static_cast<int>(bank_elements / per_image);
     for (int b = 0; b < images; b += per_chunk)

@@ -426,7 +426,10 @@ MemoryPlan plan_impl(const LayerGraph& graph, const StagePlan& stages,
         if (fits) chosen = g;
       }
     }
-    if (chosen == 0) throw CompileError("model '" + graph.name + "' does not fit: " + shortfall);
+    if (chosen == 0) {
+      throw CompileError("model '" + graph.name + "' does not fit: " + shortfall,
+                         ErrorKind::kDoesNotFit);
+    }
     plan.sub_batch = chosen;
     plan.passes = (graph.batch + chosen - 1) / chosen;
     std::fill(layer_images.begin(), layer_images.end(), chosen);

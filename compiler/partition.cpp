@@ -11,7 +11,8 @@ namespace infsim::compiler {
 StagePlan partition_layers(const LayerGraph& graph, int stages, const std::vector<double>& cost) {
   const int n = static_cast<int>(graph.layers.size());
   StagePlan plan;
-  if (stages < 1) throw CompileError("--pipeline-cores must be at least 1");
+  if (stages < 1)
+    throw CompileError("--pipeline-cores must be at least 1", ErrorKind::kImpossibleRequest);
   // Candidate cut before layer i: exactly one value produced before i is read at or after i.
   std::vector<int> cut_at, cut_value;
   for (int i = 1; i < n; ++i) {
@@ -31,8 +32,9 @@ StagePlan partition_layers(const LayerGraph& graph, int stages, const std::vecto
   }
   if (static_cast<int>(cut_at.size()) < stages - 1)
     throw CompileError("cannot split '" + graph.name + "' into " + std::to_string(stages) +
-                       " pipeline stages: it has only " + std::to_string(cut_at.size() + 1) +
-                       " places where a single tensor crosses");
+                           " pipeline stages: it has only " + std::to_string(cut_at.size() + 1) +
+                           " places where a single tensor crosses",
+                       ErrorKind::kDoesNotFit);
   std::vector<double> prefix(n + 1, 0.0);
   for (int i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + cost[i];
   // Points: 0, the candidates, n. best[k][j]: least max stage cost covering layers up to point j

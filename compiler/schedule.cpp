@@ -40,7 +40,8 @@ int Scheduler::add_setup_queue(int core, int dma_engine, int dma_queue) {
 int Scheduler::add_channel(int core) {
   Core& c = cores_[core];
   int id = static_cast<int>(c.channels.size());
-  INFSIM_PANIC_IF(id >= kMaxChannels || id >= config_.semaphores, "out of semaphores");
+  INFSIM_PANIC_IF(id >= kMaxChannels || id >= config_.semaphores, "out of semaphores", id,
+                  config_.semaphores);
   Channel ch;
   ch.semaphore = static_cast<std::uint8_t>(id);
   c.channels.push_back(ch);
@@ -147,7 +148,8 @@ std::uint64_t Scheduler::append(int core, int queue, isa::Instruction ins, DepSe
     }
   auto ready = [&](const std::pair<int, std::uint32_t>& w) {
     const Channel& ch = c.channels[w.first];
-    INFSIM_PANIC_IF(w.second > ch.finish.size(), "wait on an instruction not yet emitted");
+    INFSIM_PANIC_IF(w.second > ch.finish.size(), "wait on an instruction not yet emitted", w.second,
+                    ch.finish.size());
     return ch.finish[w.second - 1];
   };
   if (layer_busy_.size() <= layer) layer_busy_.resize(layer + 1, {0, 0, 0, 0});

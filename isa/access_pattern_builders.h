@@ -31,7 +31,7 @@ constexpr Axis axis(std::uint32_t count, std::int32_t stride) {
 
 // Up to three explicit axes, outermost first.
 inline std::array<Axis, 3> dims(std::initializer_list<Axis> axes) {
-  INFSIM_PANIC_IF(axes.size() > 3, "an access pattern has at most three free dims");
+  INFSIM_PANIC_IF(axes.size() > 3, "an access pattern has at most three free dims", axes.size());
   std::array<Axis, 3> out{};
   std::size_t i = 3 - axes.size();
   for (const Axis& a : axes) out[i++] = a;
@@ -40,7 +40,8 @@ inline std::array<Axis, 3> dims(std::initializer_list<Axis> axes) {
 
 // Up to three counts, outermost first, laid out densely (row-major) within a partition.
 inline std::array<Axis, 3> dense_dims(std::initializer_list<std::uint32_t> counts) {
-  INFSIM_PANIC_IF(counts.size() > 3, "an access pattern has at most three free dims");
+  INFSIM_PANIC_IF(counts.size() > 3, "an access pattern has at most three free dims",
+                  counts.size());
   std::array<Axis, 3> out{};
   std::int64_t stride = 1;
   std::size_t i = 3;

@@ -1,14 +1,15 @@
 #pragma once
-#include <stdexcept>
-#include <string>
+#include "isa/user_error.h"
 
 namespace infsim::isa {
 
 // A user-facing problem with a program: a malformed or corrupt .ifx/.s file, or a program the
-// verifier rejects. Caught in main: message to stderr, exit code 2.
-class IsaError : public std::runtime_error {
+// verifier rejects. A UserError whose kind defaults to kBadFile.
+class IsaError : public UserError {
  public:
-  using std::runtime_error::runtime_error;
+  explicit IsaError(const std::string& message, ErrorKind kind = ErrorKind::kBadFile,
+                    ErrorLocation where = {})
+      : UserError(kind, message, std::move(where)) {}
 };
 
 }  // namespace infsim::isa

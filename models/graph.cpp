@@ -17,7 +17,8 @@ std::string where(const Node& node) {
 }
 
 [[noreturn]] void fail(const Node& node, const std::string& what) {
-  throw ModelError(where(node) + ": " + what);
+  throw ModelError(where(node) + ": " + what, ErrorKind::kInvalidModel,
+                   ErrorLocation::at_node(node.name, node.op));
 }
 
 // Wraps a possibly negative axis into [0, rank), as ONNX allows.

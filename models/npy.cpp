@@ -17,7 +17,7 @@ constexpr char kMagic[] = "\x93NUMPY";
 constexpr std::size_t kMagicSize = 6;
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw ModelError(path + ": " + what);
+  throw ModelError(path + ": " + what, ErrorKind::kBadFile, ErrorLocation::in_file(path));
 }
 
 std::string dict_value(const std::string& path, const std::string& header, const std::string& key) {

@@ -221,7 +221,7 @@ class Importer {
     try {
       validate(graph_);
     } catch (const ModelError& e) {
-      throw ModelError(path_ + ": " + e.what());
+      throw ModelError(path_ + ": " + e.what(), e.kind(), in_this_file(e.where()));
     }
     return std::move(graph_);
   }
@@ -230,19 +230,25 @@ class Importer {
   onnx::ModelProto load() {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path_, ec)) {
-      throw ModelError(path_ + ": no such ONNX file");
+      throw ModelError(path_ + ": no such ONNX file", ErrorKind::kBadFile,
+                       ErrorLocation::in_file(path_));
     }
     std::ifstream in(path_, std::ios::binary);
-    if (!in) throw ModelError(path_ + ": cannot open the ONNX file");
+    if (!in) {
+      throw ModelError(path_ + ": cannot open the ONNX file", ErrorKind::kBadFile,
+                       ErrorLocation::in_file(path_));
+    }
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     onnx::ModelProto model;
     if (bytes.empty() || !model.ParseFromString(bytes)) {
       throw ModelError(path_ +
-                       ": not a valid ONNX model (the protobuf does not parse: truncated or "
-                       "not an ONNX file)");
+                           ": not a valid ONNX model (the protobuf does not parse: truncated or "
+                           "not an ONNX file)",
+                       ErrorKind::kBadFile, ErrorLocation::in_file(path_));
     }
     if (model.ir_version() <= 0 || !model.has_graph() || model.graph().node_size() == 0) {
-      throw ModelError(path_ + ": not a valid ONNX model (no IR version or an empty graph)");
+      throw ModelError(path_ + ": not a valid ONNX model (no IR version or an empty graph)",
+                       ErrorKind::kBadFile, ErrorLocation::in_file(path_));
     }
     for (const auto& op : model.opset_import()) {
       if (op.domain().empty() || op.domain() == "ai.onnx") opset_ = op.version();
@@ -364,6 +370,16 @@ class Importer {
   std::string where(const onnx::NodeProto& np) const {
     return path_ + ": node '" + np.name() + "' (op " + np.op_type() + ")";
   }
+  ErrorLocation at(const onnx::NodeProto& np) const {
+    ErrorLocation w = ErrorLocation::at_node(np.name(), np.op_type());
+    w.file = path_;
+    return w;
+  }
+  // A location found in a graph of this file (a node), with the file added.
+  ErrorLocation in_this_file(ErrorLocation w) const {
+    w.file = path_;
+    return w;
+  }
 
   AttributeValue attribute(const onnx::NodeProto& np, const onnx::AttributeProto& a) const {
     switch (a.type()) {
@@ -470,7 +486,10 @@ class Importer {
     node.op = op;
     node.inputs = inputs;
     for (const auto& a : np.attribute()) node.attributes[a.name()] = attribute(np, a);
-    if (!is_supported_op(op)) throw ModelError(where(np) + ": unsupported operator");
+    if (!is_supported_op(op)) {
+      throw ModelError(where(np) + ": unsupported operator", ErrorKind::kUnsupportedOperator,
+                       at(np));
+    }
     if (op == "Clip" && opset_ < 11) {
       // Before opset 11 the bounds were attributes; the graph IR takes them as inputs.
       node.inputs.resize(3, -1);
@@ -499,7 +518,7 @@ class Importer {
         hint = " (the file was exported with batch " + std::to_string(exported_batch_) +
                "; its constant shapes may not allow batch " + std::to_string(options_.batch) + ")";
       }
-      throw ModelError(path_ + ": " + e.what() + hint);
+      throw ModelError(path_ + ": " + e.what() + hint, e.kind(), in_this_file(e.where()));
     }
     for (int i = 0; i < np.output_size() && i < static_cast<int>(node.outputs.size()); ++i) {
       bind(np.output(i), node.outputs[static_cast<std::size_t>(i)]);
@@ -590,7 +609,8 @@ class Importer {
       infer_node_shapes(tmp, 0);
       values = run_reference(tmp, {});
     } catch (const ModelError& e) {
-      throw ModelError(path_ + ": while folding constants: " + e.what());
+      throw ModelError(path_ + ": while folding constants: " + e.what(), e.kind(),
+                       in_this_file(e.where()));
     }
     for (std::size_t k = 0; k < copy.outputs.size(); ++k) {
       Tensor& out = graph_.tensors[static_cast<std::size_t>(node.outputs[k])];

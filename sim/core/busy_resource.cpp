@@ -23,7 +23,7 @@ BusyResource::BusyResource(Stats& stats, const std::string& name, double bandwid
 }
 
 sc_core::sc_time BusyResource::occupy(const sc_core::sc_time& start, double bytes) {
-  INFSIM_PANIC_IF(start < busy_until_, "resource booked before it is free");
+  INFSIM_PANIC_IF(start < busy_until_, "resource booked before it is free", start, busy_until_);
   const sc_core::sc_time d = duration(bytes);
   busy_until_ = start + d;
   bytes_ += bytes;

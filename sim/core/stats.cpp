@@ -31,7 +31,7 @@ bool finite(double v) {
 
 Stats::Entry& Stats::add(const std::string& name, const std::string& unit,
                          const std::string& description) {
-  INFSIM_PANIC_IF(by_name_.count(name) != 0, ("stat registered twice: " + name).c_str());
+  INFSIM_PANIC_IF(by_name_.count(name) != 0, "stat registered twice", name);
   Entry& e = entries_.emplace_back();
   e.name = name;
   e.unit = unit;

@@ -188,9 +188,10 @@ void FunctionalExecutor::execute(const isa::Instruction& inst, ExecContext& ctx)
     }
   } catch (const SimError& e) {
     throw SimError(ctx.core().label() + " (program core " + std::to_string(ctx.program_core()) +
-                   ") queue " + std::to_string(ctx.queue_index()) + " instruction " +
-                   std::to_string(ctx.instruction_index()) + " (" +
-                   std::string(isa::opcode_info(inst.opcode).text) + "): " + e.what());
+                       ") queue " + std::to_string(ctx.queue_index()) + " instruction " +
+                       std::to_string(ctx.instruction_index()) + " (" +
+                       std::string(isa::opcode_info(inst.opcode).text) + "): " + e.what(),
+                   e.kind(), e.where());
   }
   ++executed_[static_cast<int>(inst.opcode)];
 }

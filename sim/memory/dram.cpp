@@ -90,14 +90,14 @@ std::uint8_t* Dram::page(std::uint64_t index) {
 }
 
 std::uint8_t* Dram::bytes(std::uint64_t address, std::uint64_t size) {
-  INFSIM_PANIC_IF(!fits(address, size), "DRAM access out of range");
+  INFSIM_PANIC_IF(!fits(address, size), "DRAM access out of range", address, size);
   INFSIM_PANIC_IF(size > 0 && address / kPageBytes != (address + size - 1) / kPageBytes,
-                  "Dram::bytes range crosses a page; use read/write");
+                  "Dram::bytes range crosses a page; use read/write", address, size);
   return page(address / kPageBytes) + address % kPageBytes;
 }
 
 void Dram::read(std::uint64_t address, void* dst, std::uint64_t size) {
-  INFSIM_PANIC_IF(!fits(address, size), "DRAM read out of range");
+  INFSIM_PANIC_IF(!fits(address, size), "DRAM read out of range", address, size);
   auto* out = static_cast<std::uint8_t*>(dst);
   while (size > 0) {
     const std::uint64_t in_page = std::min(size, kPageBytes - address % kPageBytes);
@@ -109,7 +109,7 @@ void Dram::read(std::uint64_t address, void* dst, std::uint64_t size) {
 }
 
 void Dram::write(std::uint64_t address, const void* src, std::uint64_t size) {
-  INFSIM_PANIC_IF(!fits(address, size), "DRAM write out of range");
+  INFSIM_PANIC_IF(!fits(address, size), "DRAM write out of range", address, size);
   const auto* in = static_cast<const std::uint8_t*>(src);
   while (size > 0) {
     const std::uint64_t in_page = std::min(size, kPageBytes - address % kPageBytes);

@@ -51,7 +51,8 @@ void OnChipMemory::enable_storage() {
 std::uint8_t* OnChipMemory::bytes(int partition, std::uint64_t offset, std::uint64_t size) {
   INFSIM_PANIC_IF(storage_ == nullptr, "on-chip memory accessed without functional storage");
   INFSIM_PANIC_IF(partition < 0 || partition >= partitions_ || offset + size > partition_bytes_,
-                  "on-chip memory access out of range");
+                  "on-chip memory access out of range", partition, offset, size, partitions_,
+                  partition_bytes_);
   return storage_.get() + static_cast<std::uint64_t>(partition) * partition_bytes_ + offset;
 }
 

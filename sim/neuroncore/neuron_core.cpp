@@ -249,7 +249,7 @@ void NeuronCore::run_queue(Worker& w) {
           try {
             check_local(*ops[k]);
           } catch (const SimError& e) {
-            throw SimError(std::string(operand_name(k)) + ": " + e.what());
+            throw SimError(std::string(operand_name(k)) + ": " + e.what(), e.kind(), e.where());
           }
         }
         switch (q.engine) {
@@ -274,7 +274,7 @@ void NeuronCore::run_queue(Worker& w) {
         }
       }
     } catch (const SimError& e) {
-      throw SimError(where(i) + ": " + e.what());
+      throw SimError(where(i) + ": " + e.what(), e.kind(), e.where());
     }
 
     const sc_core::sc_time now = sc_core::sc_time_stamp();

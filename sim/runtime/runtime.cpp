@@ -319,13 +319,14 @@ void Runtime::place() {
     }
     if (next_core + asked > total) {
       throw SimError("ResourceExhaustedError: " + std::string(kAcceleratorsExhausted) +
-                     "\n  process '" + ps.name + "' (process " + std::to_string(pi + 1) + " of " +
-                     std::to_string(spec_.processes.size()) + ") asks for " +
-                     std::to_string(asked) + " NeuronCore" + (asked == 1 ? "" : "s") +
-                     " (NEURONCORE_GROUP_SIZES=" + sizes + "), but " + std::to_string(next_core) +
-                     " of the " + std::to_string(total) + " NeuronCores of " + cfg_.name +
-                     " are already taken by the processes " + "before it (" +
-                     std::to_string(total - next_core) + " free)");
+                         "\n  process '" + ps.name + "' (process " + std::to_string(pi + 1) +
+                         " of " + std::to_string(spec_.processes.size()) + ") asks for " +
+                         std::to_string(asked) + " NeuronCore" + (asked == 1 ? "" : "s") +
+                         " (NEURONCORE_GROUP_SIZES=" + sizes + "), but " +
+                         std::to_string(next_core) + " of the " + std::to_string(total) +
+                         " NeuronCores of " + cfg_.name + " are already taken by the processes " +
+                         "before it (" + std::to_string(total - next_core) + " free)",
+                     ErrorKind::kDoesNotFit);
     }
     for (std::size_t g = 0; g < ps.group_sizes.size(); ++g) {
       auto group = std::make_unique<Group>();
@@ -406,8 +407,9 @@ void Runtime::prepare(Loaded& lm, std::vector<std::uint64_t>& dram_used) {
     const std::uint64_t size = cfg_.chip.dram.size;
     if (lm.region_bytes[c] > size - used) {
       throw SimError(who + " does not fit in device DRAM: it needs " + mib(lm.region_bytes[c]) +
-                     " on chip " + std::to_string(chip) + ", where " + mib(size - used) + " of " +
-                     mib(size) + " are free");
+                         " on chip " + std::to_string(chip) + ", where " + mib(size - used) +
+                         " of " + mib(size) + " are free",
+                     ErrorKind::kDoesNotFit);
     }
     lm.binding.dram_base.push_back(used);
     lm.chip_of_core.push_back(chip);

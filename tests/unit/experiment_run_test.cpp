@@ -1,4 +1,4 @@
-// Running experiments in-process through the driver: errors cross the fork with their type,
+// Running experiments in-process through the driver: errors cross the fork with their kind,
 // pipelines stream successive inferences through their stages, and the JSON report has the
 // documented shape.
 #include <gtest/gtest.h>
@@ -9,19 +9,28 @@
 #include "sim/core/sim_error.h"
 #include "tools/config/errors.h"
 #include "tools/driver/experiment/run_experiment.h"
+#include "tools/driver/isolation.h"
 
 namespace infsim::driver {
 namespace {
 
 TEST(ExperimentRunTest, IsolatedRunReturnsOutputAndRethrowsTypedErrors) {
   EXPECT_EQ(run_isolated([] { return std::string("hello"); }), "hello");
+  // Across the fork a module's error comes back as the one UserError, with its kind.
   try {
     run_isolated([]() -> std::string { throw sim::SimError("no cores left"); });
     FAIL() << "expected SimError";
-  } catch (const sim::SimError& e) {
+  } catch (const UserError& e) {
     EXPECT_EQ(std::string(e.what()), "no cores left");
+    EXPECT_EQ(e.kind(), ErrorKind::kImpossibleRequest);
   }
-  EXPECT_THROW(run_isolated([]() -> std::string { throw UsageError("bad flag"); }), UsageError);
+  try {
+    run_isolated([]() -> std::string { throw UsageError("bad flag", ErrorKind::kBadFile); });
+    FAIL() << "expected UsageError";
+  } catch (const UserError& e) {
+    EXPECT_EQ(std::string(e.what()), "bad flag");
+    EXPECT_EQ(e.kind(), ErrorKind::kBadFile);
+  }
 }
 
 Experiment pipeline(int threads) {

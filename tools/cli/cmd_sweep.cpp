@@ -75,7 +75,6 @@ int run_sweep_command(const std::vector<std::string>& args) {
     return 0;
   }
   driver::SweepOptions sweep;
-  sweep.study_file = study_file;
   sweep.out_dir = out_dir;
   sweep.jobs = (*vm)["jobs"].as<int>();
   sweep.plot = plot;

@@ -45,6 +45,16 @@ std::vector<int> split_ints(const std::string& s, const std::string& flag) {
   return out;
 }
 
+// An error's first line, with the table's separators taken out.
+std::string status_text(std::string msg) {
+  const std::size_t nl = msg.find('\n');
+  if (nl != std::string::npos) msg = msg.substr(0, nl);
+  for (char& c : msg) {
+    if (c == '|' || c == ',') c = ';';
+  }
+  return msg;
+}
+
 std::string num(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
@@ -155,14 +165,14 @@ int run_table(const std::vector<std::string>& args) {
               row.p50 = r.latency.p50 * 1e3;
               row.p99 = r.latency.p99 * 1e3;
               row.cost = r.throughput > 0 ? cfg.price_per_hour / 3600.0 / r.throughput * 1e6 : 0;
+            } catch (const UserError& e) {
+              // A configuration the hardware cannot hold is a result of the table; anything
+              // else is an error of that row.
+              row.status = (e.kind() == ErrorKind::kDoesNotFit ? "does not fit: " : "error: ") +
+                           status_text(e.what());
+              std::cerr << "infsim:   " << row.status << "\n";
             } catch (const std::exception& e) {
-              std::string msg = e.what();
-              const std::size_t nl = msg.find('\n');
-              if (nl != std::string::npos) msg = msg.substr(0, nl);
-              for (char& c : msg) {
-                if (c == '|' || c == ',') c = ';';
-              }
-              row.status = "error: " + msg;
+              row.status = "error: " + status_text(e.what());
               std::cerr << "infsim:   " << row.status << "\n";
             }
             rows.push_back(row);

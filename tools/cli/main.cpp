@@ -9,12 +9,8 @@
 #include <yaml-cpp/exceptions.h>
 #include <boost/program_options/errors.hpp>
 
-#include "compiler/compile_error.h"
-#include "isa/isa_error.h"
-#include "models/model_error.h"
-#include "sim/core/sim_error.h"
+#include "isa/user_error.h"
 #include "tools/cli/command.h"
-#include "tools/config/errors.h"
 
 namespace {
 
@@ -52,17 +48,8 @@ int main(int argc, char** argv) {
   }
   try {
     return it->run(std::vector<std::string>(args.begin() + 1, args.end()));
-  } catch (const infsim::driver::ConfigError& e) {
-    return fail(e.what());
-  } catch (const infsim::driver::UsageError& e) {
-    return fail(e.what());
-  } catch (const infsim::models::ModelError& e) {
-    return fail(e.what());
-  } catch (const infsim::compiler::CompileError& e) {
-    return fail(e.what());
-  } catch (const infsim::isa::IsaError& e) {
-    return fail(e.what());
-  } catch (const infsim::sim::SimError& e) {
+  } catch (const infsim::UserError& e) {
+    // Every module's user-facing error, of any kind, and from a child process too.
     return fail(e.what());
   } catch (const boost::program_options::error& e) {
     return fail(args[0] + ": " + e.what());

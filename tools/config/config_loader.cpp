@@ -250,11 +250,13 @@ std::string format_leaf(const Leaf& leaf) {
   return *std::get<bool*>(leaf.field) ? "true" : "false";
 }
 
-void assign_from(const Leaf& leaf, const std::string& text, const std::string& origin) {
+void assign_from(const Leaf& leaf, const std::string& text, const std::string& origin,
+                 ErrorLocation where) {
   try {
     assign(leaf, text);
   } catch (const ConfigError& e) {
-    throw ConfigError(origin + ": " + leaf.path + ": " + e.what());
+    where.yaml_path = leaf.path;
+    throw ConfigError(origin + ": " + leaf.path + ": " + e.what(), e.kind(), std::move(where));
   }
 }
 
@@ -282,11 +284,16 @@ std::string display(const fs::path& p) {
 std::string at(const std::string& file, const YAML::Mark& mark) {
   return file + ":" + std::to_string(std::max(mark.line, 0) + 1);
 }
+ErrorLocation location(const std::string& file, const YAML::Mark& mark,
+                       const std::string& yaml_path = "") {
+  return ErrorLocation::in_file(file, std::max(mark.line, 0) + 1, yaml_path);
+}
 
-// A value as written, and where ("file:line" or "--set k=v").
+// A value as written, and where ("file:line" or "--set k=v"; as data, the file and line).
 struct Setting {
   std::string text;
   std::string origin;
+  ErrorLocation where;
 };
 
 // The merged contents of an instance file and everything it includes.
@@ -303,26 +310,34 @@ void flatten(const YAML::Node& map, const std::string& section, const std::strin
     const YAML::Node key = entry.first;
     const YAML::Node value = entry.second;
     std::string where = at(file, key.Mark()) + ": ";
-    if (!key.IsScalar()) throw ConfigError(where + "a key must be a plain name");
+    if (!key.IsScalar()) {
+      throw ConfigError(where + "a key must be a plain name", ErrorKind::kInvalidConfig,
+                        location(file, key.Mark(), section));
+    }
     const std::string& name = key.Scalar();
     if (section.empty() && name == "include") continue;
     std::string path = qualified(section, name);
-    if (!seen.insert(name).second) throw ConfigError(where + "duplicate key '" + path + "'");
+    const ErrorLocation key_at = location(file, key.Mark(), path);
+    if (!seen.insert(name).second) {
+      throw ConfigError(where + "duplicate key '" + path + "'", ErrorKind::kInvalidConfig, key_at);
+    }
     if (is_leaf(path)) {
       isa::Unit unit = schema().leaf_units.at(path);
       if (!value.IsScalar()) {
-        throw ConfigError(where + "missing value for '" + path + "'; expected " +
-                          expected_form(unit));
+        throw ConfigError(
+            where + "missing value for '" + path + "'; expected " + expected_form(unit),
+            ErrorKind::kInvalidConfig, key_at);
       }
-      tree.values[path] = {value.Scalar(), at(file, value.Mark())};
+      tree.values[path] = {value.Scalar(), at(file, value.Mark()), location(file, value.Mark())};
     } else if (is_section(path)) {
       tree.sections[path] = at(file, key.Mark());
       if (value.IsNull()) continue;
       if (!value.IsMap()) throw_not_a_value(where, path);
       flatten(value, path, file, tree);
     } else {
-      throw ConfigError(where + "unknown key '" + path + "'" +
-                        unknown_key_hint(section, name, true));
+      throw ConfigError(
+          where + "unknown key '" + path + "'" + unknown_key_hint(section, name, true),
+          ErrorKind::kInvalidConfig, key_at);
     }
   }
 }
@@ -345,9 +360,11 @@ void load_file(const fs::path& file, const std::string& included_from, std::vect
   try {
     root = YAML::LoadFile(file.string());
   } catch (const YAML::ParserException& e) {
-    throw ConfigError(at(name, e.mark) + ": YAML syntax error: " + e.msg);
+    throw ConfigError(at(name, e.mark) + ": YAML syntax error: " + e.msg, ErrorKind::kInvalidConfig,
+                      location(name, e.mark));
   } catch (const YAML::BadFile&) {
-    throw ConfigError(name + ": cannot read file");
+    throw ConfigError(name + ": cannot read file", ErrorKind::kBadFile,
+                      ErrorLocation::in_file(name));
   }
   if (root.IsNull()) return;
   if (!root.IsMap()) {
@@ -503,7 +520,7 @@ isa::InstanceConfig load_instance(const std::string& name_or_path,
   for (const auto& assignment : overrides) {
     auto [path, text] = split_assignment(assignment);
     require_leaf("--set " + assignment + ": ", path);
-    tree.values[path] = {text, "--set " + assignment};
+    tree.values[path] = {text, "--set " + assignment, ErrorLocation{}};
   }
 
   isa::InstanceConfig config;
@@ -524,7 +541,7 @@ isa::InstanceConfig load_instance(const std::string& name_or_path,
   }
   for (const auto& leaf : leaves) {
     const auto& setting = tree.values.at(leaf.path);
-    assign_from(leaf, setting.text, setting.origin);
+    assign_from(leaf, setting.text, setting.origin, setting.where);
   }
   validate(config, [&](const std::string& path) { return tree.values.at(path).origin; });
   return config;
@@ -533,7 +550,8 @@ isa::InstanceConfig load_instance(const std::string& name_or_path,
 void apply_override(isa::InstanceConfig& config, const std::string& assignment) {
   auto [path, text] = split_assignment(assignment);
   auto leaves = leaves_of(config);
-  assign_from(find_leaf(leaves, "--set " + assignment + ": ", path), text, "--set " + assignment);
+  assign_from(find_leaf(leaves, "--set " + assignment + ": ", path), text, "--set " + assignment,
+              ErrorLocation{});
 }
 
 void validate_config(const isa::InstanceConfig& config) {

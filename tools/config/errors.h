@@ -1,20 +1,24 @@
 #pragma once
-#include <stdexcept>
-#include <string>
+#include "isa/user_error.h"
 
 namespace infsim::driver {
 
 // A bad configuration file, key, unit or value; the message names the file, the YAML path and
-// the line.
-class ConfigError : public std::runtime_error {
+// the line, and where() holds them. A UserError whose kind defaults to kInvalidConfig.
+class ConfigError : public UserError {
  public:
-  using std::runtime_error::runtime_error;
+  explicit ConfigError(const std::string& message, ErrorKind kind = ErrorKind::kInvalidConfig,
+                       ErrorLocation where = {})
+      : UserError(kind, message, std::move(where)) {}
 };
 
-// A bad command line, experiment or request (e.g. more NeuronCores than the instance has).
-class UsageError : public std::runtime_error {
+// A bad command line, experiment or request (e.g. more NeuronCores than the instance has). A
+// UserError whose kind defaults to kImpossibleRequest.
+class UsageError : public UserError {
  public:
-  using std::runtime_error::runtime_error;
+  explicit UsageError(const std::string& message, ErrorKind kind = ErrorKind::kImpossibleRequest,
+                      ErrorLocation where = {})
+      : UserError(kind, message, std::move(where)) {}
 };
 
 }  // namespace infsim::driver

@@ -24,7 +24,9 @@ class Reader {
                          const std::string& what) const {
     const int line = n.IsDefined() ? n.Mark().line : -1;
     throw ConfigError(file_ + ":" + (line >= 0 ? std::to_string(line + 1) : std::string("?")) +
-                      ": " + path + ": " + what);
+                          ": " + path + ": " + what,
+                      ErrorKind::kInvalidConfig,
+                      ErrorLocation::in_file(file_, line >= 0 ? line + 1 : 0, path));
   }
 
   void keys(const YAML::Node& n, const std::string& path, const std::set<std::string>& allowed,

@@ -25,12 +25,6 @@ void apply_fields(ModelDef& m, const PointSpec& spec, const StudyBase& base) {
   m.seq_len = static_cast<int>(spec.field_int("seq_len", m.seq_len));
 }
 
-bool does_not_fit(const std::string& message) {
-  return message.find("does not fit") != std::string::npos ||
-         message.find("cannot split") != std::string::npos ||
-         message.find("All machine learning accelerators") != std::string::npos;
-}
-
 }  // namespace
 
 std::vector<std::string> run_metric_names() {
@@ -106,8 +100,9 @@ PointResult evaluate_run_point(const StudyBase& base, const PointSpec& spec) {
   ExperimentOutcome outcome;
   try {
     outcome = run_experiment(ex, options);
-  } catch (const std::exception& e) {
-    if (!does_not_fit(e.what())) throw;
+  } catch (const UserError& e) {
+    // Not enough SBUF, pipeline cut points, device DRAM or free NeuronCores: a result.
+    if (e.kind() != ErrorKind::kDoesNotFit) throw;
     result.status = kStatusDoesNotFit;
     result.message = e.what();
     return result;

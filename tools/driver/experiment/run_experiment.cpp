@@ -1,9 +1,6 @@
 #include "tools/driver/experiment/run_experiment.h"
 #include "tools/driver/atomic_file.h"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -15,17 +12,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "compiler/compile_error.h"
 #include "compiler/compiler.h"
 #include "isa/ifx_format.h"
 #include "isa/instruction_text.h"
-#include "isa/isa_error.h"
 #include "isa/verifier.h"
-#include "models/model_error.h"
 #include "models/model_loader.h"
-#include "sim/core/sim_error.h"
 #include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
+#include "tools/driver/isolation.h"
 
 namespace infsim::driver {
 namespace {
@@ -177,43 +171,6 @@ std::shared_ptr<CompiledModel> build_model(const ModelDef& m, const isa::Instanc
   return out;
 }
 
-std::string error_kind(std::exception_ptr e, std::string& message) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const sim::SimError& x) {
-    message = x.what();
-    return "sim";
-  } catch (const ConfigError& x) {
-    message = x.what();
-    return "config";
-  } catch (const UsageError& x) {
-    message = x.what();
-    return "usage";
-  } catch (const isa::IsaError& x) {
-    message = x.what();
-    return "isa";
-  } catch (const compiler::CompileError& x) {
-    message = x.what();
-    return "compile";
-  } catch (const models::ModelError& x) {
-    message = x.what();
-    return "model";
-  } catch (const std::exception& x) {
-    message = x.what();
-    return "internal";
-  }
-}
-
-[[noreturn]] void rethrow_kind(const std::string& kind, const std::string& message) {
-  if (kind == "sim") throw sim::SimError(message);
-  if (kind == "config") throw ConfigError(message);
-  if (kind == "usage") throw UsageError(message);
-  if (kind == "isa") throw isa::IsaError(message);
-  if (kind == "compile") throw compiler::CompileError(message);
-  if (kind == "model") throw models::ModelError(message);
-  throw std::runtime_error(message);
-}
-
 std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
@@ -223,56 +180,6 @@ std::string fmt(const char* f, double v) {
 }  // namespace
 
 void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOutcome& out);
-
-std::string run_isolated(const std::function<std::string()>& fn) {
-  std::cout.flush();
-  std::cerr.flush();
-  std::fflush(nullptr);
-  int fds[2];
-  if (::pipe(fds) != 0) throw std::runtime_error("pipe() failed");
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork() failed");
-  if (pid == 0) {
-    ::close(fds[0]);
-    std::string out;
-    try {
-      out = "ok\n" + fn();
-    } catch (...) {
-      std::string message;
-      const std::string kind = error_kind(std::current_exception(), message);
-      out = kind + "\n" + message;
-    }
-    const char* p = out.data();
-    std::size_t left = out.size();
-    while (left > 0) {
-      const ssize_t n = ::write(fds[1], p, left);
-      if (n <= 0) break;
-      p += n;
-      left -= static_cast<std::size_t>(n);
-    }
-    ::close(fds[1]);
-    std::fflush(nullptr);
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string data;
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(fds[0], buf, sizeof buf);
-    if (n <= 0) break;
-    data.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  const std::size_t nl = data.find('\n');
-  if (nl == std::string::npos) {
-    throw std::runtime_error("the simulation process died (status " + std::to_string(status) + ")");
-  }
-  const std::string kind = data.substr(0, nl);
-  if (kind == "ok") return data.substr(nl + 1);
-  rethrow_kind(kind, data.substr(nl + 1));
-}
 
 ExperimentOutcome run_experiment(const Experiment& ex, const RunOptions& options) {
   ExperimentOutcome out;

@@ -46,9 +46,6 @@ struct ExperimentOutcome {
 
 ExperimentOutcome run_experiment(const Experiment& experiment, const RunOptions& options);
 
-// Runs `fn` in a forked child and returns what it returns; rethrows the child's typed error.
-std::string run_isolated(const std::function<std::string()>& fn);
-
 std::string format_report(const ExperimentOutcome& outcome);
 std::string format_json(const ExperimentOutcome& outcome);
 std::string format_csv(const ExperimentOutcome& outcome);

@@ -4,9 +4,9 @@
 #include <cmath>
 #include <filesystem>
 
-#include "compiler/compile_error.h"
 #include "compiler/compiler.h"
 #include "isa/instruction_text.h"
+#include "isa/user_error.h"
 #include "models/model_loader.h"
 #include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
@@ -23,14 +23,6 @@ isa::DType parse_dtype(const std::string& text) {
     if (isa::dtype_text(t) == text) return t;
   }
   throw UsageError("unknown dtype '" + text + "'");
-}
-
-// The compiler reports a model that needs more SBUF than a core has, and a pipeline deeper than
-// the model has cut points, as CompileError; both answer "does it fit?" with no. Other compile
-// errors (an unsupported operator, bad options) are real errors.
-bool is_does_not_fit(const std::string& message) {
-  return message.find("does not fit") != std::string::npos ||
-         message.find("cannot split") != std::string::npos;
 }
 
 // A relative ONNX path in a study is relative to the study file, like every path in it.
@@ -95,8 +87,11 @@ PointResult evaluate_compile_point(const StudyBase& base, const PointSpec& spec)
   compiler::CompileResult compiled;
   try {
     compiled = compiler::compile(graph, config.chip.core, options);
-  } catch (const compiler::CompileError& e) {
-    if (!is_does_not_fit(e.what())) throw;
+  } catch (const UserError& e) {
+    // A model that needs more SBUF than a core has, or a pipeline deeper than the model has cut
+    // points, answers "does it fit?" with no. Other errors (an unsupported operator, bad
+    // options) are real errors.
+    if (e.kind() != ErrorKind::kDoesNotFit) throw;
     result.status = kStatusDoesNotFit;
     result.message = e.what();
     result.metrics["fits"] = 0;

@@ -52,8 +52,8 @@ PointResult evaluate_point(const std::vector<std::string>& modes, const StudyBas
     try {
       result = info->evaluate(base, spec);
     } catch (const std::exception& e) {
-      // Every module's typed error derives from std::runtime_error and carries a message that
-      // names the culprit; one bad point must not end a study of thousands.
+      // A UserError of any kind other than "does not fit" (which an evaluator returns as a
+      // status), or a bug: one bad point must not end a study of thousands.
       result.status = kStatusError;
       result.message = mode + ": " + e.what();
     }

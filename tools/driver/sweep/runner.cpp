@@ -1,9 +1,7 @@
 #include "tools/driver/sweep/runner.h"
 #include "tools/driver/atomic_file.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,10 +13,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <thread>
 
 #include "tools/config/errors.h"
+#include "tools/driver/isolation.h"
 #include "tools/driver/sweep/plot.h"
 #include "tools/driver/sweep/point_store.h"
 #include "tools/driver/sweep/results.h"
@@ -31,9 +33,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Exit code of a worker that hit a user mistake (driver/main.cpp): the whole sweep is wrong, not
-// one point, so the runner stops instead of recording it.
-constexpr int kUsageErrorExit = 2;
 constexpr int kInterruptedExit = 130;
 
 volatile sig_atomic_t g_stop_signal = 0;
@@ -84,40 +83,6 @@ std::string shell_quote(const std::string& s) {
 std::vector<std::string> worker_argv(const std::string& executable, const std::string& study_file,
                                      int index, const std::string& dir) {
   return {executable, "sweep", study_file, "--point", std::to_string(index), "--out", dir};
-}
-
-pid_t spawn_worker(const std::vector<std::string>& argv, const std::string& log) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0)
-    throw UsageError(std::string("cannot start a worker process: ") + std::strerror(errno));
-  if (pid > 0) return pid;
-  // Child: only async-signal-safe calls until exec. Workers die with the runner (kill -9
-  // included), so an interrupted sweep never leaves points computing in the background.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != parent) ::_exit(127);
-  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd >= 0) {
-    ::dup2(fd, STDOUT_FILENO);
-    ::dup2(fd, STDERR_FILENO);
-    ::close(fd);
-  }
-  int devnull = ::open("/dev/null", O_RDONLY);
-  if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-  ::execv(args[0], args.data());
-  ::_exit(127);
-}
-
-std::string last_line(const std::string& path) {
-  std::ifstream in(path);
-  std::string line, last;
-  while (std::getline(in, line)) {
-    if (!line.empty()) last = line;
-  }
-  return last;
 }
 
 std::string format_duration(double seconds) {
@@ -215,8 +180,6 @@ std::string self_executable() {
 int run_sweep(const Study& study, const SweepOptions& options, std::ostream& out,
               std::ostream& err) {
   const std::string dir = absolute(options.out_dir);
-  const std::string study_file = absolute(options.study_file);
-  const std::string exe = self_executable();
   prepare_sweep_dir(dir, study);
   clean_stale_temp_files(dir);
   for (const auto& w : study.warnings) err << "infsim: warning: " << w << "\n";
@@ -241,23 +204,33 @@ int run_sweep(const Study& study, const SweepOptions& options, std::ostream& out
 
   StopSignals signals;
   Progress progress(err, total, done.size());
-  std::map<pid_t, int> running;  // pid -> point
+  std::map<int, std::unique_ptr<IsolatedChild>> running;  // point -> its worker
   std::size_t next = 0;
-  std::string fatal;
+  std::optional<UserError> fatal;
   while (true) {
-    while (g_stop_signal == 0 && fatal.empty() && static_cast<int>(running.size()) < jobs &&
+    while (g_stop_signal == 0 && !fatal && static_cast<int>(running.size()) < jobs &&
            next < todo.size()) {
-      int index = todo[next++];
-      pid_t pid = spawn_worker(worker_argv(exe, study_file, index, dir), log_file(dir, index));
-      running[pid] = index;
+      const int index = todo[next++];
+      IsolationOptions isolation;
+      isolation.log_file = log_file(dir, index);
+      running[index] = std::make_unique<IsolatedChild>(
+          [&study, index, &dir] {
+            run_point(study, index, dir, std::cout);
+            return std::string();
+          },
+          isolation);
     }
     if (running.empty()) break;
-    int status = 0;
-    pid_t pid = ::waitpid(-1, &status, WNOHANG);
-    if (pid > 0 && running.count(pid)) {
-      int index = running[pid];
-      running.erase(pid);
-      bool stopped_by_signal =
+    bool any_finished = false;
+    for (auto it = running.begin(); it != running.end();) {
+      if (!it->second->poll()) {
+        ++it;
+        continue;
+      }
+      const int index = it->first;
+      const IsolatedOutcome& o = it->second->outcome();
+      const int status = o.wait_status;
+      const bool stopped_by_signal =
           WIFSIGNALED(status) &&
           (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGHUP);
       if (read_point(dir, study, index)) {
@@ -265,29 +238,36 @@ int run_sweep(const Study& study, const SweepOptions& options, std::ostream& out
       } else if (stopped_by_signal || g_stop_signal != 0) {
         // Killed from outside (Ctrl-C reaches the whole process group): not a result.
         if (g_stop_signal == 0) g_stop_signal = WTERMSIG(status);
-      } else if (WIFEXITED(status) && WEXITSTATUS(status) == kUsageErrorExit) {
-        std::string why = last_line(log_file(dir, index));
-        fatal = "worker for point " + std::to_string(index) +
-                " failed: " + (why.empty() ? "see " + log_file(dir, index) : why);
+      } else if (o.status == IsolatedOutcome::Status::kUserError) {
+        // A user mistake in a worker (a point file of another study, ...) makes the whole sweep
+        // wrong, not one point: stop instead of recording it.
+        fatal = UserError(o.error->kind(),
+                          "worker for point " + std::to_string(index) + " failed: " + o.message,
+                          o.error->where());
       } else {
         // A crash is deterministic for a point: record it so the rest of the study completes
         // and the CSV says which point broke and where its log is.
         PointResult crashed;
         crashed.status = kStatusError;
-        crashed.message = describe_exit(status) + "; see " + log_file(dir, index);
+        crashed.message = (o.status == IsolatedOutcome::Status::kInternalError
+                               ? "worker failed with an internal error: " + o.message
+                               : describe_exit(status)) +
+                          "; see " + log_file(dir, index);
         write_point(dir, study, study.point(static_cast<std::size_t>(index)), crashed);
         progress.finished_one();
       }
-      continue;
+      it = running.erase(it);
+      any_finished = true;
     }
+    if (any_finished) continue;
     if (g_stop_signal != 0) {
-      for (const auto& [child, index] : running) ::kill(child, SIGTERM);
+      for (const auto& [index, child] : running) child->kill(SIGTERM);
     }
     progress.tick();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   progress.end();
-  if (!fatal.empty()) throw UsageError(fatal);
+  if (fatal) throw *fatal;
   if (g_stop_signal != 0) {
     std::size_t finished = finished_points(dir, study).size();
     err << "infsim: interrupted: " << finished << " of " << total

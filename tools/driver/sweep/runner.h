@@ -1,13 +1,16 @@
 #pragma once
 // Running a study: locally in worker processes, one point per process, or on a cluster through
-// job files. Both paths run the same command per point,
+// job files. Both paths run run_point() once per point, which evaluates point K and writes
+// DIR/points/K.json atomically: on a cluster as the command
 //
 //   infsim sweep STUDY.yaml --point K --out DIR
 //
-// which evaluates point K and writes DIR/points/K.json atomically. The local runner starts up to
-// `jobs` of them at a time (fork/exec of its own executable), skips points already finished (so
-// an interrupted sweep resumes), shows progress on stderr, and at the end gathers the point files
-// into the results, exactly as `infsim sweep --merge DIR` does after a cluster run.
+// and locally in an isolated child (tools/driver/isolation.h) with its output in DIR/logs/. The
+// local runner keeps up to `jobs` of them at a time, skips points already finished (so an
+// interrupted sweep resumes), shows progress on stderr, and at the end gathers the point files
+// into the results, exactly as `infsim sweep --merge DIR` does after a cluster run. A worker's
+// user error ends the sweep with that error (kind and location kept); a crash is that point's
+// result.
 
 #include <ostream>
 #include <string>
@@ -17,7 +20,6 @@
 namespace infsim::driver {
 
 struct SweepOptions {
-  std::string study_file;  // passed to the workers
   std::string out_dir;
   int jobs = 0;  // <= 0: one per CPU
   bool plot = true;

@@ -75,9 +75,10 @@ class StudyReader {
   [[noreturn]] void fail(const YAML::Node& node, const std::string& path,
                          const std::string& message) const {
     std::string where = file_;
-    if (node.IsDefined() && node.Mark().line >= 0)
-      where += ":" + std::to_string(node.Mark().line + 1);
-    throw ConfigError(where + ": " + (path.empty() ? "" : path + ": ") + message);
+    const int line = node.IsDefined() && node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
+    if (line > 0) where += ":" + std::to_string(line);
+    throw ConfigError(where + ": " + (path.empty() ? "" : path + ": ") + message,
+                      ErrorKind::kInvalidConfig, ErrorLocation::in_file(file_, line, path));
   }
 
   std::string scalar(const YAML::Node& node, const std::string& path) const {

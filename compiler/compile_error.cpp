@@ -1,1 +1,0 @@
-#include "compiler/compile_error.h"

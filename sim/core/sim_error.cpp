@@ -1,1 +1,0 @@
-#include "sim/core/sim_error.h"
