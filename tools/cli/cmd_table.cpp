@@ -13,6 +13,7 @@
 #include "tools/driver/atomic_file.h"
 #include "tools/driver/experiment/experiment.h"
 #include "tools/driver/experiment/run_experiment.h"
+#include "tools/driver/experiment/single_model.h"
 
 namespace infsim::tools {
 namespace {
@@ -131,33 +132,20 @@ int run_table(const std::vector<std::string>& args) {
               rows.push_back(row);
               continue;
             }
-            driver::Experiment ex;
-            ex.name = "table";
-            ex.instance = instance;
-            driver::ModelDef m;
-            m.id = model;
-            m.source = model;
-            m.batch = batch;
-            m.dtype = dtype;
-            m.pipeline_cores = pipe;
-            ex.models.push_back(m);
-            // NeuronPerf runs each loaded copy in its own worker process (no shared GIL), with
-            // workers_per_model threads; a pipeline needs a request per stage in flight.
-            driver::ScenarioDef s;
-            s.name = model;
-            s.overrides = overrides;
-            for (int c = 0; c < row.n_models; ++c) {
-              driver::ProcessDef p;
-              p.name = "neuronperf" + std::to_string(c);
-              p.group_sizes = {pipe};
-              p.models = {model};
-              p.workload.call = sim::CallKind::kPredict;
-              p.workload.threads = w * pipe;
-              p.workload.warmup = p.workload.threads;
-              p.workload.requests = std::max(requests, 2 * p.workload.threads);
-              s.processes.push_back(p);
-            }
-            ex.scenarios.push_back(s);
+            driver::SingleModelRun run;
+            run.name = model;
+            run.instance = instance;
+            run.framework = "";
+            run.model.id = model;
+            run.model.source = model;
+            run.model.batch = batch;
+            run.model.dtype = dtype;
+            run.model.pipeline_cores = pipe;
+            run.n_models = row.n_models;
+            run.workers_per_model = w;
+            run.requests = requests;
+            run.overrides = overrides;
+            const driver::Experiment ex = driver::single_model_experiment(run, cfg);
             try {
               const driver::ExperimentOutcome o = driver::run_experiment(ex, driver::RunOptions{});
               const sim::ScenarioResult& r = o.scenarios[0].result;

@@ -6,6 +6,7 @@
 #include "tools/config/errors.h"
 #include "tools/driver/experiment/experiment.h"
 #include "tools/driver/experiment/run_experiment.h"
+#include "tools/driver/experiment/single_model.h"
 
 namespace infsim::driver {
 namespace {
@@ -57,42 +58,31 @@ PointResult evaluate_run_point(const StudyBase& base, const PointSpec& spec) {
     ex.instance = spec.field("instance", ex.instance);
     if (ex.models.size() == 1) apply_fields(ex.models[0], spec, base);
   } else {
-    ex.name = "point";
-    ex.instance = spec.field("instance", "");
-    if (ex.instance.empty() || spec.field("model", "").empty()) {
+    const std::string instance = spec.field("instance", "");
+    if (instance.empty() || spec.field("model", "").empty()) {
       throw UsageError(
           "the run evaluator needs an experiment, or an instance and a model, in "
           "the study's base or parameters");
     }
-    ModelDef m;
-    m.id = "model";
-    apply_fields(m, spec, base);
-    ex.models.push_back(m);
-    const isa::InstanceConfig cfg = load_instance(ex.instance, spec.overrides);
-    const int copies = cfg.total_cores() / std::max(1, m.pipeline_cores);
+    SingleModelRun run;
+    run.name = "point";
+    run.instance = instance;
+    run.framework = "";
+    run.model.id = "model";
+    apply_fields(run.model, spec, base);
+    const isa::InstanceConfig cfg = load_instance(instance, spec.overrides);
+    const int copies = cfg.total_cores() / std::max(1, run.model.pipeline_cores);
     if (copies < 1) {
       PointResult r;
       r.status = kStatusDoesNotFit;
-      r.message = "pipeline_cores " + std::to_string(m.pipeline_cores) + " exceeds the " +
+      r.message = "pipeline_cores " + std::to_string(run.model.pipeline_cores) + " exceeds the " +
                   std::to_string(cfg.total_cores()) + " NeuronCores of " + cfg.name;
       return r;
     }
-    // As NeuronPerf does: one worker process per copy (no shared GIL), `threads` in all.
-    const int threads = static_cast<int>(spec.field_int("threads", cfg.total_cores()));
-    ScenarioDef s;
-    s.name = "point";
-    for (int c = 0; c < copies; ++c) {
-      ProcessDef p;
-      p.name = "point" + std::to_string(c);
-      p.group_sizes = {m.pipeline_cores};
-      p.models = {m.id};
-      p.workload.call = sim::CallKind::kPredict;
-      p.workload.threads = std::max(1, threads / copies);
-      p.workload.warmup = p.workload.threads;
-      p.workload.requests = 200;
-      s.processes.push_back(p);
-    }
-    ex.scenarios.push_back(s);
+    // `threads` host threads in all, default one per NeuronCore.
+    run.threads_per_model =
+        std::max(1, static_cast<int>(spec.field_int("threads", cfg.total_cores())) / copies);
+    ex = single_model_experiment(run, cfg);
   }
   RunOptions options;
   options.overrides = spec.overrides;

@@ -1,21 +1,13 @@
 #include "tools/driver/sweep/plot.h"
 #include "tools/driver/atomic_file.h"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cctype>
-#include <cerrno>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
+#include "tools/driver/run_program.h"
 #include "tools/driver/sweep/point_store.h"
-
-extern char** environ;
 
 namespace infsim::driver {
 
@@ -25,53 +17,6 @@ namespace {
 
 // More tick labels than this overlap; the axis then gets plain numbers in the unit.
 constexpr std::size_t kMaxTickLabels = 12;
-
-// Runs a program with its output sent to `log`, returns its exit status (-1 if it could not
-// start).
-int run_program(const std::vector<std::string>& argv, const std::string& log) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return -1;
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-bool on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::string dirs = path;
-  std::size_t start = 0;
-  while (start <= dirs.size()) {
-    std::size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    fs::path candidate = fs::path(dirs.substr(start, end - start)) / program;
-    if (::access(candidate.c_str(), X_OK) == 0) return true;
-    start = end + 1;
-  }
-  return false;
-}
-
-// gnuplot string literal in single quotes: a quote is written twice.
-std::string gp_string(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    out += c;
-    if (c == '\'') out += '\'';
-  }
-  return out + "'";
-}
 
 std::string file_safe(const std::string& name) {
   std::string out;
@@ -141,12 +86,13 @@ std::vector<std::string> plot_results(const ResultTable& table, const std::strin
         continue;
       }
       write_file_atomically(base + ".dat", data);
-      std::string vars = "datafile=" + gp_string(base + ".dat") + "; outbase=" + gp_string(base) +
-                         "; lines=" + std::to_string(lines.size()) +
-                         "; title=" + gp_string(s.name + ": " + s.metrics[m] + " vs " + x_name) +
-                         "; xlabel=" + gp_string(xlabel) + "; ylabel=" + gp_string(s.metrics[m]) +
-                         "; logx=" + (param.geometric && !by_position ? "1" : "0") +
-                         "; ticlabels=" + (ticlabels ? "1" : "0");
+      std::string vars =
+          "datafile=" + gnuplot_string(base + ".dat") + "; outbase=" + gnuplot_string(base) +
+          "; lines=" + std::to_string(lines.size()) +
+          "; title=" + gnuplot_string(s.name + ": " + s.metrics[m] + " vs " + x_name) +
+          "; xlabel=" + gnuplot_string(xlabel) + "; ylabel=" + gnuplot_string(s.metrics[m]) +
+          "; logx=" + (param.geometric && !by_position ? "1" : "0") +
+          "; ticlabels=" + (ticlabels ? "1" : "0");
       int rc = run_program({"gnuplot", "-e", vars, script}, log);
       if (rc != 0) {
         warnings.push_back("gnuplot failed on " + base + ".dat (exit " + std::to_string(rc) +

@@ -1,0 +1,195 @@
+// `infsim validate`: a small validation file end to end (statuses, reports, exit codes), the
+// leave-one-out fit on a tiny knob grid, and the calibration file within its stated tolerance.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/shell_helpers.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using infsim::testing::read_file;
+using infsim::testing::shell;
+
+const std::string kBinary = INFSIM_BINARY;
+const fs::path kSource = INFSIM_SOURCE_DIR;
+
+class Validate : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("infsim-validate." + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    fs::copy_file(kSource / "configs/validation/trivial_x3p1.onnx", dir_ / "trivial_x3p1.onnx");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+  }
+
+  fs::path dir_;
+};
+
+const char* const kHeader =
+    "name,instance,model,framework,dtype,batch_size,n_models,workers_per_model,pipeline_size,"
+    "tolerance_pct,throughput_avg,latency_ms_p50\n";
+
+TEST_F(Validate, RowsStatusesAndReports) {
+  write("v.csv", std::string(kHeader) +
+                     "floor,inf1.xlarge,trivial_x3p1.onnx,neuronperf,bf16,1,1,1,1,15,31346,0.03\n"
+                     "floor x2,inf1.xlarge,trivial_x3p1.onnx,neuronperf,bf16,1,2,1,1,,60000,\n"
+                     "unknown,inf1.xlarge,no_such_model,neuronperf,bf16,1,1,1,1,,100,\n"
+                     "too many,inf1.xlarge,trivial_x3p1.onnx,neuronperf,bf16,1,8,1,1,,100,\n"
+                     "no instance,inf1.huge,trivial_x3p1.onnx,neuronperf,bf16,1,1,1,1,,100,\n");
+  const auto out = shell(kBinary +
+                             " validate v.csv --requests 50 --json v.json --csv out.csv "
+                             "--plot v.png",
+                         dir_);
+  ASSERT_EQ(out.code, 0) << out.text;
+  EXPECT_NE(out.text.find("| row | setup | metric | measured | simulated | error | tolerance |"),
+            std::string::npos)
+      << out.text;
+  EXPECT_NE(out.text.find("| metric | unit | rows | MAPE |"), std::string::npos);
+  EXPECT_NE(out.text.find("Off by more than 2x:"), std::string::npos);
+  const nlohmann::json j = nlohmann::json::parse(read_file(dir_ / "v.json"));
+  ASSERT_EQ(j["rows"].size(), 5u);
+  EXPECT_EQ(j["rows"][0]["status"], "ok");
+  EXPECT_EQ(j["rows"][0]["line"], 2);
+  EXPECT_DOUBLE_EQ(j["rows"][0]["tolerance_pct"].get<double>(), 15);
+  const auto& v = j["rows"][0]["values"]["throughput_avg"];
+  EXPECT_DOUBLE_EQ(v["measured"].get<double>(), 31346);
+  EXPECT_NEAR(v["error"].get<double>(), v["simulated"].get<double>() / 31346 - 1, 1e-12);
+  // Two copies of a model with next to no device work in two NeuronPerf processes: at least
+  // 1.5x the one copy (they share nothing but DRAM and PCIe, which this model barely uses).
+  EXPECT_GT(j["rows"][1]["values"]["throughput_avg"]["simulated"].get<double>(),
+            1.5 * v["simulated"].get<double>());
+  EXPECT_EQ(j["rows"][2]["status"], "invalid model");
+  EXPECT_EQ(j["rows"][3]["status"], "impossible request");
+  EXPECT_EQ(j["rows"][4]["status"], "invalid config");
+  EXPECT_FALSE(j["rows"][2]["within_tolerance"].get<bool>());
+  EXPECT_TRUE(j["mape"].contains("throughput_avg"));
+  // One CSV line per measured value (3 ok + 3 failed) under the header.
+  const std::string csv = read_file(dir_ / "out.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 2 + 1 + 3);
+  EXPECT_TRUE(fs::file_size(dir_ / "v.png") > 1000) << out.text;
+}
+
+TEST_F(Validate, BadFileExits2WithFileAndLineAndWritesNothing) {
+  write("bad.csv", std::string(kHeader) +
+                       "ok,inf1.xlarge,resnet50,neuronperf,bf16,1,1,1,1,15,100,\n"
+                       "bad,inf1.xlarge,resnet50,neuronperf,bf16,one,1,1,1,15,100,\n");
+  auto out = shell(kBinary + " validate bad.csv --json v.json", dir_);
+  EXPECT_EQ(out.code, 2);
+  EXPECT_NE(out.text.find("infsim: error: bad.csv:3: batch_size must be a positive integer"),
+            std::string::npos)
+      << out.text;
+  EXPECT_FALSE(fs::exists(dir_ / "v.json"));
+  write("noframework.csv", std::string(kHeader) + "r,inf1.xlarge,resnet50,,bf16,1,1,1,1,15,100,\n");
+  out = shell(kBinary + " validate noframework.csv", dir_);
+  EXPECT_EQ(out.code, 2);
+  EXPECT_NE(out.text.find("noframework.csv:2: framework is empty and no --framework was given"),
+            std::string::npos)
+      << out.text;
+  EXPECT_EQ(shell(kBinary + " validate missing.csv", dir_).code, 2);
+  EXPECT_EQ(shell(kBinary + " validate", dir_).code, 2);
+}
+
+TEST_F(Validate, FrameworkFillsEmptyCells) {
+  write("v.csv",
+        std::string(kHeader) + "floor,inf1.xlarge,trivial_x3p1.onnx,,bf16,1,1,1,1,15,31346,0.03\n");
+  const auto out =
+      shell(kBinary + " validate v.csv --framework neuronperf --requests 20 --json v.json", dir_);
+  ASSERT_EQ(out.code, 0) << out.text;
+  const nlohmann::json j = nlohmann::json::parse(read_file(dir_ / "v.json"));
+  EXPECT_EQ(j["rows"][0]["framework"], "neuronperf");
+  EXPECT_EQ(j["rows"][0]["status"], "ok");
+}
+
+// The fit on a tiny grid: the runtime-2.x submit cost sets the trivial model's floor, so with
+// rows that measure it the fit must move it and leave-one-out must report every row.
+TEST_F(Validate, LeaveOneOutFit) {
+  write("v.csv", std::string(kHeader) +
+                     "a,inf1.xlarge,trivial_x3p1.onnx,neuronperf,bf16,1,1,1,1,15,31346,0.03\n"
+                     "b,inf1.xlarge,trivial_x3p1.onnx,neuronperf,bf16,1,2,1,1,15,62000,0.03\n");
+  write("knobs.yaml",
+        "knobs:\n"
+        "  - key: runtime.submit_overhead\n"
+        "    min: 5us\n"
+        "    max: 200us\n"
+        "    meaning: test\n");
+  const auto out =
+      shell(kBinary + " validate v.csv --requests 20 --fit knobs.yaml --fit-steps 3", dir_);
+  ASSERT_EQ(out.code, 0) << out.text;
+  EXPECT_NE(out.text.find("| knob | plausible range | configured | fitted on all rows |"),
+            std::string::npos)
+      << out.text;
+  EXPECT_NE(out.text.find("| a | "), std::string::npos);
+  EXPECT_NE(out.text.find("| b | "), std::string::npos);
+  write("badknobs.yaml",
+        "knobs:\n  - key: runtime.no_such_key\n    min: 1\n    max: 2\n"
+        "    meaning: x\n");
+  const auto bad = shell(kBinary + " validate v.csv --fit badknobs.yaml", dir_);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.text.find("badknobs.yaml:2: unknown config key 'runtime.no_such_key'"),
+            std::string::npos)
+      << bad.text;
+}
+
+}  // namespace
+
+namespace {
+
+// configs/validation/calibration.csv is the calibration of docs/calibration.md: every row within
+// its tolerance_pct (15 %, justified there). The rows below do not meet it yet; each is named
+// with the reason, and the test fails as soon as one of them does meet it, so that the list
+// only ever shrinks.
+const std::set<std::string> kKnownMisses = {
+    // Same architecture as the TF1 profile, 26 % more device time: one compiler cannot match
+    // both; the TF1 row is the one the device knob is fitted to.
+    "profile TF2 ResNet-50 (3.3)",
+    // The runtime-2.x path casts and copies the 602 KB fp32 input per call (0.73 ms against a
+    // measured 0.03 ms floor), and loads of parallel NeuronPerf processes do not queue (62 ms
+    // for 16 models against 294 ms): the runtime rewrite (issue 11, part A) models these.
+    "NeuronPerf floor 1x1 (3.4)",
+    "NeuronPerf floor 16x1 (3.4)",
+    "NeuronPerf floor 1x2 (3.4)",
+    "NeuronPerf floor 16x2 (3.4)",
+    // Closed loops have no latency spread yet (p99 = p50; measured p99 is 1.2x p50).
+    "NeuronPerf unnamed 16x1 (3.4)",
+    // Runtime 1.x is one daemon serving one request at a time for the instance (878 img/s).
+    "TF ResNet-50 16 groups (3.5)",
+    // Throughput +17.5 %, p99 -15.4 % (no latency spread).
+    "BERT-base NeuronPerf (3.5)",
+};
+
+TEST(Calibration, EveryRowWithinItsTolerance) {
+  const fs::path json =
+      fs::temp_directory_path() / ("infsim-calibration." + std::to_string(::getpid()) + ".json");
+  const auto out = shell(
+      kBinary + " validate configs/validation/calibration.csv --json " + json.string(), kSource);
+  ASSERT_EQ(out.code, 0) << out.text;
+  const nlohmann::json j = nlohmann::json::parse(read_file(json));
+  fs::remove(json);
+  ASSERT_GE(j["rows"].size(), 15u);
+  for (const auto& row : j["rows"]) {
+    const std::string name = row["name"];
+    ASSERT_TRUE(row.contains("tolerance_pct")) << name;
+    EXPECT_LE(row["tolerance_pct"].get<double>(), 15) << name;
+    const bool within = row["within_tolerance"].get<bool>();
+    if (kKnownMisses.count(name)) {
+      EXPECT_FALSE(within) << name << " now meets its tolerance: remove it from kKnownMisses";
+    } else {
+      EXPECT_TRUE(within) << name << ": " << row.dump() << "\n" << out.text;
+    }
+  }
+}
+
+}  // namespace
