@@ -54,7 +54,7 @@ class Fitter {
     std::string line;
     for (std::size_t k = 0; k < knobs_.size(); ++k) {
       const std::string value = format_quantity(grids_[k][at[k]], knobs_[k].unit);
-      for (const std::string& key : knobs_[k].keys) o.overrides.push_back(key + "=" + value);
+      for (const std::string& key : knobs_[k].keys) o.base_overrides.push_back(key + "=" + value);
       line += " " + knobs_[k].keys[0] + "=" + value;
     }
     if (options_.progress)

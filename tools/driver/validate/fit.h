@@ -15,6 +15,8 @@
 // starting from the grid point nearest the configured value. Every grid point is simulated once
 // for all rows and cached, so the fit on all rows and the N fits with one row left out share
 // their simulations. A row that does not run at the start is left out of every fit.
+// Knob values are set before a framework profile's and a row's own values, so a knob that a
+// profile fixes (NeuronPerf's zero framework overhead) does not move that profile's rows.
 
 #include <optional>
 #include <string>

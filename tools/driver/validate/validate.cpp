@@ -87,7 +87,10 @@ std::vector<std::optional<double>> simulate_row(const SingleModelRun& run,
     r.requests = options.requests;
     r.overrides.insert(r.overrides.end(), options.overrides.begin(), options.overrides.end());
     // The loaded instance only sizes the run; the scenario applies the overrides itself.
-    const Experiment ex = single_model_experiment(r, load_instance(r.instance, r.overrides));
+    Experiment ex = single_model_experiment(r, load_instance(r.instance, r.overrides));
+    std::vector<std::string>& overrides = ex.scenarios.at(0).overrides;
+    overrides.insert(overrides.begin(), options.base_overrides.begin(),
+                     options.base_overrides.end());
     const ExperimentOutcome outcome = run_experiment(ex, RunOptions{});
     const sim::ScenarioResult& result = outcome.scenarios.at(0).result;
     json values = json::array();

@@ -16,8 +16,10 @@
 namespace infsim::driver {
 
 struct ValidateOptions {
-  int requests = 200;                   // measured requests per loaded copy
-  std::vector<std::string> overrides;   // --set, after each row's own
+  int requests = 200;                  // measured requests per loaded copy
+  std::vector<std::string> overrides;  // --set, after each row's own
+  // Set before the framework's and the row's values (a fitted knob: a profile's value wins).
+  std::vector<std::string> base_overrides;
   std::string framework;                // for rows whose framework cell is empty
   std::optional<double> tolerance_pct;  // for rows without tolerance_pct
   bool progress = false;                // a line per row on stderr
