@@ -9,6 +9,7 @@
 #include "compiler/compile_error.h"
 #include "compiler/layout.h"
 #include "compiler/lower_transformer.h"
+#include "models/size_budget.h"
 
 namespace infsim::compiler {
 namespace {
@@ -127,6 +128,17 @@ class Canonicalizer {
       : graph_(graph), batch_(batch), cpu_fallback_(cpu_fallback) {}
 
   CanonicalGraph run() {
+    // The model size budget before anything is sized from the graph: each activation alone, the
+    // constants together (zoo graphs and programmatic ones have not been through the importer).
+    models::SizeBudget budget;
+    for (const models::Tensor& t : graph_.tensors) {
+      const std::uint64_t bytes = models::tensor_bytes(t.shape, t.dtype);
+      if (t.is_constant) {
+        budget.claim(bytes, "model '" + graph_.name + "'", t.name, t.shape);
+      } else {
+        budget.check(bytes, "model '" + graph_.name + "'", t.name, t.shape);
+      }
+    }
     out_.graph.name = graph_.name;
     out_.graph.batch = static_cast<int>(batch_);
     use_count_.assign(graph_.tensors.size(), 0);

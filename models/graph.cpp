@@ -70,6 +70,11 @@ std::vector<float> const_floats(const Graph& g, const Node& node, std::size_t i)
 
 void set_output(Graph& g, const Node& node, std::size_t i, Shape shape, DType dtype) {
   if (i >= node.outputs.size() || node.outputs[i] < 0) return;
+  try {
+    num_elements(shape);  // no negative dimension, no overflow
+  } catch (const ModelError& e) {
+    fail(node, std::string("output: ") + e.what());
+  }
   Tensor& t = g.tensors[static_cast<std::size_t>(node.outputs[i])];
   t.shape = std::move(shape);
   t.dtype = dtype;
@@ -95,7 +100,7 @@ std::int64_t pooled_size(const Node& node, std::int64_t in, std::int64_t kernel,
   std::int64_t pad_total = pad_begin + pad_end;
   std::int64_t effective = dilation * (kernel - 1) + 1;
   std::int64_t span = in + pad_total - effective;
-  if (span < 0 || stride <= 0) {
+  if (span < 0) {
     fail(node, "window " + std::to_string(kernel) + " does not fit input extent " +
                    std::to_string(in) + " with padding " + std::to_string(pad_total));
   }
@@ -106,6 +111,9 @@ std::int64_t pooled_size(const Node& node, std::int64_t in, std::int64_t kernel,
 }
 
 }  // namespace
+
+// Kernel sizes, strides, dilations and pads above this are certainly a corrupt file.
+constexpr std::int64_t kMaxWindowExtent = std::int64_t{1} << 24;
 
 SpatialWindow spatial_window(const Node& node, const Shape& x,
                              const std::vector<std::int64_t>& kernel) {
@@ -119,6 +127,19 @@ SpatialWindow spatial_window(const Node& node, const Shape& x,
   if (w.strides.size() != n || w.dilations.size() != n || w.pads.size() != 2 * n) {
     fail(node, "strides/dilations/pads do not match the " + std::to_string(n) + "-d kernel");
   }
+  // Bounded so that the window arithmetic below cannot overflow.
+  auto check = [&](const char* what, const std::vector<std::int64_t>& v, std::int64_t lo) {
+    for (std::int64_t e : v) {
+      if (e < lo || e > kMaxWindowExtent) {
+        fail(node, std::string(what) + " " + std::to_string(e) + " out of range [" +
+                       std::to_string(lo) + ", " + std::to_string(kMaxWindowExtent) + "]");
+      }
+    }
+  };
+  check("kernel size", w.kernel, 1);
+  check("stride", w.strides, 1);
+  check("dilation", w.dilations, 1);
+  check("padding", w.pads, 0);
   std::string auto_pad = attr_string(node, "auto_pad", "NOTSET");
   if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
     for (std::size_t i = 0; i < n; ++i) {
@@ -148,7 +169,7 @@ Shape infer_conv(const Graph& g, const Node& node) {
                    shape_string(w) + ")");
   }
   std::int64_t group = attr_int(node, "group", 1);
-  if (group <= 0 || x[1] != w[1] * group || w[0] % group != 0) {
+  if (group <= 0 || group > x[1] || x[1] != w[1] * group || w[0] % group != 0) {
     fail(node, "input channels " + std::to_string(x[1]) + " do not match weight " +
                    shape_string(w) + " with group " + std::to_string(group));
   }
@@ -219,7 +240,9 @@ Shape infer_reshape(const Graph& g, const Node& node) {
     } else {
       out[i] = target[i];
     }
-    known *= out[i];
+    if (__builtin_mul_overflow(known, out[i], &known)) {
+      fail(node, "target shape " + shape_string(target) + " has too many elements");
+    }
   }
   std::int64_t total = num_elements(x);
   if (infer_at >= 0) {
@@ -282,7 +305,12 @@ Shape infer_resize(const Graph& g, const Node& node) {
   auto scales = const_floats(g, node, 2);
   if (scales.size() != x.size()) fail(node, "scales must have one entry per dimension");
   for (std::size_t i = 0; i < x.size(); ++i) {
-    out[i] = static_cast<std::int64_t>(static_cast<float>(x[i]) * scales[i]);
+    const double scaled = static_cast<double>(static_cast<float>(x[i]) * scales[i]);
+    if (!(scaled >= 0.0 && scaled <= static_cast<double>(kMaxElements))) {
+      fail(node, "scale " + std::to_string(scales[i]) + " out of range for dimension " +
+                     std::to_string(i));
+    }
+    out[i] = static_cast<std::int64_t>(scaled);
   }
   return out;
 }
@@ -413,6 +441,9 @@ void infer_node(Graph& g, const Node& node) {
     if (pads.size() != 2 * x.size()) {
       fail(node, "pads has " + std::to_string(pads.size()) + " entries, expected " +
                      std::to_string(2 * x.size()));
+    }
+    for (std::int64_t p : pads) {
+      if (p < -kMaxElements || p > kMaxElements) fail(node, "padding " + std::to_string(p));
     }
     Shape out = x;
     for (std::size_t i = 0; i < x.size(); ++i) out[i] += pads[i] + pads[i + x.size()];
@@ -573,7 +604,12 @@ std::size_t dtype_size(DType dtype) {
 
 std::int64_t num_elements(const Shape& shape) {
   std::int64_t n = 1;
-  for (auto d : shape) n *= d;
+  for (auto d : shape) {
+    if (d < 0) throw ModelError("shape " + shape_string(shape) + " has a negative dimension");
+    if (__builtin_mul_overflow(n, d, &n) || n > kMaxElements) {
+      throw ModelError("shape " + shape_string(shape) + " has more than 2^48 elements");
+    }
+  }
   return n;
 }
 
@@ -710,6 +746,8 @@ bool is_supported_op(const std::string& op) {
 
 void infer_node_shapes(Graph& graph, std::size_t node_index) {
   const Node& node = graph.nodes.at(node_index);
+  // Every supported operator has at least one output; folding and execution write outputs[0].
+  if (node.outputs.empty()) fail(node, "has no output");
   for (int id : node.inputs) {
     if (id >= static_cast<int>(graph.tensors.size())) fail(node, "input id out of range");
   }
@@ -731,6 +769,7 @@ void validate(const Graph& graph) {
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
     const Node& node = graph.nodes[i];
     if (!is_supported_op(node.op)) fail(node, "unknown or unsupported operator");
+    if (node.outputs.empty()) fail(node, "has no output");
     for (int id : node.outputs) {
       if (id < 0 || id >= n_tensors)
         fail(node, "output id " + std::to_string(id) + " out of range");

@@ -48,6 +48,9 @@ struct Graph {
 
 std::string dtype_name(DType dtype);  // "fp32", "fp16", "bf16", "int64", "int32", "int8", "bool"
 std::size_t dtype_size(DType dtype);  // bytes per element
+// Elements of a shape, in checked arithmetic: a negative dimension or more than kMaxElements is a
+// ModelError (2^48 is far past any model budget and keeps elements x bytes inside 64 bits).
+inline constexpr std::int64_t kMaxElements = std::int64_t{1} << 48;
 std::int64_t num_elements(const Shape& shape);
 std::string shape_string(const Shape& shape);  // "[1, 3, 224, 224]"
 

@@ -65,9 +65,16 @@ HostTensor read_npy(const std::string& path) {
   std::regex dim_re("\\d+");
   for (std::sregex_iterator it(shape_text.begin(), shape_text.end(), dim_re), end; it != end;
        ++it) {
+    // Up to 15 digits: any larger dimension is past kMaxElements anyway.
+    if (it->length() > 15) fail(path, "npy header: dimension " + it->str() + " is too large");
     t.shape.push_back(std::stoll(it->str()));
   }
-  std::size_t count = static_cast<std::size_t>(num_elements(t.shape));
+  std::size_t count = 0;
+  try {
+    count = static_cast<std::size_t>(num_elements(t.shape));
+  } catch (const ModelError& e) {
+    fail(path, std::string("npy header: ") + e.what());
+  }
   std::size_t elem = 0;
   if (descr == "'<f4'") {
     elem = 4;

@@ -15,6 +15,7 @@
 #include "models/model_error.h"
 #include "models/reference_executor.h"
 #include "models/seeded_random.h"
+#include "models/size_budget.h"
 
 namespace infsim::models {
 
@@ -61,8 +62,24 @@ std::vector<T> raw_values(const std::string& raw, std::size_t count, const std::
   return v;
 }
 
-// An initializer or Constant value as a graph tensor: floats in data, integers in int_data.
-Tensor tensor_from_proto(const TensorProto& p, const std::string& name, const std::string& where) {
+// Bytes a constant of `shape` occupies here: fp32 for floating types, int64 for integers.
+std::uint64_t held_bytes(const Shape& shape, DType dtype) {
+  return static_cast<std::uint64_t>(num_elements(shape)) * (is_int_dtype(dtype) ? 8 : 4);
+}
+
+// num_elements() of a shape read from the file, with a message naming the tensor.
+std::int64_t checked_elements(const Shape& shape, const std::string& what) {
+  try {
+    return num_elements(shape);
+  } catch (const ModelError& e) {
+    throw ModelError(what + ": " + e.what());
+  }
+}
+
+// An initializer or Constant value as a graph tensor: floats in data, integers in int_data. Its
+// size is claimed from `budget` before anything is allocated.
+Tensor tensor_from_proto(const TensorProto& p, const std::string& name, const std::string& where,
+                         SizeBudget& budget) {
   std::string what = where + ": tensor '" + name + "'";
   if (p.data_location() == TensorProto::EXTERNAL) {
     throw ModelError(what + " uses external data, which is not supported");
@@ -72,7 +89,8 @@ Tensor tensor_from_proto(const TensorProto& p, const std::string& name, const st
   t.is_constant = true;
   for (auto d : p.dims()) t.shape.push_back(d);
   t.dtype = dtype_from_onnx(p.data_type(), what);
-  auto count = static_cast<std::size_t>(num_elements(t.shape));
+  auto count = static_cast<std::size_t>(checked_elements(t.shape, what));
+  budget.claim(held_bytes(t.shape, t.dtype), where, name, t.shape);
   const bool raw = p.has_raw_data();
   auto check = [&](std::size_t n) {
     if (n != count) {
@@ -185,7 +203,10 @@ bool is_operand_use(const Use& u) {
 class Importer {
  public:
   Importer(std::string path, const ImportOptions& options)
-      : path_(std::move(path)), options_(options), rng_(options.seed) {}
+      : path_(std::move(path)),
+        options_(options),
+        rng_(options.seed),
+        budget_(options.budget ? options.budget : model_budget()) {}
 
   Graph run() {
     onnx::ModelProto model = load();
@@ -196,7 +217,7 @@ class Importer {
     std::set<std::string> initializer_names;
     for (const auto& init : gp.initializer()) {
       initializer_names.insert(init.name());
-      bind(init.name(), add(tensor_from_proto(init, init.name(), path_)));
+      bind(init.name(), add(tensor_from_proto(init, init.name(), path_, budget_)));
     }
     for (const auto& vi : gp.input()) {
       if (initializer_names.count(vi.name())) continue;
@@ -289,6 +310,11 @@ class Importer {
     const auto& dims = vi.type().tensor_type().shape().dim();
     for (int i = 0; i < dims.size(); ++i) {
       const auto& d = dims[i];
+      if (d.has_dim_value() && d.dim_value() <= 0 && !(is_data && i == 0)) {
+        throw ModelError(path_ + ": input '" + vi.name() + "' has dimension " +
+                         std::to_string(d.dim_value()) + " at position " + std::to_string(i) +
+                         "; dimensions must be positive");
+      }
       bool fixed = d.has_dim_value() && d.dim_value() > 0;
       if (is_data && i == 0 && (options_.batch > 0 || !fixed)) {
         shape.push_back(options_.batch > 0 ? options_.batch : 1);
@@ -302,6 +328,7 @@ class Importer {
                          "; only the batch dimension may be dynamic");
       }
     }
+    checked_elements(shape, path_ + ": input '" + vi.name() + "'");
     return shape;
   }
 
@@ -323,6 +350,7 @@ class Importer {
     t.dtype = DType::kFp32;
     t.shape = declared_shape(vi, false);
     if (!options_.with_weights) return t;
+    budget_.claim(held_bytes(t.shape, t.dtype), path_, t.name, t.shape);
     auto n = static_cast<std::size_t>(num_elements(t.shape));
     t.data.resize(n);
     if (t.shape.size() >= 2) {
@@ -398,11 +426,11 @@ class Importer {
     }
   }
 
-  Tensor constant_node_value(const onnx::NodeProto& np) const {
+  Tensor constant_node_value(const onnx::NodeProto& np) {
     for (const auto& a : np.attribute()) {
       Tensor t;
       t.is_constant = true;
-      if (a.name() == "value") return tensor_from_proto(a.t(), np.output(0), where(np));
+      if (a.name() == "value") return tensor_from_proto(a.t(), np.output(0), where(np), budget_);
       if (a.name() == "value_float") {
         t.data = {a.f()};
       } else if (a.name() == "value_floats") {
@@ -429,6 +457,8 @@ class Importer {
       throw ModelError(where(np) + ": operator domain '" + np.domain() + "' is not supported");
     }
     const std::string& op = np.op_type();
+    // Every operator has at least one output; the folds below also read their first input.
+    if (np.output_size() == 0 || np.output(0).empty()) throw ModelError(where(np) + ": no output");
     if (op == "Constant") {
       bind(np.output(0), add(constant_node_value(np)));
       return;
@@ -452,9 +482,14 @@ class Importer {
       bind(np.output(0), inputs[0]);
       return;
     }
+    const bool folds_here =
+        op == "Shape" || op == "Size" || op == "Cast" || op == "ConstantOfShape";
+    if (folds_here && (inputs.empty() || inputs[0] < 0)) {
+      throw ModelError(where(np) + ": missing input 0");
+    }
     // Every shape is static here, so shape computations become constants.
     if (op == "Shape") {
-      const Shape& s = tensor(inputs.at(0)).shape;
+      const Shape& s = tensor(inputs[0]).shape;
       std::int64_t rank = static_cast<std::int64_t>(s.size());
       std::int64_t start = 0, end = rank;
       for (const auto& a : np.attribute()) {
@@ -467,7 +502,7 @@ class Importer {
       return;
     }
     if (op == "Size") {
-      bind_int_constant(np.output(0), {num_elements(tensor(inputs.at(0)).shape)}, true);
+      bind_int_constant(np.output(0), {num_elements(tensor(inputs[0]).shape)}, true);
       return;
     }
     bool all_known = !inputs.empty();
@@ -521,6 +556,8 @@ class Importer {
       throw ModelError(path_ + ": " + e.what() + hint, e.kind(), in_this_file(e.where()));
     }
     for (int i = 0; i < np.output_size() && i < static_cast<int>(node.outputs.size()); ++i) {
+      const Tensor& out = tensor(node.outputs[static_cast<std::size_t>(i)]);
+      budget_.check(tensor_bytes(out.shape, out.dtype), where(np), out.name, out.shape);
       bind(np.output(i), node.outputs[static_cast<std::size_t>(i)]);
     }
   }
@@ -554,6 +591,7 @@ class Importer {
     t.is_constant = true;
     t.shape = tensor(input).shape;
     t.dtype = dtype_from_onnx(static_cast<int>(to), where(np));
+    budget_.claim(held_bytes(t.shape, t.dtype), where(np), t.name, t.shape);
     const Tensor& src = tensor(input);
     std::vector<double> v(src.int_data.begin(), src.int_data.end());
     if (src.int_data.empty()) v.assign(src.data.begin(), src.data.end());
@@ -575,10 +613,15 @@ class Importer {
     t.shape = tensor(input).int_data;
     Tensor fill = scalar("", 0.0f);
     for (const auto& a : np.attribute()) {
-      if (a.name() == "value") fill = tensor_from_proto(a.t(), t.name, where(np));
+      if (a.name() == "value") fill = tensor_from_proto(a.t(), t.name, where(np), budget_);
+    }
+    if (fill.data.size() + fill.int_data.size() != 1) {
+      throw ModelError(where(np) + ": the value must hold exactly one element");
     }
     t.dtype = fill.dtype;
-    auto n = static_cast<std::size_t>(num_elements(t.shape));
+    auto n = static_cast<std::size_t>(
+        checked_elements(t.shape, where(np) + ": output '" + t.name + "'"));
+    budget_.claim(held_bytes(t.shape, t.dtype), where(np), t.name, t.shape);
     if (is_int_dtype(fill.dtype)) {
       t.int_data.assign(n, fill.int_data.at(0));
     } else {
@@ -607,6 +650,14 @@ class Importer {
     std::vector<HostTensor> values;
     try {
       infer_node_shapes(tmp, 0);
+    } catch (const ModelError& e) {
+      throw ModelError(path_ + ": while folding constants: " + e.what());
+    }
+    for (int id : copy.outputs) {
+      const Tensor& out = tmp.tensors[static_cast<std::size_t>(id)];
+      budget_.claim(held_bytes(out.shape, out.dtype), where(np), out.name, out.shape);
+    }
+    try {
       values = run_reference(tmp, {});
     } catch (const ModelError& e) {
       throw ModelError(path_ + ": while folding constants: " + e.what(), e.kind(),
@@ -653,6 +704,7 @@ class Importer {
   std::string path_;
   ImportOptions options_;
   SplitMix64 rng_;
+  SizeBudget budget_;  // constants held (initializers, folded values, synthesized weights)
   std::int64_t opset_ = 17;
   std::int64_t exported_batch_ = 0;  // a static batch the options replaced
   Graph graph_;

@@ -19,10 +19,12 @@ struct ImportOptions {
   int batch = 0;             // 0 = keep the file's batch (a symbolic batch becomes 1)
   std::uint64_t seed = 1;    // for weights the file does not carry
   bool with_weights = true;  // false: drop weight values (timing needs none)
+  std::uint64_t budget = 0;  // bytes of tensor data the import may hold; 0 = model_budget()
 };
 
 // Throws ModelError naming the file (and the node and op) for a missing, truncated or non-ONNX
-// file, external data, or anything unsupported.
+// file, external data, a node without its required inputs or outputs, a tensor past the size
+// budget (models/size_budget.h), or anything unsupported.
 Graph import_onnx(const std::string& path, const ImportOptions& options = {});
 
 }  // namespace infsim::models
