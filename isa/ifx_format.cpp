@@ -2,12 +2,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "isa/isa_error.h"
 
@@ -635,6 +637,7 @@ Program decode_program(const std::uint8_t* data, std::size_t size, const std::st
     fail("section table of " + std::to_string(sections) + " entries runs past the payload end");
   }
   std::vector<bool> seen(kNumSections + 1, false);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;  // [offset, end) of each body
   Program program;
   for (std::uint32_t s = 0; s < sections; ++s) {
     const std::uint8_t* entry = payload + 4 + s * kSectionEntryBytes;
@@ -653,9 +656,26 @@ Program decode_program(const std::uint8_t* data, std::size_t size, const std::st
     }
     Reader r(payload + offset, bytes, source_name, kSectionNames[id]);
     decode_section(program, static_cast<SectionId>(id), r);
+    ranges.emplace_back(offset, offset + bytes);
   }
   for (std::uint32_t id = kFirstSection; id <= kNumSections; ++id) {
     if (!seen[id]) fail(std::string("section '") + kSectionNames[id] + "' is missing");
+  }
+  // The bodies follow the table back to back and end with the payload: a byte outside every
+  // section would be lost by disasm -> asm, so the file would not round-trip.
+  std::sort(ranges.begin(), ranges.end());
+  std::uint64_t at = 4 + std::uint64_t{sections} * kSectionEntryBytes;
+  for (const auto& [begin, end] : ranges) {
+    if (begin != at) {
+      fail(begin > at ? std::to_string(begin - at) + " bytes at payload offset " +
+                            std::to_string(at) + " lie outside every section"
+                      : "sections overlap at payload offset " + std::to_string(begin));
+    }
+    at = end;
+  }
+  if (at != available) {
+    fail(std::to_string(available - at) + " bytes at payload offset " + std::to_string(at) +
+         " lie outside every section");
   }
   return program;
 }

@@ -290,8 +290,9 @@ class LineParser {
             char e = line[i++];
             if (e == '"' || e == '\\') {
               t.text += e;
-            } else if (e == 'x' && i + 2 <= line.size() && std::isxdigit(line[i]) &&
-                       std::isxdigit(line[i + 1])) {
+            } else if (e == 'x' && i + 2 <= line.size() &&
+                       std::isxdigit(static_cast<unsigned char>(line[i])) &&
+                       std::isxdigit(static_cast<unsigned char>(line[i + 1]))) {
               t.text += static_cast<char>(std::stoi(std::string(line.substr(i, 2)), nullptr, 16));
               i += 2;
             } else {

@@ -105,6 +105,8 @@ class Verifier {
   }
 
   void check_program() {
+    // The runtime loads one program per NeuronCore of a group: there must be at least one.
+    if (p_.cores.empty()) report("program", "has no NeuronCore (no .core section)");
     if (!p_.memory.empty() && p_.memory.size() != p_.cores.size()) {
       report("program", "memory plan has " + std::to_string(p_.memory.size()) + " entries for " +
                             std::to_string(p_.cores.size()) + " cores");
