@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "compiler/compile_error.h"
 #include "isa/cost_model.h"
 #include "isa/panic.h"
 
@@ -40,8 +41,14 @@ int Scheduler::add_setup_queue(int core, int dma_engine, int dma_queue) {
 int Scheduler::add_channel(int core) {
   Core& c = cores_[core];
   int id = static_cast<int>(c.channels.size());
-  INFSIM_PANIC_IF(id >= kMaxChannels || id >= config_.semaphores, "out of semaphores", id,
-                  config_.semaphores);
+  // Each queue (and each pipeline hand-off) signals on a semaphore of its own.
+  if (id >= config_.semaphores) {
+    throw CompileError("the schedule needs more semaphores per NeuronCore than the " +
+                           std::to_string(config_.semaphores) +
+                           " of chip.core.semaphores (one per queue and pipeline hand-off)",
+                       ErrorKind::kDoesNotFit);
+  }
+  INFSIM_PANIC_IF(id >= kMaxChannels, "out of semaphores", id, kMaxChannels);
   Channel ch;
   ch.semaphore = static_cast<std::uint8_t>(id);
   c.channels.push_back(ch);
