@@ -21,6 +21,16 @@ namespace {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
+// The value of an integer flag, in [lo, hi] (the same bounds as an experiment file's).
+int bounded_flag(const po::variables_map& vm, const std::string& flag, int lo, int hi) {
+  const int v = vm[flag].as<int>();
+  if (v < lo || v > hi) {
+    throw driver::UsageError("run: --" + flag + " " + std::to_string(v) + " out of range [" +
+                             std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return v;
+}
+
 // The flags-only form: `cores` one-core (or pipeline-core) copies in one process, data parallel.
 driver::Experiment experiment_from_flags(const po::variables_map& vm) {
   driver::Experiment ex;
@@ -34,9 +44,13 @@ driver::Experiment experiment_from_flags(const po::variables_map& vm) {
   m.pipeline_cores = vm["pipeline-cores"].as<int>();
   m.image_size = vm["image-size"].as<int>();
   m.seq_len = vm["seq-len"].as<int>();
-  if (m.batch < 1) throw driver::UsageError("run: --batch must be at least 1");
-  if (m.pipeline_cores < 1) throw driver::UsageError("run: --pipeline-cores must be at least 1");
-  const int cores = vm["cores"].as<int>();
+  bounded_flag(vm, "batch", 1, driver::kMaxBatch);
+  bounded_flag(vm, "pipeline-cores", 1, driver::kMaxPipelineCores);
+  const int cores = bounded_flag(vm, "cores", 1, driver::kMaxGroupCores);
+  bounded_flag(vm, "threads", 0, driver::kMaxThreads);
+  if (m.image_size != 0)
+    bounded_flag(vm, "image-size", driver::kMinImageSize, driver::kMaxImageSize);
+  bounded_flag(vm, "seq-len", 1, driver::kMaxSeqLen);
   if (cores < m.pipeline_cores || cores % m.pipeline_cores != 0) {
     throw driver::UsageError("run: --cores " + std::to_string(cores) +
                              " must be a multiple of --pipeline-cores " +
@@ -50,14 +64,13 @@ driver::Experiment experiment_from_flags(const po::variables_map& vm) {
   p.models.assign(static_cast<std::size_t>(copies), m.id);
   p.workload.call = sim::CallKind::kDataParallel;
   p.workload.threads = copies;
-  p.workload.requests = vm["iterations"].as<int>();
+  p.workload.requests = bounded_flag(vm, "iterations", 1, driver::kMaxRequests);
   p.workload.warmup = 1;
   if (vm["threads"].as<int>() > 0) {
     // Independent callers, each sending compiled batches round-robin over the copies.
     p.workload.call = sim::CallKind::kPredict;
     p.workload.threads = vm["threads"].as<int>();
   }
-  if (p.workload.requests < 1) throw driver::UsageError("run: --iterations must be at least 1");
   driver::ScenarioDef s;
   s.name = m.id + " batch " + std::to_string(m.batch) + " on " + std::to_string(cores) +
            " NeuronCore" + (cores == 1 ? "" : "s");
@@ -91,10 +104,7 @@ int run_functional_mode(const po::variables_map& vm) {
   req.check_reference = vm.count("check") > 0;
   const driver::FunctionalResult result = driver::run_functional(req);
   if (vm.count("output")) {
-    const std::string out = vm["output"].as<std::string>();
-    const std::string partial = out + ".partial";
-    models::write_npy(partial, result.outputs.at(0));
-    fs::rename(partial, out);
+    models::write_npy(vm["output"].as<std::string>(), result.outputs.at(0));  // tmp + rename
   }
   std::cout << driver::format_functional_result(result);
   return 0;
@@ -172,22 +182,42 @@ int run_run(const std::vector<std::string>& args) {
   const std::string report = driver::format_report(outcome);
   const std::string json = driver::format_json(outcome);
   const std::string csv = driver::format_csv(outcome);
-  if (vm->count("out")) {
-    const fs::path dir = (*vm)["out"].as<std::string>();
-    fs::create_directories(dir);
-    driver::write_file_atomically((dir / "report.txt").string(), report);
-    driver::write_file_atomically((dir / "results.json").string(), json);
-    driver::write_file_atomically((dir / "results.csv").string(), csv);
-    for (std::size_t i = 0; i < outcome.scenarios.size(); ++i) {
-      const std::string suffix = outcome.scenarios.size() == 1 ? "" : "." + std::to_string(i + 1);
-      driver::write_file_atomically((dir / ("config" + suffix + ".yaml")).string(),
-                                    outcome.scenarios[i].config_yaml);
-      driver::write_file_atomically((dir / ("stats" + suffix + ".json")).string(),
-                                    outcome.scenarios[i].result.stats_json);
+  // Every output or none (driver::write_files_atomically); traces were written as .partial.
+  std::vector<std::pair<std::string, std::string>> files;
+  bool created_dir = false;
+  fs::path dir;
+  try {
+    if (vm->count("out")) {
+      dir = (*vm)["out"].as<std::string>();
+      std::error_code ec;
+      if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+        throw driver::UsageError("run: --out " + dir.string() + " is not a directory");
+      }
+      created_dir = fs::create_directories(dir, ec);
+      if (ec) {
+        throw driver::UsageError("run: --out: cannot create the directory " + dir.string() + ": " +
+                                 ec.message());
+      }
+      files.emplace_back((dir / "report.txt").string(), report);
+      files.emplace_back((dir / "results.json").string(), json);
+      files.emplace_back((dir / "results.csv").string(), csv);
+      for (std::size_t i = 0; i < outcome.scenarios.size(); ++i) {
+        const std::string suffix = outcome.scenarios.size() == 1 ? "" : "." + std::to_string(i + 1);
+        files.emplace_back((dir / ("config" + suffix + ".yaml")).string(),
+                           outcome.scenarios[i].config_yaml);
+        files.emplace_back((dir / ("stats" + suffix + ".json")).string(),
+                           outcome.scenarios[i].result.stats_json);
+      }
     }
+    if (vm->count("json")) files.emplace_back((*vm)["json"].as<std::string>(), json);
+    if (vm->count("csv")) files.emplace_back((*vm)["csv"].as<std::string>(), csv);
+    driver::write_files_atomically(files);
+  } catch (const driver::UsageError&) {
+    std::error_code ec;
+    for (const std::string& t : outcome.trace_files) fs::remove(t + ".partial", ec);
+    if (created_dir) fs::remove(dir, ec);
+    throw;
   }
-  if (vm->count("json")) driver::write_file_atomically((*vm)["json"].as<std::string>(), json);
-  if (vm->count("csv")) driver::write_file_atomically((*vm)["csv"].as<std::string>(), csv);
   for (const std::string& t : outcome.trace_files) fs::rename(t + ".partial", t);
   std::cout << report;
   return 0;

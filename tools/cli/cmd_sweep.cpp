@@ -27,13 +27,20 @@ constexpr const char* kUsage =
     "results.json, sensitivity.csv and plots/ (PNG + SVG, needs gnuplot). DIR defaults to\n"
     "out/sweeps/<study name>. Study format: docs/studies.md; examples: configs/studies/.";
 
+// A study past this many points is refused unless --max-points raises it: at a second or more
+// per point, 10,000 points are already hours of CPU.
+constexpr long kDefaultMaxPoints = 10000;
+constexpr int kMaxJobs = 1024;  // worker processes at a time
+
 int run_sweep_command(const std::vector<std::string>& args) {
   po::options_description options("options");
   options.add_options()("study", po::value<std::string>()->value_name("STUDY.yaml"),
                         "the study file")("out,o", po::value<std::string>()->value_name("DIR"),
                                           "results directory (default out/sweeps/<study name>)")(
       "jobs,j", po::value<int>()->default_value(0)->value_name("N"),
-      "worker processes at a time (0 = one per CPU)")("no-plot", "skip the plots")(
+      "worker processes at a time (0 = one per CPU)")(
+      "max-points", po::value<long>()->default_value(kDefaultMaxPoints)->value_name("N"),
+      "refuse a study with more points (a grid multiplies quickly)")("no-plot", "skip the plots")(
       "point", po::value<int>()->value_name("K"), "evaluate point K only, into --out DIR")(
       "emit-jobs", po::value<std::string>()->value_name("DIR"),
       "write DIR/jobs.txt and DIR/slurm.sh (one job per point) instead of running")(
@@ -60,6 +67,17 @@ int run_sweep_command(const std::vector<std::string>& args) {
   if (!vm->count("study")) throw driver::UsageError("sweep: name a study file (see --help)");
   const std::string study_file = (*vm)["study"].as<std::string>();
   driver::Study study = driver::read_study(study_file);
+  const long max_points = (*vm)["max-points"].as<long>();
+  if (static_cast<double>(study.point_count()) > static_cast<double>(max_points)) {
+    throw driver::UsageError("sweep: " + study_file + " has " +
+                             std::to_string(study.point_count()) +
+                             " points, more than --max-points " + std::to_string(max_points));
+  }
+  const int jobs = (*vm)["jobs"].as<int>();
+  if (jobs < 0 || jobs > kMaxJobs) {
+    throw driver::UsageError("sweep: --jobs " + std::to_string(jobs) + " out of range [0, " +
+                             std::to_string(kMaxJobs) + "]");
+  }
 
   if (vm->count("emit-jobs")) {
     for (const auto& w : study.warnings) std::cerr << "infsim: warning: " << w << "\n";
@@ -76,7 +94,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
   }
   driver::SweepOptions sweep;
   sweep.out_dir = out_dir;
-  sweep.jobs = (*vm)["jobs"].as<int>();
+  sweep.jobs = jobs;
   sweep.plot = plot;
   return driver::run_sweep(study, sweep, std::cout, std::cerr);
 }

@@ -17,6 +17,7 @@
 
 #include "tools/config/errors.h"
 #include "tools/config/units.h"
+#include "tools/config/utf8.h"
 
 namespace infsim::driver {
 namespace {
@@ -231,6 +232,11 @@ void assign(const Leaf& leaf, const std::string& text) {
     check_range(leaf, value, text);
     **p = value;
   } else if (auto* p = std::get_if<std::string*>(&leaf.field)) {
+    // Names go into reports (JSON must be UTF-8) and `config show` (one line each, to load back).
+    if (!is_valid_utf8(text)) throw ConfigError("the text is not valid UTF-8");
+    for (unsigned char c : text) {
+      if (c < 0x20 || c == 0x7f) throw ConfigError("the text holds a control character");
+    }
     **p = text;
   } else if (auto* p = std::get_if<bool*>(&leaf.field)) {
     **p = parse_flag(text);

@@ -6,6 +6,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <utility>
+#include <vector>
 
 #include "tools/config/errors.h"
 
@@ -68,6 +70,29 @@ void write_file_atomically(const std::string& path, const std::string& content) 
   // The rename itself lives in the directory: without this a power loss may forget it.
   const std::string parent = fs::path(path).parent_path().string();
   sync_directory(parent.empty() ? "." : parent);
+}
+
+void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<std::string> temps;
+  try {
+    for (const auto& [path, content] : files)
+      temps.push_back(write_temporary_beside(path, content));
+  } catch (const UsageError&) {
+    for (const std::string& t : temps) ::unlink(t.c_str());
+    throw;
+  }
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (::rename(temps[i].c_str(), files[i].first.c_str()) != 0) {
+      const int saved = errno;
+      for (std::size_t j = i; j < temps.size(); ++j) ::unlink(temps[j].c_str());
+      errno = saved;
+      io_error("rename to", files[i].first);
+    }
+  }
+  for (const auto& [path, content] : files) {
+    const std::string parent = fs::path(path).parent_path().string();
+    sync_directory(parent.empty() ? "." : parent);
+  }
 }
 
 void sync_directory(const std::string& dir) {

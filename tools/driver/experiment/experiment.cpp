@@ -10,6 +10,7 @@
 #include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
 #include "tools/config/units.h"
+#include "tools/config/utf8.h"
 
 namespace infsim::driver {
 namespace {
@@ -48,6 +49,7 @@ class Reader {
 
   std::string text(const YAML::Node& n, const std::string& path) const {
     if (!n.IsScalar()) fail(n, path, "expected a single value");
+    if (!is_valid_utf8(n.Scalar())) fail(n, path, "the text is not valid UTF-8");
     return n.Scalar();
   }
 
@@ -63,6 +65,10 @@ class Reader {
                  "]");
       }
       return v;
+    } catch (const std::out_of_range&) {
+      fail(n, path,
+           "value " + t + " out of range [" + std::to_string(min) + ", " + std::to_string(max) +
+               "]");
     } catch (const std::logic_error&) {
       fail(n, path, "expected an integer, got '" + t + "'");
     }
@@ -136,9 +142,9 @@ void read_workload(const Reader& rd, const YAML::Node& n, const std::string& pat
       rd.fail(n["arrivals"], path + ".arrivals", "expected closed, open or list, got '" + a + "'");
   }
   if (n["threads"])
-    w.threads = static_cast<int>(rd.integer(n["threads"], path + ".threads", 1, 4096));
+    w.threads = static_cast<int>(rd.integer(n["threads"], path + ".threads", 1, kMaxThreads));
   if (n["requests"]) {
-    w.requests = static_cast<int>(rd.integer(n["requests"], path + ".requests", 1, 10000000));
+    w.requests = static_cast<int>(rd.integer(n["requests"], path + ".requests", 1, kMaxRequests));
   }
   if (n["warmup"])
     w.warmup = static_cast<int>(rd.integer(n["warmup"], path + ".warmup", 0, 100000));
@@ -189,8 +195,10 @@ std::vector<int> parse_group_sizes(const std::string& text, const std::string& w
   auto number = [&](const std::string& s) {
     if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
       throw bad("'" + s + "' is not a count");
+    const std::string range = "group sizes must be 1.." + std::to_string(kMaxGroupCores);
+    if (s.size() > 9) throw bad(range);  // so that std::stol cannot overflow
     const long v = std::stol(s);
-    if (v < 1 || v > 4096) throw bad("group sizes must be 1..4096");
+    if (v < 1 || v > kMaxGroupCores) throw bad(range);
     return static_cast<int>(v);
   };
   const std::size_t x = text.find('x');
@@ -256,7 +264,7 @@ Experiment load_experiment(const std::string& path) {
     const bool is_file = m.source.size() > 5 && (m.source.rfind(".onnx") == m.source.size() - 5 ||
                                                  m.source.rfind(".ifx") == m.source.size() - 4);
     if (is_file && fs::path(m.source).is_relative()) m.source = (dir / m.source).string();
-    if (n["batch"]) m.batch = static_cast<int>(rd.integer(n["batch"], p + ".batch", 1, 1024));
+    if (n["batch"]) m.batch = static_cast<int>(rd.integer(n["batch"], p + ".batch", 1, kMaxBatch));
     if (n["dtype"]) {
       m.dtype = rd.text(n["dtype"], p + ".dtype");
       if (m.dtype != "bf16" && m.dtype != "fp16" && m.dtype != "fp32") {
@@ -264,14 +272,15 @@ Experiment load_experiment(const std::string& path) {
       }
     }
     if (n["pipeline_cores"]) {
-      m.pipeline_cores =
-          static_cast<int>(rd.integer(n["pipeline_cores"], p + ".pipeline_cores", 1, 64));
+      m.pipeline_cores = static_cast<int>(
+          rd.integer(n["pipeline_cores"], p + ".pipeline_cores", 1, kMaxPipelineCores));
     }
     if (n["image_size"]) {
-      m.image_size = static_cast<int>(rd.integer(n["image_size"], p + ".image_size", 8, 4096));
+      m.image_size = static_cast<int>(
+          rd.integer(n["image_size"], p + ".image_size", kMinImageSize, kMaxImageSize));
     }
     if (n["seq_len"])
-      m.seq_len = static_cast<int>(rd.integer(n["seq_len"], p + ".seq_len", 1, 65536));
+      m.seq_len = static_cast<int>(rd.integer(n["seq_len"], p + ".seq_len", 1, kMaxSeqLen));
     if (n["cpu_fallback"]) m.cpu_fallback = rd.flag(n["cpu_fallback"], p + ".cpu_fallback");
     ex.models.push_back(m);
   }

@@ -36,6 +36,16 @@
 
 namespace infsim::driver {
 
+// Bounds shared by experiment files and `infsim run`'s flags. Each host thread is a SystemC
+// thread with its own stack, so their number is bounded (50,000 exhaust the process's mappings).
+inline constexpr int kMaxThreads = 4096;
+inline constexpr int kMaxRequests = 10000000;
+inline constexpr int kMaxGroupCores = 4096;  // NeuronCores in one group, and groups of a process
+inline constexpr int kMaxBatch = 1024;
+inline constexpr int kMaxPipelineCores = 64;
+inline constexpr int kMinImageSize = 8, kMaxImageSize = 4096;
+inline constexpr int kMaxSeqLen = 65536;
+
 struct ModelDef {
   std::string id;
   std::string source;  // zoo name, .onnx or .ifx path (resolved)

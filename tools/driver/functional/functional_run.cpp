@@ -14,6 +14,7 @@
 #include "models/model_loader.h"
 #include "models/npy.h"
 #include "models/reference_executor.h"
+#include "models/size_budget.h"
 #include "sim/core/stats.h"
 #include "sim/functional/functional_executor.h"
 #include "sim/functional/number_format.h"
@@ -234,6 +235,20 @@ FunctionalResult run_functional_graph(const models::Graph& graph,
                      std::to_string(request.instance.total_cores()));
   }
 
+  // Functional storage: every NeuronCore's SBUF and PSUM, allocated at once (DRAM is paged in
+  // as it is touched). Checked against the model size budget before it is allocated.
+  const isa::NeuronCoreConfig& core = request.instance.chip.core;
+  const auto cores = static_cast<std::uint64_t>(request.instance.total_cores());
+  std::uint64_t storage = 0;
+  if (__builtin_add_overflow(core.sbuf.size, core.psum.size, &storage) ||
+      __builtin_mul_overflow(storage, cores, &storage) || storage > models::model_budget()) {
+    throw UsageError("functional mode: the SBUF and PSUM of " + std::to_string(cores) +
+                     " NeuronCores (chip.core.sbuf.size " + models::bytes_text(core.sbuf.size) +
+                     ", chip.core.psum.size " + models::bytes_text(core.psum.size) +
+                     ") exceed the model size budget of " +
+                     models::bytes_text(models::model_budget()) + " (" +
+                     models::kModelBudgetVariable + ")");
+  }
   sim::Stats stats;
   sim::Instance instance("functional", request.instance, stats, nullptr);
   sim::FunctionalExecutor executor;
