@@ -7,7 +7,8 @@ build="${1:-$root/build}"
 
 packages=(build-essential cmake pkg-config libsystemc-dev libeigen3-dev libyaml-cpp-dev
   libboost-program-options-dev googletest libgtest-dev libgmock-dev
-  libonnx-dev libprotobuf-dev protobuf-compiler nlohmann-json3-dev gnuplot-nox parallel)
+  libonnx-dev libprotobuf-dev protobuf-compiler nlohmann-json3-dev gnuplot-nox parallel
+  clang libclang-rt-14-dev)  # the last two: the sanitizer and fuzz build of .ci/run
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
