@@ -1,7 +1,7 @@
 // The experiment loader (configs/experiments/*.yaml).
 #include <yaml-cpp/exceptions.h>
 #include "fuzz_input.h"
-#include "tools/driver/errors.h"
+#include "tools/config/errors.h"
 #include "tools/driver/experiment/experiment.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

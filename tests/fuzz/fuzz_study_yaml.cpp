@@ -1,7 +1,7 @@
 // The study loader (configs/studies/*.yaml), its points, and the JSON a sweep directory keeps.
 #include <yaml-cpp/exceptions.h>
 #include "fuzz_input.h"
-#include "tools/driver/errors.h"
+#include "tools/config/errors.h"
 #include "tools/driver/sweep/study.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
