@@ -2,14 +2,14 @@
 #include "fuzz_input.h"
 #include "isa/hardware_config.h"
 #include "isa/ifx_format.h"
-#include "isa/isa_error.h"
 #include "isa/text_format.h"
+#include "isa/user_error.h"
 #include "isa/verifier.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace isa = infsim::isa;
   const std::string text(reinterpret_cast<const char*>(data), size);
-  infsim::fuzz::expect_errors<infsim::isa::IsaError>([&] {
+  infsim::fuzz::expect_errors<infsim::UserError>([&] {
     const isa::Program p = isa::assemble(text, "<fuzz>");
     isa::verify_program(p, isa::NeuronCoreConfig{});
     const std::vector<std::uint8_t> bytes = isa::encode_program(p);

@@ -4,8 +4,8 @@
 
 #include <yaml-cpp/exceptions.h>
 #include "fuzz_input.h"
+#include "isa/user_error.h"
 #include "tools/config/config_loader.h"
-#include "tools/config/errors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace fs = std::filesystem;
@@ -21,7 +21,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return d;
   }();
   const std::string path = infsim::fuzz::write_input(data, size, "instances/fuzz.yaml");
-  infsim::fuzz::expect_errors<driver::ConfigError, driver::UsageError, YAML::Exception>([&] {
+  infsim::fuzz::expect_errors<infsim::UserError, YAML::Exception>([&] {
     const infsim::isa::InstanceConfig config = driver::load_instance(path);
     const std::string yaml = driver::dump_config_yaml(config);
     (void)driver::dump_config_json(config);
