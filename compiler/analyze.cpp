@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/canonicalize.h"
-#include "compiler/compile_error.h"
 
 namespace infsim::compiler {
 namespace {
@@ -28,18 +27,34 @@ std::string percent(double p) {
 }
 
 // Some operators are lowerable only in certain forms (Transpose and Softmax inside multi-head
-// attention, a Reshape that keeps the layout): canonicalize the graph, and the operator of the
-// node it rejects as unsupported, if any, is not supported in this model.
-std::string rejected_op(const models::Graph& graph) {
-  if (graph.inputs.empty()) return "";
+// attention, a Reshape that keeps the layout): an operator is unsupported in this model when
+// canonicalization rejects any of its nodes.
+std::set<std::string> rejected_ops(const models::Graph& graph) {
+  std::set<std::string> ops;
+  if (graph.inputs.empty()) return ops;
   const auto& shape = graph.tensors[graph.inputs[0]].shape;
-  if (shape.empty() || shape[0] <= 0) return "";
-  try {
-    canonicalize(graph, static_cast<std::uint32_t>(shape[0]), false);
-  } catch (const UserError& e) {
-    if (e.kind() == ErrorKind::kUnsupportedOperator) return e.where().op;
+  if (shape.empty() || shape[0] <= 0) return ops;
+  for (int i : unsupported_nodes(graph, static_cast<std::uint32_t>(shape[0])))
+    ops.insert(graph.nodes[i].op);
+  return ops;
+}
+
+AnalyzeReport report_of(const models::Graph& graph, const std::set<std::string>& rejected) {
+  AnalyzeReport r;
+  r.model = graph.name;
+  std::map<std::string, std::uint32_t> counts;
+  for (const models::Node& n : graph.nodes) ++counts[n.op];
+  for (const auto& [op, count] : counts) {
+    OperatorSupport s{op, count, is_device_op(op) && rejected.count(op) == 0, is_arithmetic(op)};
+    r.operators.push_back(s);
+    r.total_count += count;
+    if (s.supported) r.supported_count += count;
+    if (s.arithmetic) {
+      r.arithmetic_count += count;
+      if (s.supported) r.supported_arithmetic_count += count;
+    }
   }
-  return "";
+  return r;
 }
 
 }  // namespace
@@ -53,25 +68,13 @@ double AnalyzeReport::percent_supported_arithmetic() const {
 }
 
 AnalyzeReport analyze(const models::Graph& graph) {
-  return analyze(graph, rejected_op(graph));
+  return report_of(graph, rejected_ops(graph));
 }
 
 AnalyzeReport analyze(const models::Graph& graph, const std::string& rejected) {
-  AnalyzeReport r;
-  r.model = graph.name;
-  std::map<std::string, std::uint32_t> counts;
-  for (const models::Node& n : graph.nodes) ++counts[n.op];
-  for (const auto& [op, count] : counts) {
-    OperatorSupport s{op, count, is_device_op(op) && op != rejected, is_arithmetic(op)};
-    r.operators.push_back(s);
-    r.total_count += count;
-    if (s.supported) r.supported_count += count;
-    if (s.arithmetic) {
-      r.arithmetic_count += count;
-      if (s.supported) r.supported_arithmetic_count += count;
-    }
-  }
-  return r;
+  std::set<std::string> ops;
+  if (!rejected.empty()) ops.insert(rejected);
+  return report_of(graph, ops);
 }
 
 std::string format_analyze(const AnalyzeReport& r) {

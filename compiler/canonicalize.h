@@ -18,9 +18,15 @@ namespace infsim::compiler {
 struct CanonicalGraph {
   LayerGraph graph;
   std::vector<isa::HostOp> host_ops;
+  std::uint32_t source_nodes = 0;  // nodes of the graph it came from (host_ops of them on the host)
 };
 
 CanonicalGraph canonicalize(const models::Graph& graph, std::uint32_t batch, bool cpu_fallback);
+
+// Every node canonicalize() rejects on its own account (an operator or form the device does not
+// take), not only the first; nodes that merely read a rejected node's output are not listed.
+// Node indices, ascending. For `analyze`.
+std::vector<int> unsupported_nodes(const models::Graph& graph, std::uint32_t batch);
 
 // Operators canonicalize() knows how to place on the device (some only in certain forms, e.g.
 // MatMul against a constant, Reshape that keeps the layout).

@@ -110,6 +110,7 @@ CompileResult emit_plan(const CanonicalGraph& canonical, const LayerGraph& g,
     report.segments.push_back({s.first, s.last, s.sub_batch, s.passes});
   report.clock_hz = core.clock;
   report.host_ops = canonical.host_ops;
+  report.graph_nodes = canonical.source_nodes;
   isa::Program& program = result.program;
   program = emit_program(g, stages, plan, core, options, report);
   program.options.model = g.name;

@@ -69,6 +69,7 @@ struct CompileReport {
   std::vector<CoreReport> cores;
   std::vector<LayerEstimate> layers;
   std::vector<isa::HostOp> host_ops;
+  std::uint32_t graph_nodes = 0;           // of the source graph; host_ops of them on the host
   std::uint64_t estimated_cycles() const;  // the slowest core
 };
 

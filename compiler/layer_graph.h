@@ -40,17 +40,20 @@ enum class LayerKind {
   kActivation,  // a standalone activation (Scalar Engine)
   kScaleBias,   // standalone BatchNormalization / per-channel affine (Vector Engine)
   kConcat,      // channel concatenation (DMA copies into the output's channel slices)
-  kAttention,   // multi-head self-attention core, inputs {Q, K, V} (lower_transformer.h)
+  kAttention,   // multi-head self-attention core, inputs {Q, K, V[, mask]} (lower_transformer.h)
   kLayerNorm,   // LayerNormalization over the channels, gamma/beta in scale/shift
   kResize,      // nearest-neighbour upsampling by integer factors (lower_resize.cpp)
 };
 
-// kAttention: softmax(scale * Q_h^T K_h) V_h per head h (head h = channels [h*head_dim, ...)).
+// kAttention: softmax(scale * Q_h^T K_h + bias) V_h per head h (head h = channels
+// [h*head_dim, ...)). With a fourth input, a [1 x S] 0/1 key mask row m per image, the bias of
+// key k is mask_bias[0] + (mask_bias[1] - mask_bias[0]) * m[k]; without, 0.
 struct AttentionParams {
   int heads = 1;
   int head_dim = 1;
   float scale = 1.0f;
   std::array<int, 3> offsets{};  // first channel of the heads in Q, K and V
+  std::array<float, 2> mask_bias{};
 };
 
 struct ConvParams {

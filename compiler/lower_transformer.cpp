@@ -75,9 +75,11 @@ isa::Instruction alu(isa::Opcode op, isa::AluOp f, const isa::AccessPattern& dst
 
 }  // namespace
 
-std::uint64_t attention_scratch_elements(int seq_len, int head_dim) {
-  // Room to start the second buffer on a 64-byte boundary.
-  return 2 * (attention_buffer_elements(seq_len, head_dim) + kAlignElements);
+std::uint64_t attention_scratch_elements(int seq_len, int head_dim, bool masked) {
+  // Room to start the second buffer on a 64-byte boundary; a mask adds a ones row and the
+  // scaled mask row on partition 0.
+  return 2 * (attention_buffer_elements(seq_len, head_dim) + kAlignElements) +
+         (masked ? kPartitions + static_cast<std::uint64_t>(seq_len) : 0);
 }
 
 std::uint64_t layer_norm_scratch_elements(int channels, int seq_len) {
@@ -111,7 +113,31 @@ void lower_attention(Lowering& L, int li, int core) {
   auto ps = [&](int parts, std::uint64_t at, std::uint32_t n) {
     return isa::psum(0, static_cast<std::uint16_t>(parts), at, {n}, f32, core16);
   };
+  // The key mask: bias/scale is added to the raw scores (the exp applies the scale), as a ones
+  // [1 x queries] weight times the mask row accumulated into the scores' PSUM. The two values
+  // are clamped to +-30000 (exp(-30000 * scale) is 0 in every dtype; fp16 holds 30000).
+  const bool masked = layer.inputs.size() > 3;
+  const std::uint64_t ones_at = scratch + 2 * buffer;
+  const std::uint64_t mrow_at = ones_at + kPartitions * L.dsize;
+  float mask_a = 0.0f, mask_b = 0.0f;
+  if (masked) {
+    auto clamp = [&](float v) { return std::clamp(v / a.scale, -30000.0f, 30000.0f); };
+    mask_b = clamp(a.mask_bias[0]);
+    mask_a = clamp(a.mask_bias[1]) - mask_b;
+    isa::Instruction ones = make(isa::Opcode::kMemset, sb(0, 1, ones_at, kc), {});
+    ones.scale = 1.0f;
+    emit(q.vector, ones);
+  }
   for (int image = 0; image < L.images; ++image) {
+    if (masked) {
+      isa::AccessPattern m = L.interior(layer.inputs[3], core, 0, 0, 1, image, 1, 0, 1);
+      m.dims = isa::dense_dims({static_cast<std::uint32_t>(seq)});
+      isa::Instruction scaled =
+          activate(isa::ActivationFunc::kIdentity,
+                   sb(0, 1, mrow_at, static_cast<std::uint32_t>(seq)), m, mask_a);
+      scaled.bias = mask_b;
+      emit(q.scalar, scaled);
+    }
     for (int h = 0; h < a.heads; ++h) {
       const std::uint64_t buf = scratch + static_cast<std::uint64_t>(h % 2) * buffer;
       const std::uint64_t p_at = buf;
@@ -148,6 +174,16 @@ void lower_attention(Lowering& L, int li, int core) {
         const std::uint64_t scores = bank();
         emit(q.tensor,
              make(isa::Opcode::kMatMul, ps(mq, scores, seq32), tokens(k_id, a.offsets[1], 0, seq)));
+        if (masked) {
+          isa::Instruction w;
+          w.opcode = isa::Opcode::kLoadWeights;
+          w.src0 = sb(0, 1, ones_at, mq32);
+          emit(q.tensor, w);
+          isa::Instruction add =
+              make(isa::Opcode::kMatMul, ps(mq, scores, seq32), sb(0, 1, mrow_at, seq32));
+          add.flags = isa::kAccumulate;
+          emit(q.tensor, add);
+        }
         auto stat = [&](int i, std::uint32_t n = 1) {
           return sb(0, mq, st_at + static_cast<std::uint64_t>(i) * L.dsize, n);
         };

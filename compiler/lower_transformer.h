@@ -36,8 +36,12 @@
 // on partitions 0..63 against the half's partitions); the same ones matmul sums y^2 (Activate
 // square); rstd = rsqrt(sum/D + eps); then y * rstd and y * gamma + beta per partition.
 //
+// A key mask (canonicalize_mask.cpp; a fourth input, one [1 x S] row per image) is scaled once
+// per image into the scratch (Activate: bias / scale), and accumulated into each scores block
+// by a ones [1 x queries] LoadWeights and a K = 1 MatMul of that row: the masked softmax.
+//
 // Limits (CompileError otherwise): S <= one PSUM bank of fp32 (512 tokens), dh <= 128 and
-// dividing 128, no attention mask (no Add between the scale and the Softmax), Softmax only
+// dividing 128, masks only as a per-key bias (canonicalize_mask.cpp), Softmax only
 // inside attention, LayerNormalization only over the last axis of a [B, S, D] or [B, D] tensor,
 // sequence-first layouts only at batch 1.
 
@@ -48,7 +52,7 @@
 namespace infsim::compiler {
 
 // Scratch elements per partition per image that a kAttention / kLayerNorm layer needs.
-std::uint64_t attention_scratch_elements(int seq_len, int head_dim);
+std::uint64_t attention_scratch_elements(int seq_len, int head_dim, bool masked);
 std::uint64_t layer_norm_scratch_elements(int channels, int seq_len);
 
 // Rows of the ones tile the LayerNorm sums replicate on (and the half-tile width).

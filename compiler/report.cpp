@@ -38,6 +38,12 @@ std::string format_compile_report(const CompileReport& r) {
   os << "  estimated " << static_cast<std::uint64_t>(cycles) << " cycles per inference ("
      << fmt("%.1f us", cycles / r.clock_hz * 1e6) << " at " << fmt("%.2f GHz", r.clock_hz / 1e9)
      << ", no contention)\n";
+  if (r.graph_nodes > 0) {
+    const std::size_t device = r.graph_nodes - r.host_ops.size();
+    os << "  operations on Inferentia: " << device << " of " << r.graph_nodes << " ("
+       << fmt("%.1f%%", 100.0 * static_cast<double>(device) / r.graph_nodes) << "), "
+       << r.host_ops.size() << " on the host\n";
+  }
   for (const auto& h : r.host_ops)
     os << "  on the host " << (h.before_device ? "before" : "after") << " the device: " << h.name
        << " (" << h.op << ")\n";

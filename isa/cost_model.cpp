@@ -135,6 +135,12 @@ int activation_flops_per_element(const Instruction& inst) {
     case ActivationFunc::kGelu:
       flops = 12;
       break;
+    case ActivationFunc::kSoftplus:  // exp, add, log
+      flops = 17;
+      break;
+    case ActivationFunc::kMish:  // softplus, tanh, multiply
+      flops = 28;
+      break;
   }
   if (inst.scale != 1.0f) flops += 1;
   if (inst.src1.valid() || inst.bias != 0.0f) flops += 1;

@@ -131,7 +131,9 @@ constexpr const OpcodeInfo& opcode_info(Opcode op) {
   X(Silu, "silu")                  \
   X(LeakyRelu, "leaky_relu")       \
   X(Erf, "erf")                    \
-  X(Log, "log")
+  X(Log, "log")                    \
+  X(Softplus, "softplus")          \
+  X(Mish, "mish")
 // clang-format on
 enum class ActivationFunc : std::uint8_t {
 #define INFSIM_ENUM(name, text) k##name,

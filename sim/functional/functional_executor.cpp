@@ -91,6 +91,11 @@ float sigmoid(float x) {
   return 1.0f / (1.0f + std::exp(-x));
 }
 
+// log(1 + e^x); past x = 20 the correction e^-x is below fp32's resolution of x.
+float softplus(float x) {
+  return x > 20.0f ? x : std::log1p(std::exp(x));
+}
+
 // Applies `func` to `values` in place.
 void apply(isa::ActivationFunc func, float alpha, float beta, float* v, std::size_t n) {
   using F = isa::ActivationFunc;
@@ -140,6 +145,12 @@ void apply(isa::ActivationFunc func, float alpha, float beta, float* v, std::siz
       return;
     case F::kLog:
       for (std::size_t i = 0; i < n; ++i) v[i] = std::log(v[i]);
+      return;
+    case F::kSoftplus:
+      for (std::size_t i = 0; i < n; ++i) v[i] = softplus(v[i]);
+      return;
+    case F::kMish:
+      for (std::size_t i = 0; i < n; ++i) v[i] = v[i] * std::tanh(softplus(v[i]));
       return;
   }
 }

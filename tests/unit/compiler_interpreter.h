@@ -190,6 +190,10 @@ class Interpreter {
         return 1.0f / x;
       case isa::ActivationFunc::kGelu:
         return 0.5f * x * (1.0f + std::erf(x / std::sqrt(2.0f)));
+      case isa::ActivationFunc::kSoftplus:
+        return x > 20.0f ? x : std::log1p(std::exp(x));
+      case isa::ActivationFunc::kMish:
+        return x * std::tanh(x > 20.0f ? x : std::log1p(std::exp(x)));
       default:
         throw std::runtime_error("activation not in the interpreter");
     }
