@@ -73,22 +73,8 @@ std::string attr_string(const Node& node, const std::string& key, const std::str
 std::vector<std::int64_t> attr_ints(const Node& node, const std::string& key,
                                     const std::vector<std::int64_t>& fallback = {});
 
-// A Conv/MaxPool/AveragePool window with auto_pad resolved: pads are [begin..., end...].
-struct SpatialWindow {
-  std::vector<std::int64_t> kernel, strides, pads, dilations;
-};
-SpatialWindow spatial_window(const Node& node, const Shape& input,
-                             const std::vector<std::int64_t>& kernel);
-
-// The operators infer_shapes, validate and the reference executor know.
-const std::vector<std::string>& supported_ops();
-bool is_supported_op(const std::string& op);
-
-// Computes the output shapes (and dtypes) of one node from its inputs' shapes, and of every node
-// in order. Shape inputs (Reshape's shape, Pad's pads, Slice's starts, ...) must be constants
-// with int_data. Throws ModelError naming the node and op when shapes do not fit.
-void infer_node_shapes(Graph& graph, std::size_t node_index);
-void infer_shapes(Graph& graph);
+// Throws a ModelError naming the node and its op: "node 'x' (op Conv): <what>".
+[[noreturn]] void throw_node_error(const Node& node, const std::string& what);
 
 // Checks the graph without changing it: known ops, edges in range, every consumed tensor
 // produced earlier (topological order, no cycle) or a graph input or constant, each tensor

@@ -7,7 +7,8 @@
 
 namespace infsim::models {
 
-Graph load_model(const std::string& zoo_name_or_onnx_path, const ZooOptions& options) {
+Graph load_model(const std::string& zoo_name_or_onnx_path, const ZooOptions& options,
+                 bool keep_unknown_ops) {
   const std::string& name = zoo_name_or_onnx_path;
   bool onnx_suffix = name.size() > 5 && name.compare(name.size() - 5, 5, ".onnx") == 0;
   std::error_code ec;
@@ -16,6 +17,7 @@ Graph load_model(const std::string& zoo_name_or_onnx_path, const ZooOptions& opt
     import.batch = options.batch;
     import.seed = options.seed;
     import.with_weights = options.with_weights;
+    import.keep_unknown_ops = keep_unknown_ops;
     return import_onnx(name, import);
   }
   return build_zoo_model(name, options);

@@ -15,6 +15,7 @@
 #include "models/model_error.h"
 #include "models/reference_executor.h"
 #include "models/seeded_random.h"
+#include "models/shape_inference.h"
 #include "models/size_budget.h"
 
 namespace infsim::models {
@@ -239,6 +240,7 @@ class Importer {
       graph_.outputs.push_back(it->second);
     }
     if (!options_.with_weights) drop_weight_values();
+    if (!unknown_.empty()) return std::move(graph_);  // analysis only: shapes are incomplete
     try {
       validate(graph_);
     } catch (const ModelError& e) {
@@ -487,8 +489,10 @@ class Importer {
     if (folds_here && (inputs.empty() || inputs[0] < 0)) {
       throw ModelError(where(np) + ": missing input 0");
     }
+    const bool after_unknown = std::any_of(
+        inputs.begin(), inputs.end(), [&](int id) { return id >= 0 && unknown_.count(id) > 0; });
     // Every shape is static here, so shape computations become constants.
-    if (op == "Shape") {
+    if (op == "Shape" && !after_unknown) {
       const Shape& s = tensor(inputs[0]).shape;
       std::int64_t rank = static_cast<std::int64_t>(s.size());
       std::int64_t start = 0, end = rank;
@@ -501,7 +505,7 @@ class Importer {
       bind_int_constant(np.output(0), Shape(s.begin() + start, s.begin() + end));
       return;
     }
-    if (op == "Size") {
+    if (op == "Size" && !after_unknown) {
       bind_int_constant(np.output(0), {num_elements(tensor(inputs[0]).shape)}, true);
       return;
     }
@@ -521,6 +525,10 @@ class Importer {
     node.op = op;
     node.inputs = inputs;
     for (const auto& a : np.attribute()) node.attributes[a.name()] = attribute(np, a);
+    if ((!is_supported_op(op) || after_unknown) && options_.keep_unknown_ops) {
+      keep_unknown(np, std::move(node));
+      return;
+    }
     if (!is_supported_op(op)) {
       throw ModelError(where(np) + ": unsupported operator", ErrorKind::kUnsupportedOperator,
                        at(np));
@@ -548,6 +556,13 @@ class Importer {
     try {
       infer_node_shapes(graph_, graph_.nodes.size() - 1);
     } catch (const ModelError& e) {
+      if (options_.keep_unknown_ops) {  // a form shape inference does not know: keep it too
+        for (int i = 0; i < static_cast<int>(node.outputs.size()); ++i) {
+          unknown_.insert(node.outputs[static_cast<std::size_t>(i)]);
+          bind(np.output(i), node.outputs[static_cast<std::size_t>(i)]);
+        }
+        return;
+      }
       std::string hint;
       if (exported_batch_ > 0) {
         hint = " (the file was exported with batch " + std::to_string(exported_batch_) +
@@ -560,6 +575,20 @@ class Importer {
       budget_.check(tensor_bytes(out.shape, out.dtype), where(np), out.name, out.shape);
       bind(np.output(i), node.outputs[static_cast<std::size_t>(i)]);
     }
+  }
+
+  // An operator the IR does not know (or one after it), kept for `infsim analyze` without shapes.
+  void keep_unknown(const onnx::NodeProto& np, Node node) {
+    for (int i = 0; i < np.output_size(); ++i) {
+      if (np.output(i).empty()) break;
+      Tensor t;
+      t.name = np.output(i);
+      const int id = add(std::move(t));
+      node.outputs.push_back(id);
+      unknown_.insert(id);
+      bind(np.output(i), id);
+    }
+    graph_.nodes.push_back(std::move(node));
   }
 
   static Tensor scalar(const std::string& name, float v) {
@@ -707,6 +736,7 @@ class Importer {
   SizeBudget budget_;  // constants held (initializers, folded values, synthesized weights)
   std::int64_t opset_ = 17;
   std::int64_t exported_batch_ = 0;  // a static batch the options replaced
+  std::set<int> unknown_;            // tensors of kept unknown operators, and after them
   Graph graph_;
   std::unordered_map<std::string, int> ids_;
   std::unordered_map<std::string, std::vector<Use>> uses_;

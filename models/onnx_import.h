@@ -19,6 +19,9 @@ struct ImportOptions {
   int batch = 0;             // 0 = keep the file's batch (a symbolic batch becomes 1)
   std::uint64_t seed = 1;    // for weights the file does not carry
   bool with_weights = true;  // false: drop weight values (timing needs none)
+  // Keep operators the IR does not know (and everything after them) as nodes without shapes, so
+  // that `infsim analyze` lists every operator; such a graph is not validated and only analyzed.
+  bool keep_unknown_ops = false;
   std::uint64_t budget = 0;  // bytes of tensor data the import may hold; 0 = model_budget()
 };
 

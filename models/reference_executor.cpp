@@ -9,6 +9,8 @@
 #include <optional>
 
 #include "models/model_error.h"
+#include "models/reference_ops.h"
+#include "models/shape_inference.h"
 
 namespace infsim::models {
 
@@ -26,6 +28,11 @@ std::vector<std::int64_t> strides_of(const Shape& shape) {
   std::vector<std::int64_t> s(shape.size(), 1);
   for (std::size_t i = shape.size(); i-- > 1;) s[i - 1] = s[i] * shape[i];
   return s;
+}
+
+// log(1 + e^x) without overflow for large x.
+float softplus(float x) {
+  return x > 20.0f ? x : std::log1p(std::exp(x));
 }
 
 HostTensor make(Shape shape) {
@@ -126,7 +133,8 @@ class Executor {
     if (op == "Transpose") return {transpose(node)};
     if (op == "Pad") return {pad(node)};
     if (op == "Resize") return {resize(node)};
-    if (op == "ReduceMean" || op == "ReduceSum") return {reduce(node)};
+    if (op == "ReduceMean" || op == "ReduceSum" || op == "ReduceL2" || op == "ReduceMax")
+      return {reduce(node)};
     if (op == "Slice") return {slice(node)};
     if (op == "Gather") return {gather(node)};
     if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" ||
@@ -143,9 +151,12 @@ class Executor {
       return {t};
     }
     if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Pow" || op == "Max" ||
-        op == "Min") {
+        op == "Min" || op == "Equal" || op == "Less" || op == "Greater") {
       return {binary(node)};
     }
+    if (op == "Cast" || op == "Where" || op == "Expand" || op == "ConstantOfShape" ||
+        op == "Range" || op == "Split" || op == "TopK" || op == "CumSum")
+      return selection(node);
     return {unary(node)};
   }
 
@@ -196,7 +207,11 @@ class Executor {
     } else if (op == "HardSwish") {
       f = [](float x) { return x * std::clamp(x / 6.0f + 0.5f, 0.0f, 1.0f); };
     } else if (op == "Softplus") {
-      f = [](float x) { return std::log1p(std::exp(x)); };
+      f = [](float x) { return softplus(x); };
+    } else if (op == "Mish") {
+      f = [](float x) { return x * std::tanh(softplus(x)); };
+    } else if (op == "Not") {
+      f = [](float x) { return x == 0.0f ? 1.0f : 0.0f; };
     } else {
       fail(node, "the reference executor does not implement this operator");
     }
@@ -230,6 +245,9 @@ class Executor {
     if (op == "Pow") f = [](float x, float y) { return std::pow(x, y); };
     if (op == "Max") f = [](float x, float y) { return std::max(x, y); };
     if (op == "Min") f = [](float x, float y) { return std::min(x, y); };
+    if (op == "Equal") f = [](float x, float y) { return x == y ? 1.0f : 0.0f; };
+    if (op == "Less") f = [](float x, float y) { return x < y ? 1.0f : 0.0f; };
+    if (op == "Greater") f = [](float x, float y) { return x > y ? 1.0f : 0.0f; };
     std::vector<std::int64_t> idx(rank, 0);
     std::int64_t ia = 0, ib = 0;
     for (std::size_t n = 0; n < out.data.size(); ++n) {
@@ -684,6 +702,45 @@ class Executor {
     return out;
   }
 
+  // Values of any dtype are held as floats; integer and bool results are rounded to them.
+  std::vector<HostTensor> selection(const Node& node) {
+    const std::string& op = node.op;
+    const Shape& out_shape = tensor(node.outputs[0]).shape;
+    if (op == "Cast") {
+      HostTensor t = in(node, 0);
+      const DType to = tensor(node.outputs[0]).dtype;
+      for (float& v : t.data) {
+        if (to == DType::kBool) v = v != 0.0f ? 1.0f : 0.0f;
+        if (to == DType::kInt64 || to == DType::kInt32 || to == DType::kInt8) v = std::trunc(v);
+      }
+      return {t};
+    }
+    if (op == "Where") return {models::where(in(node, 0), in(node, 1), in(node, 2), out_shape)};
+    if (op == "Expand") return {broadcast_to(in(node, 0), out_shape)};
+    if (op == "ConstantOfShape") {
+      HostTensor t = make(out_shape);
+      std::fill(t.data.begin(), t.data.end(), attr_float(node, "value", 0.0f));
+      return {t};
+    }
+    if (op == "Range")
+      return {
+          models::range(in(node, 0).data.at(0), in(node, 1).data.at(0), in(node, 2).data.at(0))};
+    const HostTensor& x = in(node, 0);
+    if (op == "CumSum") {
+      const std::int64_t a = ints(node, 1).at(0);
+      return {models::cumulative_sum(x, axis_of(node, x.shape, a), attr_int(node, "exclusive", 0) != 0,
+                                     attr_int(node, "reverse", 0) != 0)};
+    }
+    if (op == "Split") {
+      std::size_t axis = axis_of(node, x.shape, 0);
+      std::vector<std::int64_t> sizes;
+      for (int id : node.outputs) sizes.push_back(tensor(id).shape[axis]);
+      return models::split(x, axis, sizes);
+    }
+    return models::top_k(x, axis_of(node, x.shape, -1), ints(node, 1).at(0),
+                         attr_int(node, "largest", 1) != 0, attr_int(node, "sorted", 1) != 0);
+  }
+
   HostTensor reduce(const Node& node) {
     const HostTensor& x = in(node, 0);
     std::vector<std::int64_t> axes = has(node, 1) ? ints(node, 1) : attr_ints(node, "axes");
@@ -701,12 +758,20 @@ class Executor {
       }
     }
     std::vector<double> acc(static_cast<std::size_t>(num_elements(kept)), 0.0);
+    std::vector<bool> first(acc.size(), true);
     auto sk = strides_of(kept);
     std::vector<std::int64_t> idx(rank, 0);
     for (std::size_t n = 0; n < x.data.size(); ++n) {
       std::int64_t dst = 0;
       for (std::size_t d = 0; d < rank; ++d) dst += (reduce[d] ? 0 : idx[d]) * sk[d];
-      acc[static_cast<std::size_t>(dst)] += x.data[n];
+      const double v = x.data[n];
+      double& a = acc[static_cast<std::size_t>(dst)];
+      if (node.op == "ReduceMax") {
+        a = first[static_cast<std::size_t>(dst)] ? v : std::max(a, v);
+        first[static_cast<std::size_t>(dst)] = false;
+      } else {
+        a += node.op == "ReduceL2" ? v * v : v;
+      }
       for (std::size_t d = rank; d-- > 0;) {
         if (++idx[d] < x.shape[d]) break;
         idx[d] = 0;
@@ -714,7 +779,9 @@ class Executor {
     }
     HostTensor out = make(tensor(node.outputs[0]).shape);
     double divisor = node.op == "ReduceMean" ? static_cast<double>(count) : 1.0;
-    for (std::size_t i = 0; i < acc.size(); ++i) out.data[i] = static_cast<float>(acc[i] / divisor);
+    for (std::size_t i = 0; i < acc.size(); ++i)
+      out.data[i] =
+          static_cast<float>(node.op == "ReduceL2" ? std::sqrt(acc[i]) : acc[i] / divisor);
     return out;
   }
 

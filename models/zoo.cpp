@@ -6,179 +6,16 @@
 
 #include "models/model_error.h"
 #include "models/seeded_random.h"
+#include "models/shape_inference.h"
+#include "models/zoo_builder.h"
 
 namespace infsim::models {
 
 namespace {
 
-using Ints = std::vector<std::int64_t>;
-
-// Appends nodes and their (shape-inferred) outputs; synthesizes parameter values on request.
-class Builder {
- public:
-  Builder(const std::string& name, const ZooOptions& options)
-      : options_(options), rng_(options.seed) {
-    graph_.name = name;
-  }
-
-  int input(const std::string& name, Shape shape) {
-    int id = add_tensor(graph_, name, std::move(shape));
-    graph_.inputs.push_back(id);
-    return id;
-  }
-
-  int weight(const std::string& name, Shape shape, double fan_in) {
-    std::vector<float> data;
-    if (options_.with_weights) {
-      data.resize(static_cast<std::size_t>(num_elements(shape)));
-      fill_he_uniform(data, fan_in, rng_);
-    }
-    return add_constant(graph_, name, std::move(shape), std::move(data));
-  }
-
-  int uniform(const std::string& name, std::int64_t n, float lo, float hi) {
-    std::vector<float> data;
-    if (options_.with_weights) {
-      std::uniform_real_distribution<float> dist(lo, hi);
-      data.resize(static_cast<std::size_t>(n));
-      for (float& v : data) v = dist(rng_);
-    }
-    return add_constant(graph_, name, {n}, std::move(data));
-  }
-
-  int normal(const std::string& name, std::int64_t n, float stddev) {
-    std::vector<float> data;
-    if (options_.with_weights) {
-      std::normal_distribution<float> dist(0.0f, stddev);
-      data.resize(static_cast<std::size_t>(n));
-      for (float& v : data) v = dist(rng_);
-    }
-    return add_constant(graph_, name, {n}, std::move(data));
-  }
-
-  // Operand constants (clip bounds, scale factors) always carry values: they are not weights.
-  int scalar(const std::string& name, float value) {
-    return add_constant(graph_, name, {}, {value});
-  }
-
-  int node(const std::string& name, const std::string& op, std::vector<int> inputs,
-           std::map<std::string, AttributeValue> attributes = {}) {
-    int out = add_tensor(graph_, name + ".output", {});
-    add_node(graph_, Node{name, op, std::move(inputs), {out}, std::move(attributes)});
-    infer_node_shapes(graph_, graph_.nodes.size() - 1);
-    return out;
-  }
-
-  const Shape& shape(int id) const { return graph_.tensors[static_cast<std::size_t>(id)].shape; }
-
-  int conv(const std::string& name, int x, std::int64_t out_ch, Ints kernel, Ints stride, Ints pad,
-           std::int64_t group = 1, bool bias = false) {
-    std::int64_t in_ch = shape(x)[1];
-    double fan_in = static_cast<double>(in_ch / group * kernel[0] * kernel[1]);
-    int w = weight(name + ".weight", {out_ch, in_ch / group, kernel[0], kernel[1]}, fan_in);
-    std::vector<int> inputs{x, w};
-    if (bias) inputs.push_back(normal(name + ".bias", out_ch, 0.01f));
-    return node(name, "Conv", inputs,
-                {{"kernel_shape", kernel},
-                 {"strides", stride},
-                 {"pads", Ints{pad[0], pad[1], pad[0], pad[1]}},
-                 {"dilations", Ints{1, 1}},
-                 {"group", group}});
-  }
-
-  int conv(const std::string& name, int x, std::int64_t out_ch, std::int64_t k, std::int64_t s,
-           std::int64_t p, std::int64_t group = 1, bool bias = false) {
-    return conv(name, x, out_ch, {k, k}, {s, s}, {p, p}, group, bias);
-  }
-
-  // Realistic running statistics, so that folding BN into the conv is actually exercised.
-  int batch_norm(const std::string& name, int x, float epsilon = 1e-5f) {
-    std::int64_t c = shape(x)[1];
-    int gamma = uniform(name + ".weight", c, 0.4f, 0.8f);
-    int beta = normal(name + ".bias", c, 0.1f);
-    int mean = normal(name + ".running_mean", c, 0.1f);
-    int var = uniform(name + ".running_var", c, 0.5f, 1.5f);
-    return node(name, "BatchNormalization", {x, gamma, beta, mean, var},
-                {{"epsilon", epsilon}, {"momentum", 0.9f}});
-  }
-
-  int relu(const std::string& name, int x) { return node(name, "Relu", {x}); }
-
-  int relu6(const std::string& name, int x) {
-    return node(name, "Clip", {x, scalar(name + ".min", 0.0f), scalar(name + ".max", 6.0f)});
-  }
-
-  int max_pool(const std::string& name, int x, std::int64_t k, std::int64_t s, std::int64_t p) {
-    return node(name, "MaxPool", {x},
-                {{"kernel_shape", Ints{k, k}},
-                 {"strides", Ints{s, s}},
-                 {"pads", Ints{p, p, p, p}},
-                 {"ceil_mode", std::int64_t{0}}});
-  }
-
-  int avg_pool(const std::string& name, int x, std::int64_t k, std::int64_t s, std::int64_t p) {
-    return node(name, "AveragePool", {x},
-                {{"kernel_shape", Ints{k, k}},
-                 {"strides", Ints{s, s}},
-                 {"pads", Ints{p, p, p, p}},
-                 {"ceil_mode", std::int64_t{0}},
-                 {"count_include_pad", std::int64_t{1}}});
-  }
-
-  // GlobalAveragePool -> Flatten -> Gemm, as torchvision's classifiers export.
-  int classifier(int x, std::int64_t classes, const std::string& fc = "fc") {
-    int pooled = node("avgpool", "GlobalAveragePool", {x});
-    int flat = node("flatten", "Flatten", {pooled}, {{"axis", std::int64_t{1}}});
-    return linear(fc, flat, classes);
-  }
-
-  int linear(const std::string& name, int x, std::int64_t out) {
-    std::int64_t in = shape(x).back();
-    int w = weight(name + ".weight", {out, in}, static_cast<double>(in) * 2.0);
-    int b = normal(name + ".bias", out, 0.01f);
-    return node(name, "Gemm", {x, w, b},
-                {{"alpha", 1.0f}, {"beta", 1.0f}, {"transB", std::int64_t{1}}});
-  }
-
-  // x @ W + b with W stored [in, out], the way Linear layers on 3-D inputs export.
-  int dense(const std::string& name, int x, std::int64_t out) {
-    std::int64_t in = shape(x).back();
-    int w = weight(name + ".weight", {in, out}, static_cast<double>(in) * 2.0);
-    int mm = node(name + ".MatMul", "MatMul", {x, w});
-    return node(name + ".Add", "Add", {mm, normal(name + ".bias", out, 0.01f)});
-  }
-
-  int layer_norm(const std::string& name, int x, float epsilon) {
-    std::int64_t c = shape(x).back();
-    int gamma = uniform(name + ".weight", c, 0.9f, 1.1f);
-    int beta = normal(name + ".bias", c, 0.02f);
-    return node(name, "LayerNormalization", {x, gamma, beta},
-                {{"axis", std::int64_t{-1}}, {"epsilon", epsilon}});
-  }
-
-  int reshape(const std::string& name, int x, Ints target) {
-    return node(name, "Reshape", {x, add_int_constant(graph_, name + ".shape", target)});
-  }
-
-  int transpose(const std::string& name, int x, Ints perm) {
-    return node(name, "Transpose", {x}, {{"perm", perm}});
-  }
-
-  Graph finish(int output) {
-    graph_.outputs.push_back(output);
-    validate(graph_);
-    return std::move(graph_);
-  }
-
- private:
-  ZooOptions options_;
-  SplitMix64 rng_;
-  Graph graph_;
-};
-
-std::int64_t image_size(const ZooOptions& o, std::int64_t fallback) {
-  return o.image_size > 0 ? o.image_size : fallback;
-}
+using zoo_detail::Builder;
+using zoo_detail::image_size;
+using zoo_detail::Ints;
 
 // --- ResNet (torchvision resnet.py, v1.5: stride on the 3x3 conv of a bottleneck) ---
 
@@ -310,10 +147,6 @@ int basic_conv(Builder& b, const std::string& p, int x, std::int64_t out, std::i
   return basic_conv(b, p, x, out, {k, k}, {s, s}, {pad, pad});
 }
 
-int concat(Builder& b, const std::string& name, std::vector<int> parts) {
-  return b.node(name, "Concat", std::move(parts), {{"axis", std::int64_t{1}}});
-}
-
 int inception_a(Builder& b, const std::string& p, int x, std::int64_t pool_features) {
   int b1 = basic_conv(b, p + ".branch1x1", x, 64, 1);
   int b5 = basic_conv(b, p + ".branch5x5_1", x, 48, 1);
@@ -323,7 +156,7 @@ int inception_a(Builder& b, const std::string& p, int x, std::int64_t pool_featu
   b3 = basic_conv(b, p + ".branch3x3dbl_3", b3, 96, 3, 1, 1);
   int bp = b.avg_pool(p + ".avg_pool", x, 3, 1, 1);
   bp = basic_conv(b, p + ".branch_pool", bp, pool_features, 1);
-  return concat(b, p + ".concat", {b1, b5, b3, bp});
+  return b.concat(p + ".concat", {b1, b5, b3, bp});
 }
 
 int inception_b(Builder& b, const std::string& p, int x) {
@@ -332,7 +165,7 @@ int inception_b(Builder& b, const std::string& p, int x) {
   bd = basic_conv(b, p + ".branch3x3dbl_2", bd, 96, 3, 1, 1);
   bd = basic_conv(b, p + ".branch3x3dbl_3", bd, 96, 3, 2);
   int bp = b.max_pool(p + ".max_pool", x, 3, 2, 0);
-  return concat(b, p + ".concat", {b3, bd, bp});
+  return b.concat(p + ".concat", {b3, bd, bp});
 }
 
 int inception_c(Builder& b, const std::string& p, int x, std::int64_t c7) {
@@ -348,7 +181,7 @@ int inception_c(Builder& b, const std::string& p, int x, std::int64_t c7) {
   bd = basic_conv(b, p + ".branch7x7dbl_5", bd, 192, k17, one, p17);
   int bp = b.avg_pool(p + ".avg_pool", x, 3, 1, 1);
   bp = basic_conv(b, p + ".branch_pool", bp, 192, 1);
-  return concat(b, p + ".concat", {b1, b7, bd, bp});
+  return b.concat(p + ".concat", {b1, b7, bd, bp});
 }
 
 int inception_d(Builder& b, const std::string& p, int x) {
@@ -360,7 +193,7 @@ int inception_d(Builder& b, const std::string& p, int x) {
   b7 = basic_conv(b, p + ".branch7x7x3_3", b7, 192, {7, 1}, one, {3, 0});
   b7 = basic_conv(b, p + ".branch7x7x3_4", b7, 192, 3, 2);
   int bp = b.max_pool(p + ".max_pool", x, 3, 2, 0);
-  return concat(b, p + ".concat", {b3, b7, bp});
+  return b.concat(p + ".concat", {b3, b7, bp});
 }
 
 int inception_e(Builder& b, const std::string& p, int x) {
@@ -376,7 +209,7 @@ int inception_e(Builder& b, const std::string& p, int x) {
   int bp = b.avg_pool(p + ".avg_pool", x, 3, 1, 1);
   bp = basic_conv(b, p + ".branch_pool", bp, 192, 1);
   // torch.cat of the inner cats: the exporter flattens them into one six-way Concat.
-  return concat(b, p + ".concat", {b1, b3a, b3b, bda, bdb, bp});
+  return b.concat(p + ".concat", {b1, b3a, b3b, bda, bdb, bp});
 }
 
 Graph inception_v3(const ZooOptions& o) {
@@ -404,44 +237,6 @@ Graph inception_v3(const ZooOptions& o) {
   x = inception_e(b, "Mixed_7b", x);
   x = inception_e(b, "Mixed_7c", x);
   return b.finish(b.classifier(x, 1000));
-}
-
-// --- BERT-style encoders (Hugging Face BertLayer; the embedding lookup stays on the host) ---
-
-Graph bert_encoder(const std::string& name, const ZooOptions& o, int layers) {
-  constexpr std::int64_t kHidden = 768, kHeads = 12, kHeadDim = 64, kFfn = 3072;
-  if (o.seq_len <= 0) throw ModelError(name + ": seq_len must be positive");
-  Builder b(name, o);
-  const std::int64_t n = o.batch, s = o.seq_len;
-  int x = b.input("embeddings", {n, s, kHidden});
-  for (int l = 0; l < layers; ++l) {
-    std::string p = "encoder.layer." + std::to_string(l);
-    std::string a = p + ".attention.self";
-    auto heads = [&](const std::string& which, Ints perm) {
-      int y = b.dense(a + "." + which, x, kHidden);
-      y = b.reshape(a + "." + which + ".Reshape", y, {n, s, kHeads, kHeadDim});
-      return b.transpose(a + "." + which + ".Transpose", y, std::move(perm));
-    };
-    int q = heads("query", {0, 2, 1, 3});
-    int k = heads("key", {0, 2, 3, 1});
-    int v = heads("value", {0, 2, 1, 3});
-    int scores = b.node(a + ".MatMul_qk", "MatMul", {q, k});
-    scores = b.node(a + ".Div", "Div",
-                    {scores, b.scalar(a + ".scale", std::sqrt(static_cast<float>(kHeadDim)))});
-    int probs = b.node(a + ".Softmax", "Softmax", {scores}, {{"axis", std::int64_t{-1}}});
-    int ctx = b.node(a + ".MatMul_pv", "MatMul", {probs, v});
-    ctx = b.transpose(a + ".context.Transpose", ctx, {0, 2, 1, 3});
-    ctx = b.reshape(a + ".context.Reshape", ctx, {n, s, kHidden});
-    int attn = b.dense(p + ".attention.output.dense", ctx, kHidden);
-    attn = b.node(p + ".attention.output.residual", "Add", {attn, x});
-    attn = b.layer_norm(p + ".attention.output.LayerNorm", attn, 1e-12f);
-    int h = b.dense(p + ".intermediate.dense", attn, kFfn);
-    h = b.node(p + ".intermediate.gelu", "Gelu", {h});
-    h = b.dense(p + ".output.dense", h, kHidden);
-    h = b.node(p + ".output.residual", "Add", {h, attn});
-    x = b.layer_norm(p + ".output.LayerNorm", h, 1e-12f);
-  }
-  return b.finish(x);
 }
 
 // --- Small models for tests and the first end-to-end path ---
@@ -496,9 +291,24 @@ const std::vector<ZooModel>& models() {
       {{"mobilenet_v2", "MobileNetV2 width 1.0 (torchvision), 224x224"}, mobilenet_v2},
       {{"inception_v3", "Inception-v3 without aux logits (torchvision), 299x299"}, inception_v3},
       {{"bert_base", "BERT-base encoder: 12 layers, hidden 768, 12 heads (embeddings on host)"},
-       [](const ZooOptions& o) { return bert_encoder("bert_base", o, 12); }},
+       [](const ZooOptions& o) { return zoo_detail::bert_encoder("bert_base", o, 12); }},
+      {{"bert_large", "BERT-large encoder: 24 layers, hidden 1024, 16 heads (embeddings on host)"},
+       zoo_detail::bert_large},
       {{"distilbert_base", "DistilBERT-base encoder: 6 layers, hidden 768 (embeddings on host)"},
-       [](const ZooOptions& o) { return bert_encoder("distilbert_base", o, 6); }},
+       [](const ZooOptions& o) { return zoo_detail::bert_encoder("distilbert_base", o, 6); }},
+      {{"roberta_base",
+        "RoBERTa-base encoder: 12 layers, hidden 768, attention mask input (embeddings on host)"},
+       [](const ZooOptions& o) { return zoo_detail::roberta_encoder("roberta_base", o, 12); }},
+      {{"distilroberta_base",
+        "DistilRoBERTa-base encoder: 6 layers, hidden 768, attention mask input (embeddings on "
+        "host)"},
+       [](const ZooOptions& o) { return zoo_detail::roberta_encoder("distilroberta_base", o, 6); }},
+      {{"yolov4", "YOLOv4 (pytorch-YOLOv4, COCO 80 classes), 608x608; YOLO output layer last"},
+       zoo_detail::yolov4},
+      {{"ssd300", "SSD300 with VGG-16 backbone (torchvision ssd300_vgg16, 91 classes), 300x300"},
+       zoo_detail::ssd300},
+      {{"openpose", "OpenPose CMU body pose (VGG-19 front, 6 stages), 368x432"},
+       zoo_detail::openpose},
       {{"single_conv", "one 3x3 conv 64->64 + bias + relu on 1x64x56x56"}, single_conv},
       {{"tiny_cnn", "3 conv-BN-relu, max pool, global pool, linear; 32x32"}, tiny_cnn},
   };
