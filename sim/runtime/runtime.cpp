@@ -749,6 +749,7 @@ Percentiles percentiles(std::vector<double> v) {
   };
   p.p50 = rank(0.50);
   p.p90 = rank(0.90);
+  p.p95 = rank(0.95);
   p.p99 = rank(0.99);
   p.max = v.back();
   double sum = 0;

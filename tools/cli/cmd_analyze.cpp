@@ -40,7 +40,8 @@ int run_analyze(const std::vector<std::string>& args) {
   zoo.image_size = (*vm)["image-size"].as<int>();
   zoo.seq_len = (*vm)["seq-len"].as<int>();
   if (zoo.batch < 1) throw driver::UsageError("--batch must be at least 1");
-  models::Graph graph = models::load_model((*vm)["model"].as<std::string>(), zoo);
+  models::Graph graph =
+      models::load_model((*vm)["model"].as<std::string>(), zoo, /*keep_unknown_ops=*/true);
   compiler::AnalyzeReport report = compiler::analyze(graph);
   std::cout << compiler::format_analyze(report);
   if (vm->count("json")) {

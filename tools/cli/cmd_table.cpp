@@ -1,5 +1,6 @@
 // infsim table: a NeuronPerf-style throughput table over instances x models x batch sizes x
 // (data parallel | pipeline cores).
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -11,9 +12,8 @@
 #include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
 #include "tools/driver/atomic_file.h"
-#include "tools/driver/experiment/experiment.h"
-#include "tools/driver/experiment/run_experiment.h"
-#include "tools/driver/experiment/single_model.h"
+#include "tools/driver/table/preset.h"
+#include "tools/driver/table/table_run.h"
 
 namespace infsim::tools {
 namespace {
@@ -46,20 +46,42 @@ std::vector<int> split_ints(const std::string& s, const std::string& flag) {
   return out;
 }
 
-// An error's first line, with the table's separators taken out.
-std::string status_text(std::string msg) {
-  const std::size_t nl = msg.find('\n');
-  if (nl != std::string::npos) msg = msg.substr(0, nl);
-  for (char& c : msg) {
-    if (c == '|' || c == ',') c = ';';
-  }
-  return msg;
-}
-
 std::string num(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
   return buf;
+}
+
+std::string eta_text(double seconds) {
+  const int s = static_cast<int>(seconds + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%dm%02ds", s / 60, s % 60);
+  return buf;
+}
+
+int run_preset_table(const po::variables_map& vm, const std::vector<std::string>& overrides) {
+  const driver::TablePreset preset = driver::load_preset(vm["preset"].as<std::string>());
+  const auto start = std::chrono::steady_clock::now();
+  auto progress = [&](int done, int total, const driver::PresetRow& row) {
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cerr << "infsim: table " << preset.name << " [" << done + 1 << "/" << total << "] "
+              << row.spec.model << " on " << row.spec.instance << " batch " << row.spec.batch;
+    if (done > 0) std::cerr << "  (ETA " << eta_text(elapsed / done * (total - done)) << ")";
+    std::cerr << "\n";
+  };
+  const std::vector<driver::PresetResult> results = driver::run_preset(preset, overrides, progress);
+  for (const driver::PresetResult& r : results)
+    if (r.result.status != "ok")
+      std::cerr << "infsim:   " << r.row->spec.model << ": " << r.result.status << "\n";
+  // Files first, all or nothing; then stdout.
+  if (vm.count("csv"))
+    driver::write_file_atomically(vm["csv"].as<std::string>(), driver::preset_csv(results));
+  if (vm.count("json"))
+    driver::write_file_atomically(vm["json"].as<std::string>(),
+                                  driver::preset_json(preset, results));
+  std::cout << driver::preset_markdown(preset, results);
+  return 0;
 }
 
 struct Row {
@@ -85,16 +107,27 @@ int run_table(const std::vector<std::string>& args) {
       "requests", po::value<int>()->default_value(200)->value_name("N"),
       "measured requests per loaded copy (at least 2 per thread)")(
       "csv", po::value<std::string>()->value_name("FILE"), "also write the table as CSV")(
+      "json", po::value<std::string>()->value_name("FILE"),
+      "also write the table as JSON (with --preset)")(
+      "preset", po::value<std::string>()->value_name("NAME"),
+      "regenerate a published page instead of a grid: a configs/tables/NAME.yaml or a path "
+      "(e.g. inf1-performance)")(
       "set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
       "override one config value (repeatable)");
   auto vm = driver::parse_command_args(
       args,
-      "infsim table [options]\n\n"
+      "infsim table [options]\n"
+      "infsim table --preset NAME [--csv FILE] [--json FILE] [--set KEY=VALUE]\n\n"
       "Regenerates a throughput table (NeuronPerf's columns plus instance, model, dtype and cost\n"
       "per million inferences) by simulating every instance x model x batch x pipeline size with\n"
-      "every NeuronCore of the instance in use. Markdown on stdout, progress on stderr.",
+      "every NeuronCore of the instance in use. With --preset, the rows of a published page\n"
+      "(configs/tables/*.yaml) with its columns. Markdown on stdout, progress on stderr.",
       options);
   if (!vm) return 0;
+  std::vector<std::string> overrides;
+  if (vm->count("set")) overrides = (*vm)["set"].as<std::vector<std::string>>();
+  if (vm->count("preset")) return run_preset_table(*vm, overrides);
+  if (vm->count("json")) throw driver::UsageError("table: --json needs --preset");
   const std::vector<std::string> models = split((*vm)["models"].as<std::string>());
   const std::vector<std::string> instances = split((*vm)["instances"].as<std::string>());
   const std::vector<int> batches = split_ints((*vm)["batches"].as<std::string>(), "--batches");
@@ -106,8 +139,6 @@ int run_table(const std::vector<std::string>& args) {
   if (requests < 1) throw driver::UsageError("table: --requests must be at least 1");
   if (models.empty() || instances.empty())
     throw driver::UsageError("table: no models or instances");
-  std::vector<std::string> overrides;
-  if (vm->count("set")) overrides = (*vm)["set"].as<std::vector<std::string>>();
   for (const std::string& i : instances) driver::load_instance(i, overrides);
 
   std::vector<Row> rows;
@@ -127,42 +158,23 @@ int run_table(const std::vector<std::string>& args) {
             row.n_models = cfg.total_cores() / pipe;
             std::cerr << "infsim: table " << rows.size() + 1 << ": " << cfg.name << " " << model
                       << " batch " << batch << " pipeline " << pipe << " workers " << w << "\n";
-            if (row.n_models < 1) {
-              row.status = "needs " + std::to_string(pipe) + " NeuronCores";
-              rows.push_back(row);
-              continue;
-            }
-            driver::SingleModelRun run;
-            run.name = model;
-            run.instance = instance;
-            run.framework = "";
-            run.model.id = model;
-            run.model.source = model;
-            run.model.batch = batch;
-            run.model.dtype = dtype;
-            run.model.pipeline_cores = pipe;
-            run.n_models = row.n_models;
-            run.workers_per_model = w;
-            run.requests = requests;
-            run.overrides = overrides;
-            const driver::Experiment ex = driver::single_model_experiment(run, cfg);
-            try {
-              const driver::ExperimentOutcome o = driver::run_experiment(ex, driver::RunOptions{});
-              const sim::ScenarioResult& r = o.scenarios[0].result;
-              row.throughput = r.throughput;
-              row.p50 = r.latency.p50 * 1e3;
-              row.p99 = r.latency.p99 * 1e3;
-              row.cost = r.throughput > 0 ? cfg.price_per_hour / 3600.0 / r.throughput * 1e6 : 0;
-            } catch (const UserError& e) {
-              // A configuration the hardware cannot hold is a result of the table; anything
-              // else is an error of that row.
-              row.status = (e.kind() == ErrorKind::kDoesNotFit ? "does not fit: " : "error: ") +
-                           status_text(e.what());
-              std::cerr << "infsim:   " << row.status << "\n";
-            } catch (const std::exception& e) {
-              row.status = "error: " + status_text(e.what());
-              std::cerr << "infsim:   " << row.status << "\n";
-            }
+            driver::TableRowSpec spec;
+            spec.instance = instance;
+            spec.model = model;
+            spec.dtype = dtype;
+            spec.batch = batch;
+            spec.pipeline_cores = pipe;
+            spec.workers = w;
+            spec.requests = requests;
+            spec.overrides = overrides;
+            const driver::TableRowResult r = driver::run_table_row(spec);
+            row.status = r.status;
+            row.n_models = r.n_models;
+            row.throughput = r.throughput;
+            row.p50 = r.p50_ms;
+            row.p99 = r.p99_ms;
+            row.cost = r.cost_per_million;
+            if (r.status.rfind("error: ", 0) == 0) std::cerr << "infsim:   " << r.status << "\n";
             rows.push_back(row);
           }
         }

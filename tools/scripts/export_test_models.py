@@ -164,14 +164,13 @@ def export_without_weights(name, model, example, out_dir):
 
 
 def export_unsupported(out_dir):
-    """A valid ONNX file with an operator the importer does not know (Relu -> TopK)."""
+    """A valid ONNX file with an operator the importer does not know (Relu -> Hardmax)."""
     from onnx import TensorProto, helper
-    k = helper.make_tensor("k", TensorProto.INT64, [1], [3])
     graph = helper.make_graph(
         [helper.make_node("Relu", ["input"], ["r"], name="relu"),
-         helper.make_node("TopK", ["r", "k"], ["values", "indices"], name="top3")],
+         helper.make_node("Hardmax", ["r"], ["values"], name="hardmax")],
         "unsupported", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 10])],
-        [helper.make_tensor_value_info("values", TensorProto.FLOAT, [1, 3])], initializer=[k])
+        [helper.make_tensor_value_info("values", TensorProto.FLOAT, [1, 10])])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     onnx.save(model, os.path.join(out_dir, "unsupported_op.onnx"))
 

@@ -27,10 +27,11 @@ namespace {
 using nlohmann::json;
 
 json percentiles_json(const sim::Percentiles& p) {
-  return {{"p50", p.p50}, {"p90", p.p90}, {"p99", p.p99}, {"max", p.max}, {"mean", p.mean}};
+  return {{"p50", p.p50}, {"p90", p.p90}, {"p95", p.p95},
+          {"p99", p.p99}, {"max", p.max}, {"mean", p.mean}};
 }
 sim::Percentiles percentiles_from(const json& j) {
-  return {j.at("p50"), j.at("p90"), j.at("p99"), j.at("max"), j.at("mean")};
+  return {j.at("p50"), j.at("p90"), j.at("p95"), j.at("p99"), j.at("max"), j.at("mean")};
 }
 
 json result_to_json(const sim::ScenarioResult& r) {

@@ -147,8 +147,18 @@ std::vector<models::HostTensor> random_inputs(const models::Graph& graph, std::u
   std::uint64_t state = seed;
   for (int id : graph.inputs) {
     models::HostTensor t;
-    t.shape = graph.tensors[static_cast<std::size_t>(id)].shape;
+    const models::Tensor& tensor = graph.tensors[static_cast<std::size_t>(id)];
+    t.shape = tensor.shape;
     t.data.resize(static_cast<std::size_t>(elements(t.shape)));
+    if (tensor.dtype != models::DType::kFp32 && tensor.dtype != models::DType::kFp16 &&
+        tensor.dtype != models::DType::kBf16 && !t.shape.empty()) {
+      // An integer or bool input is an attention mask: tokens, then a quarter of padding.
+      const std::int64_t row = t.shape.back();
+      for (std::size_t i = 0; i < t.data.size(); ++i)
+        t.data[i] = static_cast<std::int64_t>(i) % row < row - row / 4 ? 1.0f : 0.0f;
+      out.push_back(std::move(t));
+      continue;
+    }
     // Box-Muller: two uniforms -> one standard normal (the second one is not needed).
     for (float& v : t.data) {
       const double u1 = uniform01(state), u2 = uniform01(state);
