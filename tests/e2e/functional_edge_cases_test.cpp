@@ -12,6 +12,7 @@
 #include <string>
 
 #include "models/graph.h"
+#include "models/shape_inference.h"
 #include "tools/driver/functional/functional_run.h"
 
 namespace infsim::driver {

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -47,6 +48,60 @@ TEST(RunTable, ColumnsRowsCostAndCsv) {
   EXPECT_EQ(csv.rfind("instance,model,dtype,batch_size,pipeline_size,n_models,", 0), 0u);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
   std::filesystem::remove(csv_path);
+}
+
+// A preset: one Markdown table per section with the page's columns, the same rows in CSV and
+// JSON; the derived columns (run mode, cores, threads, ops on Inferentia) filled in.
+TEST(RunTable, PresetSectionsColumnsCsvAndJson) {
+  const std::string base =
+      (std::filesystem::temp_directory_path() / ("preset." + std::to_string(::getpid()))).string();
+  std::string out;
+  ASSERT_EQ(run("table --preset " + std::string(INFSIM_TEST_DATA) + "/tables/small.yaml --csv " +
+                    base + ".csv --json " + base + ".json",
+                out),
+            0);
+  EXPECT_NE(out.find("### CNN"), std::string::npos) << out;
+  EXPECT_NE(out.find("### Latency"), std::string::npos) << out;
+  EXPECT_NE(out.find("| model | model_details | framework | application_type | run_mode | "
+                     "instance | cores | batch_size | throughput_avg | threads | "
+                     "ops_on_inferentia_percent | latency_ms_p50 | latency_ms_p90 | "
+                     "latency_ms_p95 | latency_ms_p99 |"),
+            std::string::npos)
+      << out;
+  // tiny_cnn on all 4 cores (one copy each, 1 worker), single_conv as 1 copy on 1 core.
+  EXPECT_NE(
+      out.find("| tiny_cnn | 32x32 | PyTorch | batch | data parallel | inf1.xlarge | 4 | 2 |"),
+      std::string::npos)
+      << out;
+  EXPECT_NE(out.find("| single_conv | one conv | PyTorch | real time | data parallel | "
+                     "inf1.xlarge | 1 | 1 |"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n') > 0, true);
+  std::ifstream f(base + ".csv");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string csv = ss.str();
+  EXPECT_EQ(csv.rfind("table,model,model_details,framework,application_type,run_mode,instance,"
+                      "cores,batch_size,throughput_avg,threads,ops_on_inferentia_percent,"
+                      "latency_ms_p50,latency_ms_p90,latency_ms_p95,latency_ms_p99,",
+                      0),
+            0u)
+      << csv;
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
+  EXPECT_EQ(csv.find("error"), std::string::npos) << csv;
+  std::ifstream j(base + ".json");
+  std::stringstream js;
+  js << j.rdbuf();
+  EXPECT_NE(js.str().find("\"ops_on_inferentia_percent\": 100.0"), std::string::npos) << js.str();
+  std::filesystem::remove(base + ".csv");
+  std::filesystem::remove(base + ".json");
+}
+
+TEST(RunTable, BadPresetExit2) {
+  std::string out;
+  EXPECT_EQ(run("table --preset no_such_preset", out), 2);
+  EXPECT_EQ(out, "");
 }
 
 TEST(RunTable, BadFlagsExit2) {

@@ -3,6 +3,12 @@
 #include "compiler/canonicalize.h"
 #include "compiler/compile_error.h"
 #include "compiler_test_graphs.h"
+#include "models/onnx_import.h"
+#include "models/zoo.h"
+
+#include <cmath>
+#include <set>
+#include <string>
 
 namespace infsim::compiler {
 namespace {
@@ -71,6 +77,100 @@ TEST(CompilerCanonicalize, CpuFallbackMovesTheGraphEndsToTheHost) {
   EXPECT_FALSE(c.host_ops[1].before_device);
   EXPECT_EQ(c.graph.layers.size(), 1u);
   EXPECT_EQ(c.host_ops[0].bytes, 2u * 64 * 4);
+}
+
+// YOLOv4 as its export writes it: all 72 Softplus -> Tanh -> Mul(x, .) become one Mish fused into
+// the producing convolution, and the YOLO output layer (its 5-D views and everything after)
+// goes to the host with --cpu-fallback, leaving the three head convolutions as device outputs.
+TEST(CompilerCanonicalize, YoloMishFusesAndTheYoloLayerGoesToTheHost) {
+  const models::Graph g = models::build_zoo_model("yolov4", {});
+  EXPECT_THROW(canonicalize(g, 1, false), CompileError);
+  const CanonicalGraph c = canonicalize(g, 1, true);
+  int mish = 0, convs = 0;
+  for (const Layer& l : c.graph.layers) {
+    convs += l.kind == LayerKind::kConv;
+    mish += l.kind == LayerKind::kConv && l.epilogue.func == isa::ActivationFunc::kMish;
+    EXPECT_NE(l.kind, LayerKind::kActivation) << l.name;  // nothing left unfused
+  }
+  EXPECT_EQ(convs, 110);
+  EXPECT_EQ(mish, 72);
+  EXPECT_EQ(c.graph.outputs.size(), 3u);
+  for (const isa::HostOp& h : c.host_ops) EXPECT_FALSE(h.before_device) << h.name;
+  // Per head: Reshape, Transpose, 3 x (Slice + Sigmoid/Exp), Mul, Concat, Reshape; one Concat.
+  EXPECT_EQ(c.host_ops.size(), 3u * 11 + 1);
+}
+
+// SSD300's scale * F.normalize(conv4_3): square, ones 1x1 conv (clamped to eps^2), rsqrt, multiply,
+// then the per-channel scale; the heads' reshape/permute/concat go to the host.
+TEST(CompilerCanonicalize, L2NormalizationBecomesASumConvolution) {
+  const CanonicalGraph c = canonicalize(models::build_zoo_model("ssd300", {}), 1, true);
+  const Layer* sum = nullptr;
+  for (const Layer& l : c.graph.layers)
+    if (l.name == "features.l2norm.Div.sum") sum = &l;
+  ASSERT_NE(sum, nullptr);
+  EXPECT_EQ(sum->kind, LayerKind::kConv);
+  EXPECT_EQ(sum->conv.weights, std::vector<float>(512 * 512, 1.0f));
+  EXPECT_EQ(sum->epilogue.func, isa::ActivationFunc::kClip);
+  EXPECT_FLOAT_EQ(sum->epilogue.alpha, 1e-24f);
+  EXPECT_EQ(sum->macs, 512u * 512 * 38 * 38);
+  EXPECT_EQ(c.graph.outputs.size(), 12u);  // 6 class and 6 box convolutions
+}
+
+// The Hugging Face mask chain (1 - m) * finfo.min folds to the bias pair {min, 0} at m = 0, 1
+// and the attention layers read the mask row as a fourth input.
+TEST(CompilerCanonicalize, AttentionMaskBecomesTheMaskedSoftmax) {
+  const models::Graph g = models::build_zoo_model("distilroberta_base", {});
+  const CanonicalGraph c = canonicalize(g, 1, false);
+  int attention = 0;
+  for (const Layer& l : c.graph.layers) {
+    if (l.kind != LayerKind::kAttention) continue;
+    ++attention;
+    ASSERT_EQ(l.inputs.size(), 4u);
+    const Value& mask = c.graph.values[l.inputs[3]];
+    EXPECT_TRUE(mask.graph_input);
+    EXPECT_EQ(mask.channels, 1);
+    EXPECT_EQ(mask.width, 128);
+    EXPECT_FLOAT_EQ(l.attention.mask_bias[0], -3.4028234663852886e38f);
+    EXPECT_FLOAT_EQ(l.attention.mask_bias[1], 0.0f);
+  }
+  EXPECT_EQ(attention, 6);
+}
+
+// torchtext's RoBERTa export: the token-id Equal, the position CumSum chain and both embedding
+// Gathers go to the host with --cpu-fallback; torch's key_padding_mask path (Reshape, Expand,
+// Cast, Where(-inf), Mul, Add to the scores) becomes the masked softmax of both layers.
+TEST(CompilerCanonicalize, TorchtextRobertaMaskRunsOnTheDevice) {
+  models::ImportOptions o;
+  o.with_weights = false;
+  const models::Graph g =
+      models::import_onnx(std::string(INFSIM_TEST_DATA) + "/onnx/ops/roberta_encoder.onnx", o);
+  EXPECT_THROW(canonicalize(g, 1, false), CompileError);
+  const CanonicalGraph c = canonicalize(g, 1, true);
+  int masked = 0;
+  for (const Layer& l : c.graph.layers)
+    if (l.kind == LayerKind::kAttention && l.inputs.size() == 4) {
+      ++masked;
+      EXPECT_FLOAT_EQ(l.attention.mask_bias[0], 0.0f);
+      EXPECT_TRUE(std::isinf(l.attention.mask_bias[1]) && l.attention.mask_bias[1] < 0);
+    }
+  EXPECT_EQ(masked, 2);
+  std::set<std::string> host;
+  for (const isa::HostOp& h : c.host_ops) {
+    EXPECT_TRUE(h.before_device) << h.name;
+    host.insert(h.op);
+  }
+  EXPECT_EQ(host,
+            (std::set<std::string>{"Add", "Cast", "CumSum", "Equal", "Gather", "Mul", "Not"}));
+}
+
+TEST(CompilerCanonicalize, UnsupportedNodesAreAllListed) {
+  testing::GraphBuilder b("two_odd");
+  int x = b.input("x", {1, 4, 4, 4});
+  x = b.conv("conv", b.node("odd1", "Abs", {x}), 4, 1, 1, 0);
+  x = b.node("odd2", "Neg", {x});
+  models::Graph g = b.finish(b.conv("conv2", b.node("after", "Relu", {x}), 4, 1, 1, 0));
+  // Abs and Neg are rejected; conv, Relu and conv2 only read what they cannot get.
+  EXPECT_EQ(unsupported_nodes(g, 1), (std::vector<int>{0, 2}));
 }
 
 TEST(CompilerCanonicalize, WrongBatchIsAnError) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/graph.h"
+#include "models/shape_inference.h"
 
 namespace infsim::compiler::testing {
 

@@ -10,6 +10,7 @@
 #include "models/npy.h"
 #include "models/onnx_import.h"
 #include "models/reference_executor.h"
+#include "models/shape_inference.h"
 #include "models/zoo.h"
 
 namespace infsim::models {

@@ -3,6 +3,7 @@
 
 #include "models/graph.h"
 #include "models/model_error.h"
+#include "models/shape_inference.h"
 #include "models/zoo.h"
 
 namespace infsim::models {

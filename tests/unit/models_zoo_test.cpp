@@ -8,6 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
 
 #include "models/graph_stats.h"
 #include "models/model_error.h"
@@ -52,9 +55,65 @@ TEST(ModelsZoo, PublishedParameterCountsAndMacs) {
   }
 }
 
+// The detection, pose and newer encoder models against tools/zoo_reference.py, which builds each
+// from its reference implementation in PyTorch (pytorch-YOLOv4's structure, CMU OpenPose,
+// torchvision ssd300_vgg16, torch TransformerEncoderLayer for BERT-large, torchtext's RoBERTa
+// configuration) and counts parameters and Conv/Linear MACs with hooks (attention products
+// added as 2*S*S*D per layer). The numbers are committed in tests/data/zoo/reference_counts.csv.
+TEST(ModelsZoo, ReferenceImplementationCountsAndMacs) {
+  std::ifstream in(std::string(INFSIM_TEST_DATA) + "/zoo/reference_counts.csv");
+  ASSERT_TRUE(in) << "tests/data/zoo/reference_counts.csv";
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "model,params,macs");
+  int checked = 0;
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    std::string name, params, macs;
+    std::getline(row, name, ',');
+    std::getline(row, params, ',');
+    std::getline(row, macs, ',');
+    SCOPED_TRACE(name);
+    const GraphStats s = compute_stats(build_zoo_model(name, {}));
+    EXPECT_EQ(s.params, std::stoull(params));
+    EXPECT_EQ(s.macs, std::stoull(macs));
+    ++checked;
+  }
+  EXPECT_EQ(checked, 6);
+}
+
+// What the exporters write for them: Mish as Softplus/Tanh/Mul, SPP pools, the YOLO layer's
+// 5-D views; the SSD L2Norm chain; the RoBERTa mask chain; OpenPose's six stages.
+TEST(ModelsZoo, DetectionAndMaskedModelsHaveTheirExportShape) {
+  GraphStats yolo = compute_stats(build_zoo_model("yolov4", {}));
+  EXPECT_EQ(yolo.op_counts["Conv"], 110);
+  EXPECT_EQ(yolo.op_counts["Softplus"], 72);  // every CSPDarknet53 conv is Mish
+  EXPECT_EQ(yolo.op_counts["LeakyRelu"], 107 - 72);
+  EXPECT_EQ(yolo.op_counts["MaxPool"], 3);
+  EXPECT_EQ(yolo.op_counts["Resize"], 2);
+  Graph y = build_zoo_model("yolov4", {});
+  EXPECT_EQ(y.tensors[static_cast<std::size_t>(y.outputs[0])].shape,
+            (Shape{1, 3 * (76 * 76 + 38 * 38 + 19 * 19), 85}));
+  Graph ssd = build_zoo_model("ssd300", {});
+  ASSERT_EQ(ssd.outputs.size(), 2u);
+  EXPECT_EQ(ssd.tensors[static_cast<std::size_t>(ssd.outputs[0])].shape, (Shape{1, 8732, 4}));
+  EXPECT_EQ(ssd.tensors[static_cast<std::size_t>(ssd.outputs[1])].shape, (Shape{1, 8732, 91}));
+  EXPECT_EQ(compute_stats(ssd).op_counts["ReduceL2"], 1);
+  GraphStats pose = compute_stats(build_zoo_model("openpose", {}));
+  EXPECT_EQ(pose.op_counts["Conv"], 10 + 2 + 2 * 5 + 5 * 2 * 7);
+  EXPECT_EQ(pose.op_counts["Concat"], 5);
+  Graph roberta = build_zoo_model("roberta_base", {});
+  ASSERT_EQ(roberta.inputs.size(), 2u);
+  EXPECT_EQ(roberta.tensors[static_cast<std::size_t>(roberta.inputs[1])].dtype, DType::kInt64);
+  GraphStats r = compute_stats(roberta);
+  EXPECT_EQ(r.op_counts["Cast"], 1);
+  EXPECT_EQ(r.op_counts["Add"], 12 * 9);  // 6 biases, 2 residuals, the mask, per layer
+  EXPECT_EQ(compute_stats(build_zoo_model("bert_large", {})).op_counts["LayerNormalization"], 48);
+}
+
 TEST(ModelsZoo, EveryListedModelBuildsAndValidates) {
   auto list = zoo_list();
-  ASSERT_GE(list.size(), 12u);
+  ASSERT_GE(list.size(), 18u);
   for (const auto& entry : list) {
     SCOPED_TRACE(entry.name);
     EXPECT_FALSE(entry.description.empty());
