@@ -23,11 +23,14 @@ std::uint64_t node_macs(const Graph& graph, const Node& node) {
 
 GraphStats compute_stats(const Graph& graph) {
   GraphStats stats;
-  std::set<int> buffers;  // BN running statistics
+  std::set<int> buffers;  // BN running statistics, Resize's roi/scales/sizes
   for (const Node& node : graph.nodes) {
     ++stats.op_counts[node.op];
     if (node.op == "BatchNormalization") {
       for (std::size_t i = 3; i < node.inputs.size() && i < 5; ++i) buffers.insert(node.inputs[i]);
+    }
+    if (node.op == "Resize") {
+      for (std::size_t i = 1; i < node.inputs.size(); ++i) buffers.insert(node.inputs[i]);
     }
     stats.macs += node_macs(graph, node);
   }
