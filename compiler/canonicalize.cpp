@@ -193,6 +193,7 @@ void Canonicalizer::place_on_host() {
     });
     if (!suffix) continue;
     host_node_[k] = true;
+    for (int t : n.outputs) host_tensor_[t] = true;
     out_.host_ops.push_back(host_op(n, false));
   }
   // Device outputs: graph outputs produced on the device, and device tensors read by the host.
@@ -237,23 +238,27 @@ std::vector<bool> Canonicalizer::host_work_nodes() const {
   return work;
 }
 
-// Nodes that may join the host suffix: unsupported operators, context-only ones, any node that
-// reads or writes a tensor of rank above 4 (no device layout holds it: a YOLO layer's
-// [N, anchors, 5 + classes, H, W]), and the element-wise and data-movement nodes after those (a
-// Tensor Engine operator after them stays on the device: it is not a host job).
+// After the prefix is placed. Nodes that may join the host suffix: unsupported operators,
+// context-only ones, any node that reads or writes a tensor of rank above 4 (no device layout
+// holds it: a YOLO layer's [N, anchors, 5 + classes, H, W]), and the element-wise and
+// data-movement nodes after those (a Tensor Engine operator after them stays on the device: it
+// is not a host job).
 std::vector<bool> Canonicalizer::host_form_nodes() const {
   std::vector<bool> host_form(graph_.nodes.size(), false), tainted(graph_.tensors.size(), false);
   for (std::size_t k = 0; k < graph_.nodes.size(); ++k) {
     const Node& n = graph_.nodes[k];
-    bool form = !is_device_op(n.op) || context_only_op(n.op);
+    // Host-only: what the device cannot hold; it taints what follows (a host prefix does not:
+    // its results come back to the device as inputs).
+    if (host_node_[k]) continue;
+    bool host_only = !is_device_op(n.op);
     for (const std::vector<int>* ids : {&n.inputs, &n.outputs})
       for (int t : *ids)
-        if (t >= 0 && graph_.tensors[t].shape.size() > 4) form = true;
-    const bool tensor_engine = is_tensor_engine_op(n.op);
-    for (int t : n.inputs)
-      if (t >= 0 && tainted[t] && !tensor_engine) form = true;
-    host_form[k] = form;
-    if (form)
+        if (t >= 0 && graph_.tensors[t].shape.size() > 4) host_only = true;
+    if (!is_tensor_engine_op(n.op))
+      for (int t : n.inputs)
+        if (t >= 0 && tainted[t]) host_only = true;
+    host_form[k] = host_only || context_only_op(n.op);
+    if (host_only)
       for (int t : n.outputs) tainted[t] = true;
   }
   return host_form;

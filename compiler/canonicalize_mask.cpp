@@ -27,6 +27,15 @@ float mask_binary(const std::string& op, float v, float c, bool swapped) {
   return a == b ? 1.0f : 0.0f;  // Equal
 }
 
+// The value of a constant whose elements are all equal (a scalar, or torch's zeros_like fill).
+bool uniform(const models::Tensor* t, float& value) {
+  if (!t || t->data.empty()) return false;
+  value = t->data[0];
+  for (float v : t->data)
+    if (v != value && !(std::isnan(v) && std::isnan(value))) return false;
+  return true;
+}
+
 }  // namespace
 
 bool Canonicalizer::rewrite_mask(const Node& n) {
@@ -60,21 +69,20 @@ bool Canonicalizer::rewrite_mask(const Node& n) {
   } else if (op == "Not") {
     each([](float v) { return v == 0.0f ? 1.0f : 0.0f; });
   } else if (op == "Where" && mask_in == 0) {
-    const models::Tensor* a = constant(n, 1);
-    const models::Tensor* b = constant(n, 2);
-    if (!a || !b || a->data.size() != 1 || b->data.size() != 1)
-      fail(n, "Where on a mask needs scalar constant branches (or the attention scores)");
-    each([&](float v) { return v != 0.0f ? a->data[0] : b->data[0]; });
+    float a = 0, b = 0;
+    if (!uniform(constant(n, 1), a) || !uniform(constant(n, 2), b))
+      fail(n, "Where on a mask needs uniform constant branches (or the attention scores)");
+    each([&](float v) { return v != 0.0f ? a : b; });
   } else if ((op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Equal") &&
              n.inputs.size() == 2) {
-    const models::Tensor* c = constant(n, 1 - static_cast<std::size_t>(mask_in));
-    if (!c || c->data.size() != 1)
-      fail(n, "a mask may only be combined with a scalar constant or the attention scores");
+    float c = 0;
+    if (!uniform(constant(n, 1 - static_cast<std::size_t>(mask_in)), c))
+      fail(n, "a mask may only be combined with a uniform constant or the attention scores");
     if (op == "Equal" && !m.mask_is_bool)
       fail(n,
            "Equal of an integer input: the device compares 0/1 masks only; token ids go to "
            "the host with --cpu-fallback");
-    each([&](float v) { return mask_binary(op, v, c->data[0], mask_in == 1); });
+    each([&](float v) { return mask_binary(op, v, c, mask_in == 1); });
   } else {
     fail(n, op + " of an attention mask is not supported");
   }
@@ -88,10 +96,10 @@ bool Canonicalizer::mask_scores(const Node& n, const TensorBinding& m, int mask_
   TensorBinding r = bindings_[n.inputs[scores_in]];
   std::array<float, 2> bias = m.mask_v;
   if (n.op == "Where" && mask_in == 0 && scores_in == 2) {
-    const models::Tensor* fill = constant(n, 1);
-    if (!fill || fill->data.size() != 1 || fill->data[0] > -1e4f)
-      fail(n, "masked_fill of the attention scores must fill a scalar of at most -1e4");
-    for (std::size_t i = 0; i < 2; ++i) bias[i] = m.mask_v[i] != 0.0f ? fill->data[0] : 0.0f;
+    float fill = 0;
+    if (!uniform(constant(n, 1), fill) || fill > -1e4f)
+      fail(n, "masked_fill of the attention scores must fill a constant of at most -1e4");
+    for (std::size_t i = 0; i < 2; ++i) bias[i] = m.mask_v[i] != 0.0f ? fill : 0.0f;
   } else if (n.op != "Add") {
     fail(n, "attention scores may only be masked by Add or Where");
   }

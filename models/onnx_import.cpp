@@ -195,7 +195,8 @@ bool named_like_parameter(const std::string& name) {
 bool is_operand_use(const Use& u) {
   if (u.index < 1) return false;
   for (const char* op : {"Reshape", "Pad", "Clip", "Resize", "Slice", "Squeeze", "Unsqueeze",
-                         "ReduceMean", "ReduceSum", "Gather"}) {
+                         "ReduceMean", "ReduceSum", "Gather", "Where", "Expand", "TopK", "Split",
+                         "CumSum", "Range"}) {
     if (u.op == op) return true;
   }
   return false;

@@ -150,9 +150,10 @@ Graph ssd300(const ZooOptions& o) {
   norm = b.node("features.l2norm.Expand", "Expand",
                 {norm, b.int_constant("features.l2norm.shape", b.shape(x))});
   int f1 = b.node("features.l2norm.Div", "Div", {x, norm});
-  f1 = b.node("features.l2norm.Mul", "Mul",
-              {f1, add_constant(b.graph(), "features.scale_weight", {1, 512, 1, 1},
-                                std::vector<float>(512, 20.0f))});
+  f1 = b.node(
+      "features.l2norm.Mul", "Mul",
+      {f1, add_constant(b.graph(), "features.scale_weight", {1, 512, 1, 1},
+                        o.with_weights ? std::vector<float>(512, 20.0f) : std::vector<float>{})});
   x = b.max_pool("extra.0.pool4", x, 2, 2, 0);
   for (int i = 1; i <= 3; ++i) x = conv_relu("extra.0.conv5_" + std::to_string(i), x, 512, 3, 1, 1);
   x = b.max_pool("extra.0.pool5", x, 3, 1, 1);
