@@ -1,4 +1,4 @@
-// Functional mode on the new-operator graphs (tests/data/onnx/ops/, tools/export_op_models.py):
+// Functional mode on the new-operator graphs (tests/data/onnx/ops/, tools/scripts/export_op_models.py):
 // each compiled to an fp32 program, run through the simulator on the stored input, against the
 // reference executor and PyTorch's output. Tolerance: ||out - ref||inf / ||ref||inf <= 1e-4 --
 // the program computes in fp32 like the references; the sums differ only in order (PSUM

@@ -55,7 +55,7 @@ TEST(ModelsZoo, PublishedParameterCountsAndMacs) {
   }
 }
 
-// The detection, pose and newer encoder models against tools/zoo_reference.py, which builds each
+// The detection, pose and newer encoder models against tools/scripts/zoo_reference.py, which builds each
 // from its reference implementation in PyTorch (pytorch-YOLOv4's structure, CMU OpenPose,
 // torchvision ssd300_vgg16, torch TransformerEncoderLayer for BERT-large, torchtext's RoBERTa
 // configuration) and counts parameters and Conv/Linear MACs with hooks (attention products

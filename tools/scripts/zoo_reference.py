@@ -261,7 +261,7 @@ def main():
                  encoder_macs(24, 128, 1024, 4096)))
     for name, layers in (("roberta_base", 12), ("distilroberta_base", 6)):
         rows.append((name, roberta_encoder_params(layers), encoder_macs(layers, 128, 768, 3072)))
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "zoo",
+    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "data", "zoo",
                        "reference_counts.csv")
     with open(out, "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")

@@ -23,7 +23,7 @@ need torch.
                                               padding mask built inside (no reference output:
                                               import, analyze and timing only)
 
-Run:  /usr/bin/python3 tools/export_op_models.py [--out tests/data/onnx/ops]
+Run:  /usr/bin/python3 tools/scripts/export_op_models.py [--out tests/data/onnx/ops]
 """
 
 import argparse
@@ -238,7 +238,7 @@ def save(out, name, model, inputs, input_names, dynamic=None):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "tests", "data",
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "..", "tests", "data",
                                                    "onnx", "ops"))
     out = ap.parse_args().out
     os.makedirs(out, exist_ok=True)
