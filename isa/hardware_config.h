@@ -229,63 +229,12 @@ struct ChipConfig {
   }
 };
 
-struct HostConfig {
-  int vcpus = 4;
-  std::uint64_t memory = 8ull << 30;
-
-  template <class V>
-  void describe(V& v) {
-    v("vcpus", vcpus, Unit::kCount, Range{1, 1024});
-    v("memory", memory, Unit::kBytes, Range{1 << 20, 1e15});
-  }
-};
-
-// The Neuron runtime and the framework above it, as the host sees them. Every value is either
-// documented or calibrated; configs/hardware/inferentia.yaml says which.
-struct RuntimeConfig {
-  double framework_overhead = 20e-6;        // per call: Python + framework dispatch
-  double submit_overhead = 30e-6;           // per inference: runtime submit + completion
-  double cpu_node_time = 0;                 // per inference: host-side I/O conversion nodes
-  double context_switch_overhead = 100e-6;  // stop one model, start another in a group
-  int queue_depth = 4;                      // in-flight inferences per loaded model (ninfer)
-  double load_overhead = 62.2e-3;           // per model load: NEFF unpack, validation, setup
-  double load_overhead_per_core = 15.4e-3;  // per additional copy loaded
-  double host_copy_bandwidth = 8e9;         // bytes/s for framework tensor copies (split, concat)
-  double host_cast_bandwidth = 2e9;         // bytes/s of fp32 user tensor cast/relayout into IFMAPs
-  double host_flops = 20e9;                 // FLOP/s of one vCPU for CPU-fallback operators
-  double task_overhead = 20e-6;             // per thread-pool task: Python submit + future result
-  // Neuron runtime generation: 1 = neuron-rtd, a daemon per instance that the frameworks reach
-  // over gRPC and that serves one request at a time; 2 = libnrt linked into the process (no
-  // daemon).
-  int generation = 1;
-  double daemon_request_overhead = 100e-6;  // gen 1, per request: gRPC round trip + handling
-  double daemon_copy_bandwidth = 0.872e9;   // gen 1: bytes/s of the IFMAP/OFMAP protobuf copies
-
-  template <class V>
-  void describe(V& v) {
-    v("framework_overhead", framework_overhead, Unit::kTime, Range{0, 10});
-    v("submit_overhead", submit_overhead, Unit::kTime, Range{0, 10});
-    v("cpu_node_time", cpu_node_time, Unit::kTime, Range{0, 10});
-    v("context_switch_overhead", context_switch_overhead, Unit::kTime, Range{0, 10});
-    v("queue_depth", queue_depth, Unit::kCount, Range{1, 1024});
-    v("load_overhead", load_overhead, Unit::kTime, Range{0, 100});
-    v("load_overhead_per_core", load_overhead_per_core, Unit::kTime, Range{0, 100});
-    v("host_copy_bandwidth", host_copy_bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
-    v("host_cast_bandwidth", host_cast_bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
-    v("host_flops", host_flops, Unit::kRatio, Range{1e6, 1e15});
-    v("task_overhead", task_overhead, Unit::kTime, Range{0, 10});
-    v("generation", generation, Unit::kCount, Range{1, 2});
-    v("daemon_request_overhead", daemon_request_overhead, Unit::kTime, Range{0, 10});
-    v("daemon_copy_bandwidth", daemon_copy_bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
-  }
-};
-
+// The machine: chips and what an instance costs. The host, the Neuron runtime and the framework
+// around it are sim::SystemConfig (sim/runtime/runtime_config.h), which extends this.
 struct InstanceConfig {
   std::string name = "inf1.xlarge";
   int chips = 1;
   double price_per_hour = 0.228;  // USD, on-demand
-  HostConfig host;
-  RuntimeConfig runtime;
   ChipConfig chip;
 
   int total_cores() const { return chips * chip.cores; }
@@ -297,16 +246,5 @@ struct InstanceConfig {
     v("price_per_hour", price_per_hour, Unit::kDollars, Range{0, 1e6});
   }
 };
-
-// The whole configuration tree, as the YAML files lay it out:
-//   instance: {name, chips, price_per_hour}   host: {...}   runtime: {...}
-//   chip: {cores, core: {clock, tensor, vector, scalar, sbuf, psum, dma}, dram, pcie, ...}
-template <class V>
-void describe_root(V& v, InstanceConfig& c) {
-  v.section("instance", c);
-  v.section("host", c.host);
-  v.section("runtime", c.runtime);
-  v.section("chip", c.chip);
-}
 
 }  // namespace infsim::isa

@@ -7,39 +7,29 @@
 // host threads, as the tutorials' Python scripts do. Everything below is simulated time:
 // processes, threads and requests are SC_THREADs on the instance's SystemC kernel.
 //
-// Host model (all knobs in isa::RuntimeConfig, documented in configs/hardware/inferentia.yaml):
-//   - at most host.vcpus host threads compute at once (a FIFO semaphore);
-//   - each framework call holds the process's GIL for runtime.framework_overhead, so Python
-//     threads of one process serialize there and overlap only while waiting on the device;
-//   - the fp32 user tensor is cast/relaid into the program's input dtype at host_cast_bandwidth;
-//   - runtime.generation 1 (neuron-rtd, runtime 1.x): one daemon per instance serves every
-//     request of every process one at a time: daemon_request_overhead + the tensors' bytes at
-//     daemon_copy_bandwidth (the gRPC/protobuf copies) + the cast above (the runtime's CPU
-//     nodes) + staging the inputs over PCIe; the outputs come back the same way;
-//   - generation 2 (libnrt, in-process): the thread casts and pays runtime.submit_overhead;
-//   - at most runtime.queue_depth (ninfer) inferences of one loaded model in flight; inputs and
-//     outputs cross PCIe through the hardware model;
-//   - CPU-fallback operators (Program::host_ops) run at host_flops on one vCPU;
-//   - data parallel (NeuronSimpleDataParallel): the batch is sliced (views, free), one
-//     thread-pool task per copy (task_overhead each), outputs gathered with torch.cat (copies at
-//     host_copy_bandwidth); a slice larger than the compiled batch is sent in compiled-batch
-//     chunks one after another (dynamic batching).
-//
-// Sampled simulation (like SMARTS): each loaded model copy runs its inferences in full detail
-// through the SystemC NeuronCore model, concurrently with everything else (so DRAM, PCIe and
-// NeuronLink contention is in the sample), until its device time has converged: at least
-// `min_samples` detailed inferences and the last `window` of them within `tolerance` of their
-// mean, or `max_samples` reached. Later inferences of that copy are fast-forwarded: each program
-// core is occupied for the measured mean time in `ff_slices` equal steps, and at each step the
-// step's share of the inference's DRAM traffic is booked on the chip's DRAM channels, so detailed
-// neighbours still see the contention. `full` turns sampling off.
+// The knobs are in SystemConfig (sim/runtime/runtime_config.h: host, runtime, framework),
+// documented in configs/hardware/*.yaml and configs/frameworks/*.yaml. The mechanisms:
+//   - placement.h: cores, groups and device DRAM, before anything runs;
+//   - host_cpus.h: vCPUs as hyperthread pairs, copies costing CPU time and host memory
+//     bandwidth, a seeded wake-up jitter;
+//   - runtime.cpp: each framework call's Python side holds the process's GIL (the framework
+//     releases it for the runtime call unless framework.releases_gil is false); the user's tensor
+//     is copied framework.input_copies times and cast into the program's dtype; runtime 1.x
+//     (neuron-rtd) hands each inference to one of runtime.daemon_workers daemon threads shared by
+//     every process (request handling, the tensors' gRPC copies unless framework.shared_memory,
+//     the cast, the CPU nodes), runtime 2.x has the calling thread cast and submit; at most
+//     ninfer inferences of a loaded model are in flight, and a user batch larger than the
+//     compiled one goes in chunks that keep up to ninfer in flight (dynamic batching); data
+//     parallel is a thread-pool task per copy and a torch.cat;
+//   - device_path.h: each NeuronCore group's execution queue, context switches, pipelines whose
+//     stages stream successive inferences, and the sampled simulation.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "isa/hardware_config.h"
 #include "isa/program.h"
+#include "sim/runtime/runtime_config.h"
 
 namespace infsim::sim {
 
@@ -47,10 +37,10 @@ namespace infsim::sim {
 struct RuntimeModel {
   std::string name;
   const isa::Program* program = nullptr;
-  // Per compiled batch, what the user's framework tensors weigh (fp32 NCHW inputs, fp32 outputs):
-  // the host casts/relays these into the program's input tensors and back.
-  std::uint64_t user_input_bytes = 0;
-  std::uint64_t user_output_bytes = 0;
+  // Per compiled batch, the elements of the user's framework tensors (at the framework profile's
+  // element size): the host casts/relays these into the program's input tensors and back.
+  std::uint64_t user_input_elements = 0;
+  std::uint64_t user_output_elements = 0;
   // Bytes loaded into device DRAM besides the weights: the encoded program (instructions and
   // metadata). 0 = encode the program to find out.
   std::uint64_t program_bytes = 0;
@@ -136,7 +126,7 @@ struct ScenarioResult {
   int requests = 0;  // measured
   int images = 0;    // measured
   double window_seconds = 0;
-  double throughput = 0;    // images per second
+  double throughput = 0;    // images per second: the sum of the processes' rates
   Percentiles latency;      // seconds, per measured request
   double load_seconds = 0;  // the slowest process's model loads
   std::vector<CoreUse> cores;
@@ -157,7 +147,7 @@ struct ScenarioResult {
 // SimError for a scenario the instance cannot host (too many NeuronCores: the Neuron runtime's
 // ResourceExhaustedError; a model that does not fit its group or the device DRAM; a program
 // error or deadlock). SystemC allows one elaboration per OS process: call this once per process.
-ScenarioResult run_scenario(const isa::InstanceConfig& config, const ScenarioSpec& spec);
+ScenarioResult run_scenario(const SystemConfig& config, const ScenarioSpec& spec);
 
 // The error text the Neuron runtime gives when the NeuronCores are all taken (NCG tutorial,
 // troubleshooting section).

@@ -80,14 +80,14 @@ RuntimeModel model(const std::string& name, const isa::Program& p) {
   RuntimeModel m;
   m.name = name;
   m.program = &p;
-  m.user_input_bytes = 4 * 3 * 32 * 32 * p.options.batch;
-  m.user_output_bytes = 4 * 10 * p.options.batch;
+  m.user_input_elements = 3 * 32 * 32 * p.options.batch;
+  m.user_output_elements = 10 * p.options.batch;
   m.program_bytes = 1024;
   return m;
 }
 
-isa::InstanceConfig inf1_6xlarge() {
-  isa::InstanceConfig c;
+SystemConfig inf1_6xlarge() {
+  SystemConfig c;
   c.name = "inf1.6xlarge";
   c.chips = 4;
   c.host.vcpus = 24;
@@ -112,15 +112,15 @@ TEST(RuntimeTest, SingleCoreLoopRunsEveryRequestAndReportsLoad) {
   w.requests = 50;
   w.warmup = 1;
   s.processes = {process("python", {1}, {0}, w)};
-  const ScenarioResult r = run_scenario(isa::InstanceConfig{}, s);
+  const ScenarioResult r = run_scenario(SystemConfig{}, s);
   EXPECT_EQ(r.requests, 50);
   EXPECT_EQ(r.images, 50);
   EXPECT_EQ(r.inferences, 51);
   EXPECT_EQ(r.detailed + r.fast_forwarded, 51);
   EXPECT_GT(r.fast_forwarded, 0);
   // A synchronous loop: each call is at least the framework overhead plus the device time.
-  const isa::RuntimeConfig rt;
-  EXPECT_GT(r.latency.p50, rt.framework_overhead + r.models[0].device_seconds);
+  const RuntimeConfig rt;
+  EXPECT_GT(r.latency.p50, FrameworkConfig{}.call_overhead + r.models[0].device_seconds);
   EXPECT_NEAR(r.throughput, 1.0 / r.latency.mean, 0.02 / r.latency.mean);
   // Load: the fixed overhead plus 1 MiB of weights over PCIe.
   EXPECT_GT(r.load_seconds, rt.load_overhead);
@@ -143,7 +143,7 @@ ScenarioSpec four_core_data_parallel(const isa::Program& prog) {
 TEST(RuntimeTest, DataParallelUsesEveryCoreAndFastForwards) {
   const isa::Program prog = toy_program(4 << 20, 400);
   const ScenarioSpec s = four_core_data_parallel(prog);
-  const ScenarioResult sampled = run_scenario(isa::InstanceConfig{}, s);
+  const ScenarioResult sampled = run_scenario(SystemConfig{}, s);
   EXPECT_GT(sampled.fast_forwarded, 0);
   EXPECT_EQ(sampled.images, 120);
   // Every one of the four cores served every call.
@@ -155,7 +155,7 @@ TEST(RuntimeTest, FullDetailSimulatesEveryInference) {
   const isa::Program prog = toy_program(4 << 20, 400);
   ScenarioSpec s = four_core_data_parallel(prog);
   s.detail.full = true;
-  const ScenarioResult full = run_scenario(isa::InstanceConfig{}, s);
+  const ScenarioResult full = run_scenario(SystemConfig{}, s);
   EXPECT_EQ(full.fast_forwarded, 0);
   EXPECT_EQ(full.detailed, 124);
 }
@@ -164,8 +164,8 @@ TEST(RuntimeTest, GilSerializesTheFrameworkPartOfParallelCalls) {
   // A device time far below the framework overhead: four data-parallel copies cannot overlap
   // their framework work, so a 4-image call costs at least 4 framework overheads.
   const isa::Program prog = toy_program(64 * 1024, 4);
-  isa::InstanceConfig cfg;
-  cfg.runtime.framework_overhead = 5e-3;
+  SystemConfig cfg;
+  cfg.framework.call_overhead = 5e-3;
   WorkloadSpec w;
   w.call = CallKind::kDataParallel;
   w.threads = 4;
@@ -180,8 +180,8 @@ TEST(RuntimeTest, GilSerializesTheFrameworkPartOfParallelCalls) {
 
 TEST(RuntimeTest, SeparateProcessesDoNotShareAGil) {
   const isa::Program prog = toy_program(64 * 1024, 4);
-  isa::InstanceConfig cfg;
-  cfg.runtime.framework_overhead = 5e-3;
+  SystemConfig cfg;
+  cfg.framework.call_overhead = 5e-3;
   WorkloadSpec w;
   w.requests = 10;
   w.warmup = 0;
@@ -203,7 +203,7 @@ TEST(RuntimeTest, ModelsBeyondTheGroupsContextSwitch) {
   ScenarioSpec s;
   s.models = {model("a", a), model("b", b)};
   s.processes = {process("tf", {1}, {0, 1}, w)};
-  const ScenarioResult r = run_scenario(isa::InstanceConfig{}, s);
+  const ScenarioResult r = run_scenario(SystemConfig{}, s);
   ASSERT_EQ(r.models.size(), 2u);
   EXPECT_EQ(r.models[0].cores, r.models[1].cores);
   // Round-robin over the two predictors in one group: every request after the first switches
@@ -220,7 +220,7 @@ TEST(RuntimeTest, ModelsLoadedAfterTheGroupsAreFullShareThemRoundRobin) {
   ScenarioSpec s;
   s.models = {model("m", p)};
   s.processes = {process("tf", {1, 1}, {0, 0, 0, 0}, w)};
-  const ScenarioResult r = run_scenario(isa::InstanceConfig{}, s);
+  const ScenarioResult r = run_scenario(SystemConfig{}, s);
   ASSERT_EQ(r.models.size(), 4u);
   EXPECT_EQ(r.models[0].group, 0);
   EXPECT_EQ(r.models[1].group, 1);
@@ -255,7 +255,7 @@ TEST(RuntimeTest, DeviceDramCapacityIsEnforcedPerChip) {
   s.models = {model("big", big)};
   s.processes = {process("p", {1, 1, 1}, {0, 0, 0}, w)};
   try {
-    run_scenario(isa::InstanceConfig{}, s);
+    run_scenario(SystemConfig{}, s);
     FAIL() << "expected a SimError";
   } catch (const SimError& e) {
     const std::string m = e.what();
@@ -272,7 +272,7 @@ TEST(RuntimeTest, AModelLargerThanItsGroupIsRejected) {
   ScenarioSpec s;
   s.models = {model("two", two)};
   s.processes = {process("p", {1}, {0}, w)};
-  EXPECT_THROW(run_scenario(isa::InstanceConfig{}, s), SimError);
+  EXPECT_THROW(run_scenario(SystemConfig{}, s), SimError);
 }
 
 TEST(RuntimeTest, OpenLoopArrivalsAreSeeded) {
@@ -286,7 +286,7 @@ TEST(RuntimeTest, OpenLoopArrivalsAreSeeded) {
   s.models = {model("m", p)};
   s.processes = {process("p", {1}, {0}, w)};
   s.seed = 7;
-  const ScenarioResult r = run_scenario(isa::InstanceConfig{}, s);
+  const ScenarioResult r = run_scenario(SystemConfig{}, s);
   // 40 arrivals at 100/s take about 0.4 s; a throughput near the offered rate.
   EXPECT_GT(r.window_seconds, 0.2);
   EXPECT_LT(r.window_seconds, 0.8);
@@ -302,7 +302,7 @@ TEST(RuntimeTest, DynamicBatchingSendsCompiledBatchChunks) {
   ScenarioSpec s;
   s.models = {model("m", p)};
   s.processes = {process("p", {1}, {0}, w)};
-  const ScenarioResult r = run_scenario(isa::InstanceConfig{}, s);
+  const ScenarioResult r = run_scenario(SystemConfig{}, s);
   EXPECT_EQ(r.inferences, 20);
   EXPECT_EQ(r.images, 35);
 }

@@ -29,7 +29,7 @@ class ConfigFiles : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
     // A complete config to include, so each test file holds only its own mistake.
-    write("base.yaml", dump_config_yaml(isa::InstanceConfig{}));
+    write("base.yaml", dump_config_yaml(sim::SystemConfig{}));
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -75,7 +75,7 @@ TEST(ConfigLoader, EveryInstanceLoadsWithTheDocumentedSizes) {
   for (const auto& e : expected) {
     SCOPED_TRACE(e.name);
     EXPECT_NE(std::find(names.begin(), names.end(), e.name), names.end());
-    isa::InstanceConfig c = load_instance(e.name);
+    sim::SystemConfig c = load_instance(e.name);
     EXPECT_EQ(c.name, e.name);
     EXPECT_EQ(c.chips, e.chips);
     EXPECT_EQ(c.total_cores(), e.cores);
@@ -88,10 +88,10 @@ TEST(ConfigLoader, EveryInstanceLoadsWithTheDocumentedSizes) {
 // The struct defaults are the inf1.xlarge files, value for value; the other instances differ
 // only in instance.* and host.*.
 TEST(ConfigLoader, DefaultsEqualTheYaml) {
-  isa::InstanceConfig defaults;
+  sim::SystemConfig defaults;
   EXPECT_EQ(dump_config_yaml(load_instance("inf1.xlarge")), dump_config_yaml(defaults));
   for (const auto& name : list_instances()) {
-    isa::InstanceConfig c = load_instance(name);
+    sim::SystemConfig c = load_instance(name);
     for (const auto& key : list_config_keys()) {
       if (key.rfind("instance.", 0) == 0 || key.rfind("host.", 0) == 0) continue;
       EXPECT_EQ(get_config_value(c, key), get_config_value(defaults, key)) << name << " " << key;
@@ -105,7 +105,7 @@ TEST(ConfigLoader, EveryShippedValueCitesItsSource) {
   const std::regex value_line(R"(^\s*[a-z0-9_]+:\s*[^\s#].*$)");
   const std::regex tagged(R"(#\s*(documented|derived|assumed|calibrated): \S)");
   int values = 0;
-  for (const char* folder : {"hardware", "instances"}) {
+  for (const char* folder : {"hardware", "instances", "frameworks"}) {
     for (const auto& entry : fs::directory_iterator(fs::path(find_config_dir()) / folder)) {
       std::ifstream in(entry.path());
       int number = 0;
@@ -118,27 +118,29 @@ TEST(ConfigLoader, EveryShippedValueCitesItsSource) {
       }
     }
   }
-  // neuroncore-v1 + inferentia hold every chip and runtime key; each instance file 5 more.
-  EXPECT_EQ(values, static_cast<int>(list_config_keys().size()) - 5 + 4 * 5);
+  // The hardware files hold every key but the instance's 3, the host's own 3 (vcpus, memory,
+  // memory_bandwidth) and the framework's 10; each instance file holds those 6, each of the three
+  // framework profiles its 10.
+  EXPECT_EQ(values, static_cast<int>(list_config_keys().size()) - 6 - 10 + 4 * 6 + 3 * 10);
 }
 
 TEST(ConfigLoader, KeysCoverTheTreeAndEachAcceptsItsOwnValue) {
   auto keys = list_config_keys();
   EXPECT_EQ(keys.front(), "instance.name");
   EXPECT_NE(std::find(keys.begin(), keys.end(), "chip.core.psum.banks"), keys.end());
-  EXPECT_NE(std::find(keys.begin(), keys.end(), "runtime.queue_depth"), keys.end());
+  EXPECT_NE(std::find(keys.begin(), keys.end(), "framework.ninfer"), keys.end());
   EXPECT_EQ(describe_config_keys().size(), keys.size());
-  isa::InstanceConfig c = load_instance("inf1.6xlarge");
+  sim::SystemConfig c = load_instance("inf1.6xlarge");
   std::string before = dump_config_yaml(c);
   for (const auto& key : keys) apply_override(c, key + "=" + get_config_value(c, key));
   EXPECT_EQ(dump_config_yaml(c), before);
 }
 
 TEST(ConfigLoader, SetOverridesAValue) {
-  isa::InstanceConfig c = load_instance(
-      "inf1.24xlarge", {"chip.dram.bandwidth=100GiB/s", "runtime.framework_overhead=0.3ms"});
+  sim::SystemConfig c = load_instance(
+      "inf1.24xlarge", {"chip.dram.bandwidth=100GiB/s", "framework.call_overhead=0.3ms"});
   EXPECT_EQ(c.chip.dram.bandwidth, 100.0 * (1ull << 30));
-  EXPECT_EQ(c.runtime.framework_overhead, 0.3e-3);
+  EXPECT_EQ(c.framework.call_overhead, 0.3e-3);
   EXPECT_EQ(get_config_value(c, "chip.dram.bandwidth"), "100GiB/s");
   apply_override(c, "chip.core.sbuf.size=12MiB");
   EXPECT_EQ(c.chip.core.sbuf.size, 12ull << 20);
@@ -148,12 +150,12 @@ TEST(ConfigLoader, SetOverridesAValue) {
 
 TEST_F(ConfigFiles, DumpLoadRoundTripIsExact) {
   // Values with no short decimal form must survive too.
-  isa::InstanceConfig c = load_instance(
+  sim::SystemConfig c = load_instance(
       "inf1.6xlarge",
       {"chip.core.tensor.fp32_rate=0.3333333333333333", "chip.dram.bandwidth=7.123456789GB/s",
        "chip.core.clock=0.9876543GHz", "runtime.submit_overhead=33.3us", "host.memory=1.5GB"});
   std::string dumped = dump_config_yaml(c);
-  isa::InstanceConfig back = load_instance(write("dumped.yaml", dumped));
+  sim::SystemConfig back = load_instance(write("dumped.yaml", dumped));
   EXPECT_EQ(dump_config_yaml(back), dumped);
   EXPECT_EQ(back.chip.core.tensor.fp32_rate, c.chip.core.tensor.fp32_rate);
   EXPECT_EQ(back.chip.dram.bandwidth, c.chip.dram.bandwidth);
@@ -177,7 +179,7 @@ TEST_F(ConfigFiles, IncludeMergesAndTheIncludingFileWins) {
   std::string top = write("top.yaml",
                           "include: [middle.yaml]\ninstance:\n  name: mine\n  chips: 2\n"
                           "chip:\n  dram:\n    channels: 4\n");
-  isa::InstanceConfig c = load_instance(top);
+  sim::SystemConfig c = load_instance(top);
   EXPECT_EQ(c.name, "mine");
   EXPECT_EQ(c.chips, 2);
   EXPECT_EQ(c.chip.dram.size, 4ull << 30);
@@ -204,7 +206,7 @@ TEST_F(ConfigFiles, UnknownKeyNamesFileLineAndTheClosestKey) {
 }
 
 TEST_F(ConfigFiles, MissingKeyNamesTheKeyAndItsSection) {
-  std::string text = dump_config_yaml(isa::InstanceConfig{});
+  std::string text = dump_config_yaml(sim::SystemConfig{});
   std::string line = "    latency: 100ns\n";
   auto pos = text.find(line);
   ASSERT_NE(pos, std::string::npos);
@@ -301,7 +303,7 @@ TEST_F(ConfigFiles, BadSetSaysItCameFromSet) {
   message = error_of(base, {"chip.core.psum.size=1MB"});
   EXPECT_CONTAINS(message, "chip.core.psum.size at --set chip.core.psum.size=1MB");
   EXPECT_CONTAINS(message, "15.625kB = 1MB / 64 partitions");
-  isa::InstanceConfig c;
+  sim::SystemConfig c;
   EXPECT_THROW(apply_override(c, "chip.dram.latency=-1us"), ConfigError);
   EXPECT_THROW(apply_override(c, "nothing=1"), ConfigError);
   EXPECT_THROW(get_config_value(c, "chip.dram"), ConfigError);
@@ -320,9 +322,41 @@ TEST(ConfigLoader, UnknownInstanceListsTheValidOnes) {
   EXPECT_THROW(load_instance("/no/such/file.yaml"), ConfigError);
 }
 
+TEST(ConfigLoader, FrameworkProfilesChooseTheRuntimeAndTheHostPath) {
+  EXPECT_EQ(list_frameworks(), (std::vector<std::string>{"neuronperf", "tensorflow-neuron-1.15",
+                                                         "torch-neuron-2020"}));
+  for (const auto& name : list_frameworks()) {
+    EXPECT_EQ(load_instance("inf1.xlarge", {}, name).framework.name, name);
+  }
+  const sim::SystemConfig torch = load_instance("inf1.xlarge", {}, "torch-neuron-2020");
+  const sim::SystemConfig tf = load_instance("inf1.6xlarge", {}, "tensorflow-neuron-1.15");
+  const sim::SystemConfig perf = load_instance("inf1.xlarge");
+  EXPECT_EQ(torch.framework.runtime, 1);
+  EXPECT_FALSE(torch.framework.shared_memory);
+  EXPECT_EQ(tf.framework.runtime, 1);
+  EXPECT_TRUE(tf.framework.shared_memory);
+  EXPECT_EQ(tf.framework.cpu_node_time, 82.73e-6);
+  EXPECT_EQ(perf.framework.name, kDefaultFramework);
+  EXPECT_EQ(perf.framework.runtime, 2);
+  // --set still wins over the profile.
+  EXPECT_EQ(
+      load_instance("inf1.xlarge", {"framework.ninfer=2"}, "torch-neuron-2020").framework.ninfer,
+      2);
+  try {
+    load_instance("inf1.xlarge", {}, "torch-neuron");
+    FAIL() << "loaded an unknown framework";
+  } catch (const ConfigError& e) {
+    EXPECT_CONTAINS(e.what(), "unknown framework 'torch-neuron'");
+    EXPECT_CONTAINS(e.what(),
+                    "valid frameworks: neuronperf, tensorflow-neuron-1.15, torch-neuron-2020");
+  }
+}
+
 TEST_F(ConfigFiles, ConfigDirFromTheEnvironment) {
   fs::create_directories(dir_ / "instances");
+  fs::create_directories(dir_ / "frameworks");
   fs::copy_file(dir_ / "base.yaml", dir_ / "instances" / "custom.yaml");
+  fs::copy_file(dir_ / "base.yaml", dir_ / "frameworks" / "neuronperf.yaml");
   setenv("INFSIM_CONFIG_DIR", dir_.c_str(), 1);
   EXPECT_EQ(find_config_dir(), dir_.string());
   EXPECT_EQ(list_instances(), std::vector<std::string>{"custom"});
@@ -333,7 +367,7 @@ TEST_F(ConfigFiles, ConfigDirFromTheEnvironment) {
 }
 
 TEST(ConfigLoader, ValidateConfigCatchesProgrammaticMistakes) {
-  isa::InstanceConfig c;
+  sim::SystemConfig c;
   validate_config(c);
   c.chips = 3;
   c.chip.neuronlink.ports = 1;

@@ -2,10 +2,13 @@
 // errors that name the file, the line and the YAML path.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
+#include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
 #include "tools/driver/experiment/experiment.h"
 
@@ -60,6 +63,28 @@ TEST(ExperimentLoaderTest, ShippedExperimentsParse) {
   ASSERT_EQ(cs.scenarios[0].processes.size(), 16u);
   EXPECT_EQ(cs.scenarios[0].processes[0].models.size(), 2u);
   EXPECT_EQ(load_experiment(dir + "ncg-oversubscribed.yaml").scenarios[0].processes.size(), 17u);
+  EXPECT_EQ(t.framework, "torch-neuron-2020");
+  EXPECT_EQ(cs.framework, "tensorflow-neuron-1.15");
+}
+
+// The same model runs differently under each framework, so a replay without one would silently
+// take the default: every shipped experiment names a profile that exists.
+TEST(ExperimentLoaderTest, EveryShippedExperimentNamesItsFramework) {
+  const std::string dir = std::string(INFSIM_SOURCE_DIR) + "/configs/experiments/";
+  const std::vector<std::string> frameworks = list_frameworks();
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".yaml") continue;
+    ++files;
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_NE(text.str().find("\nframework: "), std::string::npos) << entry.path();
+    const Experiment e = load_experiment(entry.path().string());
+    EXPECT_NE(std::find(frameworks.begin(), frameworks.end(), e.framework), frameworks.end())
+        << entry.path() << ": " << e.framework;
+  }
+  EXPECT_GE(files, 6);
 }
 
 TEST(ExperimentLoaderTest, CountsCopiesDefaultsAndOverrides) {

@@ -51,8 +51,8 @@ Experiment pipeline(int threads) {
   ScenarioDef s;
   s.name = "pipeline";
   // No host cost: the device pipeline alone sets the pace.
-  s.overrides = {"runtime.generation=2", "runtime.framework_overhead=0us",
-                 "runtime.submit_overhead=0us", "runtime.host_cast_bandwidth=1TB/s"};
+  s.overrides = {"framework.runtime=2", "framework.call_overhead=0us",
+                 "runtime.submit_overhead=0us", "host.cast_bandwidth=1TB/s", "host.jitter=0us"};
   s.processes.push_back(p);
   ex.scenarios.push_back(s);
   return ex;

@@ -13,15 +13,19 @@ void add_instance_options(po::options_description& options) {
   options.add_options()(
       "instance", po::value<std::string>()->default_value(kDefaultInstance)->value_name("NAME"),
       "instance to simulate: a name from configs/instances/ or a .yaml file")(
+      "framework", po::value<std::string>()->default_value(kDefaultFramework)->value_name("NAME"),
+      "framework profile: torch-neuron-2020, tensorflow-neuron-1.15, neuronperf (configs/"
+      "frameworks/) or a .yaml file")(
       "set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
       "override one config value, e.g. chip.dram.bandwidth=100GiB/s (repeatable; "
       "`infsim config keys` lists the keys)");
 }
 
-isa::InstanceConfig instance_from_options(const po::variables_map& vm) {
+sim::SystemConfig instance_from_options(const po::variables_map& vm) {
   std::vector<std::string> overrides;
   if (vm.count("set")) overrides = vm["set"].as<std::vector<std::string>>();
-  return load_instance(vm["instance"].as<std::string>(), overrides);
+  return load_instance(vm["instance"].as<std::string>(), overrides,
+                       vm["framework"].as<std::string>());
 }
 
 std::optional<po::variables_map> parse_command_args(

@@ -10,7 +10,7 @@
 //   auto vm = infsim::driver::parse_command_args(args, "infsim foo [INSTANCE] [options]\n\n"
 //                                                "Does foo.", options, positional);
 //   if (!vm) return 0;  // --help was printed
-//   isa::InstanceConfig config = infsim::driver::instance_from_options(*vm);
+//   sim::SystemConfig config = infsim::driver::instance_from_options(*vm);
 
 #include <optional>
 #include <string>
@@ -18,18 +18,20 @@
 
 #include <boost/program_options.hpp>
 
-#include "isa/hardware_config.h"
+#include "sim/runtime/runtime_config.h"
 
 namespace infsim::driver {
 
 inline constexpr const char* kDefaultInstance = "inf1.xlarge";
 
-// Adds `--instance NAME` (default inf1.xlarge; a name from configs/instances/ or a .yaml path)
-// and the repeatable `--set KEY=VALUE`.
+// Adds `--instance NAME` (default inf1.xlarge; a name from configs/instances/ or a .yaml path),
+// `--framework NAME` (default neuronperf; configs/frameworks/ or a .yaml path) and the repeatable
+// `--set KEY=VALUE`.
 void add_instance_options(boost::program_options::options_description& options);
 
-// The configuration those options describe: the instance file with the --set values applied.
-isa::InstanceConfig instance_from_options(const boost::program_options::variables_map& vm);
+// The configuration those options describe: the framework profile and the instance file with the
+// --set values applied.
+sim::SystemConfig instance_from_options(const boost::program_options::variables_map& vm);
 
 // Parses a subcommand's arguments against `options` plus an implicit -h/--help. `usage` is the
 // text printed above the options ("infsim config show [INSTANCE] [options]\n\nPrints ...").

@@ -40,7 +40,7 @@ int run_show(const std::vector<std::string>& args) {
       "a form `--instance FILE.yaml` loads again.",
       options, positional);
   if (!vm) return 0;
-  isa::InstanceConfig config = driver::instance_from_options(*vm);
+  sim::SystemConfig config = driver::instance_from_options(*vm);
   if (vm->count("json")) {
     std::cout << driver::dump_config_json(config);
     return 0;
@@ -65,7 +65,7 @@ int run_get(const std::vector<std::string>& args) {
       "Prints one value of the resolved configuration, e.g. chip.dram.bandwidth.",
       options, positional);
   if (!vm) return 0;
-  isa::InstanceConfig config = driver::instance_from_options(*vm);
+  sim::SystemConfig config = driver::instance_from_options(*vm);
   std::cout << driver::get_config_value(config, (*vm)["key"].as<std::string>()) << "\n";
   return 0;
 }
@@ -100,7 +100,7 @@ int run_list(const std::vector<std::string>& args) {
   auto vm = driver::parse_command_args(
       args, "infsim config list\n\nLists the instances in configs/instances/.", options);
   if (!vm) return 0;
-  std::vector<isa::InstanceConfig> instances;
+  std::vector<sim::SystemConfig> instances;
   for (const auto& name : driver::list_instances())
     instances.push_back(driver::load_instance(name));
   std::stable_sort(instances.begin(), instances.end(), [](const auto& a, const auto& b) {

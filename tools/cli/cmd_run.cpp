@@ -163,6 +163,10 @@ int run_run(const std::vector<std::string>& args) {
   ro.detail_full = detail == "full";
   ro.progress = true;
   if (vm->count("seed")) ro.seed = (*vm)["seed"].as<std::uint64_t>();
+  // An experiment names its framework; --framework replaces it when given.
+  if (!(*vm)["framework"].defaulted() || vm->count("model")) {
+    ro.framework = (*vm)["framework"].as<std::string>();
+  }
   if (vm->count("trace")) ro.trace_path = (*vm)["trace"].as<std::string>();
   driver::Experiment ex;
   if (vm->count("model")) {

@@ -15,6 +15,7 @@
 #include <utility>
 #include <variant>
 
+#include "sim/runtime/runtime_config.h"
 #include "tools/config/errors.h"
 #include "tools/config/units.h"
 #include "tools/config/utf8.h"
@@ -60,9 +61,9 @@ class LeafCollector {
   std::vector<Leaf> leaves_;
 };
 
-std::vector<Leaf> leaves_of(isa::InstanceConfig& config) {
+std::vector<Leaf> leaves_of(sim::SystemConfig& config) {
   LeafCollector collector;
-  isa::describe_root(collector, config);
+  sim::describe_root(collector, config);
   return collector.take();
 }
 
@@ -86,7 +87,7 @@ std::string last_of(const std::string& path) {
 const Schema& schema() {
   static const Schema s = [] {
     Schema out;
-    isa::InstanceConfig config;
+    sim::SystemConfig config;
     for (const auto& leaf : leaves_of(config)) {
       out.keys.push_back({leaf.path, leaf.unit, leaf.range});
       out.leaf_units[leaf.path] = leaf.unit;
@@ -374,8 +375,9 @@ void load_file(const fs::path& file, const std::string& included_from, std::vect
   }
   if (root.IsNull()) return;
   if (!root.IsMap()) {
-    throw ConfigError(at(name, root.Mark()) +
-                      ": expected a mapping with include, instance, host, runtime and chip");
+    throw ConfigError(
+        at(name, root.Mark()) +
+        ": expected a mapping with include, instance, host, runtime, framework and chip");
   }
   stack.push_back(canonical);
   const YAML::Node includes = static_cast<const YAML::Node&>(root)["include"];
@@ -421,9 +423,30 @@ fs::path resolve_instance(const std::string& name_or_path) {
   return file;
 }
 
+fs::path resolve_framework(const std::string& name_or_path) {
+  const bool is_path =
+      name_or_path.find('/') != std::string::npos ||
+      (name_or_path.size() > 5 && name_or_path.compare(name_or_path.size() - 5, 5, ".yaml") == 0);
+  if (is_path) {
+    if (!fs::is_regular_file(name_or_path)) {
+      throw ConfigError("framework profile '" + name_or_path + "' not found");
+    }
+    return name_or_path;
+  }
+  fs::path file = fs::path(find_config_dir()) / "frameworks" / (name_or_path + ".yaml");
+  if (!fs::is_regular_file(file)) {
+    auto names = list_frameworks();
+    std::string near = closest(name_or_path, names);
+    throw ConfigError("unknown framework '" + name_or_path + "'" +
+                      (near.empty() ? "" : " (did you mean '" + near + "'?)") +
+                      "; valid frameworks: " + join(names, ", "));
+  }
+  return file;
+}
+
 // Cross-field checks. `origin(path)` says where the value at `path` was set ("file:line" or
 // "--set ..."), or "" when unknown.
-void validate(const isa::InstanceConfig& c,
+void validate(const sim::SystemConfig& c,
               const std::function<std::string(const std::string&)>& origin) {
   // The error is reported at `path`; `others` are the values it conflicts with.
   auto fail = [&](const std::string& path, const std::vector<std::string>& others,
@@ -508,20 +531,37 @@ std::string find_config_dir() {
   throw ConfigError("cannot find the configs/ directory; set INFSIM_CONFIG_DIR");
 }
 
-std::vector<std::string> list_instances() {
+namespace {
+std::vector<std::string> yaml_names(const std::string& folder) {
   std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(fs::path(find_config_dir()) / "instances")) {
+  std::error_code ec;
+  const fs::path dir = fs::path(find_config_dir()) / folder;
+  if (!fs::is_directory(dir, ec)) return names;
+  for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() == ".yaml") names.push_back(entry.path().stem().string());
   }
   std::sort(names.begin(), names.end());
   return names;
 }
+}  // namespace
 
-isa::InstanceConfig load_instance(const std::string& name_or_path,
-                                  const std::vector<std::string>& overrides) {
+std::vector<std::string> list_instances() {
+  return yaml_names("instances");
+}
+
+std::vector<std::string> list_frameworks() {
+  return yaml_names("frameworks");
+}
+
+sim::SystemConfig load_instance(const std::string& name_or_path,
+                                const std::vector<std::string>& overrides,
+                                const std::string& framework) {
   fs::path file = resolve_instance(name_or_path);
   Tree tree;
   std::vector<fs::path> stack;
+  // The framework profile first: an instance file (or a dumped configuration) that sets
+  // framework keys itself wins over it, as an including file wins over what it includes.
+  load_file(resolve_framework(framework), "", stack, tree);
   load_file(file, "", stack, tree);
   for (const auto& assignment : overrides) {
     auto [path, text] = split_assignment(assignment);
@@ -529,7 +569,7 @@ isa::InstanceConfig load_instance(const std::string& name_or_path,
     tree.values[path] = {text, "--set " + assignment, ErrorLocation{}};
   }
 
-  isa::InstanceConfig config;
+  sim::SystemConfig config;
   auto leaves = leaves_of(config);
   std::vector<std::string> missing;
   for (const auto& leaf : leaves) {
@@ -553,19 +593,19 @@ isa::InstanceConfig load_instance(const std::string& name_or_path,
   return config;
 }
 
-void apply_override(isa::InstanceConfig& config, const std::string& assignment) {
+void apply_override(sim::SystemConfig& config, const std::string& assignment) {
   auto [path, text] = split_assignment(assignment);
   auto leaves = leaves_of(config);
   assign_from(find_leaf(leaves, "--set " + assignment + ": ", path), text, "--set " + assignment,
               ErrorLocation{});
 }
 
-void validate_config(const isa::InstanceConfig& config) {
+void validate_config(const sim::SystemConfig& config) {
   validate(config, [](const std::string&) { return std::string(); });
 }
 
-std::string get_config_value(const isa::InstanceConfig& config, const std::string& path) {
-  isa::InstanceConfig copy = config;
+std::string get_config_value(const sim::SystemConfig& config, const std::string& path) {
+  sim::SystemConfig copy = config;
   auto leaves = leaves_of(copy);
   return format_leaf(find_leaf(leaves, "", path));
 }
@@ -580,8 +620,8 @@ std::vector<ConfigKey> describe_config_keys() {
   return schema().keys;
 }
 
-std::string dump_config_yaml(const isa::InstanceConfig& config) {
-  isa::InstanceConfig copy = config;
+std::string dump_config_yaml(const sim::SystemConfig& config) {
+  sim::SystemConfig copy = config;
   YAML::Emitter out;
   out << YAML::BeginMap;
   // describe() lists each section's values together, so the tree is written in one pass.
@@ -607,8 +647,8 @@ std::string dump_config_yaml(const isa::InstanceConfig& config) {
   return std::string(out.c_str()) + "\n";
 }
 
-std::string dump_config_json(const isa::InstanceConfig& config) {
-  isa::InstanceConfig copy = config;
+std::string dump_config_json(const sim::SystemConfig& config) {
+  sim::SystemConfig copy = config;
   nlohmann::ordered_json root = nlohmann::ordered_json::object();
   for (const auto& leaf : leaves_of(copy)) {
     nlohmann::ordered_json* node = &root;

@@ -1,5 +1,5 @@
 #pragma once
-// Loads configs/instances/*.yaml (and what they include) into an isa::InstanceConfig.
+// Loads configs/instances/*.yaml (and what they include) into an sim::SystemConfig.
 //
 // The YAML tree mirrors isa::describe_root(); everything here walks the structs through their
 // describe() visitors, so a field added there is loadable, settable, shown and dumped without
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "isa/hardware_config.h"
+#include "sim/runtime/runtime_config.h"
 
 namespace infsim::driver {
 
@@ -20,22 +20,27 @@ namespace infsim::driver {
 // INFSIM_SOURCE_DIR/configs.
 std::string find_config_dir();
 
+// The profile `table`, `config` and the flags form of `run` use unless told otherwise.
+inline constexpr const char* kDefaultFramework = "neuronperf";
+
 // `name_or_path` is an instance name ("inf1.xlarge", looked up in <config dir>/instances/) or a
-// path to a .yaml file. `overrides` are "a.b.c=value" strings (from --set), applied last.
-isa::InstanceConfig load_instance(const std::string& name_or_path,
-                                  const std::vector<std::string>& overrides = {});
+// path to a .yaml file; `framework` a profile name (<config dir>/frameworks/NAME.yaml) or a path,
+// read before the instance file. `overrides` are "a.b.c=value" strings (from --set), applied last.
+sim::SystemConfig load_instance(const std::string& name_or_path,
+                                const std::vector<std::string>& overrides = {},
+                                const std::string& framework = kDefaultFramework);
 
 // Sets one value, e.g. "chip.dram.bandwidth=100GiB/s", with the unit and range checks of the
 // loader. Cross-field checks are left to validate_config(), so that several related values can
 // be set one after the other.
-void apply_override(isa::InstanceConfig& config, const std::string& assignment);
+void apply_override(sim::SystemConfig& config, const std::string& assignment);
 
 // Cross-field consistency (e.g. PSUM banks must divide the PSUM partition size). load_instance()
 // runs it; callers that apply_override() on their own (sweeps) should run it after the last one.
-void validate_config(const isa::InstanceConfig& config);
+void validate_config(const sim::SystemConfig& config);
 
 // The value at `path` in canonical text ("50GiB/s").
-std::string get_config_value(const isa::InstanceConfig& config, const std::string& path);
+std::string get_config_value(const sim::SystemConfig& config, const std::string& path);
 
 // Every settable path, in the order of the YAML tree.
 std::vector<std::string> list_config_keys();
@@ -49,12 +54,13 @@ struct ConfigKey {
 std::vector<ConfigKey> describe_config_keys();
 
 // The fully resolved tree as YAML with units; load_instance() of it gives back the same config.
-std::string dump_config_yaml(const isa::InstanceConfig& config);
+std::string dump_config_yaml(const sim::SystemConfig& config);
 
 // The same tree as JSON, numbers in base units (bytes, bytes/s, Hz, s, $/h).
-std::string dump_config_json(const isa::InstanceConfig& config);
+std::string dump_config_json(const sim::SystemConfig& config);
 
-// Names of <config dir>/instances/*.yaml, sorted.
+// Names of <config dir>/instances/*.yaml and <config dir>/frameworks/*.yaml, sorted.
 std::vector<std::string> list_instances();
+std::vector<std::string> list_frameworks();
 
 }  // namespace infsim::driver

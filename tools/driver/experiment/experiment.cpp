@@ -135,16 +135,25 @@ Experiment load_experiment(const std::string& path) {
     throw ConfigError(path + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   Reader rd(path);
-  rd.keys(
-      root, "",
-      {"experiment", "description", "instance", "set", "seed", "models", "workload", "scenarios"},
-      {"models", "scenarios"});
+  rd.keys(root, "",
+          {"experiment", "description", "instance", "framework", "set", "seed", "models",
+           "workload", "scenarios"},
+          {"models", "scenarios"});
   Experiment ex;
   ex.file = path;
   ex.name = root["experiment"] ? rd.text(root["experiment"], "experiment")
                                : fs::path(path).stem().string();
   if (root["description"]) ex.description = rd.text(root["description"], "description");
   if (root["instance"]) ex.instance = rd.text(root["instance"], "instance");
+  if (root["framework"]) {
+    ex.framework = rd.text(root["framework"], "framework");
+    const bool is_file =
+        ex.framework.find('/') != std::string::npos ||
+        (ex.framework.size() > 5 && ex.framework.rfind(".yaml") == ex.framework.size() - 5);
+    if (is_file && fs::path(ex.framework).is_relative()) {
+      ex.framework = (fs::path(path).parent_path() / ex.framework).string();
+    }
+  }
   if (root["set"]) ex.overrides = rd.strings(root["set"], "set");
   if (root["seed"]) {
     ex.seed = static_cast<std::uint64_t>(rd.integer(root["seed"], "seed", 0, 1L << 62));

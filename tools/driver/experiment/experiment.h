@@ -4,6 +4,7 @@
 //   experiment: torch-neuron-resnet50          # name (default: the file name)
 //   description: ...                           # optional
 //   instance: inf1.xlarge                      # name or .yaml path
+//   framework: torch-neuron-2020               # configs/frameworks/ name or .yaml path
 //   set: [runtime.submit_overhead=30us]        # optional config overrides, applied in order
 //   seed: 1                                    # optional, default 1 (open-loop arrivals)
 //   models:                                    # id -> how to build it
@@ -75,6 +76,7 @@ struct Experiment {
   std::string description;
   std::string file;  // "" for one built from flags
   std::string instance = "inf1.xlarge";
+  std::string framework = "neuronperf";  // configs/frameworks/ name or .yaml path
   std::vector<std::string> overrides;
   std::uint64_t seed = 1;
   std::vector<ModelDef> models;

@@ -128,15 +128,16 @@ sim::ScenarioResult result_from_json(const json& j) {
   return r;
 }
 
-// The user's framework tensors are fp32: the device tensor's elements at 4 bytes each.
-std::uint64_t fp32_bytes(const isa::Program& p, isa::TensorKind kind) {
+// Elements of the program's input (or output) tensors: the user's framework tensors hold as many,
+// at the framework profile's element size.
+std::uint64_t tensor_elements(const isa::Program& p, isa::TensorKind kind) {
   std::uint64_t total = 0;
   for (const isa::TensorDecl& t : p.tensors) {
     if (t.kind != kind) continue;
     std::uint64_t elements = 1;
     for (std::int64_t d : t.shape)
       elements *= static_cast<std::uint64_t>(std::max<std::int64_t>(d, 1));
-    total += elements * 4;
+    total += elements;
   }
   return total;
 }
@@ -202,7 +203,9 @@ void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOu
     const ScenarioDef& sc = ex.scenarios[si];
     std::vector<std::string> overrides = sc.overrides;
     overrides.insert(overrides.end(), options.overrides.begin(), options.overrides.end());
-    const isa::InstanceConfig config = load_instance(ex.instance, overrides);
+    const sim::SystemConfig config =
+        load_instance(ex.instance, overrides, options.framework.value_or(ex.framework));
+    if (out.framework.empty()) out.framework = config.framework.name;
     if (out.instance.empty()) out.instance = config.name;
     const std::string config_yaml = dump_config_yaml(config);
     sim::ScenarioSpec spec;
@@ -232,8 +235,8 @@ void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOu
           rm.name = id;
           rm.program = &cm->program;
           rm.program_bytes = cm->program_bytes;
-          rm.user_input_bytes = fp32_bytes(cm->program, isa::TensorKind::kInput);
-          rm.user_output_bytes = fp32_bytes(cm->program, isa::TensorKind::kOutput);
+          rm.user_input_elements = tensor_elements(cm->program, isa::TensorKind::kInput);
+          rm.user_output_elements = tensor_elements(cm->program, isa::TensorKind::kOutput);
           index[id] = static_cast<int>(spec.models.size());
           spec.models.push_back(rm);
         }
@@ -281,7 +284,8 @@ void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOu
 
 std::string format_report(const ExperimentOutcome& o) {
   std::ostringstream os;
-  os << "experiment " << o.experiment << " on " << o.instance << " (seed " << o.seed << ")\n";
+  os << "experiment " << o.experiment << " on " << o.instance << " with " << o.framework
+     << " (seed " << o.seed << ")\n";
   if (!o.description.empty()) os << o.description << "\n";
   for (const ScenarioOutcome& so : o.scenarios) {
     const sim::ScenarioResult& r = so.result;
@@ -368,6 +372,7 @@ std::string format_json(const ExperimentOutcome& o) {
   }
   json root = {{"experiment", o.experiment},
                {"instance", o.instance},
+               {"framework", o.framework},
                {"seed", o.seed},
                {"scenarios", scenarios}};
   return root.dump(2) + "\n";

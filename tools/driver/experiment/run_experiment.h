@@ -20,10 +20,11 @@ namespace infsim::driver {
 
 struct RunOptions {
   bool detail_full = false;
-  std::optional<std::uint64_t> seed;   // overrides the experiment's
-  std::vector<std::string> overrides;  // --set, after the experiment's and the scenario's
-  std::string trace_path;              // Chrome trace; one file per scenario when several
-  bool progress = false;               // lines on stderr
+  std::optional<std::uint64_t> seed;     // overrides the experiment's
+  std::optional<std::string> framework;  // profile name or path; overrides the experiment's
+  std::vector<std::string> overrides;    // --set, after the experiment's and the scenario's
+  std::string trace_path;                // Chrome trace; one file per scenario when several
+  bool progress = false;                 // lines on stderr
 };
 
 struct ScenarioOutcome {
@@ -39,6 +40,7 @@ struct ExperimentOutcome {
   std::string experiment;
   std::string description;
   std::string instance;
+  std::string framework;  // the profile's name (framework.name)
   std::uint64_t seed = 1;
   std::vector<ScenarioOutcome> scenarios;
   std::vector<std::string> trace_files;  // written by the scenarios (temporary until committed)

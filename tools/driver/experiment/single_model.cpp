@@ -9,24 +9,20 @@ namespace {
 
 struct FrameworkRule {
   const char* name;
+  const char* profile;  // configs/frameworks/<profile>.yaml
   Harness harness;
   bool splits_user_batch;  // a DataParallel call splits one user batch over the copies
-  // What the framework changes in the runtime config. These go to configs/frameworks/*.yaml
-  // once framework profiles exist; until then they are the --set values the shipped
-  // experiments use (neuronperf-floor, ncg-one-process).
-  std::vector<std::string> overrides;
 };
 
-// "" = no framework: the instance's runtime config as loaded, run the NeuronPerf way.
+// "" = the default profile (NeuronPerf); the short names are the validation file's.
 const std::vector<FrameworkRule>& framework_rules() {
   static const std::vector<FrameworkRule> kRules = {
-      {"", Harness::kNeuronPerf, false, {}},
-      {"neuronperf",
-       Harness::kNeuronPerf,
-       false,
-       {"runtime.generation=2", "runtime.framework_overhead=0us"}},
-      {"torch-neuron", Harness::kFrameworkProcess, true, {}},
-      {"tensorflow-neuron", Harness::kFrameworkProcess, false, {"runtime.cpu_node_time=148us"}},
+      {"", "neuronperf", Harness::kNeuronPerf, false},
+      {"neuronperf", "neuronperf", Harness::kNeuronPerf, false},
+      {"torch-neuron", "torch-neuron-2020", Harness::kFrameworkProcess, true},
+      {"torch-neuron-2020", "torch-neuron-2020", Harness::kFrameworkProcess, true},
+      {"tensorflow-neuron", "tensorflow-neuron-1.15", Harness::kFrameworkProcess, false},
+      {"tensorflow-neuron-1.15", "tensorflow-neuron-1.15", Harness::kFrameworkProcess, false},
   };
   return kRules;
 }
@@ -60,12 +56,12 @@ Experiment single_model_experiment(const SingleModelRun& run, const isa::Instanc
   Experiment ex;
   ex.name = run.name;
   ex.instance = run.instance;
+  ex.framework = rule.profile;
   ex.models.push_back(run.model);
   const std::string& id = run.model.id;
   ScenarioDef s;
   s.name = run.name;
-  s.overrides = rule.overrides;
-  s.overrides.insert(s.overrides.end(), run.overrides.begin(), run.overrides.end());
+  s.overrides = run.overrides;
   const int threads =
       run.threads_per_model > 0 ? run.threads_per_model : run.workers_per_model * pipe;
   if (rule.harness == Harness::kNeuronPerf) {

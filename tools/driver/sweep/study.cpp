@@ -113,7 +113,7 @@ class StudyReader {
   // typos surface with their line before any point runs.
   void check_config_value(const YAML::Node& node, const std::string& path, const std::string& key,
                           const std::string& value) const {
-    isa::InstanceConfig scratch;
+    sim::SystemConfig scratch;
     try {
       apply_override(scratch, key + "=" + value);
     } catch (const ConfigError& e) {

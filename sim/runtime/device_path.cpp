@@ -1,0 +1,225 @@
+#include "sim/runtime/device_path.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "sim/core/sim_error.h"
+#include "sim/instance/run_program.h"
+#include "sim/memory/dram.h"
+
+namespace infsim::sim {
+namespace {
+
+double now_s() {
+  return sc_core::sc_time_stamp().to_seconds();
+}
+void wait_s(double s) {
+  if (s > 0) sc_core::wait(sc_core::sc_time(s, sc_core::SC_SEC));
+}
+
+}  // namespace
+
+DevicePath::DevicePath(const SystemConfig& config, const DetailOptions& detail, Instance& instance,
+                       Stats& stats, TraceWriter* trace)
+    : config_(config),
+      detail_(detail),
+      inst_(instance),
+      stats_(stats),
+      trace_(trace),
+      locks_(static_cast<std::size_t>(instance.num_cores())),
+      cores_(static_cast<std::size_t>(instance.num_cores())) {
+  for (int g = 0; g < instance.num_cores(); ++g) {
+    CoreRecord& c = cores_[static_cast<std::size_t>(g)];
+    const std::string label = "chip" + std::to_string(instance.chip_of(g)) + ".core" +
+                              std::to_string(g % instance.cores_per_chip());
+    c.engine_stat[0] = label + ".tensor.busy_cycles";
+    c.engine_stat[1] = label + ".vector.busy_cycles";
+    c.engine_stat[2] = label + ".scalar.busy_cycles";
+    if (trace_ != nullptr)
+      c.trace_track = trace_->track(instance.chip_of(g), label + " inferences");
+  }
+}
+
+void DevicePath::load(LoadedModel& lm) {
+  GroupState& g = *lm.group;
+  std::vector<std::uint64_t> tickets;
+  for (int core : g.cores) tickets.push_back(lock(core).take());
+  for (std::size_t i = 0; i < g.cores.size(); ++i) lock(g.cores[i]).wait_turn(tickets[i]);
+  run_program(inst_, *lm.model->program, lm.binding, Phase::kSetup);
+  g.active = &lm;
+  for (int core : g.cores) lock(core).release();
+}
+
+void DevicePath::stage_busy(int core, double start, double end, const LoadedModel& lm,
+                            bool detailed) {
+  CoreRecord& c = cores_[static_cast<std::size_t>(core)];
+  c.busy.push_back({start, end});
+  if (trace_ != nullptr) {
+    trace_->slice(inst_.chip_of(core), c.trace_track, lm.model->name, start, end - start,
+                  detailed ? "\"mode\":\"detailed\"" : "\"mode\":\"fast-forward\"");
+  }
+}
+
+// Books up to `bytes` of a fast-forward slice on the DRAM channels, but never past the slice's
+// end: the measured mean already contains the contention of the sample, so a fast-forwarded
+// inference only fills the bandwidth that is left in its slice and cannot push the channels'
+// busy-until time ahead of a detailed neighbour by more than one slice.
+void DevicePath::book_fast_forward(int chip, std::uint64_t base, std::uint64_t span, double bytes,
+                                   bool write, double step) {
+  if (bytes <= 0) return;
+  Dram& dram = inst_.dram(chip);
+  const double t = now_s();
+  double room = 0;
+  for (int c = 0; c < dram.channels(); ++c) {
+    const double free_at = std::max(t, dram.channel(c).free_at().to_seconds());
+    room += std::max(0.0, t + step - free_at) * dram.channel(c).bandwidth();
+  }
+  const double booked = std::min(bytes, room);
+  if (booked < 1) return;
+  Reservation r;
+  dram.book(r, base, span, static_cast<std::uint64_t>(booked), booked, write);
+  r.commit(sc_core::sc_time_stamp());
+}
+
+void DevicePath::record_sample(LoadedModel& lm, const std::vector<double>& stage,
+                               const std::vector<double>& work, const std::vector<double>& tail) {
+  Sampling& s = lm.sampling;
+  for (std::size_t c = 0; c < stage.size(); ++c) {
+    s.samples[c].push_back(stage[c]);
+    s.work_samples[c].push_back(c == 0 ? stage[c] : work[c]);
+    s.tail_samples[c].push_back(tail[c]);
+  }
+  if (detail_.full) return;
+  const std::size_t count = s.samples[0].size();
+  const std::size_t window = static_cast<std::size_t>(std::max(1, detail_.window));
+  if (count < static_cast<std::size_t>(std::max(detail_.min_samples, 1)) || count < window) return;
+  bool stable = true;
+  for (std::size_t c = 0; c < stage.size(); ++c) {
+    double mean = 0;
+    for (std::size_t i = count - window; i < count; ++i) mean += s.samples[c][i] / window;
+    for (std::size_t i = count - window; i < count; ++i) {
+      if (std::abs(s.samples[c][i] - mean) > detail_.tolerance * mean) stable = false;
+    }
+  }
+  if (!stable && count < static_cast<std::size_t>(detail_.max_samples)) return;
+  s.converged = true;
+  s.ff_time.assign(stage.size(), 0);
+  s.ff_tail.assign(stage.size(), 0);
+  for (std::size_t c = 0; c < stage.size(); ++c) {
+    for (std::size_t i = count - window; i < count; ++i) {
+      s.ff_time[c] += s.work_samples[c][i] / static_cast<double>(window);
+      s.ff_tail[c] += s.tail_samples[c][i] / static_cast<double>(window);
+    }
+  }
+}
+
+void DevicePath::execute(LoadedModel& lm) {
+  GroupState& g = *lm.group;
+  const isa::Program& prog = *lm.model->program;
+  const int n = lm.ncores;
+  const PlacedModel& placed = *lm.placed;
+  std::vector<std::uint64_t> tickets;
+  for (int core : g.cores) tickets.push_back(lock(core).take());
+  auto group_lock = [&](std::size_t i) -> TicketLock& { return lock(g.cores[i]); };
+  group_lock(0).wait_turn(tickets[0]);
+  if (g.active != &lm) {
+    // Only one model of a group runs at a time: drain the group, then bring this model's
+    // on-chip state back (its setup queues through the DMA model) and restart it.
+    for (std::size_t i = 1; i < g.cores.size(); ++i) group_lock(i).wait_turn(tickets[i]);
+    run_program(inst_, prog, lm.binding, Phase::kSetup);
+    wait_s(config_.runtime.context_switch_overhead);
+    g.active = &lm;
+    ++lm.switches;
+  }
+  for (std::size_t i = static_cast<std::size_t>(n); i < g.cores.size(); ++i) {
+    group_lock(i).wait_turn(tickets[i]);
+    group_lock(i).release();
+  }
+  ++lm.inferences;
+  const bool detailed = !lm.sampling.converged;
+  if (detailed) {
+    if (lm.sampling.samples.empty()) {
+      lm.sampling.samples.assign(static_cast<std::size_t>(n), {});
+      lm.sampling.work_samples.assign(static_cast<std::size_t>(n), {});
+      lm.sampling.tail_samples.assign(static_cast<std::size_t>(n), {});
+    }
+    ++lm.detailed;
+  } else {
+    ++lm.fast_forwarded;
+  }
+  const ExecutionId id = detailed ? inst_.new_execution_id() : 0;
+  const auto nu = static_cast<std::size_t>(n);
+  std::vector<double> stage(nu, 0), start(nu, -1), end(nu, 0), work(nu, 0);
+  std::vector<bool> finished(nu, false);
+  sc_core::sc_event progress;
+  int remaining = n;
+  auto run_stage = [&, detailed, id](int c) {
+    const auto cu = static_cast<std::size_t>(c);
+    group_lock(cu).wait_turn(tickets[cu]);
+    const int core = g.cores[cu];
+    const double t0 = now_s();
+    if (detailed) {
+      CoreRecord& rec = cores_[static_cast<std::size_t>(core)];
+      double before[3];
+      for (int e = 0; e < 3; ++e) before[e] = stats_.value(rec.engine_stat[e]);
+      start[cu] = t0;
+      progress.notify();
+      run_program_core(inst_, prog, c, lm.binding, Phase::kInference, id);
+      const double clock = config_.chip.core.clock;
+      for (int e = 0; e < 3; ++e) {
+        const double busy = (stats_.value(rec.engine_stat[e]) - before[e]) / clock;
+        rec.engine_seconds[e] += busy;
+        work[cu] = std::max(work[cu], busy);
+      }
+      rec.detailed_seconds += now_s() - t0;
+    } else {
+      // A stage cannot start before the one feeding it; it does its own work, and it cannot
+      // finish before the measured tail after the stage feeding it has finished.
+      while (c > 0 && start[cu - 1] < 0) sc_core::wait(progress);
+      start[cu] = now_s();
+      progress.notify();
+      const int slices = std::max(1, detail_.ff_slices);
+      const double step = lm.sampling.ff_time[cu] / slices;
+      const std::uint64_t span = std::max<std::uint64_t>(placed.region_bytes[cu], 1);
+      for (int s = 0; s < slices; ++s) {
+        book_fast_forward(placed.chip_of_core[cu], placed.dram_base[cu], span,
+                          placed.traffic[cu].read / slices, false, step);
+        book_fast_forward(placed.chip_of_core[cu], placed.dram_base[cu], span,
+                          placed.traffic[cu].write / slices, true, step);
+        wait_s(step);
+      }
+      while (c > 0 && !finished[cu - 1]) sc_core::wait(progress);
+      if (c > 0) wait_s(end[cu - 1] + lm.sampling.ff_tail[cu] - now_s());
+    }
+    stage[cu] = now_s() - t0;
+    end[cu] = now_s();
+    stage_busy(core, t0, now_s(), lm, detailed);
+    finished[cu] = true;
+    group_lock(cu).release();
+    --remaining;
+    progress.notify();
+  };
+  for (int c = 1; c < n; ++c) {
+    sc_core::sc_spawn(
+        [&, c] {
+          try {
+            run_stage(c);
+          } catch (const SimError&) {
+            inst_.report_error(std::current_exception());
+          }
+        },
+        sc_core::sc_gen_unique_name("stage"));
+  }
+  run_stage(0);
+  while (remaining > 0 && !inst_.failed()) sc_core::wait(progress);
+  if (inst_.failed()) return;
+  lm.device_total +=
+      *std::max_element(end.begin(), end.end()) - *std::min_element(start.begin(), start.end());
+  if (detailed) {
+    std::vector<double> tail(nu, 0);
+    for (std::size_t c = 1; c < nu; ++c) tail[c] = std::max(0.0, end[c] - end[c - 1]);
+    record_sample(lm, stage, work, tail);
+  }
+}
+
+}  // namespace infsim::sim

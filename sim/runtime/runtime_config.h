@@ -1,0 +1,121 @@
+#pragma once
+// What runs around the chips: the host (vCPUs, memory, copy rates), the Neuron runtime (1.x, the
+// neuron-rtd daemon; 2.x, libnrt in the process) and the framework profile above it
+// (configs/frameworks/*.yaml). isa::InstanceConfig is the machine; SystemConfig is the machine
+// with this software around it, and is what the config loader fills and the runtime runs.
+//
+// Plain structs with describe() visitors, like isa/hardware_config.h: no SystemC here, so the
+// config loader (tools/) can include this file. The YAML comments in configs/ say where each
+// default comes from (documented, derived, assumed or calibrated).
+
+#include <cstdint>
+#include <string>
+
+#include "isa/hardware_config.h"
+
+namespace infsim::sim {
+
+using isa::Range;
+using isa::Unit;
+
+struct HostConfig {
+  int vcpus = 4;
+  std::uint64_t memory = 8ull << 30;
+  // Two vCPUs are the two hyperthreads of one physical core: when both are busy, each runs at this
+  // fraction of a lone thread's speed (SMT shares the core's execution units).
+  double smt_speed = 0.6;
+  double copy_bandwidth = 8e9;     // bytes/s one thread copies (memcpy of framework tensors)
+  double cast_bandwidth = 9.2e9;   // bytes/s of the fp32 -> bf16/fp16 cast with relayout
+  double flops = 20e9;             // FLOP/s of one vCPU for CPU-fallback operators
+  double memory_bandwidth = 40e9;  // bytes/s all host threads' copies share
+  double jitter = 2e-6;            // mean of the OS-scheduling delay per host hand-off (seeded)
+
+  template <class V>
+  void describe(V& v) {
+    v("vcpus", vcpus, Unit::kCount, Range{1, 1024});
+    v("memory", memory, Unit::kBytes, Range{1 << 20, 1e15});
+    v("smt_speed", smt_speed, Unit::kRatio, Range{0.3, 1});
+    v("copy_bandwidth", copy_bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
+    v("cast_bandwidth", cast_bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
+    v("flops", flops, Unit::kRatio, Range{1e6, 1e15});
+    v("memory_bandwidth", memory_bandwidth, Unit::kBandwidth, Range{1e6, 1e14});
+    v("jitter", jitter, Unit::kTime, Range{0, 1e-2});
+  }
+};
+
+// The Neuron runtime, both generations; the framework profile says which one runs.
+struct RuntimeConfig {
+  // Runtime 1.x: neuron-rtd, a daemon reached over gRPC. Its worker threads take requests from one
+  // queue: parse the request, move the tensors, run the CPU nodes, trigger the NeuronCores.
+  int daemon_workers = 1;
+  double daemon_request_overhead = 110e-6;  // per request: gRPC round trip + handling
+  double daemon_copy_bandwidth = 0.63e9;    // IFMAP/OFMAP protobuf path (no shared memory)
+  // Runtime 2.x: libnrt in the process; the calling thread submits and waits.
+  double submit_overhead = 30e-6;           // per inference: nrt_execute submit + completion
+  double context_switch_overhead = 100e-6;  // stop one model, start another in a group
+  double load_overhead = 62.2e-3;           // per model load: NEFF unpack, validation, setup
+  double load_overhead_per_core = 15.4e-3;  // per additional copy loaded
+
+  template <class V>
+  void describe(V& v) {
+    v("daemon_workers", daemon_workers, Unit::kCount, Range{1, 1024});
+    v("daemon_request_overhead", daemon_request_overhead, Unit::kTime, Range{0, 10});
+    v("daemon_copy_bandwidth", daemon_copy_bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
+    v("submit_overhead", submit_overhead, Unit::kTime, Range{0, 10});
+    v("context_switch_overhead", context_switch_overhead, Unit::kTime, Range{0, 10});
+    v("load_overhead", load_overhead, Unit::kTime, Range{0, 100});
+    v("load_overhead_per_core", load_overhead_per_core, Unit::kTime, Range{0, 100});
+  }
+};
+
+// What differs between torch-neuron (2020), TensorFlow-Neuron 1.15 and NeuronPerf on libnrt.
+struct FrameworkConfig {
+  std::string name = "neuronperf";
+  int runtime = 2;           // Neuron runtime generation: 1 = neuron-rtd, 2 = libnrt
+  double call_overhead = 0;  // per framework call, Python side, under the process's GIL
+  // true: the framework drops the GIL for the runtime call (cast, copies, submit, device wait), so
+  // threads of one process overlap there; false: the whole call holds it.
+  bool releases_gil = true;
+  double task_overhead = 20e-6;  // per thread-pool task: submit + future result, under the GIL
+  double cpu_node_time = 0;      // per inference: CPU nodes of the compiled graph (I/O conversion)
+  int user_element_bytes = 4;    // element size of the user's input/output tensors (4 = fp32)
+  int input_copies = 0;          // host copies of the input before the runtime gets it
+  bool shared_memory = false;    // runtime 1.x: IFMAPs/OFMAPs in shared memory, not in gRPC
+  // In-flight inferences per loaded model (NEURON_MAX_NUM_INFERS); 0 = the frameworks' default,
+  // the model's NeuronCores plus three (ref §4.3).
+  int ninfer = 0;
+
+  template <class V>
+  void describe(V& v) {
+    v("name", name, Unit::kText, Range{0, 0});
+    v("runtime", runtime, Unit::kCount, Range{1, 2});
+    v("call_overhead", call_overhead, Unit::kTime, Range{0, 10});
+    v("releases_gil", releases_gil, Unit::kFlag, Range{0, 1});
+    v("task_overhead", task_overhead, Unit::kTime, Range{0, 10});
+    v("cpu_node_time", cpu_node_time, Unit::kTime, Range{0, 10});
+    v("user_element_bytes", user_element_bytes, Unit::kCount, Range{1, 8});
+    v("input_copies", input_copies, Unit::kCount, Range{0, 16});
+    v("shared_memory", shared_memory, Unit::kFlag, Range{0, 1});
+    v("ninfer", ninfer, Unit::kCount, Range{0, 1024});
+  }
+};
+
+struct SystemConfig : isa::InstanceConfig {
+  HostConfig host;
+  RuntimeConfig runtime;
+  FrameworkConfig framework;
+};
+
+// The whole configuration tree, as the YAML files lay it out:
+//   instance: {name, chips, price_per_hour}   host: {...}   runtime: {...}   framework: {...}
+//   chip: {cores, core: {clock, tensor, vector, scalar, sbuf, psum, dma}, dram, pcie, ...}
+template <class V>
+void describe_root(V& v, SystemConfig& c) {
+  v.section("instance", static_cast<isa::InstanceConfig&>(c));
+  v.section("host", c.host);
+  v.section("runtime", c.runtime);
+  v.section("framework", c.framework);
+  v.section("chip", c.chip);
+}
+
+}  // namespace infsim::sim
