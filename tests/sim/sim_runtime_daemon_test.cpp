@@ -88,9 +88,9 @@ ScenarioResult run_four_processes(int generation, int daemon_workers = 1) {
 TEST(RuntimeDaemonTest, OneDaemonWorkerSerializesEveryProcess) {
   const ScenarioResult r = run_four_processes(1);
   ASSERT_EQ(r.requests, 40);
-  // 40 requests one after another in the daemon: at least 40 x 28.656 ms, and the device adds
-  // only microseconds per request.
-  EXPECT_GT(r.window_seconds, 40 * 28.656e-3);
+  // 40 requests one after another in the daemon's one worker: 40 x 28.656 ms; the worker is free
+  // while the device runs, so the device's microseconds overlap the next request's handling.
+  EXPECT_GE(r.window_seconds, 40 * 28.656e-3 * (1 - 1e-9));
   EXPECT_LT(r.window_seconds, 40 * 28.656e-3 + 10e-3);
 }
 

@@ -182,6 +182,9 @@ TEST(RuntimeTest, SeparateProcessesDoNotShareAGil) {
   const isa::Program prog = toy_program(64 * 1024, 4);
   SystemConfig cfg;
   cfg.framework.call_overhead = 5e-3;
+  // Eight vCPUs: each process's thread gets a physical core of its own, so only a shared GIL
+  // could slow the four of them down.
+  cfg.host.vcpus = 8;
   WorkloadSpec w;
   w.requests = 10;
   w.warmup = 0;
