@@ -8,14 +8,12 @@
 #include <iostream>
 #include <sstream>
 
-#include "compiler/compile_error.h"
-#include "isa/isa_error.h"
-#include "models/model_error.h"
-#include "sim/core/sim_error.h"
+#include "isa/user_error.h"
 #include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
 #include "tools/driver/atomic_file.h"
 #include "tools/driver/experiment/run_experiment.h"
+#include "tools/driver/isolation.h"
 #include "tools/driver/run_program.h"
 
 namespace infsim::driver {
@@ -23,28 +21,13 @@ namespace {
 
 using nlohmann::json;
 
-// The status of a row whose run threw: the error's kind, read from its type.
+// The status of a row whose run threw: the error's kind.
 std::string status_of(std::exception_ptr e, std::string& message) {
   try {
     std::rethrow_exception(e);
-  } catch (const ConfigError& x) {
+  } catch (const UserError& x) {
     message = x.what();
-    return "invalid config";
-  } catch (const models::ModelError& x) {
-    message = x.what();
-    return "invalid model";
-  } catch (const compiler::CompileError& x) {
-    message = x.what();
-    return "cannot compile";
-  } catch (const UsageError& x) {
-    message = x.what();
-    return "impossible request";
-  } catch (const sim::SimError& x) {
-    message = x.what();
-    return "impossible request";
-  } catch (const isa::IsaError& x) {
-    message = x.what();
-    return "invalid program";
+    return error_kind_name(x.kind());
   } catch (const std::exception& x) {
     message = x.what();
     return "internal error";
