@@ -233,7 +233,7 @@ FitReport fit_knobs(const ValidationFile& file, const ValidateOptions& options,
   FitReport report;
   report.knobs = knobs;
   // The configured values, as the first row's instance loads them.
-  const isa::InstanceConfig config = load_instance(file.rows.at(0).run.instance, options.overrides);
+  const sim::SystemConfig config = load_instance(file.rows.at(0).run.instance, options.overrides);
   std::vector<int> start;
   for (std::size_t k = 0; k < knobs.size(); ++k) {
     report.start.push_back(
