@@ -17,15 +17,15 @@ std::string where(const Node& node) {
   return "node '" + node.name + "' (op " + node.op + ")";
 }
 
-[[noreturn]] void fail(const Node& node, const std::string& what) {
-  throw ModelError(where(node) + ": " + what, ErrorKind::kInvalidModel,
-                   ErrorLocation::at_node(node.name, node.op));
+[[noreturn]] void fail(const Node& node, const std::string& what,
+                       ErrorKind kind = ErrorKind::kInvalidModel) {
+  throw ModelError(where(node) + ": " + what, kind, ErrorLocation::at_node(node.name, node.op));
 }
 
 }  // namespace
 
-void throw_node_error(const Node& node, const std::string& what) {
-  fail(node, what);
+void throw_node_error(const Node& node, const std::string& what, ErrorKind kind) {
+  fail(node, what, kind);
 }
 
 std::string dtype_name(DType dtype) {

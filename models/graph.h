@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "isa/user_error.h"
+
 namespace infsim::models {
 
 enum class DType : std::uint8_t { kFp32, kFp16, kBf16, kInt64, kInt32, kInt8, kBool };
@@ -74,7 +76,8 @@ std::vector<std::int64_t> attr_ints(const Node& node, const std::string& key,
                                     const std::vector<std::int64_t>& fallback = {});
 
 // Throws a ModelError naming the node and its op: "node 'x' (op Conv): <what>".
-[[noreturn]] void throw_node_error(const Node& node, const std::string& what);
+[[noreturn]] void throw_node_error(const Node& node, const std::string& what,
+                                   ErrorKind kind = ErrorKind::kInvalidModel);
 
 // Checks the graph without changing it: known ops, edges in range, every consumed tensor
 // produced earlier (topological order, no cycle) or a graph input or constant, each tensor

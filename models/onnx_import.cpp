@@ -194,9 +194,9 @@ bool named_like_parameter(const std::string& name) {
 // their values are kept even when weights are dropped.
 bool is_operand_use(const Use& u) {
   if (u.index < 1) return false;
-  for (const char* op : {"Reshape", "Pad", "Clip", "Resize", "Slice", "Squeeze", "Unsqueeze",
-                         "ReduceMean", "ReduceSum", "Gather", "Where", "Expand", "TopK", "Split",
-                         "CumSum", "Range"}) {
+  for (const char* op :
+       {"Reshape", "Pad", "Clip", "Resize", "Slice", "Squeeze", "Unsqueeze", "ReduceMean",
+        "ReduceSum", "Gather", "Where", "Expand", "TopK", "Split", "CumSum", "Range"}) {
     if (u.op == op) return true;
   }
   return false;
@@ -557,7 +557,8 @@ class Importer {
     try {
       infer_node_shapes(graph_, graph_.nodes.size() - 1);
     } catch (const ModelError& e) {
-      if (options_.keep_unknown_ops) {  // a form shape inference does not know: keep it too
+      // A form shape inference does not know is kept for analyze; a malformed node is an error.
+      if (options_.keep_unknown_ops && e.kind() == ErrorKind::kUnsupportedOperator) {
         for (int i = 0; i < static_cast<int>(node.outputs.size()); ++i) {
           unknown_.insert(node.outputs[static_cast<std::size_t>(i)]);
           bind(np.output(i), node.outputs[static_cast<std::size_t>(i)]);

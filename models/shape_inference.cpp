@@ -16,6 +16,11 @@ namespace {
   throw_node_error(node, what);
 }
 
+// A form of an operator the IR does not know (not a malformed model): `analyze` lists it.
+[[noreturn]] void unsupported(const Node& node, const std::string& what) {
+  throw_node_error(node, what, ErrorKind::kUnsupportedOperator);
+}
+
 // Wraps a possibly negative axis into [0, rank), as ONNX allows.
 std::int64_t normalize_axis(const Node& node, std::int64_t axis, std::size_t rank) {
   auto r = static_cast<std::int64_t>(rank);
@@ -149,7 +154,7 @@ SpatialWindow spatial_window(const Node& node, const Shape& x,
   } else if (auto_pad == "VALID") {
     std::fill(w.pads.begin(), w.pads.end(), 0);
   } else if (auto_pad != "NOTSET") {
-    fail(node, "unsupported auto_pad '" + auto_pad + "'");
+    unsupported(node, "unsupported auto_pad '" + auto_pad + "'");
   }
   return w;
 }
@@ -561,7 +566,7 @@ DType cast_target(const Node& node) {
     case 9:
       return DType::kBool;
     default:
-      fail(node, "unsupported target type " + std::to_string(attr_int(node, "to", 1)));
+      unsupported(node, "unsupported target type " + std::to_string(attr_int(node, "to", 1)));
   }
 }
 
@@ -739,7 +744,7 @@ void infer_node_shapes(Graph& graph, std::size_t node_index) {
     }
   }
   auto rule = shape_rules().find(node.op);
-  if (rule == shape_rules().end()) fail(node, "unsupported operator");
+  if (rule == shape_rules().end()) unsupported(node, "unsupported operator");
   rule->second(graph, node);
 }
 
