@@ -120,7 +120,7 @@ TEST(RunExperiments, NcgScenariosRun) {
   EXPECT_CONTAINS(one.out, "resnet50 x16");
   const Result many = run("run " + experiment("ncg-16-processes"));
   ASSERT_EQ(many.exit_code, 0) << many.err;
-  EXPECT_CONTAINS(many.out, "16 images");
+  EXPECT_CONTAINS(many.out, "400 images");  // 16 processes x 25 requests of one image
   const Result cs = run("run " + experiment("ncg-context-switch"));
   ASSERT_EQ(cs.exit_code, 0) << cs.err;
   EXPECT_CONTAINS(cs.out, "1600 context switches");

@@ -164,8 +164,6 @@ const std::set<std::string> kKnownMisses = {
     "NeuronPerf floor 16x2 (3.4)",
     // Closed loops have no latency spread yet (p99 = p50; measured p99 is 1.2x p50).
     "NeuronPerf unnamed 16x1 (3.4)",
-    // Runtime 1.x is one daemon serving one request at a time for the instance (878 img/s).
-    "TF ResNet-50 16 groups (3.5)",
     // Throughput +17.5 %, p99 -15.4 % (no latency spread).
     "BERT-base NeuronPerf (3.5)",
 };

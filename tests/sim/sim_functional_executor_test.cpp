@@ -336,6 +336,10 @@ TEST(FunctionalScalar, ActivateEveryFunctionWithPerPartitionBias) {
        [](double x, double a, double) { return x >= 0 ? x : a * x; }},
       {ActivationFunc::kErf, 0, 0, [](double x, double, double) { return std::erf(x); }},
       {ActivationFunc::kLog, 0, 0, [](double x, double, double) { return std::log(x); }},
+      {ActivationFunc::kSoftplus, 0, 0,
+       [](double x, double, double) { return std::log1p(std::exp(x)); }},
+      {ActivationFunc::kMish, 0, 0,
+       [](double x, double, double) { return x * std::tanh(std::log1p(std::exp(x))); }},
   };
   ASSERT_EQ(std::size(cases), static_cast<std::size_t>(isa::kNumActivationFuncs));
   World w;
