@@ -43,7 +43,8 @@ bool Canonicalizer::attention_reshape(const Node& n) {
     return false;
   }
   if (dh > kPartitions || kPartitions % dh != 0 || in.channel0 % dh != 0)
-    fail(n, "head size " + std::to_string(dh) + " must divide 128 (and the head offsets)");
+    fail(n, "head size " + std::to_string(dh) + " must divide " + std::to_string(kPartitions) +
+                " (and the head offsets)");
   TensorBinding b = in;
   b.view = View::kSplit;
   b.heads = static_cast<int>(heads);
