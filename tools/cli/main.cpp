@@ -11,6 +11,7 @@
 
 #include "isa/user_error.h"
 #include "tools/cli/command.h"
+#include "tools/config/version.h"
 
 namespace {
 
@@ -38,6 +39,10 @@ int main(int argc, char** argv) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_usage(std::cout);
     return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    std::cout << "infsim " << infsim::tools::version_string() << "\n";
+    return 0;
   }
   const auto& commands = infsim::tools::command_registry();
   auto it = std::find_if(commands.begin(), commands.end(),
