@@ -178,14 +178,20 @@ void DevicePath::execute(LoadedModel& lm) {
       while (c > 0 && start[cu - 1] < 0) sc_core::wait(progress);
       start[cu] = now_s();
       progress.notify();
-      const int slices = std::max(1, detail_.ff_slices);
+      // The traffic goes out in bursts no larger than the program's largest DMA: a detailed
+      // neighbour's transfer then waits behind at most one burst, as it would behind one of
+      // this core's own DMAs, not behind a whole slice of the inference's traffic.
+      const CoreTraffic& traffic = placed.traffic[cu];
+      const double bursts =
+          std::ceil(std::max(traffic.read, traffic.write) / std::max(traffic.largest_dma, 1.0));
+      const int slices = std::max({1, detail_.ff_slices, static_cast<int>(bursts)});
       const double step = lm.sampling.ff_time[cu] / slices;
       const std::uint64_t span = std::max<std::uint64_t>(placed.region_bytes[cu], 1);
       for (int s = 0; s < slices; ++s) {
         book_fast_forward(placed.chip_of_core[cu], placed.dram_base[cu], span,
-                          placed.traffic[cu].read / slices, false, step);
+                          traffic.read / slices, false, step);
         book_fast_forward(placed.chip_of_core[cu], placed.dram_base[cu], span,
-                          placed.traffic[cu].write / slices, true, step);
+                          traffic.write / slices, true, step);
         wait_s(step);
       }
       while (c > 0 && !finished[cu - 1]) sc_core::wait(progress);

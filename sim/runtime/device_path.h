@@ -11,9 +11,11 @@
 // contention is in the sample), until its device time has converged: at least `min_samples`
 // detailed inferences and the last `window` of them within `tolerance` of their mean, or
 // `max_samples` reached. Later inferences of that copy are fast-forwarded: each program core is
-// occupied for the measured mean time in `ff_slices` equal steps, and at each step the step's
-// share of the inference's DRAM traffic is booked on the chip's DRAM channels, so detailed
-// neighbours still see the contention. `full` turns sampling off.
+// occupied for the measured mean time in equal steps (at least `ff_slices`, and enough that a
+// step's share of the DRAM traffic is no larger than the program's largest DMA), and at each step
+// that share is booked on the chip's DRAM channels, so detailed neighbours still see the
+// contention, interleaved with their own transfers as real DMAs would be. `full` turns sampling
+// off.
 
 #include <vector>
 

@@ -53,11 +53,14 @@ void measure(const isa::Program& prog, std::uint64_t program_bytes, PlacedModel&
       if (q.engine != isa::EngineKind::kDma) continue;
       for (const isa::Instruction& inst : q.instructions) {
         if (inst.opcode != isa::Opcode::kDmaCopy) continue;
+        CoreTraffic& t = lm.traffic[c];
         if (inst.src0.space == isa::MemSpace::kDram) {
-          lm.traffic[c].read += static_cast<double>(inst.src0.bytes());
+          t.read += static_cast<double>(inst.src0.bytes());
+          t.largest_dma = std::max(t.largest_dma, static_cast<double>(inst.src0.bytes()));
         }
         if (inst.dst.space == isa::MemSpace::kDram) {
-          lm.traffic[c].write += static_cast<double>(inst.dst.bytes());
+          t.write += static_cast<double>(inst.dst.bytes());
+          t.largest_dma = std::max(t.largest_dma, static_cast<double>(inst.dst.bytes()));
         }
       }
     }
@@ -118,9 +121,9 @@ Placement place(const isa::InstanceConfig& machine, const ScenarioSpec& spec,
         std::uint64_t& used = dram_used[static_cast<std::size_t>(chip)];
         if (lm.region_bytes[c] > dram_size - used) {
           throw SimError(who + " does not fit in device DRAM: it needs " +
-                         mib(static_cast<double>(lm.region_bytes[c])) + " on chip " +
-                         std::to_string(chip) + ", where " +
-                         mib(static_cast<double>(dram_size - used)) + " of " +
+                             mib(static_cast<double>(lm.region_bytes[c])) + " on chip " +
+                             std::to_string(chip) + ", where " +
+                             mib(static_cast<double>(dram_size - used)) + " of " +
                              mib(static_cast<double>(dram_size)) + " are free",
                          ErrorKind::kDoesNotFit);
         }

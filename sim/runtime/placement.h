@@ -19,6 +19,7 @@ namespace infsim::sim {
 struct CoreTraffic {
   double read = 0;
   double write = 0;
+  double largest_dma = 0;  // bytes of the core's largest DRAM transfer
 };
 
 // An input or output tensor at its place in device DRAM.

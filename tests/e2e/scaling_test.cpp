@@ -122,11 +122,7 @@ TEST(Scaling, SixteenGroupsInOneProcessReachThreeTimesFour) {
 // More of a resource never makes a run slower: a second worker per model, more in-flight
 // inferences, a faster clock, more DRAM or PCIe bandwidth can only remove waiting. (Sampling
 // noise and the discrete order of contended requests allow 1 %.)
-// Disabled, failing on main: a second worker per model (798 vs 872 /s) and a faster clock (796 vs
-// 872 /s) lower throughput. The clock case is the sampled simulation's fast-forwarded DRAM
-// bursts (fixed on the unlanded what-if branch, commit 23f3290, not yet ported to
-// sim/runtime/device_path.cpp). Open in issue 11's and 12's notes.
-TEST(Scaling, DISABLED_MoreResourcesNeverLowerThroughput) {
+TEST(Scaling, MoreResourcesNeverLowerThroughput) {
   for (const char* framework : {"neuronperf", "torch-neuron-2020"}) {
     SCOPED_TRACE(framework);
     Experiment base = every_core_a_copy("resnet50", "inf1.xlarge", 1, 16);
