@@ -129,4 +129,43 @@ std::optional<MemSpace> mem_space_from_text(std::string_view text) {
   return std::nullopt;
 }
 
+std::string func_text(FuncKind kind, std::uint8_t value) {
+  if (value < func_values(kind)) {
+    switch (kind) {
+      case FuncKind::kActivation:
+        return std::string(activation_text(static_cast<ActivationFunc>(value)));
+      case FuncKind::kAlu:
+        return std::string(alu_text(static_cast<AluOp>(value)));
+      case FuncKind::kPool:
+        return std::string(pool_text(static_cast<PoolFunc>(value)));
+      case FuncKind::kNone:
+        break;
+    }
+  }
+  return std::to_string(value);
+}
+
+std::optional<std::uint8_t> func_from_text(FuncKind kind, std::string_view text) {
+  if (kind == FuncKind::kNone) return std::nullopt;
+  for (int v = 0; v < func_values(kind); ++v) {
+    auto value = static_cast<std::uint8_t>(v);
+    if (func_text(kind, value) == text) return value;
+  }
+  return std::nullopt;
+}
+
+std::string_view func_kind_text(FuncKind kind) {
+  switch (kind) {
+    case FuncKind::kActivation:
+      return "activation function";
+    case FuncKind::kAlu:
+      return "ALU op";
+    case FuncKind::kPool:
+      return "pool function";
+    case FuncKind::kNone:
+      break;
+  }
+  return "func";
+}
+
 }  // namespace infsim::isa

@@ -75,22 +75,28 @@ inline constexpr int kNumEngineKinds = 4;
 // Which operands an opcode uses (a bit set).
 enum Operand : std::uint8_t { kDst = 1, kSrc0 = 2, kSrc1 = 4 };
 
-// opcode name, engine, operands (kSrc1 means "may use src1")
-#define INFSIM_OPCODES(X)                                         \
-  X(DmaCopy, "dma_copy", kDma, kDst | kSrc0)                      \
-  X(LoadWeights, "load_weights", kTensor, kSrc0)                  \
-  X(MatMul, "matmul", kTensor, kDst | kSrc0)                      \
-  X(Transpose, "transpose", kTensor, kDst | kSrc0)                \
-  X(Activate, "activate", kScalar, kDst | kSrc0 | kSrc1)          \
-  X(Pool, "pool", kVector, kDst | kSrc0)                          \
-  X(TensorTensor, "tensor_tensor", kVector, kDst | kSrc0 | kSrc1) \
-  X(TensorScalar, "tensor_scalar", kVector, kDst | kSrc0 | kSrc1) \
-  X(Reduce, "reduce", kVector, kDst | kSrc0)                      \
-  X(Memset, "memset", kVector, kDst)                              \
-  X(Nop, "nop", kVector, 0)
+// What an opcode's `func` (and TensorScalar's `func2`) name: an ActivationFunc, an AluOp, a
+// PoolFunc, or nothing.
+enum class FuncKind : std::uint8_t { kNone, kActivation, kAlu, kPool };
+
+// opcode name, engine, operands (kSrc1 means "may use src1"), what func and func2 name
+// clang-format off
+#define INFSIM_OPCODES(X)                                                           \
+  X(DmaCopy, "dma_copy", kDma, kDst | kSrc0, kNone, kNone)                          \
+  X(LoadWeights, "load_weights", kTensor, kSrc0, kNone, kNone)                      \
+  X(MatMul, "matmul", kTensor, kDst | kSrc0, kNone, kNone)                          \
+  X(Transpose, "transpose", kTensor, kDst | kSrc0, kNone, kNone)                    \
+  X(Activate, "activate", kScalar, kDst | kSrc0 | kSrc1, kActivation, kNone)        \
+  X(Pool, "pool", kVector, kDst | kSrc0, kPool, kNone)                              \
+  X(TensorTensor, "tensor_tensor", kVector, kDst | kSrc0 | kSrc1, kAlu, kNone)      \
+  X(TensorScalar, "tensor_scalar", kVector, kDst | kSrc0 | kSrc1, kAlu, kAlu)       \
+  X(Reduce, "reduce", kVector, kDst | kSrc0, kAlu, kNone)                           \
+  X(Memset, "memset", kVector, kDst, kNone, kNone)                                  \
+  X(Nop, "nop", kVector, 0, kNone, kNone)
+// clang-format on
 
 enum class Opcode : std::uint8_t {
-#define INFSIM_OPCODE_ENUM(name, text, engine, operands) k##name,
+#define INFSIM_OPCODE_ENUM(name, text, engine, operands, func, func2) k##name,
   INFSIM_OPCODES(INFSIM_OPCODE_ENUM)
 #undef INFSIM_OPCODE_ENUM
 };
@@ -100,11 +106,14 @@ struct OpcodeInfo {
   std::string_view text;
   EngineKind engine;  // the engine kind whose queue runs it (Nop may sit on any queue)
   std::uint8_t operands;
+  FuncKind func;   // what Instruction::func names
+  FuncKind func2;  // what Instruction::func2 names
 };
 
 inline constexpr OpcodeInfo kOpcodeTable[] = {
-#define INFSIM_OPCODE_INFO(name, text, engine, operands) \
-  {Opcode::k##name, text, EngineKind::engine, static_cast<std::uint8_t>(operands)},
+#define INFSIM_OPCODE_INFO(name, text, engine, operands, func, func2)                        \
+  {Opcode::k##name, text,           EngineKind::engine, static_cast<std::uint8_t>(operands), \
+   FuncKind::func,  FuncKind::func2},
     INFSIM_OPCODES(INFSIM_OPCODE_INFO)
 #undef INFSIM_OPCODE_INFO
 };
@@ -163,6 +172,21 @@ inline constexpr int kNumAluOps = 0
 
 enum class PoolFunc : std::uint8_t { kMax, kAvg };
 inline constexpr int kNumPoolFuncs = 2;
+
+// How many values a func of this kind has (kNone: any byte, it names nothing).
+constexpr int func_values(FuncKind k) {
+  switch (k) {
+    case FuncKind::kActivation:
+      return kNumActivationFuncs;
+    case FuncKind::kAlu:
+      return kNumAluOps;
+    case FuncKind::kPool:
+      return kNumPoolFuncs;
+    case FuncKind::kNone:
+      break;
+  }
+  return 256;
+}
 
 // Instruction::flags
 enum InstructionFlag : std::uint8_t {
@@ -228,5 +252,39 @@ struct Instruction {
   std::uint8_t pad_top = 0, pad_left = 0;                               // Pool
   std::uint32_t layer = 0;  // index into Program::layers, for per-operator profiles
 };
+
+// The operand slots of an instruction, in the order the formats write them and the verifier
+// checks them.
+struct OperandSlot {
+  AccessPattern Instruction::*pattern;
+  Operand bit;
+  const char* name;
+};
+inline constexpr OperandSlot kOperandSlots[] = {{&Instruction::dst, kDst, "dst"},
+                                                {&Instruction::src0, kSrc0, "src0"},
+                                                {&Instruction::src1, kSrc1, "src1"}};
+
+// The float parameters, in the order the formats write them.
+struct RealField {
+  float Instruction::*value;
+  const char* name;
+};
+inline constexpr RealField kRealFields[] = {{&Instruction::scale, "scale"},
+                                            {&Instruction::bias, "bias"},
+                                            {&Instruction::alpha, "alpha"},
+                                            {&Instruction::beta, "beta"}};
+
+// Pool's pairs of byte fields, in the order the formats write them; the text form joins each
+// pair with `separator` (window=3x3, pad=1,1).
+struct PoolPair {
+  std::uint8_t Instruction::*first;
+  std::uint8_t Instruction::*second;
+  const char* name;
+  char separator;
+};
+inline constexpr PoolPair kPoolPairs[] = {
+    {&Instruction::window_h, &Instruction::window_w, "window", 'x'},
+    {&Instruction::stride_h, &Instruction::stride_w, "stride", 'x'},
+    {&Instruction::pad_top, &Instruction::pad_left, "pad", ','}};
 
 }  // namespace infsim::isa

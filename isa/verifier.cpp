@@ -1,37 +1,16 @@
 #include "isa/verifier.h"
 
 #include <algorithm>
-#include <deque>
 #include <string>
 
 #include "isa/instruction_text.h"
 #include "isa/isa_error.h"
+#include "isa/verifier_internal.h"
 
 namespace infsim::isa {
 namespace {
 
 using Wide = __int128;  // element and byte extents: stride * count overflows 64 bits
-
-std::string engine_label(const Queue& q) {
-  if (q.engine == EngineKind::kDma) {
-    return "dma e" + std::to_string(q.dma_engine) + " q" + std::to_string(q.dma_queue);
-  }
-  return std::string(engine_text(q.engine));
-}
-
-std::string queue_location(std::size_t core, bool setup, std::size_t qi, const Queue& q) {
-  return "core " + std::to_string(core) + (setup ? " setup" : "") + " queue " + std::to_string(qi) +
-         " (" + engine_label(q) + ")";
-}
-
-std::string instruction_location(std::size_t core, bool setup, std::size_t qi, const Queue& q,
-                                 std::size_t index, const Instruction& ins) {
-  std::string op = static_cast<int>(ins.opcode) < kNumOpcodes
-                       ? std::string(opcode_info(ins.opcode).text)
-                       : "opcode " + std::to_string(static_cast<int>(ins.opcode));
-  return queue_location(core, setup, qi, q) + " instruction " + std::to_string(index) + " (" + op +
-         ")";
-}
 
 std::string to_string(Wide v) {
   if (v < 0) return "-" + to_string(-v);
@@ -95,7 +74,9 @@ class Verifier {
         }
       }
     }
-    for (bool setup : {true, false}) find_deadlocks(setup);
+    for (bool setup : {true, false}) {
+      for (Diagnostic& d : find_deadlocks(p_, c_, setup)) out_.push_back(std::move(d));
+    }
     return std::move(out_);
   }
 
@@ -220,9 +201,7 @@ class Verifier {
   }
 
   void check_queue(std::size_t core, bool setup, std::size_t qi, const Queue& q) {
-    // The weights the Tensor Engine holds: (K, M) of the last LoadWeights on this queue.
-    bool loaded = false;
-    std::uint64_t loaded_k = 0, loaded_m = 0;
+    Loaded loaded;
     for (std::size_t i = 0; i < q.instructions.size(); ++i) {
       const Instruction& ins = q.instructions[i];
       Site s{core, setup, qi, &q, i, &ins};
@@ -232,11 +211,9 @@ class Verifier {
       }
       check_engine_and_operands(s);
       check_semaphores(s);
-      check_fields(s, loaded, loaded_k, loaded_m);
+      check_fields(s, loaded);
       if (ins.opcode == Opcode::kLoadWeights && ins.src0.valid()) {
-        loaded = true;
-        loaded_k = ins.src0.partitions;
-        loaded_m = ins.src0.free_elements();
+        loaded = {true, ins.src0.partitions, ins.src0.free_elements()};
       }
       if (!p_.layers.empty() && ins.layer >= p_.layers.size()) {
         fail(s, "layer " + std::to_string(ins.layer) + " is not one of the program's " +
@@ -253,25 +230,20 @@ class Verifier {
       fail(s, std::string(info.text) + " runs on the " + std::string(engine_text(info.engine)) +
                   " engine, not on a " + std::string(engine_text(s.queue->engine)) + " queue");
     }
-    struct Slot {
-      const AccessPattern& ap;
-      std::uint8_t bit;
-      const char* name;
-    };
     bool src1_required = ins.opcode == Opcode::kTensorTensor ||
                          (ins.opcode == Opcode::kTensorScalar && (ins.flags & kPerPartition));
-    for (const Slot& slot : {Slot{ins.dst, kDst, "dst"}, Slot{ins.src0, kSrc0, "src0"},
-                             Slot{ins.src1, kSrc1, "src1"}}) {
+    for (const OperandSlot& slot : kOperandSlots) {
+      const AccessPattern& ap = ins.*slot.pattern;
       bool allowed = (info.operands & slot.bit) != 0;
       bool required = allowed && (slot.bit != kSrc1 || src1_required);
-      if (static_cast<int>(slot.ap.space) >= kNumMemSpaces) {
+      if (static_cast<int>(ap.space) >= kNumMemSpaces) {
         fail(s, std::string(slot.name) + " memory space out of range");
-      } else if (required && !slot.ap.valid()) {
+      } else if (required && !ap.valid()) {
         fail(s, std::string("missing ") + slot.name + " operand");
-      } else if (!allowed && slot.ap.valid()) {
+      } else if (!allowed && ap.valid()) {
         fail(s, std::string(info.text) + " takes no " + slot.name + " operand");
-      } else if (slot.ap.valid()) {
-        check_pattern(s, slot.ap, slot.name);
+      } else if (ap.valid()) {
+        check_pattern(s, ap, slot.name);
       }
     }
   }
@@ -355,153 +327,191 @@ class Verifier {
     }
   }
 
-  // Opcode-specific rules from the semantics in isa/instruction.h.
-  void check_fields(const Site& s, bool loaded, std::uint64_t loaded_k, std::uint64_t loaded_m) {
+  // The weights the Tensor Engine holds: (K, M) of the last LoadWeights on the queue.
+  struct Loaded {
+    bool any = false;
+    std::uint64_t k = 0, m = 0;
+  };
+
+  void require(const Site& s, bool ok, const std::string& message) {
+    if (!ok) fail(s, message);
+  }
+
+  void same_shape(const Site& s, const AccessPattern& a, const char* an, const AccessPattern& b,
+                  const char* bn) {
+    if (!a.valid() || !b.valid()) return;
+    if (a.partitions != b.partitions || a.free_elements() != b.free_elements()) {
+      fail(s, std::string(an) + " is " + std::to_string(a.partitions) + " x " +
+                  std::to_string(a.free_elements()) + " but " + bn + " is " +
+                  std::to_string(b.partitions) + " x " + std::to_string(b.free_elements()) +
+                  " (partitions x free elements)");
+    }
+  }
+
+  void per_partition_column(const Site& s, std::uint64_t columns, const char* what) {
+    const AccessPattern& ap = s.ins->src1;
+    const AccessPattern& dst = s.ins->dst;
+    if (!ap.valid() || !dst.valid()) return;
+    if (ap.partitions != dst.partitions || ap.free_elements() < columns) {
+      fail(s, std::string("src1 (") + what + ") must cover dst's " +
+                  std::to_string(dst.partitions) + " partitions with at least " +
+                  std::to_string(columns) + " elements each");
+    }
+  }
+
+  // func and func2 name values of the kinds the opcode table gives.
+  void check_funcs(const Site& s) {
     const Instruction& ins = *s.ins;
-    const AccessPattern& dst = ins.dst;
-    const AccessPattern& src0 = ins.src0;
-    const AccessPattern& src1 = ins.src1;
-    auto in = [](const AccessPattern& ap, MemSpace space) { return ap.space == space; };
-    auto same_shape = [&](const AccessPattern& a, const char* an, const AccessPattern& b,
-                          const char* bn) {
-      if (!a.valid() || !b.valid()) return;
-      if (a.partitions != b.partitions || a.free_elements() != b.free_elements()) {
-        fail(s, std::string(an) + " is " + std::to_string(a.partitions) + " x " +
-                    std::to_string(a.free_elements()) + " but " + bn + " is " +
-                    std::to_string(b.partitions) + " x " + std::to_string(b.free_elements()) +
-                    " (partitions x free elements)");
-      }
-    };
-    auto per_partition_column = [&](const AccessPattern& ap, std::uint64_t columns,
-                                    const char* what) {
-      if (!ap.valid() || !dst.valid()) return;
-      if (ap.partitions != dst.partitions || ap.free_elements() < columns) {
-        fail(s, std::string("src1 (") + what + ") must cover dst's " +
-                    std::to_string(dst.partitions) + " partitions with at least " +
-                    std::to_string(columns) + " elements each");
-      }
-    };
-    auto require = [&](bool ok, const std::string& message) {
-      if (!ok) fail(s, message);
-    };
-    auto func_range = [&](int limit, const char* what) {
-      if (ins.func >= limit)
-        fail(s, std::string(what) + " " + std::to_string(ins.func) + " out of range");
-    };
-    std::uint64_t te_rows = static_cast<std::uint64_t>(c_.tensor.rows);
-    std::uint64_t te_cols = static_cast<std::uint64_t>(c_.tensor.cols);
+    const OpcodeInfo& info = opcode_info(ins.opcode);
+    if (ins.func >= func_values(info.func)) {
+      fail(s, std::string(func_kind_text(info.func)) + " " + std::to_string(ins.func) +
+                  " out of range");
+    }
+    if (ins.func2 >= func_values(info.func2)) {
+      fail(s, "second " + std::string(func_kind_text(info.func2)) + " " +
+                  std::to_string(ins.func2) + " out of range");
+    }
+  }
+
+  // Opcode-specific rules from the semantics in isa/instruction.h.
+  void check_fields(const Site& s, const Loaded& loaded) {
+    const Instruction& ins = *s.ins;
+    check_funcs(s);
     switch (ins.opcode) {
       case Opcode::kDmaCopy:
-        same_shape(dst, "dst", src0, "src0");
+        same_shape(s, ins.dst, "dst", ins.src0, "src0");
         break;
       case Opcode::kLoadWeights:
-        if (!src0.valid()) break;
-        require(in(src0, MemSpace::kSbuf), "load_weights reads its weights from SBUF");
-        require(src0.partitions <= te_rows, "K = " + std::to_string(src0.partitions) +
-                                                " weight rows exceed the " +
-                                                std::to_string(te_rows) + " rows of the array");
-        require(src0.free_elements() <= te_cols,
-                "M = " + std::to_string(src0.free_elements()) + " weight columns exceed the " +
-                    std::to_string(te_cols) + " columns of the array");
+        check_load_weights(s);
         break;
       case Opcode::kMatMul:
-        if (dst.valid()) {
-          require(in(dst, MemSpace::kPsum) && dst.dtype == DType::kFp32,
-                  "matmul writes fp32 into PSUM");
-          std::uint64_t n_bytes = dst.free_elements() * 4;
-          std::uint64_t bank = c_.psum.bank_bytes();
-          Extent e = element_extent(dst, false);
-          Wide first = Wide{dst.offset} + e.lo * 4, last = Wide{dst.offset} + e.hi * 4 + 3;
-          if (n_bytes > bank) {
-            fail(s, "N = " + std::to_string(dst.free_elements()) + " fp32 columns exceed one " +
-                        std::to_string(bank) + "-byte PSUM bank");
-          } else if (bank > 0 && first >= 0 && first / bank != last / bank) {
-            fail(s, "dst bytes [" + to_string(first) + ", " + to_string(last + 1) +
-                        ") straddle a PSUM bank boundary (banks of " + std::to_string(bank) +
-                        " bytes)");
-          }
-        }
-        if (src0.valid()) {
-          require(in(src0, MemSpace::kSbuf), "matmul's moving tile comes from SBUF");
-          if (!loaded) {
-            fail(s, "matmul with no load_weights before it on this queue");
-          } else {
-            require(src0.partitions == loaded_k,
-                    "moving tile has " + std::to_string(src0.partitions) +
-                        " partitions but the loaded weights have K = " + std::to_string(loaded_k));
-            if (dst.valid()) {
-              require(
-                  dst.partitions == loaded_m,
-                  "dst has " + std::to_string(dst.partitions) +
-                      " partitions but the loaded weights have M = " + std::to_string(loaded_m));
-            }
-          }
-          if (dst.valid()) {
-            require(
-                dst.free_elements() == src0.free_elements(),
-                "dst has " + std::to_string(dst.free_elements()) +
-                    " columns but the moving tile has N = " + std::to_string(src0.free_elements()));
-          }
-        }
+        check_matmul_dst(s);
+        check_matmul_src(s, loaded);
         break;
       case Opcode::kTranspose:
-        if (src0.valid()) {
-          require(in(src0, MemSpace::kSbuf), "transpose reads SBUF");
-          require(src0.partitions <= te_rows && src0.free_elements() <= te_cols,
-                  "src0 is " + std::to_string(src0.partitions) + " x " +
-                      std::to_string(src0.free_elements()) + ", more than the " +
-                      std::to_string(te_rows) + " x " + std::to_string(te_cols) + " array");
-        }
-        if (dst.valid()) require(in(dst, MemSpace::kPsum), "transpose writes PSUM");
-        if (src0.valid() && dst.valid()) {
-          require(dst.partitions == src0.free_elements() && dst.free_elements() == src0.partitions,
-                  "dst must be src0 transposed (" + std::to_string(src0.free_elements()) + " x " +
-                      std::to_string(src0.partitions) + "), not " + std::to_string(dst.partitions) +
-                      " x " + std::to_string(dst.free_elements()));
-        }
+        check_transpose(s);
         break;
       case Opcode::kActivate:
-        func_range(kNumActivationFuncs, "activation function");
-        if (dst.valid()) require(in(dst, MemSpace::kSbuf), "activate writes SBUF");
-        same_shape(dst, "dst", src0, "src0");
-        per_partition_column(src1, 1, "the per-partition bias");
+        if (ins.dst.valid()) require(s, ins.dst.space == MemSpace::kSbuf, "activate writes SBUF");
+        same_shape(s, ins.dst, "dst", ins.src0, "src0");
+        per_partition_column(s, 1, "the per-partition bias");
         break;
       case Opcode::kPool:
-        func_range(kNumPoolFuncs, "pool function");
         check_pool(s);
         break;
       case Opcode::kTensorTensor:
-        func_range(kNumAluOps, "ALU op");
-        same_shape(dst, "dst", src0, "src0");
-        same_shape(src1, "src1", src0, "src0");
+        same_shape(s, ins.dst, "dst", ins.src0, "src0");
+        same_shape(s, ins.src1, "src1", ins.src0, "src0");
         break;
       case Opcode::kTensorScalar:
-        func_range(kNumAluOps, "ALU op");
-        require(ins.func2 < kNumAluOps,
-                "second ALU op " + std::to_string(ins.func2) + " out of range");
-        same_shape(dst, "dst", src0, "src0");
+        same_shape(s, ins.dst, "dst", ins.src0, "src0");
         if (ins.flags & kPerPartition) {
-          per_partition_column(src1, ins.func2 == static_cast<std::uint8_t>(AluOp::kNone) ? 1 : 2,
+          per_partition_column(s, ins.func2 == static_cast<std::uint8_t>(AluOp::kNone) ? 1 : 2,
                                "the per-partition scalars");
         }
         break;
       case Opcode::kReduce:
-        require(ins.func == static_cast<std::uint8_t>(AluOp::kAdd) ||
-                    ins.func == static_cast<std::uint8_t>(AluOp::kMax),
-                "reduce is add or max, not " +
-                    (ins.func < kNumAluOps ? std::string(alu_text(static_cast<AluOp>(ins.func)))
-                                           : std::to_string(ins.func)));
-        if (dst.valid() && src0.valid() && src0.dims[2].count != 0) {
-          std::uint64_t kept = src0.free_elements() / src0.dims[2].count;
-          require(dst.partitions == src0.partitions && dst.free_elements() == kept,
-                  "dst must be " + std::to_string(src0.partitions) + " x " + std::to_string(kept) +
-                      " (src0 without its innermost dim), not " + std::to_string(dst.partitions) +
-                      " x " + std::to_string(dst.free_elements()));
-        }
+        check_reduce(s);
         break;
       case Opcode::kMemset:
       case Opcode::kNop:
         break;
+    }
+  }
+
+  void check_load_weights(const Site& s) {
+    const AccessPattern& src0 = s.ins->src0;
+    if (!src0.valid()) return;
+    auto rows = static_cast<std::uint64_t>(c_.tensor.rows);
+    auto cols = static_cast<std::uint64_t>(c_.tensor.cols);
+    require(s, src0.space == MemSpace::kSbuf, "load_weights reads its weights from SBUF");
+    require(s, src0.partitions <= rows,
+            "K = " + std::to_string(src0.partitions) + " weight rows exceed the " +
+                std::to_string(rows) + " rows of the array");
+    require(s, src0.free_elements() <= cols,
+            "M = " + std::to_string(src0.free_elements()) + " weight columns exceed the " +
+                std::to_string(cols) + " columns of the array");
+  }
+
+  void check_matmul_dst(const Site& s) {
+    const AccessPattern& dst = s.ins->dst;
+    if (!dst.valid()) return;
+    require(s, dst.space == MemSpace::kPsum && dst.dtype == DType::kFp32,
+            "matmul writes fp32 into PSUM");
+    std::uint64_t n_bytes = dst.free_elements() * 4;
+    std::uint64_t bank = c_.psum.bank_bytes();
+    Extent e = element_extent(dst, false);
+    Wide first = Wide{dst.offset} + e.lo * 4, last = Wide{dst.offset} + e.hi * 4 + 3;
+    if (n_bytes > bank) {
+      fail(s, "N = " + std::to_string(dst.free_elements()) + " fp32 columns exceed one " +
+                  std::to_string(bank) + "-byte PSUM bank");
+    } else if (bank > 0 && first >= 0 && first / bank != last / bank) {
+      fail(s, "dst bytes [" + to_string(first) + ", " + to_string(last + 1) +
+                  ") straddle a PSUM bank boundary (banks of " + std::to_string(bank) + " bytes)");
+    }
+  }
+
+  void check_matmul_src(const Site& s, const Loaded& loaded) {
+    const AccessPattern& dst = s.ins->dst;
+    const AccessPattern& src0 = s.ins->src0;
+    if (!src0.valid()) return;
+    require(s, src0.space == MemSpace::kSbuf, "matmul's moving tile comes from SBUF");
+    if (!loaded.any) {
+      fail(s, "matmul with no load_weights before it on this queue");
+    } else {
+      require(s, src0.partitions == loaded.k,
+              "moving tile has " + std::to_string(src0.partitions) +
+                  " partitions but the loaded weights have K = " + std::to_string(loaded.k));
+      if (dst.valid()) {
+        require(s, dst.partitions == loaded.m,
+                "dst has " + std::to_string(dst.partitions) +
+                    " partitions but the loaded weights have M = " + std::to_string(loaded.m));
+      }
+    }
+    if (dst.valid()) {
+      require(s, dst.free_elements() == src0.free_elements(),
+              "dst has " + std::to_string(dst.free_elements()) +
+                  " columns but the moving tile has N = " + std::to_string(src0.free_elements()));
+    }
+  }
+
+  void check_transpose(const Site& s) {
+    const AccessPattern& dst = s.ins->dst;
+    const AccessPattern& src0 = s.ins->src0;
+    auto rows = static_cast<std::uint64_t>(c_.tensor.rows);
+    auto cols = static_cast<std::uint64_t>(c_.tensor.cols);
+    if (src0.valid()) {
+      require(s, src0.space == MemSpace::kSbuf, "transpose reads SBUF");
+      require(s, src0.partitions <= rows && src0.free_elements() <= cols,
+              "src0 is " + std::to_string(src0.partitions) + " x " +
+                  std::to_string(src0.free_elements()) + ", more than the " + std::to_string(rows) +
+                  " x " + std::to_string(cols) + " array");
+    }
+    if (dst.valid()) require(s, dst.space == MemSpace::kPsum, "transpose writes PSUM");
+    if (src0.valid() && dst.valid()) {
+      require(s, dst.partitions == src0.free_elements() && dst.free_elements() == src0.partitions,
+              "dst must be src0 transposed (" + std::to_string(src0.free_elements()) + " x " +
+                  std::to_string(src0.partitions) + "), not " + std::to_string(dst.partitions) +
+                  " x " + std::to_string(dst.free_elements()));
+    }
+  }
+
+  void check_reduce(const Site& s) {
+    const Instruction& ins = *s.ins;
+    const AccessPattern& dst = ins.dst;
+    const AccessPattern& src0 = ins.src0;
+    if (ins.func < kNumAluOps) {  // else check_funcs has said so
+      require(s,
+              ins.func == static_cast<std::uint8_t>(AluOp::kAdd) ||
+                  ins.func == static_cast<std::uint8_t>(AluOp::kMax),
+              "reduce is add or max, not " + std::string(alu_text(static_cast<AluOp>(ins.func))));
+    }
+    if (dst.valid() && src0.valid() && src0.dims[2].count != 0) {
+      std::uint64_t kept = src0.free_elements() / src0.dims[2].count;
+      require(s, dst.partitions == src0.partitions && dst.free_elements() == kept,
+              "dst must be " + std::to_string(src0.partitions) + " x " + std::to_string(kept) +
+                  " (src0 without its innermost dim), not " + std::to_string(dst.partitions) +
+                  " x " + std::to_string(dst.free_elements()));
     }
   }
 
@@ -529,92 +539,6 @@ class Verifier {
       fail(s, "pool output " + std::to_string(oh) + " x " + std::to_string(ow) +
                   " has windows that lie wholly outside the " + std::to_string(h) + " x " +
                   std::to_string(w) + " input");
-    }
-  }
-
-  // Abstract in-order execution of one phase: which queues can finish?
-  void find_deadlocks(bool setup) {
-    struct QueueRef {
-      std::size_t core;
-      std::size_t qi;
-      const Queue* queue;
-      std::size_t head = 0;
-    };
-    std::vector<QueueRef> queues;
-    for (std::size_t core = 0; core < p_.cores.size(); ++core) {
-      const auto& list = setup ? p_.cores[core].setup : p_.cores[core].queues;
-      for (std::size_t qi = 0; qi < list.size(); ++qi) queues.push_back({core, qi, &list[qi]});
-    }
-    const std::size_t sems = static_cast<std::size_t>(std::max(c_.semaphores, 0));
-    const std::size_t cores = p_.cores.size();
-    auto valid_wait = [&](const SemaphoreWait& w) { return w.semaphore < sems; };
-    std::vector<std::uint64_t> count(cores * sems, 0);
-    // All signals each semaphore receives in this phase: the most it can ever reach.
-    std::vector<std::uint64_t> total(cores * sems, 0);
-    auto signal_target = [&](const QueueRef& q, const SemaphoreSignal& sig) -> long {
-      if (sig.semaphore >= sems) return -1;
-      std::size_t core = sig.core == kThisCore ? q.core : sig.core;
-      if (core >= cores) return -1;
-      return static_cast<long>(core * sems + sig.semaphore);
-    };
-    for (const QueueRef& q : queues) {
-      for (const Instruction& ins : q.queue->instructions) {
-        long t = signal_target(q, ins.signal);
-        if (t >= 0) total[static_cast<std::size_t>(t)] += ins.signal.increment;
-      }
-    }
-    std::vector<std::vector<std::size_t>> waiters(cores * sems);
-    std::deque<std::size_t> ready;
-    for (std::size_t i = 0; i < queues.size(); ++i) ready.push_back(i);
-    while (!ready.empty()) {
-      QueueRef& q = queues[ready.front()];
-      std::size_t id = ready.front();
-      ready.pop_front();
-      const auto& instructions = q.queue->instructions;
-      while (q.head < instructions.size()) {
-        const Instruction& ins = instructions[q.head];
-        const SemaphoreWait* blocked = nullptr;
-        for (const SemaphoreWait& w : ins.waits) {
-          if (valid_wait(w) && count[q.core * sems + w.semaphore] < w.value) blocked = &w;
-        }
-        if (blocked != nullptr) {
-          waiters[q.core * sems + blocked->semaphore].push_back(id);
-          break;
-        }
-        long t = signal_target(q, ins.signal);
-        if (t >= 0) {
-          count[static_cast<std::size_t>(t)] += ins.signal.increment;
-          auto& woken = waiters[static_cast<std::size_t>(t)];
-          for (std::size_t w : woken) ready.push_back(w);
-          woken.clear();
-        }
-        ++q.head;
-      }
-    }
-    for (const QueueRef& q : queues) {
-      const auto& instructions = q.queue->instructions;
-      if (q.head >= instructions.size()) continue;
-      const Instruction& ins = instructions[q.head];
-      for (const SemaphoreWait& w : ins.waits) {
-        if (!valid_wait(w)) continue;
-        std::size_t key = q.core * sems + w.semaphore;
-        if (count[key] >= w.value) continue;
-        std::string message = "deadlock: the " + engine_label(*q.queue) +
-                              " queue waits forever for semaphore " + std::to_string(w.semaphore) +
-                              " of core " + std::to_string(q.core) +
-                              " >= " + std::to_string(w.value) + "; it reaches " +
-                              std::to_string(count[key]) + " before every queue is stuck";
-        message += total[key] < w.value
-                       ? ", and all signals to it in this phase add up to only " +
-                             std::to_string(total[key])
-                       : " (signals to it in this phase add up to " + std::to_string(total[key]) +
-                             ", but they come after waits that never end)";
-        report(instruction_location(q.core, setup, q.qi, *q.queue, q.head, ins), message);
-        std::size_t left = instructions.size() - q.head;
-        if (left > 1)
-          out_.back().message += "; " + std::to_string(left - 1) + " more instructions never run";
-        break;
-      }
     }
   }
 

@@ -8,21 +8,13 @@
 #include <cstdint>
 #include <cstring>
 
+#include "isa/float_bits.h"
 #include "isa/instruction.h"
 
 namespace infsim::sim {
 
-inline std::uint32_t float_bits(float f) {
-  std::uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  return u;
-}
-
-inline float bits_float(std::uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, sizeof f);
-  return f;
-}
+using isa::bits_float;
+using isa::float_bits;
 
 inline std::uint16_t float_to_bf16(float f) {
   const std::uint32_t u = float_bits(f);
