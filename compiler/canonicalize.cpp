@@ -494,14 +494,15 @@ const TensorBinding& Canonicalizer::raw_binding(const Node& n, std::size_t i) co
   return bindings_[n.inputs[i]];
 }
 
-// A scratch value for the last layer added, `elements` per partition per image.
-void Canonicalizer::add_scratch(std::uint64_t elements) {
+// A scratch value for the last layer added: one channel tile, its elements per partition per
+// image set for the target by size_scratch() (lower_transformer.h).
+void Canonicalizer::add_scratch() {
   Layer& l = out_.graph.layers.back();
   Value s;
   s.name = l.name + ".scratch";
-  s.channels = kPartitions;
-  s.width = static_cast<int>(elements);
-  s.shape = {static_cast<std::int64_t>(batch_), kPartitions, 1, s.width};
+  s.channels = 1;
+  s.width = 0;
+  s.shape = {static_cast<std::int64_t>(batch_), 1, 1, 0};
   s.producer = static_cast<int>(out_.graph.layers.size()) - 1;
   out_.graph.values.push_back(s);
   l.scratch = static_cast<int>(out_.graph.values.size()) - 1;

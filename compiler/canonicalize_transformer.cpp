@@ -42,9 +42,8 @@ bool Canonicalizer::attention_reshape(const Node& n) {
   } else {
     return false;
   }
-  if (dh > kPartitions || kPartitions % dh != 0 || in.channel0 % dh != 0)
-    fail(n, "head size " + std::to_string(dh) + " must divide " + std::to_string(kPartitions) +
-                " (and the head offsets)");
+  if (in.channel0 % dh != 0)
+    fail(n, "the head offsets must be multiples of the head size " + std::to_string(dh));
   TensorBinding b = in;
   b.view = View::kSplit;
   b.heads = static_cast<int>(heads);
@@ -155,7 +154,7 @@ void Canonicalizer::add_attention(const Node& n, const TensorBinding& ctx) {
   l.flops = 6ull * seq * seq * ctx.heads;
   int v = add_layer(std::move(l), n.outputs[0]);
   if (out_.graph.values[v].channels != d) fail(n, "the merged context is not [B, S, heads x dh]");
-  add_scratch(attention_scratch_elements(seq, dh, ctx.mask >= 0));
+  add_scratch();
   bind_output(n, v);
 }
 
@@ -217,9 +216,8 @@ void Canonicalizer::rewrite_layer_norm(const Node& n) {
   }
   l.fused.push_back(n.name);
   l.flops = 10ull * x.channels * x.pixels();
-  const auto scratch = layer_norm_scratch_elements(x.channels, x.width);  // before x may move
   int v = add_layer(std::move(l), n.outputs[0]);
-  add_scratch(scratch);
+  add_scratch();
   bind_output(n, v);
 }
 

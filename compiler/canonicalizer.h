@@ -94,8 +94,8 @@ class Canonicalizer {
   Layer* fusable_producer(const Node& n, int tensor, LayerKind kind);
   void bind_output(const Node& n, int value);
   int add_layer(Layer layer, int out_tensor);
-  // A scratch value for the last layer added, `elements` per partition per image.
-  void add_scratch(std::uint64_t elements);
+  // A scratch value for the last layer added, sized for the target by size_scratch().
+  void add_scratch();
   void rewrite_node(const Node& n);
 
   // --- canonicalize_conv.cpp ---

@@ -7,6 +7,7 @@
 #include "compiler/compile_error.h"
 #include "compiler/emit.h"
 #include "compiler/layout.h"
+#include "compiler/lower_transformer.h"
 #include "compiler/memory_plan.h"
 #include "compiler/partition.h"
 
@@ -63,6 +64,7 @@ CompileResult compile(const models::Graph& graph, const isa::NeuronCoreConfig& c
   LayerGraph& g = canonical.graph;
   if (!options.model_name.empty()) g.name = options.model_name;
   assign_halos(g);
+  size_scratch(g, core);
   const std::uint64_t dsize = static_cast<std::uint64_t>(isa::dtype_bytes(options.dtype));
   StagePlan stages =
       partition_layers(g, static_cast<int>(options.pipeline_cores), layer_costs(g, core, dsize));

@@ -1,7 +1,10 @@
 #include "compiler/emit.h"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
+#include "compiler/compile_error.h"
 #include "compiler/layout.h"
 #include "compiler/lowering.h"
 
@@ -121,25 +124,57 @@ class ProgramBuilder {
       L_.store_output(layer.output, s, static_cast<std::uint32_t>(l));
   }
 
+  // The DMA queues of one core: each role has a preferred (engine, queue), folded onto the
+  // configured engines (engine modulo their count) and moved to the engine's next free queue
+  // when taken, so the plan works on any DMA configuration and is unchanged on the default.
+  struct DmaQueues {
+    const isa::DmaConfig& dma;
+    std::vector<std::vector<bool>> taken;
+    explicit DmaQueues(const isa::DmaConfig& d)
+        : dma(d), taken(static_cast<std::size_t>(d.engines)) {}
+    std::pair<int, int> take(int engine, int queue) {
+      std::vector<bool>& used = taken[static_cast<std::size_t>(engine % dma.engines)];
+      used.resize(static_cast<std::size_t>(dma.queues_per_engine), false);
+      for (int k = 0; k < dma.queues_per_engine; ++k) {
+        const int qi = (queue + k) % dma.queues_per_engine;
+        if (!used[static_cast<std::size_t>(qi)]) {
+          used[static_cast<std::size_t>(qi)] = true;
+          return {engine % dma.engines, qi};
+        }
+      }
+      throw CompileError("the program needs more DMA queues per NeuronCore than the " +
+                             std::to_string(dma.engines * dma.queues_per_engine) +
+                             " of chip.core.dma.engines x chip.core.dma.queues_per_engine",
+                         ErrorKind::kDoesNotFit);
+    }
+  };
+
   void add_core(int c) {
     Scheduler& s = L_.sched;
     s.add_core();
     CoreQueues q;
+    DmaQueues dq(L_.core.dma);
+    auto dma_queue = [&](int engine, int queue) {
+      const auto [e, qi] = dq.take(engine, queue);
+      return s.add_queue(c, isa::EngineKind::kDma, e, qi);
+    };
     q.tensor = s.add_queue(c, isa::EngineKind::kTensor);
     q.scalar = s.add_queue(c, isa::EngineKind::kScalar);
     q.vector = s.add_queue(c, isa::EngineKind::kVector);
-    q.dma_in = s.add_queue(c, isa::EngineKind::kDma, 0, 0);
-    q.dma_weights = s.add_queue(c, isa::EngineKind::kDma, 1, 0);
-    q.dma_out = s.add_queue(c, isa::EngineKind::kDma, 2, 0);
-    q.dma_weights_alt = s.add_queue(c, isa::EngineKind::kDma, 0, 3);
+    q.dma_in = dma_queue(0, 0);
+    q.dma_weights = dma_queue(1, 0);
+    q.dma_out = dma_queue(2, 0);
+    q.dma_weights_alt = dma_queue(0, 3);
     if (L_.stages.stages() > 1) {
-      q.dma_send = s.add_queue(c, isa::EngineKind::kDma, 2, 1);
-      q.release = s.add_queue(c, isa::EngineKind::kDma, 0, 1);
+      q.dma_send = dma_queue(2, 1);
+      q.release = dma_queue(0, 1);
       q.from_prev = s.add_channel(c);
       q.ack_from_next = s.add_channel(c);
     }
-    for (int e = 0; e < L_.core.dma.engines && e < 3; ++e)
-      q.setup.push_back(s.add_setup_queue(c, e, 2));
+    for (int e = 0; e < L_.core.dma.engines; ++e) {
+      const auto [engine, queue] = dq.take(e, 2);
+      q.setup.push_back(s.add_setup_queue(c, engine, queue));
+    }
     L_.queues.push_back(q);
     L_.ring_next.push_back(0);
     L_.staging_next.push_back(0);
@@ -202,7 +237,7 @@ class ProgramBuilder {
         w.core = core;
         w.bytes = geo.weight_bytes;
         bool have = data && !layer.conv.weights.empty();
-        if (have) w.data = pack_conv_weights(layer, cin, cout, geo, dt);
+        if (have) w.data = pack_conv_weights(layer, cin, cout, geo, L_.partitions(), dt);
         L_.weight_tensor[l] = add_tensor(std::move(w));
         // Biases, fp32: row p holds partition p's bias for every output block.
         const int blocks = static_cast<int>(geo.blocks.size());
@@ -227,8 +262,8 @@ class ProgramBuilder {
         L_.const_tensor[l] = add_tensor(std::move(b));
       } else if (layer.kind == LayerKind::kScaleBias || layer.kind == LayerKind::kLayerNorm) {
         const int channels = g.values[layer.output].channels;
-        const int tiles = channel_tiles(channels);
-        const int rows = std::min(kPartitions, channels);
+        const int tiles = L_.tiles(channels);
+        const int rows = std::min(L_.partitions(), channels);
         isa::TensorDecl t;
         t.name = layer.name + ".scale_shift";
         t.kind = isa::TensorKind::kWeight;
@@ -240,7 +275,7 @@ class ProgramBuilder {
         if (data && !layer.scale.empty()) {
           for (int p = 0; p < rows; ++p)
             for (int j = 0; j < tiles; ++j) {
-              int c = j * kPartitions + p;
+              int c = j * L_.partitions() + p;
               bool in = c < channels;
               append_converted(t.data, in ? layer.scale[c] : 0.0f, isa::DType::kFp32);
               append_converted(t.data, in ? layer.shift[c] : 0.0f, isa::DType::kFp32);
@@ -321,8 +356,8 @@ class ProgramBuilder {
         static_cast<std::uint32_t>(L_.stages.last(s, static_cast<int>(L_.graph.layers.size())));
     std::vector<Scheduler::After> after;
     if (pass > 0) after.push_back({L_.queues[s].ack_from_next, static_cast<std::uint32_t>(pass)});
-    for (int t = 0; t < channel_tiles(val.channels); ++t) {
-      const auto p = static_cast<std::uint16_t>(tile_channels(val.channels, t));
+    for (int t = 0; t < L_.tiles(val.channels); ++t) {
+      const auto p = static_cast<std::uint16_t>(L_.tile_size(val.channels, t));
       isa::Instruction ins = dma(isa::sbuf(0, p, to.offset + t * to.tile_bytes, {elems}, L_.dtype(),
                                            static_cast<std::uint16_t>(s + 1)),
                                  isa::sbuf(0, p, from.offset + t * from.tile_bytes, {elems},
@@ -337,13 +372,13 @@ class ProgramBuilder {
     const Value& val = L_.graph.values[v];
     const ValueSlot& slot = L_.plan.slot(v, s);
     const auto elems =
-        static_cast<std::uint32_t>(channel_tiles(val.channels) * slot.tile_bytes / L_.dsize);
+        static_cast<std::uint32_t>(L_.tiles(val.channels) * slot.tile_bytes / L_.dsize);
     const auto layer =
         static_cast<std::uint32_t>(L_.stages.last(s, static_cast<int>(L_.graph.layers.size())));
-    L_.sched.emit_release(
-        s, L_.queues[s].release,
-        isa::sbuf(0, kPartitions, slot.offset, {elems}, L_.dtype(), static_cast<std::uint16_t>(s)),
-        layer, Scheduler::Remote{s - 1, L_.queues[s - 1].ack_from_next});
+    L_.sched.emit_release(s, L_.queues[s].release,
+                          isa::sbuf(0, L_.partitions(), slot.offset, {elems}, L_.dtype(),
+                                    static_cast<std::uint16_t>(s)),
+                          layer, Scheduler::Remote{s - 1, L_.queues[s - 1].ack_from_next});
   }
 
   void fill_layers(isa::Program& program, CompileReport& report) {
@@ -374,7 +409,7 @@ class ProgramBuilder {
     for (int c = 0; c < L_.stages.stages(); ++c) {
       const CorePlan& cp = L_.plan.cores[c];
       isa::CoreMemoryPlan m;
-      m.sbuf_peak = cp.total() * kPartitions;
+      m.sbuf_peak = cp.total() * L_.partitions();
       std::uint64_t resident = 0;
       for (int l = L_.stages.first[c]; l <= L_.stages.last(c, n); ++l)
         if (L_.plan.resident[l]) resident += L_.plan.geometry[l].weight_bytes;
@@ -412,8 +447,8 @@ isa::AccessPattern io_tile_in_dram(const Lowering& L, int value, int tile) {
   const isa::TensorDecl& t = L.tensors[L.value_tensor[value]];
   const std::uint64_t hw = static_cast<std::uint64_t>(v.pixels());
   const std::uint64_t row = static_cast<std::uint64_t>(L.graph.batch) * hw;
-  return isa::dram(t.dram_offset + (tile * kPartitions * row + L.image0 * hw) * L.dsize,
-                   static_cast<std::uint16_t>(tile_channels(v.channels, tile)),
+  return isa::dram(t.dram_offset + (tile * L.partitions() * row + L.image0 * hw) * L.dsize,
+                   static_cast<std::uint16_t>(L.tile_size(v.channels, tile)),
                    static_cast<std::int64_t>(row),
                    isa::dense_dims({static_cast<std::uint32_t>(L.images * hw)}), L.dtype(), t.core);
 }
@@ -451,8 +486,8 @@ void Lowering::clear_halo(int value, int core_id, std::uint32_t layer) {
   const auto hp = static_cast<std::int32_t>(v.padded_height()),
              wp = static_cast<std::int32_t>(v.padded_width());
   const auto n = static_cast<std::uint32_t>(images);
-  for (int t = 0; t < channel_tiles(v.channels); ++t) {
-    const auto p = static_cast<std::uint16_t>(tile_channels(v.channels, t));
+  for (int t = 0; t < tiles(v.channels); ++t) {
+    const auto p = static_cast<std::uint16_t>(tile_size(v.channels, t));
     const std::uint64_t base = slot.offset + t * slot.tile_bytes;
     std::vector<isa::AccessPattern> strips;
     if (v.halo_h > 0) {
@@ -483,8 +518,8 @@ void Lowering::clear_halo(int value, int core_id, std::uint32_t layer) {
 
 void Lowering::store_output(int value, int core_id, std::uint32_t layer) {
   const Value& v = graph.values[value];
-  for (int tile = 0; tile < channel_tiles(v.channels); ++tile) {
-    const int p = tile_channels(v.channels, tile);
+  for (int tile = 0; tile < tiles(v.channels); ++tile) {
+    const int p = tile_size(v.channels, tile);
     isa::Instruction ins;
     ins.opcode = isa::Opcode::kDmaCopy;
     ins.src0 = interior(value, core_id, tile, 0, p, 0, images, 0, v.height);
@@ -496,8 +531,8 @@ void Lowering::store_output(int value, int core_id, std::uint32_t layer) {
 void Lowering::load_input(int value, int core_id, std::uint32_t layer) {
   const Value& v = graph.values[value];
   clear_halo(value, core_id, layer);
-  for (int tile = 0; tile < channel_tiles(v.channels); ++tile) {
-    const int p = tile_channels(v.channels, tile);
+  for (int tile = 0; tile < tiles(v.channels); ++tile) {
+    const int p = tile_size(v.channels, tile);
     isa::Instruction ins;
     ins.opcode = isa::Opcode::kDmaCopy;
     ins.dst = interior(value, core_id, tile, 0, p, 0, images, 0, v.height);

@@ -8,12 +8,12 @@
 
 namespace infsim::compiler {
 
-int channel_tiles(int channels) {
-  return (channels + kPartitions - 1) / kPartitions;
+int channel_tiles(int channels, int partitions) {
+  return (channels + partitions - 1) / partitions;
 }
 
-int tile_channels(int channels, int tile) {
-  return std::min(kPartitions, channels - tile * kPartitions);
+int tile_channels(int channels, int tile, int partitions) {
+  return std::min(partitions, channels - tile * partitions);
 }
 
 void assign_halos(LayerGraph& graph) {
@@ -25,28 +25,30 @@ void assign_halos(LayerGraph& graph) {
   }
 }
 
-ConvGeometry conv_geometry(const Layer& layer, int in_channels, int out_channels, int array_cols,
-                           isa::DType dtype) {
+ConvGeometry conv_geometry(const Layer& layer, int in_channels, int out_channels,
+                           const isa::NeuronCoreConfig& core, isa::DType dtype) {
   ConvGeometry g;
   const ConvParams& c = layer.conv;
   g.taps = c.kernel_h * c.kernel_w;
   int ci_per_group = in_channels / c.groups;
   int co_per_group = out_channels / c.groups;
-  // Tiles of at most array_cols output channels that never cross a 128-partition tile.
-  int step = std::min(array_cols, kPartitions);
+  const int parts = core.sbuf.partitions;
+  // Segments: at most one array row per input channel, inside one channel tile.
+  const int seg_step = std::min(core.tensor.rows, parts);
+  const int step = std::min({core.tensor.cols, core.psum.partitions, parts});
   std::uint64_t dsize = static_cast<std::uint64_t>(isa::dtype_bytes(dtype));
   for (int co0 = 0; co0 < out_channels;) {
     int count = std::min(step, out_channels - co0);
-    count = std::min(count, kPartitions - co0 % kPartitions);
+    count = std::min(count, parts - co0 % parts);
     WeightBlock b;
     b.co0 = co0;
     b.count = count;
     int g_lo = co0 / co_per_group, g_hi = (co0 + count - 1) / co_per_group;
     int ci_lo = g_lo * ci_per_group, ci_hi = (g_hi + 1) * ci_per_group;
     for (int ci = ci_lo; ci < ci_hi;) {
-      int tile = ci / kPartitions;
-      int end = std::min(ci_hi, (tile + 1) * kPartitions);
-      b.segments.push_back({tile, ci - tile * kPartitions, end - tile * kPartitions});
+      int tile = ci / parts;
+      int end = std::min({ci_hi, (tile + 1) * parts, ci + seg_step});
+      b.segments.push_back({tile, ci - tile * parts, end - tile * parts});
       std::uint64_t elems = static_cast<std::uint64_t>(g.taps) * count;
       b.seg_elements.push_back(elems);
       b.sbuf_bytes += elems * dsize;
@@ -147,7 +149,8 @@ void append_converted(std::vector<std::uint8_t>& out, float value, isa::DType dt
 }
 
 std::vector<std::uint8_t> pack_conv_weights(const Layer& layer, int in_channels, int out_channels,
-                                            const ConvGeometry& geometry, isa::DType dtype) {
+                                            const ConvGeometry& geometry, int partitions,
+                                            isa::DType dtype) {
   std::vector<std::uint8_t> out;
   out.reserve(geometry.weight_bytes);
   const ConvParams& c = layer.conv;
@@ -173,10 +176,10 @@ std::vector<std::uint8_t> pack_conv_weights(const Layer& layer, int in_channels,
     if (b.interleaved) {
       for (int p = b.segments[0].p_lo; p < b.segments[0].p_hi; ++p)
         for (std::size_t u = i; u < i + static_cast<std::size_t>(b.unit_blocks); ++u)
-          for (const CiSegment& s : blocks[u].segments) row(blocks[u], s.ci_tile * kPartitions + p);
+          for (const CiSegment& s : blocks[u].segments) row(blocks[u], s.ci_tile * partitions + p);
     } else {
       for (const CiSegment& s : b.segments)
-        for (int p = s.p_lo; p < s.p_hi; ++p) row(b, s.ci_tile * kPartitions + p);
+        for (int p = s.p_lo; p < s.p_hi; ++p) row(b, s.ci_tile * partitions + p);
     }
   }
   return out;

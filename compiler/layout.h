@@ -1,25 +1,28 @@
 #pragma once
-// Where data lives: channels on SBUF partitions in tiles of up to 128 (an activation of C
-// channels is ceil(C/128) tiles, each [images][H + 2 halo][W + 2 halo] per partition, zero
-// halo), DRAM activations C-major ([C][N][H][W], so one channel's images are one row), and
-// convolution weights cut into blocks, one per output-channel tile of at most the array's
-// columns, holding every (input-channel segment, tap) the tile needs.
+// Where data lives: channels on SBUF partitions in tiles of up to P = the configured SBUF
+// partitions (an activation of C channels is ceil(C/P) tiles, each [images][H + 2 halo][W + 2
+// halo] per partition, zero halo), DRAM activations C-major ([C][N][H][W], so one channel's
+// images are one row), and convolution weights cut into blocks, one per output-channel tile of at
+// most the array's columns (and PSUM partitions), holding every (input-channel segment, tap) the
+// tile needs; a segment never has more input channels than the array has rows.
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "compiler/layer_graph.h"
+#include "isa/hardware_config.h"
 #include "isa/instruction.h"
 
 namespace infsim::compiler {
 
-inline constexpr int kPartitions = 128;
-// Largest weight block (bytes per partition) streamed as one unit.
+// Largest weight block (bytes per partition) streamed as one unit (a compiler choice, not a
+// hardware limit).
 inline constexpr std::uint64_t kWholeBlockBytes = 8192;
 
-int channel_tiles(int channels);
-int tile_channels(int channels, int tile);  // channels in tile `tile`
+// Channel tiles of `channels` on `partitions` SBUF partitions, and the channels in tile `tile`.
+int channel_tiles(int channels, int partitions);
+int tile_channels(int channels, int tile, int partitions);
 
 // Halo of every value: the largest padding any convolution reading it needs.
 void assign_halos(LayerGraph& graph);
@@ -57,8 +60,10 @@ struct ConvGeometry {
   std::uint64_t max_stream_bytes = 0;  // per partition: the largest unit weights stream in
 };
 
-ConvGeometry conv_geometry(const Layer& layer, int in_channels, int out_channels, int array_cols,
-                           isa::DType dtype);
+// Blocks of at most min(array columns, PSUM partitions) output channels that never cross an SBUF
+// channel tile; segments of at most the array's rows input channels inside one input tile.
+ConvGeometry conv_geometry(const Layer& layer, int in_channels, int out_channels,
+                           const isa::NeuronCoreConfig& core, isa::DType dtype);
 
 // Groups consecutive interleaved blocks into streaming units of at most `max_bytes` per
 // partition (the weight-ring slot), so streamed weights move in few long DMAs; dram_offset of a
@@ -66,8 +71,10 @@ ConvGeometry conv_geometry(const Layer& layer, int in_channels, int out_channels
 void group_stream_units(ConvGeometry& geometry, std::uint64_t max_bytes);
 
 // The packed DRAM image of a layer's weights (unit after unit; see WeightBlock), in `dtype`.
+// `partitions`: the SBUF partitions the geometry was made for.
 std::vector<std::uint8_t> pack_conv_weights(const Layer& layer, int in_channels, int out_channels,
-                                            const ConvGeometry& geometry, isa::DType dtype);
+                                            const ConvGeometry& geometry, int partitions,
+                                            isa::DType dtype);
 
 // Values converted to `dtype` (round to nearest even), little-endian.
 void append_converted(std::vector<std::uint8_t>& out, float value, isa::DType dtype);

@@ -11,9 +11,9 @@
 // the Vector Engine (with relu when fused).
 //
 // Grouped and depthwise convolutions use the same loop with each block reading only the input
-// channels its groups need (a depthwise block of 64 channels is a 64 x 64 diagonal weight tile),
-// so they cost one matmul per tap per 64 channels: the Tensor Engine is poorly used, as Neuron
-// documents for depthwise convolutions with few channels.
+// channels its groups need (a depthwise block of C channels, C = the array columns, is a C x C
+// diagonal weight tile), so they cost one matmul per tap per C channels: the Tensor Engine is
+// poorly used, as Neuron documents for depthwise convolutions with few channels.
 //
 // A graph input that is too large for SBUF is read in bands: for each chunk, the rows it needs
 // are copied from DRAM into a zeroed staging slot (double buffered) and the matmuls read there.
@@ -55,14 +55,14 @@ std::uint64_t stage_band(Lowering& L, int li, int core, const Chunk& ch, int max
       cp.staging_offset + static_cast<std::uint64_t>(L.staging_next[core]) * cp.staging_slot_bytes;
   L.staging_next[core] = (L.staging_next[core] + 1) % kStagingSlots;
   const std::uint64_t stride = band_tile_stride(L, li, max_rows);
-  const int tiles = channel_tiles(in.channels);
+  const int tiles = L.tiles(in.channels);
   const int wp = in.width + c.pad_left + c.pad_right;
   if (c.pad_top + c.pad_bottom + c.pad_left + c.pad_right > 0) {
     isa::Instruction clear;
     clear.opcode = isa::Opcode::kMemset;
     clear.scale = 0.0f;
     clear.dst =
-        isa::sbuf(0, static_cast<std::uint16_t>(std::min(kPartitions, in.channels)), slot,
+        isa::sbuf(0, static_cast<std::uint16_t>(std::min(L.partitions(), in.channels)), slot,
                   {static_cast<std::uint32_t>(tiles * stride / L.dsize)}, L.dtype(), core16);
     L.sched.emit(core, L.queues[core].vector, clear, layer_id);
   }
@@ -74,10 +74,10 @@ std::uint64_t stage_band(Lowering& L, int li, int core, const Chunk& ch, int max
   const std::uint64_t hw = static_cast<std::uint64_t>(in.pixels());
   const std::uint64_t row = static_cast<std::uint64_t>(L.graph.batch) * hw;
   for (int tile = 0; tile < tiles; ++tile) {
-    const auto p = static_cast<std::uint16_t>(tile_channels(in.channels, tile));
+    const auto p = static_cast<std::uint16_t>(L.tile_size(in.channels, tile));
     isa::Instruction ld;
     ld.opcode = isa::Opcode::kDmaCopy;
-    ld.src0 = isa::dram(t.dram_offset + (tile * kPartitions * row + (L.image0 + ch.image0) * hw +
+    ld.src0 = isa::dram(t.dram_offset + (tile * L.partitions() * row + (L.image0 + ch.image0) * hw +
                                          static_cast<std::uint64_t>(r_lo) * in.width) *
                                             L.dsize,
                         p, static_cast<std::int64_t>(row),
@@ -102,13 +102,13 @@ void reload(Lowering& L, int value, int li, int core) {
   const std::uint64_t hw = static_cast<std::uint64_t>(v.pixels());
   const std::uint64_t row = static_cast<std::uint64_t>(L.graph.batch) * hw;
   const auto elems = static_cast<std::uint32_t>(static_cast<std::uint64_t>(L.images) * hw);
-  for (int tile = 0; tile < channel_tiles(v.channels); ++tile) {
-    const auto p = static_cast<std::uint16_t>(tile_channels(v.channels, tile));
+  for (int tile = 0; tile < L.tiles(v.channels); ++tile) {
+    const auto p = static_cast<std::uint16_t>(L.tile_size(v.channels, tile));
     isa::Instruction ld;
     ld.opcode = isa::Opcode::kDmaCopy;
     ld.src0 = isa::dram(
         t.dram_offset +
-            (tile * kPartitions * row + static_cast<std::uint64_t>(L.image0) * hw) * L.dsize,
+            (tile * L.partitions() * row + static_cast<std::uint64_t>(L.image0) * hw) * L.dsize,
         p, static_cast<std::int64_t>(row), isa::dense_dims({elems}), L.dtype(), t.core);
     ld.dst = isa::sbuf(0, p, L.interior_offset(value, core, tile, 0, 0, 0), {elems}, L.dtype(),
                        static_cast<std::uint16_t>(core));
@@ -170,7 +170,7 @@ void lower_conv(Lowering& L, int li, int core) {
       L.weights_streamed[core] += std::uint64_t{rows} * row * L.dsize;
     }
     if (stream_block) base = unit_at + blk.unit_offset;
-    const int out_tile = blk.co0 / kPartitions, out_p = blk.co0 % kPartitions;
+    const int out_tile = blk.co0 / L.partitions(), out_p = blk.co0 % L.partitions();
     const auto m = static_cast<std::uint16_t>(blk.count);
 
     for (std::size_t g0 = 0; g0 < chunks.size(); g0 += group_size) {

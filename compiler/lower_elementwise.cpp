@@ -16,8 +16,8 @@ namespace infsim::compiler {
 void lower_eltwise(Lowering& L, int li, int core) {
   const Layer& layer = L.graph.layers[li];
   const Value& out = L.graph.values[layer.output];
-  for (int t = 0; t < channel_tiles(out.channels); ++t) {
-    const int cnt = tile_channels(out.channels, t);
+  for (int t = 0; t < L.tiles(out.channels); ++t) {
+    const int cnt = L.tile_size(out.channels, t);
     isa::Instruction ins;
     ins.opcode = isa::Opcode::kTensorTensor;
     ins.func = static_cast<std::uint8_t>(layer.alu);
@@ -32,8 +32,8 @@ void lower_eltwise(Lowering& L, int li, int core) {
 void lower_activation(Lowering& L, int li, int core) {
   const Layer& layer = L.graph.layers[li];
   const Value& out = L.graph.values[layer.output];
-  for (int t = 0; t < channel_tiles(out.channels); ++t) {
-    const int cnt = tile_channels(out.channels, t);
+  for (int t = 0; t < L.tiles(out.channels); ++t) {
+    const int cnt = L.tile_size(out.channels, t);
     isa::Instruction ins;
     ins.opcode = isa::Opcode::kActivate;
     ins.func = static_cast<std::uint8_t>(layer.epilogue.func);
@@ -51,11 +51,11 @@ void lower_concat(Lowering& L, int li, int core) {
   int offset = 0;
   for (int in_id : layer.inputs) {
     const Value& in = L.graph.values[in_id];
-    for (int t = 0; t < channel_tiles(in.channels); ++t) {
-      for (int c = 0; c < tile_channels(in.channels, t);) {
-        const int dst_channel = offset + t * kPartitions + c;
-        const int dst_tile = dst_channel / kPartitions, dst_p = dst_channel % kPartitions;
-        const int count = std::min(tile_channels(in.channels, t) - c, kPartitions - dst_p);
+    for (int t = 0; t < L.tiles(in.channels); ++t) {
+      for (int c = 0; c < L.tile_size(in.channels, t);) {
+        const int dst_channel = offset + t * L.partitions() + c;
+        const int dst_tile = dst_channel / L.partitions(), dst_p = dst_channel % L.partitions();
+        const int count = std::min(L.tile_size(in.channels, t) - c, L.partitions() - dst_p);
         isa::Instruction ins;
         ins.opcode = isa::Opcode::kDmaCopy;
         ins.src0 = L.interior(in_id, core, t, c, count, 0, L.images, 0, in.height);
@@ -73,8 +73,8 @@ void lower_concat(Lowering& L, int li, int core) {
 void lower_scale_bias(Lowering& L, int li, int core) {
   const Layer& layer = L.graph.layers[li];
   const Value& out = L.graph.values[layer.output];
-  for (int t = 0; t < channel_tiles(out.channels); ++t) {
-    const int cnt = tile_channels(out.channels, t);
+  for (int t = 0; t < L.tiles(out.channels); ++t) {
+    const int cnt = L.tile_size(out.channels, t);
     isa::Instruction ins;
     ins.opcode = isa::Opcode::kTensorScalar;
     ins.func = static_cast<std::uint8_t>(isa::AluOp::kMul);

@@ -41,8 +41,8 @@ void lower_pool_from_dram(Lowering& L, int li, int core) {
   const std::uint64_t row = static_cast<std::uint64_t>(L.graph.batch) * hw;
   const auto chunks =
       spatial_chunks(L.images, out.height, out.width, psum_bank_elements(L.core), true, layer.name);
-  for (int tile = 0; tile < channel_tiles(out.channels); ++tile) {
-    const auto cnt = static_cast<std::uint16_t>(tile_channels(out.channels, tile));
+  for (int tile = 0; tile < L.tiles(out.channels); ++tile) {
+    const auto cnt = static_cast<std::uint16_t>(L.tile_size(out.channels, tile));
     for (const Chunk& ch : chunks) {
       const int ih0 = ch.row0 * p.stride_h - p.pad_top;
       const int r_lo = std::max(0, ih0);
@@ -55,7 +55,7 @@ void lower_pool_from_dram(Lowering& L, int li, int core) {
       isa::Instruction ld;
       ld.opcode = isa::Opcode::kDmaCopy;
       ld.dst = isa::sbuf(0, cnt, slot, {elems}, L.dtype(), core16);
-      ld.src0 = isa::dram(t.dram_offset + (static_cast<std::uint64_t>(tile) * kPartitions * row +
+      ld.src0 = isa::dram(t.dram_offset + (static_cast<std::uint64_t>(tile) * L.partitions() * row +
                                            static_cast<std::uint64_t>(L.image0 + ch.image0) * hw +
                                            static_cast<std::uint64_t>(r_lo) * in.width) *
                                               L.dsize,
@@ -87,8 +87,8 @@ void lower_pool(Lowering& L, int li, int core) {
   const Value& in = L.graph.values[in_id];
   const Value& out = L.graph.values[out_id];
   const auto core16 = static_cast<std::uint16_t>(core);
-  for (int t = 0; t < channel_tiles(out.channels); ++t) {
-    const int cnt = tile_channels(out.channels, t);
+  for (int t = 0; t < L.tiles(out.channels); ++t) {
+    const int cnt = L.tile_size(out.channels, t);
     isa::Instruction ins;
     ins.dst = L.interior(out_id, core, t, 0, cnt, 0, L.images, 0, out.height);
     if (p.global && in.halo_h == 0 && in.halo_w == 0) {

@@ -16,8 +16,8 @@ void lower_resize(Lowering& L, int li, int core) {
   const Value& out = L.graph.values[layer.output];
   const int fh = layer.resize_h, fw = layer.resize_w;
   int k = 0;
-  for (int t = 0; t < channel_tiles(out.channels); ++t) {
-    const int cnt = tile_channels(out.channels, t);
+  for (int t = 0; t < L.tiles(out.channels); ++t) {
+    const int cnt = L.tile_size(out.channels, t);
     for (int image = 0; image < L.images; ++image) {
       for (int dy = 0; dy < fh; ++dy, ++k) {
         isa::AccessPattern src = L.interior(in_id, core, t, 0, cnt, image, 1, 0, in.height);

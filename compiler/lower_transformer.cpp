@@ -22,29 +22,37 @@ constexpr std::uint64_t kAlignElements = 32;  // 64 bytes of the smallest dtype 
 constexpr int kStats = 5;
 
 int chunk_of(const isa::NeuronCoreConfig& core) {
-  return std::min({core.tensor.rows, core.tensor.cols, kPartitions});
+  return std::min({core.tensor.rows, core.tensor.cols, core.sbuf.partitions});
 }
 
 // One double-buffer half of the attention scratch: [P: S][P^T: chunks x chunk][V^T: chunks x dh]
-// [stats], with P^T's chunks x chunk <= S + 127.
-std::uint64_t attention_buffer_elements(int seq_len, int head_dim) {
+// [stats], with P^T's chunks x chunk <= S + chunk - 1 <= S + partitions - 1.
+std::uint64_t attention_buffer_elements(int seq_len, int head_dim,
+                                        const isa::NeuronCoreConfig& core) {
   const auto s = static_cast<std::uint64_t>(seq_len);
+  const auto parts = static_cast<std::uint64_t>(core.sbuf.partitions);
   const std::uint64_t chunks = (s + kMinChunk - 1) / kMinChunk;
-  return s + (s + kPartitions - 1) + chunks * head_dim + kStats;
+  return s + (s + parts - 1) + chunks * head_dim + kStats;
 }
 
 void check_sizes(const Lowering& L, const Layer& layer, int seq_len) {
-  if (chunk_of(L.core) < kMinChunk)
-    throw CompileError("layer '" + layer.name + "' (" + layer.op +
-                       "): needs a Tensor Engine of at least 32 x 32");
+  auto fail = [&](const std::string& why) {
+    throw CompileError("layer '" + layer.name + "' (" + layer.op + "): " + why,
+                       ErrorKind::kDoesNotFit);
+  };
+  if (chunk_of(L.core) < kMinChunk) fail("needs a Tensor Engine of at least 32 x 32");
   if (static_cast<std::uint64_t>(seq_len) > psum_bank_elements(L.core))
-    throw CompileError("layer '" + layer.name + "' (" + layer.op + "): " + std::to_string(seq_len) +
-                       " tokens exceed one PSUM bank (" +
-                       std::to_string(psum_bank_elements(L.core)) + " fp32 values)");
+    fail(std::to_string(seq_len) + " tokens exceed one PSUM bank (" +
+         std::to_string(psum_bank_elements(L.core)) + " fp32 values)");
+  // A head is one LoadWeights (dh rows) and one PSUM block (dh partitions) and must not cross a
+  // channel tile of the SBUF partitions.
+  const int dh = layer.kind == LayerKind::kAttention ? layer.attention.head_dim : 0;
+  if (dh > 0 && (dh > chunk_of(L.core) || L.partitions() % dh != 0))
+    fail("head size " + std::to_string(dh) + " must divide the " + std::to_string(L.partitions()) +
+         " SBUF partitions and fit the " + std::to_string(L.core.tensor.rows) + " x " +
+         std::to_string(L.core.tensor.cols) + " array");
   for (int v : layer.inputs)
-    if (L.plan.in_dram[v])
-      throw CompileError("layer '" + layer.name + "' (" + layer.op +
-                         "): its input is kept in DRAM, which it cannot read");
+    if (L.plan.in_dram[v]) fail("its input is kept in DRAM, which it cannot read");
 }
 
 isa::Instruction make(isa::Opcode op, const isa::AccessPattern& dst, const isa::AccessPattern& src0,
@@ -75,15 +83,31 @@ isa::Instruction alu(isa::Opcode op, isa::AluOp f, const isa::AccessPattern& dst
 
 }  // namespace
 
-std::uint64_t attention_scratch_elements(int seq_len, int head_dim, bool masked) {
-  // Room to start the second buffer on a 64-byte boundary; a mask adds a ones row and the
-  // scaled mask row on partition 0.
-  return 2 * (attention_buffer_elements(seq_len, head_dim) + kAlignElements) +
-         (masked ? kPartitions + static_cast<std::uint64_t>(seq_len) : 0);
+std::uint64_t attention_scratch_elements(int seq_len, int head_dim, bool masked,
+                                         const isa::NeuronCoreConfig& core) {
+  // Room to start the second buffer on a 64-byte boundary; a mask adds a ones row (at most one
+  // element per partition) and the scaled mask row on partition 0.
+  return 2 * (attention_buffer_elements(seq_len, head_dim, core) + kAlignElements) +
+         (masked ? static_cast<std::uint64_t>(core.sbuf.partitions) + seq_len : 0);
 }
 
-std::uint64_t layer_norm_scratch_elements(int channels, int seq_len) {
-  return kLayerNormRows + static_cast<std::uint64_t>(channel_tiles(channels) + 2) * seq_len;
+std::uint64_t layer_norm_scratch_elements(int channels, int seq_len,
+                                          const isa::NeuronCoreConfig& core) {
+  return kLayerNormRows +
+         static_cast<std::uint64_t>(channel_tiles(channels, core.sbuf.partitions) + 2) * seq_len;
+}
+
+void size_scratch(LayerGraph& graph, const isa::NeuronCoreConfig& core) {
+  for (const Layer& l : graph.layers) {
+    if (l.scratch < 0) continue;
+    const Value& out = graph.values[l.output];
+    const std::uint64_t elements =
+        l.kind == LayerKind::kAttention
+            ? attention_scratch_elements(out.width, l.attention.head_dim, l.inputs.size() > 3, core)
+            : layer_norm_scratch_elements(out.channels, out.width, core);
+    graph.values[l.scratch].width = static_cast<int>(elements);
+    graph.values[l.scratch].shape[3] = static_cast<std::int64_t>(elements);
+  }
 }
 
 void lower_attention(Lowering& L, int li, int core) {
@@ -101,7 +125,7 @@ void lower_attention(Lowering& L, int li, int core) {
   const std::uint64_t bank_bytes = L.core.psum.bank_bytes();
   const int kc = chunk_of(L.core), chunks = (seq + kc - 1) / kc;
   const std::uint64_t scratch = L.plan.slot(layer.scratch, core).offset;
-  const std::uint64_t buffer = (attention_buffer_elements(seq, dh) * L.dsize + 63) & ~63ull;
+  const std::uint64_t buffer = (attention_buffer_elements(seq, dh, L.core) * L.dsize + 63) & ~63ull;
   auto emit = [&](int queue, const isa::Instruction& ins) {
     L.sched.emit(core, queue, ins, layer_id);
   };
@@ -118,7 +142,7 @@ void lower_attention(Lowering& L, int li, int core) {
   // are clamped to +-30000 (exp(-30000 * scale) is 0 in every dtype; fp16 holds 30000).
   const bool masked = layer.inputs.size() > 3;
   const std::uint64_t ones_at = scratch + 2 * buffer;
-  const std::uint64_t mrow_at = ones_at + kPartitions * L.dsize;
+  const std::uint64_t mrow_at = ones_at + static_cast<std::uint64_t>(L.partitions()) * L.dsize;
   float mask_a = 0.0f, mask_b = 0.0f;
   if (masked) {
     auto clamp = [&](float v) { return std::clamp(v / a.scale, -30000.0f, 30000.0f); };
@@ -147,8 +171,8 @@ void lower_attention(Lowering& L, int li, int core) {
       // Tokens [t0, t0 + n) of head h of a value whose heads start at channel `offset`.
       auto tokens = [&](int value, int offset, int t0, int n) {
         const int channel = offset + h * dh;
-        isa::AccessPattern ap = L.interior(value, core, channel / kPartitions,
-                                           channel % kPartitions, dh, image, 1, 0, 1);
+        isa::AccessPattern ap = L.interior(value, core, channel / L.partitions(),
+                                           channel % L.partitions(), dh, image, 1, 0, 1);
         ap.offset += static_cast<std::uint64_t>(t0) * L.dsize;
         ap.dims = isa::dense_dims({static_cast<std::uint32_t>(n)});
         return ap;
@@ -238,7 +262,7 @@ void lower_layer_norm(Lowering& L, int li, int core) {
   const Layer& layer = L.graph.layers[li];
   const int in_id = layer.inputs[0];
   const Value& out = L.graph.values[layer.output];
-  const int seq = out.width, d = out.channels, tiles = channel_tiles(d);
+  const int seq = out.width, d = out.channels, tiles = L.tiles(d);
   check_sizes(L, layer, seq);
   const CoreQueues& q = L.queues[core];
   const auto layer_id = static_cast<std::uint32_t>(li);
@@ -256,7 +280,7 @@ void lower_layer_norm(Lowering& L, int li, int core) {
     return isa::sbuf(static_cast<std::uint16_t>(p), static_cast<std::uint16_t>(parts), at, {n}, dt,
                      core16);
   };
-  isa::Instruction ones = make(isa::Opcode::kMemset, sb(0, kPartitions, scratch, rows), {});
+  isa::Instruction ones = make(isa::Opcode::kMemset, sb(0, L.partitions(), scratch, rows), {});
   ones.scale = 1.0f;
   emit(q.vector, ones);
   for (int image0 = 0; image0 < L.images; image0 += per_chunk) {
@@ -276,24 +300,28 @@ void lower_layer_norm(Lowering& L, int li, int core) {
       return isa::psum(0, static_cast<std::uint16_t>(rows), at, {n}, isa::DType::kFp32, core16);
     };
     // Two passes (sum x, then sum (x - mean)^2): the one-pass E[x^2] - mean^2 loses digits.
-    auto ones = [&](int cnt) {
-      isa::Instruction lw;
-      lw.opcode = isa::Opcode::kLoadWeights;
-      lw.src0 = sb(0, cnt, scratch, static_cast<std::uint32_t>(rows));
-      emit(q.tensor, lw);
+    // Each tile is summed in slices of at most the array's rows (a LoadWeights of k ones rows
+    // from partition p, then the matmul of those partitions), all accumulated into one bank.
+    const int k_step = L.core.tensor.rows;
+    auto sum_tile = [&](std::uint64_t bank, int t, int cnt, auto moving) {
+      for (int p = 0; p < cnt; p += k_step) {
+        const int k = std::min(k_step, cnt - p);
+        isa::Instruction lw;
+        lw.opcode = isa::Opcode::kLoadWeights;
+        lw.src0 = sb(p, k, scratch, static_cast<std::uint32_t>(rows));
+        emit(q.tensor, lw);
+        isa::Instruction mm = make(isa::Opcode::kMatMul, ps(bank), moving(p, k));
+        mm.flags = t == 0 && p == 0 ? 0 : isa::kAccumulate;
+        emit(q.tensor, mm);
+      }
     };
-    for (int t = 0; t < tiles; ++t) {
-      ones(tile_channels(d, t));
-      isa::Instruction mm =
-          make(isa::Opcode::kMatMul, ps(sum), x(in_id, t, 0, tile_channels(d, t)));
-      mm.flags = t == 0 ? 0 : isa::kAccumulate;
-      emit(q.tensor, mm);
-    }
+    for (int t = 0; t < tiles; ++t)
+      sum_tile(sum, t, L.tile_size(d, t), [&](int p, int k) { return x(in_id, t, p, k); });
     const float inv_d = 1.0f / static_cast<float>(d);
     emit(q.scalar,
          activate(isa::ActivationFunc::kIdentity, sb(0, rows, mean_at, n), ps(sum), inv_d));
     for (int t = 0; t < tiles; ++t) {
-      const int cnt = tile_channels(d, t);
+      const int cnt = L.tile_size(d, t);
       const std::uint64_t sq = sq_at + static_cast<std::uint64_t>(t) * n * L.dsize;
       for (int p = 0; p < cnt; p += rows) {
         const int k = std::min(rows, cnt - p);
@@ -302,10 +330,7 @@ void lower_layer_norm(Lowering& L, int li, int core) {
       }
       emit(q.scalar,
            activate(isa::ActivationFunc::kSquare, sb(0, cnt, sq, n), x(layer.output, t, 0, cnt)));
-      ones(cnt);
-      isa::Instruction mm = make(isa::Opcode::kMatMul, ps(sumsq), sb(0, cnt, sq, n));
-      mm.flags = t == 0 ? 0 : isa::kAccumulate;
-      emit(q.tensor, mm);
+      sum_tile(sumsq, t, cnt, [&](int p, int k) { return sb(p, k, sq, n); });
     }
     isa::Instruction var =
         alu(isa::Opcode::kTensorScalar, isa::AluOp::kMul, sb(0, rows, var_at, n), ps(sumsq));
@@ -316,7 +341,7 @@ void lower_layer_norm(Lowering& L, int li, int core) {
     emit(q.scalar,
          activate(isa::ActivationFunc::kRsqrt, sb(0, rows, var_at, n), sb(0, rows, var_at, n)));
     for (int t = 0; t < tiles; ++t) {
-      const int cnt = tile_channels(d, t);
+      const int cnt = L.tile_size(d, t);
       for (int p = 0; p < cnt; p += rows) {
         const int k = std::min(rows, cnt - p);
         const isa::AccessPattern y = x(layer.output, t, p, k);

@@ -2,9 +2,9 @@
 // Transformer encoders (BERT, DistilBERT, torch's TransformerEncoder) on the CNN machinery.
 //
 // Layout: a [B, S, D] activation is feature-major like a feature map: D on SBUF partitions in
-// tiles of 128, the B x S tokens on the free dim (C = D, H = 1, W = S, images = B). A MatMul
-// with a constant [D, F] weight (+ bias, + Gelu) is then a 1x1 convolution and a residual Add is
-// a convolution epilogue, both already lowered by lower_conv.
+// tiles of P (the configured partitions), the B x S tokens on the free dim (C = D, H = 1, W = S,
+// images = B). A MatMul with a constant [D, F] weight (+ bias, + Gelu) is then a 1x1 convolution
+// and a residual Add is a convolution epilogue, both already lowered by lower_conv.
 //
 // Canonicalize recognises the multi-head attention core -- Q/K/V reshaped [B,S,D] -> [B,S,H,dh]
 // and transposed to [B,H,S,dh] (K to [B,H,dh,S]), MatMul(Q, K^T), Div/Mul by a scalar, Softmax
@@ -18,13 +18,13 @@
 // LayerNormalization over the last dim is one kLayerNorm layer. Both layers get a scratch value
 // (Layer::scratch) that the memory plan places like an activation living only during the layer.
 //
-// lower_attention, per image, per head h, per block of at most 128 queries:
+// lower_attention, per image, per head h, per block of at most min(rows, cols, P) queries:
 //   scores[q, k] = sum_d Q[d, q] K[d, k]: LoadWeights Q_h (K = dh rows at the head's partition
 //     offset, M = queries), MatMul with K_h moving -> PSUM [queries][keys] (queries on partitions).
 //   softmax along the free dim: Reduce max; TensorScalar -scale * max; Activate exp with the
 //     scale folded in and the per-partition bias -scale*max, PSUM -> scratch P; Reduce sum;
 //     Activate reciprocal; TensorScalar multiply per partition.
-//   context[d, q] = sum_k V[d, k] P[q, k]: Transpose V_h and P per key chunk (<= 128 keys) into
+//   context[d, q] = sum_k V[d, k] P[q, k]: Transpose V_h and P per key chunk (as many keys) into
 //     PSUM and copy to scratch (V^T once per head), LoadWeights V^T (K = keys, M = dh), MatMul
 //     moving P^T, accumulated over key chunks -> PSUM [dh][queries], evacuated into the head's
 //     partition slice of the output. The scratch is double buffered by head parity so that one
@@ -40,20 +40,25 @@
 // per image into the scratch (Activate: bias / scale), and accumulated into each scores block
 // by a ones [1 x queries] LoadWeights and a K = 1 MatMul of that row: the masked softmax.
 //
-// Limits (CompileError otherwise): S <= one PSUM bank of fp32 (512 tokens), dh <= 128 and
-// dividing 128, masks only as a per-key bias (canonicalize_mask.cpp), Softmax only
-// inside attention, LayerNormalization only over the last axis of a [B, S, D] or [B, D] tensor,
-// sequence-first layouts only at batch 1.
+// Limits (CompileError otherwise): S <= one PSUM bank of fp32 (512 tokens at the default), dh
+// <= min(rows, cols) and dividing P, masks only as a per-key bias (canonicalize_mask.cpp), Softmax
+// only inside attention, LayerNormalization only over the last axis of a [B, S, D] or [B, D]
+// tensor, sequence-first layouts only at batch 1.
 
 #include <cstdint>
 
 #include "compiler/layer_graph.h"
+#include "isa/hardware_config.h"
 
 namespace infsim::compiler {
 
-// Scratch elements per partition per image that a kAttention / kLayerNorm layer needs.
-std::uint64_t attention_scratch_elements(int seq_len, int head_dim, bool masked);
-std::uint64_t layer_norm_scratch_elements(int channels, int seq_len);
+// Scratch elements per partition per image that a kAttention / kLayerNorm layer needs on `core`.
+std::uint64_t attention_scratch_elements(int seq_len, int head_dim, bool masked,
+                                         const isa::NeuronCoreConfig& core);
+std::uint64_t layer_norm_scratch_elements(int channels, int seq_len,
+                                          const isa::NeuronCoreConfig& core);
+// Sizes every layer's scratch value (canonicalize leaves them empty) for `core`.
+void size_scratch(LayerGraph& graph, const isa::NeuronCoreConfig& core);
 
 // Rows of the ones tile the LayerNorm sums replicate on (and the half-tile width).
 inline constexpr int kLayerNormRows = 64;

@@ -7,6 +7,7 @@
 
 #include "compiler/compiler.h"
 #include "compiler/layer_graph.h"
+#include "compiler/layout.h"
 #include "compiler/memory_plan.h"
 #include "compiler/partition.h"
 #include "compiler/schedule.h"
@@ -61,6 +62,12 @@ struct Lowering {
   std::vector<std::uint64_t> weights_streamed;  // per core: weight bytes read from DRAM
 
   isa::DType dtype() const { return options.dtype; }
+  // Channels sit on the configured SBUF partitions, in tiles of that many (layout.h).
+  int partitions() const { return core.sbuf.partitions; }
+  int tiles(int channels) const { return channel_tiles(channels, partitions()); }
+  int tile_size(int channels, int tile) const {
+    return tile_channels(channels, tile, partitions());
+  }
   int next_bank() {
     int b = psum_bank;
     psum_bank = (psum_bank + 1) % core.psum.banks;

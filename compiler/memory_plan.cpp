@@ -64,9 +64,9 @@ int staged_rows(const LayerGraph& graph, int layer, const isa::NeuronCoreConfig&
   const Layer& l = graph.layers[layer];
   const ConvParams& c = l.conv;
   const Value& in = graph.values[l.inputs[0]];
-  const std::uint64_t row_bytes = static_cast<std::uint64_t>(channel_tiles(in.channels)) *
-                                  (in.width + c.pad_left + c.pad_right) *
-                                  static_cast<std::uint64_t>(isa::dtype_bytes(dtype));
+  const std::uint64_t row_bytes =
+      static_cast<std::uint64_t>(channel_tiles(in.channels, core.sbuf.partitions)) *
+      (in.width + c.pad_left + c.pad_right) * static_cast<std::uint64_t>(isa::dtype_bytes(dtype));
   const std::uint64_t budget = core.sbuf.partition_bytes() / kStagingShare;
   int rows = 1;
   while (true) {
@@ -101,8 +101,9 @@ MemoryPlan plan_impl(const LayerGraph& graph, const StagePlan& stages,
     bool all_conv = std::all_of(val.consumers.begin(), val.consumers.end(), [&](int l) {
       return graph.layers[l].kind == LayerKind::kConv && graph.layers[l].inputs[0] == v;
     });
-    std::uint64_t per_image = static_cast<std::uint64_t>(channel_tiles(val.channels)) *
-                              val.padded_height() * val.padded_width() * dsize;
+    std::uint64_t per_image =
+        static_cast<std::uint64_t>(channel_tiles(val.channels, core.sbuf.partitions)) *
+        val.padded_height() * val.padded_width() * dsize;
     plan.in_dram[v] = all_conv && per_image > capacity / 16;
   }
 
@@ -113,12 +114,12 @@ MemoryPlan plan_impl(const LayerGraph& graph, const StagePlan& stages,
       const Value& in = graph.values[layer.inputs[0]];
       const Value& out = graph.values[layer.output];
       if (layer.kind == LayerKind::kConv) {
-        plan.geometry[l] = conv_geometry(layer, in.channels, out.channels, core.tensor.cols, dtype);
+        plan.geometry[l] = conv_geometry(layer, in.channels, out.channels, core, dtype);
         plan.const_offset[l] = cp.const_bytes;
         cp.const_bytes += align(plan.geometry[l].blocks.size() * 4);
       } else if (layer.kind == LayerKind::kScaleBias || layer.kind == LayerKind::kLayerNorm) {
         plan.const_offset[l] = cp.const_bytes;
-        cp.const_bytes += align(channel_tiles(out.channels) * 8);
+        cp.const_bytes += align(channel_tiles(out.channels, core.sbuf.partitions) * 8);
       }
     }
   }
@@ -148,7 +149,8 @@ MemoryPlan plan_impl(const LayerGraph& graph, const StagePlan& stages,
           std::uint64_t rows_in = static_cast<std::uint64_t>(rows - 1) * c.stride_h +
                                   static_cast<std::uint64_t>(c.kernel_h - 1) * c.dilation_h + 1;
           std::uint64_t wp = static_cast<std::uint64_t>(in.width) + c.pad_left + c.pad_right;
-          plan.staging_bytes[l] = align(channel_tiles(in.channels) * rows_in * wp * dsize);
+          plan.staging_bytes[l] =
+              align(channel_tiles(in.channels, core.sbuf.partitions) * rows_in * wp * dsize);
         } else {
           const PoolParams& p = layer.pool;
           std::uint64_t rows_in = static_cast<std::uint64_t>(rows - 1) * p.stride_h + p.window_h;
@@ -170,7 +172,8 @@ MemoryPlan plan_impl(const LayerGraph& graph, const StagePlan& stages,
       if (plan.reload[v]) {
         const int images = layer_images[val.consumers.front()];
         items.push_back({static_cast<int>(v), val.consumers.front(), val.consumers.back(),
-                         align(channel_tiles(val.channels) * tile_bytes(val, images, dsize)),
+                         align(channel_tiles(val.channels, core.sbuf.partitions) *
+                               tile_bytes(val, images, dsize)),
                          images});
         continue;
       }
@@ -180,7 +183,8 @@ MemoryPlan plan_impl(const LayerGraph& graph, const StagePlan& stages,
         images = layer_images[val.producer];
       else if (!val.consumers.empty())
         images = layer_images[val.consumers.front()];
-      std::uint64_t size = align(channel_tiles(val.channels) * tile_bytes(val, images, dsize));
+      std::uint64_t size =
+          align(channel_tiles(val.channels, core.sbuf.partitions) * tile_bytes(val, images, dsize));
       int start = -1, end = -1;
       std::vector<int> here;
       for (int c : val.consumers)
@@ -269,8 +273,8 @@ MemoryPlan plan_impl(const LayerGraph& graph, const StagePlan& stages,
       std::uint64_t best_size = 0;
       for (std::size_t v = 0; v < graph.values.size(); ++v) {
         if (plan.in_dram[v] || !spillable(v, short_core)) continue;
-        std::uint64_t size =
-            channel_tiles(graph.values[v].channels) * tile_bytes(graph.values[v], images, dsize);
+        std::uint64_t size = channel_tiles(graph.values[v].channels, core.sbuf.partitions) *
+                             tile_bytes(graph.values[v], images, dsize);
         if (size > best_size) {
           best = static_cast<int>(v);
           best_size = size;

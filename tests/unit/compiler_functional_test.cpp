@@ -228,5 +228,22 @@ TEST(CompilerFunctional, MobileNetV2AtSixteenPixels) {
   expect_matches_reference(models::build_zoo_model("mobilenet_v2", o), 1);
 }
 
+// Every hardware shape comes from the config: a 64 x 64 array fed by 128 partitions (input
+// tiles cut into 64-row segments), 64 partitions (136 channels in three tiles), 128 x 128 and
+// 256 x 256 arrays on as many partitions, and a single DMA engine (every queue folded onto it).
+TEST(CompilerFunctional, ArrayShapesPartitionsAndDmaEnginesFromTheConfig) {
+  isa::NeuronCoreConfig one_dma;
+  one_dma.dma.engines = 1;
+  for (const isa::NeuronCoreConfig& core :
+       {testing::core_shaped(64, 64, 128), testing::core_shaped(64, 64, 64),
+        testing::core_shaped(128, 128, 128), testing::core_shaped(256, 256, 256), one_dma}) {
+    SCOPED_TRACE(std::to_string(core.tensor.rows) + "x" + std::to_string(core.tensor.cols) +
+                 " on " + std::to_string(core.sbuf.partitions) + " partitions, " +
+                 std::to_string(core.dma.engines) + " DMA engines");
+    expect_matches_reference(testing::mixed(), 2, 1, core);
+    expect_matches_reference(testing::residual_block(2), 2, 2, core);
+  }
+}
+
 }  // namespace
 }  // namespace infsim::compiler

@@ -121,13 +121,17 @@ class Interpreter {
       case isa::MemSpace::kSbuf: {
         std::uint64_t part = core_.sbuf.partition_bytes();
         std::uint64_t off = ap.offset + static_cast<std::uint64_t>(bytes);
-        check(ap.partition + p < 128 && off + 4 <= part, "sbuf");
+        check(
+            ap.partition + p < static_cast<std::uint64_t>(core_.sbuf.partitions) && off + 4 <= part,
+            "sbuf");
         return &sbuf_[owner][(ap.partition + p) * part + off];
       }
       case isa::MemSpace::kPsum: {
         std::uint64_t part = core_.psum.partition_bytes();
         std::uint64_t off = ap.offset + static_cast<std::uint64_t>(bytes);
-        check(ap.partition + p < 64 && off + 4 <= part, "psum");
+        check(
+            ap.partition + p < static_cast<std::uint64_t>(core_.psum.partitions) && off + 4 <= part,
+            "psum");
         return &psum_[owner][(ap.partition + p) * part + off];
       }
       default:

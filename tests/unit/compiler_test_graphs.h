@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "isa/hardware_config.h"
 #include "models/graph.h"
 #include "models/shape_inference.h"
 
@@ -126,6 +127,22 @@ inline models::Graph mixed(int batch = 2) {
   x = b.conv("pw", x, 72, 1, 1, 0);
   x = b.node("flatten", "Flatten", {x}, {{"axis", std::int64_t{1}}});
   return b.finish(b.gemm("fc", x, 10));
+}
+
+// A NeuronCore with a rows x cols Tensor Engine, `partitions` SBUF partitions and one PSUM
+// partition per array column; bytes per partition stay at the default's (80 KiB of SBUF, 16 KiB
+// of PSUM), so only the shape changes.
+inline isa::NeuronCoreConfig core_shaped(int rows, int cols, int partitions) {
+  isa::NeuronCoreConfig core;
+  const std::uint64_t sbuf_per_partition = core.sbuf.partition_bytes();
+  const std::uint64_t psum_per_partition = core.psum.partition_bytes();
+  core.tensor.rows = rows;
+  core.tensor.cols = cols;
+  core.sbuf.partitions = partitions;
+  core.sbuf.size = sbuf_per_partition * static_cast<std::uint64_t>(partitions);
+  core.psum.partitions = cols;
+  core.psum.size = psum_per_partition * static_cast<std::uint64_t>(cols);
+  return core;
 }
 
 }  // namespace infsim::compiler::testing

@@ -42,8 +42,8 @@ std::vector<float> from_feature_major(const std::vector<float>& x, const models:
 }
 
 CompileResult expect_matches_reference(const models::Graph& graph, int batch,
-                                       std::uint32_t cores = 1) {
-  const isa::NeuronCoreConfig core;
+                                       std::uint32_t cores = 1,
+                                       const isa::NeuronCoreConfig& core = {}) {
   CompilerOptions options;
   options.batch = static_cast<std::uint32_t>(batch);
   options.dtype = isa::DType::kFp32;
@@ -109,6 +109,19 @@ TEST(CompilerTransformer, AttentionMatchesReference) {
 TEST(CompilerTransformer, AttentionWithManyKeysMatchesReference) {
   // 160 keys: two key chunks, two query blocks; head size 16.
   expect_matches_reference(testing::attention_block(1, 160, 64, 4), 1);
+}
+
+// LayerNorm sums a 160-feature tile in slices of the array's rows; attention chunks keys and
+// queries by min(rows, cols, partitions); heads sit on the configured partitions.
+TEST(CompilerTransformer, ArrayShapesAndPartitionsFromTheConfig) {
+  for (const isa::NeuronCoreConfig& core :
+       {testing::core_shaped(64, 64, 128), testing::core_shaped(64, 64, 64),
+        testing::core_shaped(256, 256, 256)}) {
+    SCOPED_TRACE(std::to_string(core.tensor.rows) + "x" + std::to_string(core.tensor.cols) +
+                 " on " + std::to_string(core.sbuf.partitions) + " partitions");
+    expect_matches_reference(testing::layer_norm_only(2, 8, 160), 2, 1, core);
+    expect_matches_reference(testing::attention_block(1, 160, 64, 4), 1, 1, core);
+  }
 }
 
 // torch.nn.TransformerEncoder (2 layers, d_model 64, 4 heads, seq 16, batch_first) as exported:

@@ -1,5 +1,5 @@
-// The new-operator graphs of tools/scripts/export_op_models.py (tests/data/onnx/ops/), imported and run
-// by the reference executor against PyTorch's stored outputs. Tolerance: fp32,
+// The new-operator graphs of tools/scripts/export_op_models.py (tests/data/onnx/ops/), imported and
+// run by the reference executor against PyTorch's stored outputs. Tolerance: fp32,
 // ||ours - torch||inf / ||torch||inf <= 1e-4 -- both compute in fp32; only the order of the sums
 // (im2col + Eigen against PyTorch's kernels) differs, a few ulps.
 #include <gtest/gtest.h>

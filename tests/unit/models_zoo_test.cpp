@@ -55,8 +55,8 @@ TEST(ModelsZoo, PublishedParameterCountsAndMacs) {
   }
 }
 
-// The detection, pose and newer encoder models against tools/scripts/zoo_reference.py, which builds each
-// from its reference implementation in PyTorch (pytorch-YOLOv4's structure, CMU OpenPose,
+// The detection, pose and newer encoder models against tools/scripts/zoo_reference.py, which builds
+// each from its reference implementation in PyTorch (pytorch-YOLOv4's structure, CMU OpenPose,
 // torchvision ssd300_vgg16, torch TransformerEncoderLayer for BERT-large, torchtext's RoBERTa
 // configuration) and counts parameters and Conv/Linear MACs with hooks (attention products
 // added as 2*S*S*D per layer). The numbers are committed in tests/data/zoo/reference_counts.csv.
