@@ -57,9 +57,6 @@ CompileResult compile(const models::Graph& graph, const isa::NeuronCoreConfig& c
         "int8 is not supported (the Neuron compiler for Inf1 does not support it "
         "either); use bf16, fp16 or fp32",
         ErrorKind::kImpossibleRequest);
-  if (core.tensor.cols > core.psum.partitions)
-    throw CompileError("the Tensor Engine has more columns than PSUM has partitions",
-                       ErrorKind::kInvalidConfig);
   CanonicalGraph canonical = canonicalize(graph, options.batch, options.cpu_fallback);
   LayerGraph& g = canonical.graph;
   if (!options.model_name.empty()) g.name = options.model_name;

@@ -78,7 +78,8 @@ struct CompileResult {
   CompileReport report;
 };
 
-// Throws CompileError when the graph cannot be compiled as asked.
+// Throws CompileError when the graph cannot be compiled as asked. `core` is trusted: a loaded
+// config passed its ranges and driver::validate_config() (an array no wider than PSUM, ...).
 CompileResult compile(const models::Graph& graph, const isa::NeuronCoreConfig& core,
                       const CompilerOptions& options);
 

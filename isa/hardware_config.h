@@ -4,7 +4,8 @@
 // configs/hardware/*.yaml, which say where each number comes from; the YAML files are what runs,
 // the defaults are for programmatic use (tests, tools).
 //
-// Each struct has a describe() that lists its fields with name, unit and allowed range. The
+// Each struct has a describe() that lists its fields with name, unit, allowed range and a one-line
+// description (what `infsim config keys` and `config show --comments` print). The
 // config loader, `--set`, `config show` and the sweep tool all work through it, so adding a field
 // here is all it takes to make it configurable.
 
@@ -45,14 +46,22 @@ struct TensorEngineConfig {
 
   template <class V>
   void describe(V& v) {
-    v("rows", rows, Unit::kCount, Range{1, 1024});
-    v("cols", cols, Unit::kCount, Range{1, 1024});
-    v("bf16_rate", bf16_rate, Unit::kRatio, Range{0.01, 16});
-    v("fp16_rate", fp16_rate, Unit::kRatio, Range{0.01, 16});
-    v("fp32_rate", fp32_rate, Unit::kRatio, Range{0.01, 16});
-    v("int8_rate", int8_rate, Unit::kRatio, Range{0.01, 16});
-    v("weight_load_cycles_per_row", weight_load_cycles_per_row, Unit::kRatio, Range{0, 64});
-    v("instruction_overhead_cycles", instruction_overhead_cycles, Unit::kCount, Range{0, 100000});
+    v("rows", rows, Unit::kCount, Range{1, 1024},
+      "systolic array rows: contraction (K) elements of a weight tile, one SBUF partition each");
+    v("cols", cols, Unit::kCount, Range{1, 1024},
+      "systolic array columns: output channels (N) of one weight tile, one PSUM partition each");
+    v("bf16_rate", bf16_rate, Unit::kRatio, Range{0.01, 16},
+      "moving-tile columns per cycle with bf16 operands (1 = one column a cycle)");
+    v("fp16_rate", fp16_rate, Unit::kRatio, Range{0.01, 16},
+      "moving-tile columns per cycle with fp16 operands");
+    v("fp32_rate", fp32_rate, Unit::kRatio, Range{0.01, 16},
+      "moving-tile columns per cycle with fp32 operands");
+    v("int8_rate", int8_rate, Unit::kRatio, Range{0.01, 16},
+      "moving-tile columns per cycle with int8 operands");
+    v("weight_load_cycles_per_row", weight_load_cycles_per_row, Unit::kRatio, Range{0, 64},
+      "cycles to shift one row of a weight tile into the array (weight-stationary load)");
+    v("instruction_overhead_cycles", instruction_overhead_cycles, Unit::kCount, Range{0, 100000},
+      "fixed cycles per instruction on this engine (decode, access-pattern setup, semaphores)");
   }
 };
 
@@ -63,8 +72,10 @@ struct VectorEngineConfig {
 
   template <class V>
   void describe(V& v) {
-    v("flops_per_cycle", flops_per_cycle, Unit::kCount, Range{1, 1 << 20});
-    v("instruction_overhead_cycles", instruction_overhead_cycles, Unit::kCount, Range{0, 100000});
+    v("flops_per_cycle", flops_per_cycle, Unit::kCount, Range{1, 1 << 20},
+      "floating-point operations per cycle, spread over the SBUF partitions");
+    v("instruction_overhead_cycles", instruction_overhead_cycles, Unit::kCount, Range{0, 100000},
+      "fixed cycles per instruction on this engine (decode, access-pattern setup, semaphores)");
   }
 };
 
@@ -74,8 +85,10 @@ struct ScalarEngineConfig {
 
   template <class V>
   void describe(V& v) {
-    v("flops_per_cycle", flops_per_cycle, Unit::kCount, Range{1, 1 << 20});
-    v("instruction_overhead_cycles", instruction_overhead_cycles, Unit::kCount, Range{0, 100000});
+    v("flops_per_cycle", flops_per_cycle, Unit::kCount, Range{1, 1 << 20},
+      "floating-point operations per cycle, spread over the SBUF partitions");
+    v("instruction_overhead_cycles", instruction_overhead_cycles, Unit::kCount, Range{0, 100000},
+      "fixed cycles per instruction on this engine (decode, access-pattern setup, semaphores)");
   }
 };
 
@@ -89,9 +102,12 @@ struct SbufConfig {
 
   template <class V>
   void describe(V& v) {
-    v("partitions", partitions, Unit::kCount, Range{1, 1024});
-    v("size", size, Unit::kBytes, Range{1024, 1e12});
-    v("bytes_per_cycle_per_partition", bytes_per_cycle_per_partition, Unit::kCount, Range{1, 1024});
+    v("partitions", partitions, Unit::kCount, Range{1, 1024},
+      "SBUF partitions (rows of the state buffer); each feeds one array row and one vector lane");
+    v("size", size, Unit::kBytes, Range{1024, 1e12},
+      "SBUF bytes of one core, all partitions together (a multiple of the partitions)");
+    v("bytes_per_cycle_per_partition", bytes_per_cycle_per_partition, Unit::kCount, Range{1, 1024},
+      "bytes one SBUF partition reads or writes per cycle (SRAM port width)");
   }
 };
 
@@ -105,9 +121,12 @@ struct PsumConfig {
 
   template <class V>
   void describe(V& v) {
-    v("partitions", partitions, Unit::kCount, Range{1, 1024});
-    v("size", size, Unit::kBytes, Range{1024, 1e12});
-    v("banks", banks, Unit::kCount, Range{1, 1024});
+    v("partitions", partitions, Unit::kCount, Range{1, 1024},
+      "PSUM partitions; each array column accumulates into one, so at least chip.core.tensor.cols");
+    v("size", size, Unit::kBytes, Range{1024, 1e12},
+      "PSUM bytes of one core, all partitions and banks together");
+    v("banks", banks, Unit::kCount, Range{1, 1024},
+      "PSUM banks per partition: matmul output tiles that can accumulate at the same time");
   }
 };
 
@@ -120,11 +139,15 @@ struct DmaConfig {
 
   template <class V>
   void describe(V& v) {
-    v("engines", engines, Unit::kCount, Range{1, 64});
-    v("queues_per_engine", queues_per_engine, Unit::kCount, Range{1, 256});
-    v("engine_bandwidth", engine_bandwidth, Unit::kBandwidth, Range{1e6, 1e15});
-    v("descriptor_latency", descriptor_latency, Unit::kTime, Range{0, 1});
-    v("element_chunk", element_chunk, Unit::kBytes, Range{1, 1 << 20});
+    v("engines", engines, Unit::kCount, Range{1, 64}, "DMA engines of one core");
+    v("queues_per_engine", queues_per_engine, Unit::kCount, Range{1, 256},
+      "descriptor queues (rings) per DMA engine");
+    v("engine_bandwidth", engine_bandwidth, Unit::kBandwidth, Range{1e6, 1e15},
+      "bytes per second one DMA engine moves");
+    v("descriptor_latency", descriptor_latency, Unit::kTime, Range{0, 1},
+      "time from issuing a DMA descriptor to its first byte (fetch, setup)");
+    v("element_chunk", element_chunk, Unit::kBytes, Range{1, 1 << 20},
+      "DMA burst: a contiguous run shorter than this costs a full chunk");
   }
 };
 
@@ -141,9 +164,11 @@ struct NeuronCoreConfig {
 
   template <class V>
   void describe(V& v) {
-    v("clock", clock, Unit::kFrequency, Range{1e6, 1e11});
-    v("semaphores", semaphores, Unit::kCount, Range{1, 4096});
-    v("events", events, Unit::kCount, Range{0, 65536});
+    v("clock", clock, Unit::kFrequency, Range{1e6, 1e11}, "NeuronCore clock (all engines)");
+    v("semaphores", semaphores, Unit::kCount, Range{1, 255},
+      "semaphores per NeuronCore (an instruction names one in a byte; 0xff means none)");
+    v("events", events, Unit::kCount, Range{0, 65536},
+      "hardware events per NeuronCore (recorded for completeness; programs use semaphores)");
     v.section("tensor", tensor);
     v.section("vector", vector);
     v.section("scalar", scalar);
@@ -162,11 +187,15 @@ struct DramConfig {
 
   template <class V>
   void describe(V& v) {
-    v("channels", channels, Unit::kCount, Range{1, 64});
-    v("size", size, Unit::kBytes, Range{1 << 20, 1e15});
-    v("bandwidth", bandwidth, Unit::kBandwidth, Range{1e6, 1e15});
-    v("latency", latency, Unit::kTime, Range{0, 1});
-    v("interleave", interleave, Unit::kBytes, Range{64, 1 << 30});
+    v("channels", channels, Unit::kCount, Range{1, 64},
+      "DRAM channels of one chip; addresses are striped over them");
+    v("size", size, Unit::kBytes, Range{1 << 20, 1e15},
+      "device DRAM of one chip (weights, inputs, outputs, spills)");
+    v("bandwidth", bandwidth, Unit::kBandwidth, Range{1e6, 1e15},
+      "device DRAM bandwidth of one chip, all channels together");
+    v("latency", latency, Unit::kTime, Range{0, 1}, "DRAM first-byte latency");
+    v("interleave", interleave, Unit::kBytes, Range{64, 1 << 30},
+      "bytes of one channel's stripe before the next channel");
   }
 };
 
@@ -179,9 +208,11 @@ struct PcieConfig {
 
   template <class V>
   void describe(V& v) {
-    v("lanes", lanes, Unit::kCount, Range{1, 32});
-    v("lane_bandwidth", lane_bandwidth, Unit::kBandwidth, Range{1e6, 1e12});
-    v("latency", latency, Unit::kTime, Range{0, 1});
+    v("lanes", lanes, Unit::kCount, Range{1, 32}, "PCIe lanes between the chip and the host");
+    v("lane_bandwidth", lane_bandwidth, Unit::kBandwidth, Range{1e6, 1e12},
+      "bytes per second of one PCIe lane in one direction, after encoding");
+    v("latency", latency, Unit::kTime, Range{0, 1},
+      "fixed time of one PCIe transfer (round trip, doorbell)");
   }
 };
 
@@ -192,9 +223,11 @@ struct NeuronLinkConfig {
 
   template <class V>
   void describe(V& v) {
-    v("ports", ports, Unit::kCount, Range{0, 8});
-    v("bandwidth", bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
-    v("latency", latency, Unit::kTime, Range{0, 1});
+    v("ports", ports, Unit::kCount, Range{0, 8},
+      "NeuronLink ports per chip; the chips form a chain, inner chips need 2");
+    v("bandwidth", bandwidth, Unit::kBandwidth, Range{1e6, 1e13},
+      "bytes per second of one NeuronLink in one direction");
+    v("latency", latency, Unit::kTime, Range{0, 1}, "fixed time of one NeuronLink hop");
   }
 };
 
@@ -205,8 +238,9 @@ struct FabricConfig {
 
   template <class V>
   void describe(V& v) {
-    v("bandwidth", bandwidth, Unit::kBandwidth, Range{1e6, 1e15});
-    v("latency", latency, Unit::kTime, Range{0, 1});
+    v("bandwidth", bandwidth, Unit::kBandwidth, Range{1e6, 1e15},
+      "bytes per second of the on-chip fabric between cores' SBUFs (pipeline hand-offs)");
+    v("latency", latency, Unit::kTime, Range{0, 1}, "fixed time of one core-to-core transfer");
   }
 };
 
@@ -220,7 +254,7 @@ struct ChipConfig {
 
   template <class V>
   void describe(V& v) {
-    v("cores", cores, Unit::kCount, Range{1, 64});
+    v("cores", cores, Unit::kCount, Range{1, 64}, "NeuronCores per chip");
     v.section("core", core);
     v.section("dram", dram);
     v.section("pcie", pcie);
@@ -241,9 +275,10 @@ struct InstanceConfig {
 
   template <class V>
   void describe(V& v) {
-    v("name", name, Unit::kText, Range{0, 0});
-    v("chips", chips, Unit::kCount, Range{1, 64});
-    v("price_per_hour", price_per_hour, Unit::kDollars, Range{0, 1e6});
+    v("name", name, Unit::kText, Range{0, 0}, "instance type, as reports name it");
+    v("chips", chips, Unit::kCount, Range{1, 64}, "Inferentia chips of the instance");
+    v("price_per_hour", price_per_hour, Unit::kDollars, Range{0, 1e6},
+      "on-demand price in USD per hour (for cost per inference)");
   }
 };
 

@@ -7,36 +7,11 @@
 #include "sim/core/stats.h"
 
 namespace infsim::sim {
-namespace {
-
-void validate(const isa::InstanceConfig& cfg) {
-  const isa::NeuronCoreConfig& core = cfg.chip.core;
-  auto require = [&](bool ok, const std::string& what) {
-    if (!ok) throw SimError("instance '" + cfg.name + "': " + what);
-  };
-  require(cfg.chips >= 1, "needs at least one chip");
-  require(cfg.chip.cores >= 1, "needs at least one NeuronCore per chip");
-  require(core.clock > 0, "core clock must be positive");
-  require(core.semaphores >= 1 && core.semaphores <= 255,
-          "semaphores must be 1..255 (instructions name them with one byte)");
-  require(core.dma.engines >= 1 && core.dma.queues_per_engine >= 1,
-          "needs at least one DMA engine with one queue");
-  require(core.dma.engine_bandwidth > 0 && cfg.chip.pcie.bandwidth() > 0 &&
-              cfg.chip.neuronlink.bandwidth > 0 && cfg.chip.fabric.bandwidth > 0,
-          "bandwidths must be positive");
-  require(core.vector.flops_per_cycle > 0 && core.scalar.flops_per_cycle > 0,
-          "engine FLOP per cycle must be positive");
-  require(core.tensor.bf16_rate > 0 && core.tensor.fp16_rate > 0 && core.tensor.fp32_rate > 0 &&
-              core.tensor.int8_rate > 0,
-          "tensor engine rates must be positive");
-}
-
-}  // namespace
-
 Instance::Instance(sc_core::sc_module_name name, const isa::InstanceConfig& cfg, Stats& stats,
                    TraceWriter* trace)
     : sc_core::sc_module(name), config_(cfg), stats_(stats), trace_(trace), chips_("chip") {
-  validate(cfg);
+  // The config passed driver::validate_config() (tools/config/config_validation.h) and the
+  // ranges of its describe(): it is not checked again here.
   chips_.init(static_cast<std::size_t>(cfg.chips), [&](const char* chip_name, std::size_t i) {
     const int index = static_cast<int>(i);
     return new Chip(chip_name, cfg.chip, index, cfg.chips, index * cfg.chip.cores, stats, trace);

@@ -6,7 +6,6 @@
 
 #include "isa/panic.h"
 #include "sim/core/clock.h"
-#include "sim/core/sim_error.h"
 #include "sim/core/stats.h"
 
 namespace infsim::sim {
@@ -19,11 +18,11 @@ Dram::Dram(sc_core::sc_module_name name, const isa::DramConfig& cfg, Stats& stat
       bytes_read_(stats.counter(stat_prefix + ".bytes_read", "bytes", "bytes read from DRAM")),
       bytes_written_(
           stats.counter(stat_prefix + ".bytes_written", "bytes", "bytes written to DRAM")) {
-  if (cfg.channels < 1 || cfg.channels > kMaxChannels || cfg.interleave == 0 ||
-      cfg.bandwidth <= 0) {
-    throw SimError(std::string(name) + ": DRAM needs 1.." + std::to_string(kMaxChannels) +
-                   " channels, a non-zero interleave and a positive bandwidth");
-  }
+  // DramConfig's ranges (checked when the config is loaded) keep these; a config built in code
+  // that breaks them is a bug of its caller.
+  INFSIM_PANIC_IF(
+      cfg.channels < 1 || cfg.channels > kMaxChannels || cfg.interleave == 0 || cfg.bandwidth <= 0,
+      "DRAM config outside DramConfig's ranges", cfg.channels, cfg.interleave, cfg.bandwidth);
   const double channel_bw = cfg.bandwidth / cfg.channels;
   for (int c = 0; c < cfg.channels; ++c) {
     channels_.push_back(std::make_unique<BusyResource>(

@@ -4,9 +4,10 @@
 // (configs/frameworks/*.yaml). isa::InstanceConfig is the machine; SystemConfig is the machine
 // with this software around it, and is what the config loader fills and the runtime runs.
 //
-// Plain structs with describe() visitors, like isa/hardware_config.h: no SystemC here, so the
-// config loader (tools/) can include this file. The YAML comments in configs/ say where each
-// default comes from (documented, derived, assumed or calibrated).
+// Plain structs with describe() visitors (name, unit, range, description), like
+// isa/hardware_config.h: no SystemC here, so the config loader (tools/) can include this file.
+// The YAML comments in configs/ say where each default comes from (documented, derived, assumed
+// or calibrated).
 
 #include <cstdint>
 #include <string>
@@ -32,14 +33,21 @@ struct HostConfig {
 
   template <class V>
   void describe(V& v) {
-    v("vcpus", vcpus, Unit::kCount, Range{1, 1024});
-    v("memory", memory, Unit::kBytes, Range{1 << 20, 1e15});
-    v("smt_speed", smt_speed, Unit::kRatio, Range{0.3, 1});
-    v("copy_bandwidth", copy_bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
-    v("cast_bandwidth", cast_bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
-    v("flops", flops, Unit::kRatio, Range{1e6, 1e15});
-    v("memory_bandwidth", memory_bandwidth, Unit::kBandwidth, Range{1e6, 1e14});
-    v("jitter", jitter, Unit::kTime, Range{0, 1e-2});
+    v("vcpus", vcpus, Unit::kCount, Range{1, 1024},
+      "vCPUs of the host (two hyperthreads per physical core)");
+    v("memory", memory, Unit::kBytes, Range{1 << 20, 1e15}, "host memory");
+    v("smt_speed", smt_speed, Unit::kRatio, Range{0.3, 1},
+      "speed of a thread whose hyperthread sibling is busy, relative to alone");
+    v("copy_bandwidth", copy_bandwidth, Unit::kBandwidth, Range{1e6, 1e13},
+      "bytes per second one host thread copies (framework tensors)");
+    v("cast_bandwidth", cast_bandwidth, Unit::kBandwidth, Range{1e6, 1e13},
+      "bytes per second of the fp32 to bf16/fp16 cast with relayout, one thread");
+    v("flops", flops, Unit::kRatio, Range{1e6, 1e15},
+      "FLOP per second of one vCPU for operators that fall back to the CPU");
+    v("memory_bandwidth", memory_bandwidth, Unit::kBandwidth, Range{1e6, 1e14},
+      "host memory bandwidth all host threads' copies share");
+    v("jitter", jitter, Unit::kTime, Range{0, 1e-2},
+      "mean OS-scheduling delay per host hand-off (seeded random)");
   }
 };
 
@@ -58,13 +66,20 @@ struct RuntimeConfig {
 
   template <class V>
   void describe(V& v) {
-    v("daemon_workers", daemon_workers, Unit::kCount, Range{1, 1024});
-    v("daemon_request_overhead", daemon_request_overhead, Unit::kTime, Range{0, 10});
-    v("daemon_copy_bandwidth", daemon_copy_bandwidth, Unit::kBandwidth, Range{1e6, 1e13});
-    v("submit_overhead", submit_overhead, Unit::kTime, Range{0, 10});
-    v("context_switch_overhead", context_switch_overhead, Unit::kTime, Range{0, 10});
-    v("load_overhead", load_overhead, Unit::kTime, Range{0, 100});
-    v("load_overhead_per_core", load_overhead_per_core, Unit::kTime, Range{0, 100});
+    v("daemon_workers", daemon_workers, Unit::kCount, Range{1, 1024},
+      "runtime 1.x: neuron-rtd worker threads serving the request queue");
+    v("daemon_request_overhead", daemon_request_overhead, Unit::kTime, Range{0, 10},
+      "runtime 1.x: fixed cost per request in a daemon worker (gRPC, parse, queueing)");
+    v("daemon_copy_bandwidth", daemon_copy_bandwidth, Unit::kBandwidth, Range{1e6, 1e13},
+      "runtime 1.x: bytes per second of tensors through gRPC (no shared memory)");
+    v("submit_overhead", submit_overhead, Unit::kTime, Range{0, 10},
+      "runtime 2.x: per inference, nrt_execute submit and completion in the caller");
+    v("context_switch_overhead", context_switch_overhead, Unit::kTime, Range{0, 10},
+      "fixed cost to stop one model and start another in a NeuronCore group");
+    v("load_overhead", load_overhead, Unit::kTime, Range{0, 100},
+      "fixed cost per model load (unpack, validation, setup), beside the timed DMA");
+    v("load_overhead_per_core", load_overhead_per_core, Unit::kTime, Range{0, 100},
+      "extra load cost per additional copy of a model");
   }
 };
 
@@ -87,16 +102,25 @@ struct FrameworkConfig {
 
   template <class V>
   void describe(V& v) {
-    v("name", name, Unit::kText, Range{0, 0});
-    v("runtime", runtime, Unit::kCount, Range{1, 2});
-    v("call_overhead", call_overhead, Unit::kTime, Range{0, 10});
-    v("releases_gil", releases_gil, Unit::kFlag, Range{0, 1});
-    v("task_overhead", task_overhead, Unit::kTime, Range{0, 10});
-    v("cpu_node_time", cpu_node_time, Unit::kTime, Range{0, 10});
-    v("user_element_bytes", user_element_bytes, Unit::kCount, Range{1, 8});
-    v("input_copies", input_copies, Unit::kCount, Range{0, 16});
-    v("shared_memory", shared_memory, Unit::kFlag, Range{0, 1});
-    v("ninfer", ninfer, Unit::kCount, Range{0, 1024});
+    v("name", name, Unit::kText, Range{0, 0}, "framework profile name, as reports name it");
+    v("runtime", runtime, Unit::kCount, Range{1, 2},
+      "Neuron runtime generation: 1 = neuron-rtd daemon, 2 = libnrt in the process");
+    v("call_overhead", call_overhead, Unit::kTime, Range{0, 10},
+      "per framework call, Python side, under the process's GIL");
+    v("releases_gil", releases_gil, Unit::kFlag, Range{0, 1},
+      "whether the framework drops the GIL for the runtime call");
+    v("task_overhead", task_overhead, Unit::kTime, Range{0, 10},
+      "per thread-pool task (submit and future result), under the GIL");
+    v("cpu_node_time", cpu_node_time, Unit::kTime, Range{0, 10},
+      "per inference: CPU nodes of the compiled graph (I/O conversion)");
+    v("user_element_bytes", user_element_bytes, Unit::kCount, Range{1, 8},
+      "element size of the user's input and output tensors (4 = fp32)");
+    v("input_copies", input_copies, Unit::kCount, Range{0, 16},
+      "host copies of the input before the runtime gets it");
+    v("shared_memory", shared_memory, Unit::kFlag, Range{0, 1},
+      "runtime 1.x: inputs and outputs in shared memory instead of gRPC");
+    v("ninfer", ninfer, Unit::kCount, Range{0, 1024},
+      "in-flight inferences per loaded model; 0 = its NeuronCores plus three");
   }
 };
 

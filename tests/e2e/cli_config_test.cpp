@@ -98,6 +98,9 @@ TEST(CliConfig, KeysAndGet) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_CONTAINS(r.text, "chip.dram.bandwidth");
   EXPECT_CONTAINS(r.text, "[1MB/s, 1PB/s]");
+  // Each key's description (declared beside its unit and range in describe()) follows it.
+  EXPECT_CONTAINS(r.text, "device DRAM bandwidth of one chip, all channels together");
+  EXPECT_CONTAINS(r.text, "semaphores per NeuronCore");
   r = run("config get chip.core.clock --instance inf1.6xlarge --set chip.core.clock=1GHz");
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.text, "1GHz\n");
@@ -120,6 +123,38 @@ TEST(CliConfig, JsonAndReloadingTheShownConfig) {
   EXPECT_EQ(again.exit_code, 0);
   EXPECT_EQ(again.text, shown.text);
   EXPECT_CONTAINS(again.text, "submit_overhead: 100us");
+}
+
+TEST(CliConfig, ShowCommentsDescribesEachKeyAndStillLoads) {
+  Result shown = run("config show --comments");
+  EXPECT_EQ(shown.exit_code, 0);
+  EXPECT_CONTAINS(shown.text, "clock: 950MHz  # NeuronCore clock (all engines)");
+  EXPECT_CONTAINS(shown.text, "ninfer: 0  # in-flight inferences per loaded model");
+  // The values that follow from others head the output: 1MiB of PSUM over 64 partitions and 8
+  // banks is 16KiB per partition and 2KiB per bank; 128 x 64 MACs per cycle.
+  EXPECT_CONTAINS(shown.text, "chip.core.psum: 16KiB per partition, 2KiB per bank");
+  EXPECT_CONTAINS(shown.text, "8192 MACs per cycle (128 x 64)");
+  auto file = std::filesystem::temp_directory_path() /
+              ("infsim_cli_config_comments_" + std::to_string(getpid()) + ".yaml");
+  std::ofstream(file) << shown.text;
+  Result again = run("config show " + file.string());
+  std::filesystem::remove(file);
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_EQ(again.text, run("config show").text);
+}
+
+TEST(CliConfig, AnArrayWiderThanPsumNamesTheSetThatFixesIt) {
+  // 128 columns accumulate into 128 PSUM partitions; the default has 64 of 16KiB each.
+  Result r = run("config show --set chip.core.tensor.cols=128", Stream::kStderr);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_CONTAINS(r.text, "--set chip.core.tensor.cols=128: chip.core.tensor.cols: 128 columns");
+  EXPECT_CONTAINS(r.text, "add --set chip.core.psum.partitions=128 --set chip.core.psum.size=2MiB");
+  EXPECT_CONTAINS(r.text, "(chip.core.psum.partitions at ");
+  EXPECT_CONTAINS(r.text, "neuroncore-v1.yaml:");
+  EXPECT_EQ(run("config show --set chip.core.tensor.cols=128 --set chip.core.psum.partitions=128 "
+                "--set chip.core.psum.size=2MiB")
+                .exit_code,
+            0);
 }
 
 }  // namespace

@@ -374,5 +374,95 @@ TEST(ConfigLoader, ValidateConfigCatchesProgrammaticMistakes) {
   EXPECT_THROW(validate_config(c), ConfigError);
 }
 
+// The error of validate_config() on `c`, or a default UserError if it passed.
+UserError validation_error(const sim::SystemConfig& c) {
+  try {
+    validate_config(c);
+  } catch (const UserError& e) {
+    return e;
+  }
+  return UserError(ErrorKind::kBadFile, "");
+}
+
+// Each cross-field constraint, broken alone on the defaults: the error is an invalid config at
+// the value's YAML path.
+TEST(ConfigLoader, EachCrossFieldConstraintIsCheckedOnce) {
+  struct Case {
+    const char* path;
+    void (*breaks)(sim::SystemConfig&);
+    const char* says;
+  };
+  const Case cases[] = {
+      {"instance.name", [](sim::SystemConfig& c) { c.name = ""; }, "must not be empty"},
+      {"chip.core.sbuf.size", [](sim::SystemConfig& c) { c.chip.core.sbuf.partitions = 96; },
+       "not divisible by chip.core.sbuf.partitions (96)"},
+      {"chip.core.psum.size", [](sim::SystemConfig& c) { c.chip.core.psum.partitions = 48; },
+       "not divisible by chip.core.psum.partitions (48)"},
+      {"chip.core.psum.banks", [](sim::SystemConfig& c) { c.chip.core.psum.banks = 6; },
+       "do not divide the PSUM partition size"},
+      // 1KiB of PSUM over 64 partitions is 16B a partition; 8 banks of 2B hold no fp32 sum.
+      {"chip.core.psum.banks", [](sim::SystemConfig& c) { c.chip.core.psum.size = 1024; },
+       "cannot hold one fp32 partial sum"},
+      {"chip.core.tensor.rows", [](sim::SystemConfig& c) { c.chip.core.tensor.rows = 256; },
+       "add --set chip.core.sbuf.partitions=256 --set chip.core.sbuf.size=20MiB"},
+      {"chip.core.tensor.cols", [](sim::SystemConfig& c) { c.chip.core.tensor.cols = 128; },
+       "add --set chip.core.psum.partitions=128 --set chip.core.psum.size=2MiB"},
+      {"chip.dram.size", [](sim::SystemConfig& c) { c.chip.dram.channels = 3; },
+       "not a multiple of chip.dram.channels x chip.dram.interleave (3 x 4KiB)"},
+      {"chip.neuronlink.ports",
+       [](sim::SystemConfig& c) { c.chips = 2, c.chip.neuronlink.ports = 0; },
+       "0 ports cannot chain 2 chips (needs 1)"},
+  };
+  for (const Case& k : cases) {
+    sim::SystemConfig c;
+    k.breaks(c);
+    const UserError e = validation_error(c);
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidConfig) << k.path;
+    EXPECT_EQ(e.where().yaml_path, k.path);
+    EXPECT_CONTAINS(e.what(), std::string(k.path) + ": ");
+    EXPECT_CONTAINS(e.what(), k.says);
+  }
+}
+
+// A limit has one home: the simulator's byte-wide semaphore numbers (0xff = none) are the range
+// of chip.core.semaphores, so 255 loads and 256 is refused with the range, before any run.
+TEST(ConfigLoader, SemaphoresAreLimitedByTheirEncodingWhereTheyAreDeclared) {
+  EXPECT_EQ(load_instance("inf1.xlarge", {"chip.core.semaphores=255"}).chip.core.semaphores, 255);
+  try {
+    load_instance("inf1.xlarge", {"chip.core.semaphores=256"});
+    ADD_FAILURE() << "256 semaphores loaded";
+  } catch (const ConfigError& e) {
+    EXPECT_CONTAINS(e.what(), "--set chip.core.semaphores=256");
+    EXPECT_CONTAINS(e.what(), "out of range [1, 255]");
+  }
+}
+
+// The file and line of a value that conflicts travel as data, beside the message.
+TEST_F(ConfigFiles, ACrossFieldErrorCarriesTheFileLineAndPathAsData) {
+  const std::string file =
+      write("cols.yaml", "include: base.yaml\nchip:\n  core:\n    tensor:\n      cols: 128\n");
+  try {
+    load_instance(file);
+    ADD_FAILURE() << "128 columns over 64 PSUM partitions loaded";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidConfig);
+    EXPECT_EQ(e.where().yaml_path, "chip.core.tensor.cols");
+    EXPECT_EQ(e.where().line, 5);
+    EXPECT_CONTAINS(e.where().file, "cols.yaml");
+    EXPECT_CONTAINS(e.what(), "cols.yaml:5: chip.core.tensor.cols: 128 columns exceed");
+    EXPECT_CONTAINS(e.what(), "(chip.core.psum.partitions at ");
+  }
+  // Set together, the two agree and the config loads.
+  EXPECT_EQ(load_instance(file, {"chip.core.psum.partitions=128", "chip.core.psum.size=2MiB"})
+                .chip.core.tensor.cols,
+            128);
+}
+
+TEST(ConfigLoader, EveryKeyHasADescription) {
+  for (const ConfigKey& k : describe_config_keys()) {
+    EXPECT_GE(k.description.size(), 10u) << k.path;
+  }
+}
+
 }  // namespace
 }  // namespace infsim::driver

@@ -1,6 +1,7 @@
 // infsim config: show the resolved configuration of an instance, list the settable keys and the
 // known instances.
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -21,23 +22,24 @@ constexpr const char* kUsage =
     "infsim config <action> [options]\n\n"
     "Shows and checks the hardware configuration (configs/).\n\n"
     "actions:\n"
-    "  show [INSTANCE]    the fully resolved config (YAML with units, or --json)\n"
+    "  show [INSTANCE]    the fully resolved config (YAML with units, or --json; --comments)\n"
     "  get KEY            one value of the resolved config\n"
-    "  keys               every key --set accepts, with its unit and range\n"
+    "  keys               every key --set accepts, with its unit, range and meaning\n"
     "  list               the known instances\n\n"
     "infsim config <action> --help shows the action's options.";
 
 int run_show(const std::vector<std::string>& args) {
   po::options_description options("options");
   driver::add_instance_options(options);
-  options.add_options()("json", "print JSON (numbers in bytes, bytes/s, Hz, s, $/h)");
+  options.add_options()("json", "print JSON (numbers in bytes, bytes/s, Hz, s, $/h)")(
+      "comments", "describe each key in a comment beside its value");
   po::positional_options_description positional;
   positional.add("instance", 1);
   auto vm = driver::parse_command_args(
       args,
-      "infsim config show [INSTANCE] [--set KEY=VALUE]... [--json]\n\n"
+      "infsim config show [INSTANCE] [--set KEY=VALUE]... [--json] [--comments]\n\n"
       "Prints the configuration of INSTANCE (default inf1.xlarge) after includes and --set, in\n"
-      "a form `--instance FILE.yaml` loads again.",
+      "a form `--instance FILE.yaml` loads again, headed by the values that follow from it.",
       options, positional);
   if (!vm) return 0;
   sim::SystemConfig config = driver::instance_from_options(*vm);
@@ -45,10 +47,10 @@ int run_show(const std::vector<std::string>& args) {
     std::cout << driver::dump_config_json(config);
     return 0;
   }
-  std::cout << "# " << config.name << ": " << config.chips << " chip"
-            << (config.chips > 1 ? "s" : "") << " x " << config.chip.cores
-            << " NeuronCores = " << config.total_cores() << " NeuronCores\n"
-            << driver::dump_config_yaml(config);
+  std::cout << "# " << config.name << "\n# derived (not settable):\n";
+  for (const std::string& line : driver::derived_values(config))
+    std::cout << "#   " << line << "\n";
+  std::cout << driver::dump_config_yaml(config, vm->count("comments") > 0);
   return 0;
 }
 
@@ -75,22 +77,27 @@ int run_keys(const std::vector<std::string>& args) {
   auto vm = driver::parse_command_args(
       args,
       "infsim config keys\n\n"
-      "Lists every configuration key (what --set KEY=VALUE accepts) with its unit and range.",
+      "Lists every configuration key (what --set KEY=VALUE accepts) with its unit, range and\n"
+      "description.",
       options);
   if (!vm) return 0;
-  auto keys = driver::describe_config_keys();
-  std::size_t width = 0;
-  for (const auto& k : keys) width = std::max(width, k.path.size());
-  for (const auto& k : keys) {
-    std::cout << k.path << std::string(width + 2 - k.path.size(), ' ')
-              << driver::unit_kind_name(k.unit);
-    if (k.unit != isa::Unit::kText && k.unit != isa::Unit::kFlag) {
-      std::cout << std::string(
-                       11 - std::min<std::size_t>(10, driver::unit_kind_name(k.unit).size()), ' ')
-                << "[" << driver::format_quantity(k.range.min, k.unit) << ", "
-                << driver::format_quantity(k.range.max, k.unit) << "]";
-    }
-    std::cout << "\n";
+  // One line per key: path, unit kind, range, description, in aligned columns.
+  std::vector<std::array<std::string, 4>> rows;
+  std::array<std::size_t, 3> width{};
+  for (const auto& k : driver::describe_config_keys()) {
+    const bool ranged = k.unit != isa::Unit::kText && k.unit != isa::Unit::kFlag;
+    rows.push_back({k.path, driver::unit_kind_name(k.unit),
+                    ranged ? "[" + driver::format_quantity(k.range.min, k.unit) + ", " +
+                                 driver::format_quantity(k.range.max, k.unit) + "]"
+                           : "",
+                    k.description});
+    for (std::size_t i = 0; i < width.size(); ++i)
+      width[i] = std::max(width[i], rows.back()[i].size());
+  }
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < width.size(); ++i)
+      std::cout << row[i] << std::string(width[i] + 2 - row[i].size(), ' ');
+    std::cout << row[3] << "\n";
   }
   return 0;
 }

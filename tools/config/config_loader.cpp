@@ -32,6 +32,7 @@ struct Leaf {
   std::string path;
   isa::Unit unit;
   isa::Range range;
+  const char* description;
   FieldRef field;
 };
 
@@ -39,8 +40,9 @@ struct Leaf {
 class LeafCollector {
  public:
   template <class T>
-  void operator()(const char* name, T& field, isa::Unit unit, isa::Range range) {
-    leaves_.push_back({path_of(name), unit, range, FieldRef(&field)});
+  void operator()(const char* name, T& field, isa::Unit unit, isa::Range range,
+                  const char* description) {
+    leaves_.push_back({path_of(name), unit, range, description, FieldRef(&field)});
   }
 
   template <class S>
@@ -89,7 +91,7 @@ const Schema& schema() {
     Schema out;
     sim::SystemConfig config;
     for (const auto& leaf : leaves_of(config)) {
-      out.keys.push_back({leaf.path, leaf.unit, leaf.range});
+      out.keys.push_back({leaf.path, leaf.unit, leaf.range, leaf.description});
       out.leaf_units[leaf.path] = leaf.unit;
       // Register the leaf and each enclosing section with its parent, in tree order.
       for (std::string path = leaf.path; !path.empty(); path = parent_of(path)) {
@@ -444,68 +446,6 @@ fs::path resolve_framework(const std::string& name_or_path) {
   return file;
 }
 
-// Cross-field checks. `origin(path)` says where the value at `path` was set ("file:line" or
-// "--set ..."), or "" when unknown.
-void validate(const sim::SystemConfig& c,
-              const std::function<std::string(const std::string&)>& origin) {
-  // The error is reported at `path`; `others` are the values it conflicts with.
-  auto fail = [&](const std::string& path, const std::vector<std::string>& others,
-                  const std::string& message) {
-    std::string where = origin(path);
-    std::vector<std::string> sources;
-    for (const auto& other : others) {
-      if (!origin(other).empty()) sources.push_back(other + " at " + origin(other));
-    }
-    throw ConfigError((where.empty() ? "" : where + ": ") + path + ": " + message +
-                      (sources.empty() ? "" : " (" + join(sources, ", ") + ")"));
-  };
-  const auto& core = c.chip.core;
-  if (c.name.empty()) fail("instance.name", {}, "must not be empty");
-  if (core.sbuf.size % static_cast<std::uint64_t>(core.sbuf.partitions) != 0) {
-    fail("chip.core.sbuf.size", {"chip.core.sbuf.partitions"},
-         format_bytes(core.sbuf.size) + " is not divisible by chip.core.sbuf.partitions (" +
-             std::to_string(core.sbuf.partitions) + ")");
-  }
-  if (core.psum.size % static_cast<std::uint64_t>(core.psum.partitions) != 0) {
-    fail("chip.core.psum.size", {"chip.core.psum.partitions"},
-         format_bytes(core.psum.size) + " is not divisible by chip.core.psum.partitions (" +
-             std::to_string(core.psum.partitions) + ")");
-  }
-  if (core.psum.partition_bytes() % static_cast<std::uint64_t>(core.psum.banks) != 0) {
-    fail("chip.core.psum.banks", {"chip.core.psum.size", "chip.core.psum.partitions"},
-         std::to_string(core.psum.banks) + " banks do not divide the PSUM partition size (" +
-             format_bytes(core.psum.partition_bytes()) + " = " + format_bytes(core.psum.size) +
-             " / " + std::to_string(core.psum.partitions) + " partitions)");
-  }
-  if (core.tensor.rows > core.sbuf.partitions) {
-    fail("chip.core.tensor.rows", {"chip.core.sbuf.partitions"},
-         std::to_string(core.tensor.rows) + " rows exceed chip.core.sbuf.partitions (" +
-             std::to_string(core.sbuf.partitions) +
-             "): each array row is fed by one SBUF partition");
-  }
-  if (core.tensor.cols > core.psum.partitions) {
-    fail("chip.core.tensor.cols", {"chip.core.psum.partitions"},
-         std::to_string(core.tensor.cols) + " columns exceed chip.core.psum.partitions (" +
-             std::to_string(core.psum.partitions) +
-             "): each array column writes one PSUM partition");
-  }
-  const auto& dram = c.chip.dram;
-  std::uint64_t stripe = dram.interleave * static_cast<std::uint64_t>(dram.channels);
-  if (dram.size % stripe != 0) {
-    fail("chip.dram.size", {"chip.dram.channels", "chip.dram.interleave"},
-         format_bytes(dram.size) +
-             " is not a multiple of chip.dram.channels x chip.dram.interleave (" +
-             std::to_string(dram.channels) + " x " + format_bytes(dram.interleave) + ")");
-  }
-  // The chips form a chain: the inner ones need a link on each side.
-  int ports_needed = c.chips == 1 ? 0 : c.chips == 2 ? 1 : 2;
-  if (c.chip.neuronlink.ports < ports_needed) {
-    fail("chip.neuronlink.ports", {"instance.chips"},
-         std::to_string(c.chip.neuronlink.ports) + " ports cannot chain " +
-             std::to_string(c.chips) + " chips (needs " + std::to_string(ports_needed) + ")");
-  }
-}
-
 }  // namespace
 
 std::string find_config_dir() {
@@ -589,7 +529,10 @@ sim::SystemConfig load_instance(const std::string& name_or_path,
     const auto& setting = tree.values.at(leaf.path);
     assign_from(leaf, setting.text, setting.origin, setting.where);
   }
-  validate(config, [&](const std::string& path) { return tree.values.at(path).origin; });
+  validate_config(config, [&](const std::string& path) {
+    const Setting& s = tree.values.at(path);
+    return ValueOrigin{s.origin, s.where};
+  });
   return config;
 }
 
@@ -598,10 +541,6 @@ void apply_override(sim::SystemConfig& config, const std::string& assignment) {
   auto leaves = leaves_of(config);
   assign_from(find_leaf(leaves, "--set " + assignment + ": ", path), text, "--set " + assignment,
               ErrorLocation{});
-}
-
-void validate_config(const sim::SystemConfig& config) {
-  validate(config, [](const std::string&) { return std::string(); });
 }
 
 std::string get_config_value(const sim::SystemConfig& config, const std::string& path) {
@@ -620,7 +559,7 @@ std::vector<ConfigKey> describe_config_keys() {
   return schema().keys;
 }
 
-std::string dump_config_yaml(const sim::SystemConfig& config) {
+std::string dump_config_yaml(const sim::SystemConfig& config, bool comments) {
   sim::SystemConfig copy = config;
   YAML::Emitter out;
   out << YAML::BeginMap;
@@ -641,6 +580,7 @@ std::string dump_config_yaml(const sim::SystemConfig& config) {
       open.push_back(parts[i]);
     }
     out << YAML::Key << parts.back() << YAML::Value << format_leaf(leaf);
+    if (comments) out << YAML::Comment(leaf.description);
   }
   for (; !open.empty(); open.pop_back()) out << YAML::EndMap;
   out << YAML::EndMap;

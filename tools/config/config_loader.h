@@ -7,12 +7,14 @@
 // files are merged first, in order, and the including file's values win. Every key the structs
 // describe must be set by some file: a missing key is an error, not a silent default.
 //
-// Errors are driver::ConfigError with the file, line and YAML path (or "--set ...").
+// Errors are driver::ConfigError with the file, line and YAML path (or "--set ..."). After the
+// files and --set, load_instance() runs the one cross-field check, validate_config().
 
 #include <string>
 #include <vector>
 
 #include "sim/runtime/runtime_config.h"
+#include "tools/config/config_validation.h"
 
 namespace infsim::driver {
 
@@ -31,13 +33,9 @@ sim::SystemConfig load_instance(const std::string& name_or_path,
                                 const std::string& framework = kDefaultFramework);
 
 // Sets one value, e.g. "chip.dram.bandwidth=100GiB/s", with the unit and range checks of the
-// loader. Cross-field checks are left to validate_config(), so that several related values can
-// be set one after the other.
+// loader. Cross-field checks are left to validate_config() (config_validation.h), so that several
+// related values can be set one after the other; run it after the last one.
 void apply_override(sim::SystemConfig& config, const std::string& assignment);
-
-// Cross-field consistency (e.g. PSUM banks must divide the PSUM partition size). load_instance()
-// runs it; callers that apply_override() on their own (sweeps) should run it after the last one.
-void validate_config(const sim::SystemConfig& config);
 
 // The value at `path` in canonical text ("50GiB/s").
 std::string get_config_value(const sim::SystemConfig& config, const std::string& path);
@@ -45,16 +43,19 @@ std::string get_config_value(const sim::SystemConfig& config, const std::string&
 // Every settable path, in the order of the YAML tree.
 std::vector<std::string> list_config_keys();
 
-// A settable path with its unit kind and allowed range, for `config keys` and sweeps.
+// A settable path with its unit kind, allowed range and description (from describe()), for
+// `config keys`, `config show --comments` and sweeps.
 struct ConfigKey {
   std::string path;
   isa::Unit unit;
   isa::Range range;
+  std::string description;
 };
 std::vector<ConfigKey> describe_config_keys();
 
 // The fully resolved tree as YAML with units; load_instance() of it gives back the same config.
-std::string dump_config_yaml(const sim::SystemConfig& config);
+// With `comments`, each value has its description beside it (`config show --comments`).
+std::string dump_config_yaml(const sim::SystemConfig& config, bool comments = false);
 
 // The same tree as JSON, numbers in base units (bytes, bytes/s, Hz, s, $/h).
 std::string dump_config_json(const sim::SystemConfig& config);
