@@ -59,7 +59,7 @@ CompileResult compile(const models::Graph& graph, const isa::NeuronCoreConfig& c
         ErrorKind::kImpossibleRequest);
   CanonicalGraph canonical = canonicalize(graph, options.batch, options.cpu_fallback);
   LayerGraph& g = canonical.graph;
-  if (!options.model_name.empty()) g.name = options.model_name;
+  if (!options.model.empty()) g.name = options.model;
   assign_halos(g);
   size_scratch(g, core);
   const std::uint64_t dsize = static_cast<std::uint64_t>(isa::dtype_bytes(options.dtype));
@@ -112,11 +112,8 @@ CompileResult emit_plan(const CanonicalGraph& canonical, const LayerGraph& g,
   report.graph_nodes = canonical.source_nodes;
   isa::Program& program = result.program;
   program = emit_program(g, stages, plan, core, options, report);
+  program.options = options;  // the isa::CompileOptions part
   program.options.model = g.name;
-  program.options.batch = options.batch;
-  program.options.dtype = options.dtype;
-  program.options.pipeline_cores = options.pipeline_cores;
-  program.options.cpu_fallback = options.cpu_fallback;
   program.host_ops = canonical.host_ops;
   return result;
 }

@@ -19,13 +19,11 @@
 
 namespace infsim::compiler {
 
-struct CompilerOptions {
-  std::uint32_t batch = 1;
-  isa::DType dtype = isa::DType::kBf16;
-  std::uint32_t pipeline_cores = 1;
-  bool cpu_fallback = false;
+// What the program records of its compilation (model, batch, dtype, pipeline cores, CPU
+// fallback: isa::CompileOptions, written into Program::options) and what only the compiler needs.
+// An empty `model` keeps the graph's name.
+struct CompilerOptions : isa::CompileOptions {
   bool weight_data = false;  // embed weight values (functional mode)
-  std::string model_name;
 };
 
 struct LayerEstimate {

@@ -79,7 +79,7 @@ int run_compile(const std::vector<std::string>& args) {
   copts.pipeline_cores = static_cast<std::uint32_t>(cores);
   copts.cpu_fallback = (*vm)["cpu-fallback"].as<bool>();
   copts.weight_data = zoo.with_weights;
-  copts.model_name = model;
+  copts.model = model;
   compiler::CompileResult result = compiler::compile(graph, config.chip.core, copts);
   std::vector<isa::Diagnostic> diagnostics = isa::verify_program(result.program, config.chip.core);
   if (!diagnostics.empty())

@@ -11,7 +11,6 @@
 #include "tools/config/errors.h"
 #include "tools/driver/atomic_file.h"
 #include "tools/driver/experiment/experiment.h"
-#include "tools/driver/experiment/run_evaluator.h"
 #include "tools/driver/experiment/run_experiment.h"
 #include "tools/driver/functional/functional_run.h"
 
@@ -226,9 +225,6 @@ int run_run(const std::vector<std::string>& args) {
   std::cout << report;
   return 0;
 }
-
-driver::PointEvaluatorRegistration run_evaluator{"run", driver::run_metric_names(),
-                                                 driver::evaluate_run_point};
 
 CommandRegistration reg{"run", "an experiment file or flags -> latency/throughput report", run_run};
 

@@ -6,7 +6,6 @@
 #include "tools/cli/cli_common.h"
 #include "tools/cli/command.h"
 #include "tools/config/errors.h"
-#include "tools/driver/sweep/compile_evaluator.h"
 #include "tools/driver/sweep/point_store.h"
 #include "tools/driver/sweep/runner.h"
 #include "tools/driver/sweep/study.h"
@@ -98,12 +97,6 @@ int run_sweep_command(const std::vector<std::string>& args) {
   sweep.plot = plot;
   return driver::run_sweep(study, sweep, std::cout, std::cerr);
 }
-
-// Point evaluators live in the infsim binary (a registration in the static driver library would
-// not be linked in). The runtime's experiment runner registers mode "run" the same way, with the
-// metrics it reports; configs/studies/ expect throughput_per_s, latency_p50_ms, latency_p99_ms.
-driver::PointEvaluatorRegistration compile_evaluator{"compile", driver::compile_metric_names(),
-                                                     driver::evaluate_compile_point};
 
 CommandRegistration reg{"sweep", "what-if studies over config values (parallel, resumable)",
                         run_sweep_command};

@@ -165,7 +165,7 @@ std::shared_ptr<CompiledModel> build_model(const ModelDef& m, const isa::Instanc
     copts.dtype = *dtype;
     copts.pipeline_cores = static_cast<std::uint32_t>(m.pipeline_cores);
     copts.cpu_fallback = m.cpu_fallback;
-    copts.model_name = m.source;
+    copts.model = m.source;
     out->program = compiler::compile(graph, config.chip.core, copts).program;
   }
   isa::verify_or_throw(out->program, config.chip.core);

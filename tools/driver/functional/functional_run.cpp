@@ -226,7 +226,7 @@ FunctionalResult run_functional_graph(const models::Graph& graph,
   options.dtype = request.dtype;
   options.pipeline_cores = request.pipeline_cores;
   options.weight_data = true;
-  options.model_name = graph.name;
+  options.model = graph.name;
   const auto compile_start = std::chrono::steady_clock::now();
   result.program = compiler::compile(graph, request.instance.chip.core, options).program;
   const isa::Program& program = result.program;

@@ -81,7 +81,7 @@ PointResult evaluate_compile_point(const StudyBase& base, const PointSpec& spec)
   options.batch = static_cast<std::uint32_t>(zoo.batch);
   options.dtype = parse_dtype(spec.field("dtype", "bf16"));
   options.pipeline_cores = static_cast<std::uint32_t>(pipeline_cores);
-  options.model_name = model;
+  options.model = model;
 
   PointResult result;
   compiler::CompileResult compiled;

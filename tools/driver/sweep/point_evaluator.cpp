@@ -8,7 +8,7 @@ namespace infsim::driver {
 namespace {
 
 std::map<std::string, PointEvaluatorInfo>& registry() {
-  static std::map<std::string, PointEvaluatorInfo> evaluators;
+  static std::map<std::string, PointEvaluatorInfo> evaluators = builtin_point_evaluators();
   return evaluators;
 }
 

@@ -4,11 +4,10 @@
 // one point's parameter values to a status and a set of named metrics. The sweep machinery
 // (expansion, worker processes, resume, CSV, sensitivity, plots) knows nothing else about them.
 //
-// Registering a mode (from a tools/cli/cmd_*.cpp, so the registration is linked in; cmd_sweep.cpp
-// registers "compile"):
-//
-//   static infsim::driver::PointEvaluatorRegistration reg{
-//       "run", {"throughput_per_s", "latency_p50_ms", ...}, evaluate_run_point};
+// The driver's own modes, "compile" (sweep/compile_evaluator.h) and "run"
+// (experiment/run_evaluator.h), are in the registry from the start (builtin_point_evaluators in
+// sweep/builtin_evaluators.cpp: a new built-in mode is one line there). A test or another program
+// may add or replace a mode with register_point_evaluator.
 //
 // What "run" is expected to do: start from base.experiment when set (else an experiment of one
 // scenario made of the point's fields: instance, model, batch, dtype, pipeline_cores, threads,
@@ -71,19 +70,15 @@ struct PointEvaluatorInfo {
   PointEvaluator evaluate;
 };
 
-// Later registrations of the same mode replace earlier ones.
+// The driver's modes ("compile", "run"): what the registry starts with.
+std::map<std::string, PointEvaluatorInfo> builtin_point_evaluators();
+
+// Later registrations of the same mode replace earlier ones (the built-ins too).
 void register_point_evaluator(const std::string& mode, std::vector<std::string> metrics,
                               PointEvaluator evaluate);
-// nullptr when no evaluator of that mode is linked into this program.
+// nullptr when no evaluator of that mode is registered.
 const PointEvaluatorInfo* find_point_evaluator(const std::string& mode);
 std::vector<std::string> registered_point_evaluator_modes();
-
-struct PointEvaluatorRegistration {
-  PointEvaluatorRegistration(const std::string& mode, std::vector<std::string> metrics,
-                             PointEvaluator evaluate) {
-    register_point_evaluator(mode, std::move(metrics), std::move(evaluate));
-  }
-};
 
 // Runs the modes in order and merges their metrics. A mode whose status is not ok ends the
 // point (a program that does not fit cannot run). A mode with no evaluator in this program is
