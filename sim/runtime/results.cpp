@@ -95,9 +95,9 @@ ScenarioResult collect_result(const SystemConfig& config, const ScenarioSpec& sp
   }
   if (start < 0) start = end;
   r.window_seconds = end - start;
-  // The processes of a scenario run side by side, each measuring from the end of its own loads
-  // and warm-up (as NeuronPerf's workers and the tutorials' processes do): the instance's rate is
-  // the sum of theirs, so the skew between their loads does not count as idle time.
+  // The processes of a scenario run side by side and start their measured requests together,
+  // after every process's loads and warm-up (Runtime::process_main): the instance's rate is the
+  // sum of theirs, so a process that finishes early does not count its neighbours' tail.
   for (const auto& p : processes) {
     const double w = p->measure_end - p->measure_start;
     if (p->measure_start >= 0 && w > 0) r.throughput += p->measured_images / w;

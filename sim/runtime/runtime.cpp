@@ -157,6 +157,8 @@ class Runtime {
   std::mt19937_64 rng_;
   Traffic traffic_start_;
   bool traffic_started_ = false;
+  int ready_ = 0;  // processes loaded and warmed up
+  sc_core::sc_event all_ready_;
 };
 
 void Runtime::build() {
@@ -224,6 +226,17 @@ void Runtime::process_main(ProcessState& p) {
   }
   p.load_end = now_s();
   run_requests(p, p.spec->workload.warmup, false);
+  if (inst_.failed()) return;
+  // The measured requests start together, once every process has loaded and warmed up, as a
+  // benchmark's workers do (NeuronPerf starts its timer when all workers are ready): otherwise
+  // a process whose loads finished first would run part of its window without its neighbours'
+  // DRAM and host contention, and the sum of the processes' rates would overstate the
+  // instance's.
+  if (++ready_ < static_cast<int>(processes_.size())) {
+    sc_core::wait(all_ready_);
+  } else {
+    all_ready_.notify();
+  }
   if (inst_.failed()) return;
   p.measure_start = now_s();
   if (!traffic_started_) {

@@ -74,9 +74,7 @@ void expect_data_parallel_scaling(const std::string& model) {
   EXPECT_LE(x24.cost_per_million, 1.5 * xl.cost_per_million);
 }
 
-// Disabled, failing on main: throughput scales (>= 3x per step) but the cost per million on
-// inf1.6xlarge/24xlarge comes out 1.72x xlarge's (limit 1.5x). Open in issue 11's note.
-TEST(Scaling, DISABLED_DataParallelResNet50GrowsWithTheInstance) {
+TEST(Scaling, DataParallelResNet50GrowsWithTheInstance) {
   expect_data_parallel_scaling("resnet50");
 }
 
