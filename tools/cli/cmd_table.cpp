@@ -12,6 +12,7 @@
 #include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
 #include "tools/driver/atomic_file.h"
+#include "tools/driver/experiment/single_model.h"
 #include "tools/driver/table/preset.h"
 #include "tools/driver/table/table_run.h"
 
@@ -104,6 +105,8 @@ int run_table(const std::vector<std::string>& args) {
       "workers", po::value<std::string>()->default_value("1"),
       "host threads per loaded copy (NeuronPerf workers_per_model)")(
       "dtype", po::value<std::string>()->default_value("bf16"), "bf16 | fp16 | fp32")(
+      "framework", po::value<std::string>()->default_value("neuronperf")->value_name("NAME"),
+      "framework profile of every row: neuronperf, torch-neuron-2020, tensorflow-neuron-1.15")(
       "requests", po::value<int>()->default_value(200)->value_name("N"),
       "measured requests per loaded copy (at least 2 per thread)")(
       "csv", po::value<std::string>()->value_name("FILE"), "also write the table as CSV")(
@@ -135,6 +138,8 @@ int run_table(const std::vector<std::string>& args) {
       split_ints((*vm)["pipeline-cores"].as<std::string>(), "--pipeline-cores");
   const std::vector<int> workers = split_ints((*vm)["workers"].as<std::string>(), "--workers");
   const std::string dtype = (*vm)["dtype"].as<std::string>();
+  const std::string framework = (*vm)["framework"].as<std::string>();
+  driver::framework_harness(framework);  // an unknown name fails before any row runs
   const int requests = (*vm)["requests"].as<int>();
   if (requests < 1) throw driver::UsageError("table: --requests must be at least 1");
   if (models.empty() || instances.empty())
@@ -162,6 +167,7 @@ int run_table(const std::vector<std::string>& args) {
             spec.instance = instance;
             spec.model = model;
             spec.dtype = dtype;
+            spec.framework = framework;
             spec.batch = batch;
             spec.pipeline_cores = pipe;
             spec.workers = w;

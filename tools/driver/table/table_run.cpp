@@ -40,7 +40,7 @@ TableRowResult run_table_row(const TableRowSpec& spec) {
   SingleModelRun run;
   run.name = spec.model;
   run.instance = spec.instance;
-  run.framework = "";
+  run.framework = spec.framework;
   run.model.id = spec.model;
   run.model.source = spec.model;
   run.model.batch = spec.batch;

@@ -13,6 +13,7 @@ struct TableRowSpec {
   std::string instance;  // name or path
   std::string model;     // zoo name or .onnx
   std::string dtype = "bf16";
+  std::string framework = "neuronperf";  // profile the copies run under (configs/frameworks/)
   int batch = 1;
   int pipeline_cores = 1;
   int n_models = 0;  // 0 = as many as the instance's NeuronCores hold
