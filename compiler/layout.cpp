@@ -186,24 +186,34 @@ std::vector<std::uint8_t> pack_conv_weights(const Layer& layer, int in_channels,
 }
 
 std::vector<Chunk> spatial_chunks(int images, int height, int width, std::uint64_t bank_elements,
-                                  bool single_image, const std::string& layer, int max_rows) {
+                                  bool single_image, const std::string& layer, int max_rows,
+                                  bool split_columns) {
   std::vector<Chunk> out;
   const std::uint64_t per_image = static_cast<std::uint64_t>(height) * width;
-  if (static_cast<std::uint64_t>(width) > bank_elements)
-    throw CompileError("layer '" + layer + "': an output row of " + std::to_string(width) +
-                           " elements does not fit one PSUM bank (" +
-                           std::to_string(bank_elements) + " fp32 per partition)",
-                       ErrorKind::kDoesNotFit);
+  if (static_cast<std::uint64_t>(width) > bank_elements) {
+    if (!split_columns)
+      throw CompileError("layer '" + layer + "': an output row of " + std::to_string(width) +
+                             " elements does not fit one PSUM bank (" +
+                             std::to_string(bank_elements) + " fp32 per partition)",
+                         ErrorKind::kDoesNotFit);
+    const int step = static_cast<int>(bank_elements);
+    for (int b = 0; b < images; ++b)
+      for (int r = 0; r < height; ++r)
+        for (int c = 0; c < width; c += step)
+          out.push_back({b, 1, r, 1, c, std::min(step, width - c)});
+    return out;
+  }
   if (per_image <= bank_elements && !single_image) {
     int per_chunk = static_cast<int>(bank_elements / per_image);
     for (int b = 0; b < images; b += per_chunk)
-      out.push_back({b, std::min(per_chunk, images - b), 0, height});
+      out.push_back({b, std::min(per_chunk, images - b), 0, height, 0, width});
     return out;
   }
   int rows = static_cast<int>(std::min<std::uint64_t>(height, bank_elements / width));
   if (max_rows > 0) rows = std::min(rows, max_rows);
   for (int b = 0; b < images; ++b)
-    for (int r = 0; r < height; r += rows) out.push_back({b, 1, r, std::min(rows, height - r)});
+    for (int r = 0; r < height; r += rows)
+      out.push_back({b, 1, r, std::min(rows, height - r), 0, width});
   return out;
 }
 

@@ -84,14 +84,17 @@ void append_converted(std::vector<std::uint8_t>& out, float value, isa::DType dt
 namespace infsim::compiler {
 
 // A piece of a layer's output that one PSUM bank holds: whole images when they fit, else rows
-// of one image.
+// of one image, else (a row wider than a bank, e.g. the M tokens of a matrix product) columns
+// [col0, col0 + cols) of one row.
 struct Chunk {
   int image0 = 0, images = 1;
   int row0 = 0, rows = 0;
+  int col0 = 0, cols = 0;
 };
-// Throws CompileError when one output row is wider than a bank.
-// `max_rows` (0 = none) caps the rows of a chunk.
+// `max_rows` (0 = none) caps the rows of a chunk. A row wider than a bank is cut into column
+// pieces when `split_columns`; otherwise that throws CompileError.
 std::vector<Chunk> spatial_chunks(int images, int height, int width, std::uint64_t bank_elements,
-                                  bool single_image, const std::string& layer, int max_rows = 0);
+                                  bool single_image, const std::string& layer, int max_rows = 0,
+                                  bool split_columns = false);
 
 }  // namespace infsim::compiler

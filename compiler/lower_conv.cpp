@@ -116,6 +116,95 @@ void reload(Lowering& L, int value, int li, int core) {
   }
 }
 
+// Chunk `ch` of an output block (or a residual read alongside it) in SBUF: the interior rows of
+// the chunk's images, narrowed to its columns.
+isa::AccessPattern chunk_in_sbuf(const Lowering& L, int value, int core, const WeightBlock& blk,
+                                 const Chunk& ch) {
+  isa::AccessPattern ap =
+      L.interior(value, core, blk.co0 / L.partitions(), blk.co0 % L.partitions(), blk.count,
+                 ch.image0, ch.images, ch.row0, ch.rows);
+  ap.offset += static_cast<std::uint64_t>(ch.col0) * L.dsize;
+  ap.dims[2].count = static_cast<std::uint32_t>(ch.cols);
+  return ap;
+}
+
+// Evacuates the PSUM bank holding chunk `ch` of block `blk`: bias and activation into the output
+// (or a bounce slot on its way to DRAM), then the fused residual on the Vector Engine.
+void evacuate(Lowering& L, int li, int core, const WeightBlock& blk, const Chunk& ch, int bank) {
+  const Layer& layer = L.graph.layers[li];
+  const Value& out = L.graph.values[layer.output];
+  const CorePlan& cp = L.plan.cores[core];
+  const CoreQueues& q = L.queues[core];
+  const auto layer_id = static_cast<std::uint32_t>(li);
+  const auto core16 = static_cast<std::uint16_t>(core);
+  const isa::DType dt = L.dtype();
+  const bool to_dram = L.plan.in_dram[layer.output];
+  const auto m = static_cast<std::uint16_t>(blk.count);
+  const auto n = static_cast<std::uint32_t>(ch.images * ch.rows * ch.cols);
+  const std::uint64_t block_index =
+      static_cast<std::uint64_t>(&blk - L.plan.geometry[li].blocks.data());
+  isa::Instruction act;
+  act.opcode = isa::Opcode::kActivate;
+  act.func = static_cast<std::uint8_t>(layer.epilogue.func);
+  act.alpha = layer.epilogue.alpha;
+  act.beta = layer.epilogue.beta;
+  act.src0 = isa::psum(0, m, static_cast<std::uint64_t>(bank) * L.core.psum.bank_bytes(), {n},
+                       isa::DType::kFp32, core16);
+  act.src1 =
+      isa::sbuf(0, m, L.plan.const_offset[li] + block_index * 4, {1}, isa::DType::kFp32, core16);
+  // Chunk [co0, co0 + m) x (images, rows, columns) of a C-major DRAM activation.
+  auto dram_chunk = [&](int value) {
+    const isa::TensorDecl& t = L.tensors[L.value_tensor[value]];
+    const std::uint64_t hw = static_cast<std::uint64_t>(out.pixels());
+    const std::uint64_t row = static_cast<std::uint64_t>(L.graph.batch) * hw;
+    return isa::dram(t.dram_offset + (static_cast<std::uint64_t>(blk.co0) * row +
+                                      static_cast<std::uint64_t>(L.image0 + ch.image0) * hw +
+                                      static_cast<std::uint64_t>(ch.row0) * out.width + ch.col0) *
+                                         L.dsize,
+                     m, static_cast<std::int64_t>(row), isa::dense_dims({n}), dt, t.core);
+  };
+  // Results bound for DRAM and residuals coming from DRAM pass through a bounce slot:
+  // [result | residual], each one PSUM bank's worth.
+  std::uint64_t bounce = 0;
+  const int residual = layer.epilogue.residual;
+  const bool residual_in_dram =
+      residual >= 0 && L.plan.in_dram[residual] && !L.plan.reload[residual];
+  if (to_dram || residual_in_dram) {
+    bounce =
+        cp.bounce_offset + static_cast<std::uint64_t>(L.bounce_next[core]) * cp.bounce_slot_bytes;
+    L.bounce_next[core] = (L.bounce_next[core] + 1) % kBounceSlots;
+  }
+  act.dst = to_dram ? isa::sbuf(0, m, bounce, {n}, dt, core16)
+                    : chunk_in_sbuf(L, layer.output, core, blk, ch);
+  L.sched.emit(core, q.scalar, act, layer_id);
+  if (residual >= 0) {
+    isa::Instruction add;
+    add.opcode = isa::Opcode::kTensorTensor;
+    add.func = static_cast<std::uint8_t>(isa::AluOp::kAdd);
+    add.flags = layer.epilogue.residual_relu ? isa::kRelu : 0;
+    add.dst = act.dst;
+    add.src0 = act.dst;
+    if (residual_in_dram) {
+      isa::Instruction ld;
+      ld.opcode = isa::Opcode::kDmaCopy;
+      ld.dst = isa::sbuf(0, m, bounce + cp.bounce_slot_bytes / 2, {n}, dt, core16);
+      ld.src0 = dram_chunk(residual);
+      L.sched.emit(core, q.dma_in, ld, layer_id);
+      add.src1 = ld.dst;
+    } else {
+      add.src1 = chunk_in_sbuf(L, residual, core, blk, ch);
+    }
+    L.sched.emit(core, q.vector, add, layer_id);
+  }
+  if (to_dram) {
+    isa::Instruction st;
+    st.opcode = isa::Opcode::kDmaCopy;
+    st.src0 = act.dst;
+    st.dst = dram_chunk(layer.output);
+    L.sched.emit(core, q.dma_out, st, layer_id);
+  }
+}
+
 }  // namespace
 
 void lower_conv(Lowering& L, int li, int core) {
@@ -131,14 +220,16 @@ void lower_conv(Lowering& L, int li, int core) {
     if (v >= 0 && L.plan.reload[v] && L.graph.values[v].consumers.front() == li)
       reload(L, v, li, core);
   const bool streamed = L.plan.in_dram[in_id] && !L.plan.reload[in_id];
-  const bool to_dram = L.plan.in_dram[out_id];
   const auto layer_id = static_cast<std::uint32_t>(li);
   const auto core16 = static_cast<std::uint16_t>(core);
   const isa::DType dt = L.dtype();
   const std::uint64_t bank_bytes = L.core.psum.bank_bytes();
   const auto chunks =
       spatial_chunks(L.images, out.height, out.width, psum_bank_elements(L.core), streamed,
-                     layer.name, streamed ? staged_rows(L.graph, li, L.core, dt) : 0);
+                     layer.name, streamed ? staged_rows(L.graph, li, L.core, dt) : 0, true);
+  // Without weight-load overlap a reload costs the array's drain: a block with one (segment,
+  // tap) then takes every chunk under one LoadWeights, each evacuated right after its MatMul.
+  const bool one_load_per_block = !L.core.tensor.weight_load_overlap && !streamed;
   const int group_size =
       streamed ? 1 : std::min(kChunksPerGroup, std::max(1, L.core.psum.banks / 2));
   const isa::TensorDecl* weights = &L.tensors[L.weight_tensor[li]];
@@ -170,11 +261,12 @@ void lower_conv(Lowering& L, int li, int core) {
       L.weights_streamed[core] += std::uint64_t{rows} * row * L.dsize;
     }
     if (stream_block) base = unit_at + blk.unit_offset;
-    const int out_tile = blk.co0 / L.partitions(), out_p = blk.co0 % L.partitions();
     const auto m = static_cast<std::uint16_t>(blk.count);
+    const bool per_chunk = one_load_per_block && blk.segments.size() * geo.taps == 1;
+    const std::size_t step = per_chunk ? chunks.size() : static_cast<std::size_t>(group_size);
 
-    for (std::size_t g0 = 0; g0 < chunks.size(); g0 += group_size) {
-      const std::size_t g1 = std::min(chunks.size(), g0 + group_size);
+    for (std::size_t g0 = 0; g0 < chunks.size(); g0 += step) {
+      const std::size_t g1 = std::min(chunks.size(), g0 + step);
       std::uint64_t stage_at = 0;
       if (streamed) stage_at = stage_band(L, li, core, chunks[g0], chunks.front().rows);
       std::vector<int> banks;
@@ -217,26 +309,28 @@ void lower_conv(Lowering& L, int li, int core) {
               isa::Instruction mm;
               mm.opcode = isa::Opcode::kMatMul;
               mm.flags = first ? 0 : isa::kAccumulate;
-              const auto n = static_cast<std::uint32_t>(ch.images * ch.rows * out.width);
+              const auto n = static_cast<std::uint32_t>(ch.images * ch.rows * ch.cols);
               mm.dst = isa::psum(0, m, static_cast<std::uint64_t>(banks[k - g0]) * bank_bytes, {n},
                                  isa::DType::kFp32, core16);
               const auto sw = static_cast<std::int32_t>(c.stride_w);
               if (streamed) {
                 const std::uint64_t elems =
                     (static_cast<std::uint64_t>(kh) * c.dilation_h) * stage_wp +
-                    static_cast<std::uint64_t>(kw) * c.dilation_w;
+                    static_cast<std::uint64_t>(kw) * c.dilation_w +
+                    static_cast<std::uint64_t>(ch.col0) * c.stride_w;
                 const std::uint64_t tile_bytes = band_tile_stride(L, li, chunks.front().rows);
                 mm.src0 = isa::sbuf(
                     static_cast<std::uint16_t>(seg.p_lo), k_rows,
                     stage_at + seg.ci_tile * tile_bytes + elems * L.dsize,
                     dims({axis(static_cast<std::uint32_t>(ch.rows), c.stride_h * stage_wp),
-                          axis(static_cast<std::uint32_t>(out.width), sw)}),
+                          axis(static_cast<std::uint32_t>(ch.cols), sw)}),
                     dt, core16);
               } else {
                 const ValueSlot& slot = L.plan.slot(in_id, core);
                 const std::int64_t row = static_cast<std::int64_t>(ch.row0) * c.stride_h -
                                          c.pad_top + in.halo_h + kh * c.dilation_h;
-                const std::int64_t col = -c.pad_left + in.halo_w + kw * c.dilation_w;
+                const std::int64_t col = static_cast<std::int64_t>(ch.col0) * c.stride_w -
+                                         c.pad_left + in.halo_w + kw * c.dilation_w;
                 const std::uint64_t elems = static_cast<std::uint64_t>(
                     (static_cast<std::int64_t>(ch.image0) * in_hp + row) * in_wp + col);
                 mm.src0 =
@@ -244,83 +338,18 @@ void lower_conv(Lowering& L, int li, int core) {
                               slot.offset + seg.ci_tile * slot.tile_bytes + elems * L.dsize,
                               dims({axis(static_cast<std::uint32_t>(ch.images), in_hp * in_wp),
                                     axis(static_cast<std::uint32_t>(ch.rows), c.stride_h * in_wp),
-                                    axis(static_cast<std::uint32_t>(out.width), sw)}),
+                                    axis(static_cast<std::uint32_t>(ch.cols), sw)}),
                               dt, core16);
               }
               L.sched.emit(core, q.tensor, mm, layer_id);
+              if (per_chunk) evacuate(L, li, core, blk, ch, banks[k - g0]);
             }
             first = false;
           }
         }
       }
-      for (std::size_t k = g0; k < g1; ++k) {
-        const Chunk& ch = chunks[k];
-        const auto n = static_cast<std::uint32_t>(ch.images * ch.rows * out.width);
-        isa::Instruction act;
-        act.opcode = isa::Opcode::kActivate;
-        act.func = static_cast<std::uint8_t>(layer.epilogue.func);
-        act.alpha = layer.epilogue.alpha;
-        act.beta = layer.epilogue.beta;
-        act.src0 = isa::psum(0, m, static_cast<std::uint64_t>(banks[k - g0]) * bank_bytes, {n},
-                             isa::DType::kFp32, core16);
-        act.src1 = isa::sbuf(
-            0, m,
-            L.plan.const_offset[li] + static_cast<std::uint64_t>(&blk - geo.blocks.data()) * 4, {1},
-            isa::DType::kFp32, core16);
-        // Chunk [co0, co0 + m) x (images, rows) of a C-major DRAM activation.
-        auto dram_chunk = [&](int value) {
-          const isa::TensorDecl& t = L.tensors[L.value_tensor[value]];
-          const std::uint64_t hw = static_cast<std::uint64_t>(out.pixels());
-          const std::uint64_t row = static_cast<std::uint64_t>(L.graph.batch) * hw;
-          return isa::dram(t.dram_offset + (static_cast<std::uint64_t>(blk.co0) * row +
-                                            static_cast<std::uint64_t>(L.image0 + ch.image0) * hw +
-                                            static_cast<std::uint64_t>(ch.row0) * out.width) *
-                                               L.dsize,
-                           m, static_cast<std::int64_t>(row), isa::dense_dims({n}), dt, t.core);
-        };
-        // Results bound for DRAM and residuals coming from DRAM pass through a bounce slot:
-        // [result | residual], each one PSUM bank's worth.
-        std::uint64_t bounce = 0;
-        const int residual = layer.epilogue.residual;
-        const bool residual_in_dram =
-            residual >= 0 && L.plan.in_dram[residual] && !L.plan.reload[residual];
-        if (to_dram || residual_in_dram) {
-          bounce = cp.bounce_offset +
-                   static_cast<std::uint64_t>(L.bounce_next[core]) * cp.bounce_slot_bytes;
-          L.bounce_next[core] = (L.bounce_next[core] + 1) % kBounceSlots;
-        }
-        act.dst = to_dram ? isa::sbuf(0, m, bounce, {n}, dt, core16)
-                          : L.interior(out_id, core, out_tile, out_p, blk.count, ch.image0,
-                                       ch.images, ch.row0, ch.rows);
-        L.sched.emit(core, q.scalar, act, layer_id);
-        if (residual >= 0) {
-          isa::Instruction add;
-          add.opcode = isa::Opcode::kTensorTensor;
-          add.func = static_cast<std::uint8_t>(isa::AluOp::kAdd);
-          add.flags = layer.epilogue.residual_relu ? isa::kRelu : 0;
-          add.dst = act.dst;
-          add.src0 = act.dst;
-          if (residual_in_dram) {
-            isa::Instruction ld;
-            ld.opcode = isa::Opcode::kDmaCopy;
-            ld.dst = isa::sbuf(0, m, bounce + cp.bounce_slot_bytes / 2, {n}, dt, core16);
-            ld.src0 = dram_chunk(residual);
-            L.sched.emit(core, q.dma_in, ld, layer_id);
-            add.src1 = ld.dst;
-          } else {
-            add.src1 = L.interior(residual, core, out_tile, out_p, blk.count, ch.image0, ch.images,
-                                  ch.row0, ch.rows);
-          }
-          L.sched.emit(core, q.vector, add, layer_id);
-        }
-        if (to_dram) {
-          isa::Instruction st;
-          st.opcode = isa::Opcode::kDmaCopy;
-          st.src0 = act.dst;
-          st.dst = dram_chunk(out_id);
-          L.sched.emit(core, q.dma_out, st, layer_id);
-        }
-      }
+      if (!per_chunk)
+        for (std::size_t k = g0; k < g1; ++k) evacuate(L, li, core, blk, chunks[k], banks[k - g0]);
     }
   }
 }

@@ -142,7 +142,8 @@ MemoryPlan plan_impl(const LayerGraph& graph, const StagePlan& stages,
         if (!plan.in_dram[layer.inputs[0]] || plan.reload[layer.inputs[0]]) continue;
         auto chunks =
             spatial_chunks(1, out.height, out.width, bank, true, layer.name,
-                           layer.kind == LayerKind::kConv ? staged_rows(graph, l, core, dtype) : 0);
+                           layer.kind == LayerKind::kConv ? staged_rows(graph, l, core, dtype) : 0,
+                           layer.kind == LayerKind::kConv);
         const int rows = chunks.front().rows;
         if (layer.kind == LayerKind::kConv) {
           const ConvParams& c = layer.conv;

@@ -60,10 +60,45 @@ double tensor_rate(DType dtype, const TensorEngineConfig& cfg) {
 }
 
 // Weights enter the array one row (one contraction index k, all M columns at once) per
-// weight_load_cycles_per_row; K = the partitions of the weight tile, so a short K loads faster.
+// weight_load_cycles_per_row; K = the partitions of the weight tile, so a short K loads faster
+// (unless weight_load_full_array: then every load shifts through all the rows).
 Cycles load_weights_cycles(const Instruction& inst, const TensorEngineConfig& cfg) {
+  const int shifts = cfg.weight_load_full_array ? cfg.rows : inst.src0.partitions;
   return overhead(cfg.instruction_overhead_cycles) +
-         ceil_cycles(inst.src0.partitions * cfg.weight_load_cycles_per_row);
+         ceil_cycles(shifts * cfg.weight_load_cycles_per_row);
+}
+
+bool waits_for_drain(const Instruction& inst, const TensorEngineConfig& cfg) {
+  return !cfg.weight_load_overlap && inst.opcode == Opcode::kLoadWeights;
+}
+
+Cycles tensor_engine_cycles(const CoreProgram& core, const TensorEngineConfig& cfg) {
+  Cycles free = 0, drained = 0, done = 0;
+  for (const Queue& q : core.queues) {
+    if (q.engine != EngineKind::kTensor) continue;
+    for (const Instruction& inst : q.instructions) {
+      const Cycles start = waits_for_drain(inst, cfg) ? std::max(free, drained) : free;
+      Cycles occupancy = 0, latency = 0;
+      switch (inst.opcode) {
+        case Opcode::kMatMul:
+          occupancy = matmul_cycles(inst, cfg);
+          latency = matmul_latency(inst, cfg);
+          break;
+        case Opcode::kLoadWeights:
+          occupancy = latency = load_weights_cycles(inst, cfg);
+          break;
+        case Opcode::kTranspose:
+          occupancy = latency = transpose_cycles(inst, cfg);
+          break;
+        default:
+          break;
+      }
+      free = start + occupancy;
+      if (inst.opcode == Opcode::kMatMul) drained = std::max(drained, start + latency);
+      done = std::max({done, free, start + latency});
+    }
+  }
+  return done;
 }
 
 // The moving tile enters one column (one n, all K partitions) per cycle at bf16/fp16; the engine
@@ -75,11 +110,13 @@ Cycles matmul_cycles(const Instruction& inst, const TensorEngineConfig& cfg) {
          ceil_cycles(columns / tensor_rate(inst.src0.dtype, cfg));
 }
 
-// The last column needs `rows` cycles to pass down the array and `cols` more to drain the partial
-// sums out to PSUM. The pipeline depth is physical, so the full array counts even for a smaller
-// tile.
+// Column m of the moving tile enters row r at cycle m + r (skewed) and meets array column c at
+// m + r + c, so the last partial sum (m = M - 1, r = rows - 1, c = cols - 1) is out at cycle
+// M + rows + cols - 3: the result is visible rows + cols - 2 cycles after the last column entered.
+// The pipeline depth is physical, so the full array counts even for a smaller tile.
 Cycles matmul_latency(const Instruction& inst, const TensorEngineConfig& cfg) {
-  return matmul_cycles(inst, cfg) + static_cast<Cycles>(cfg.rows) + static_cast<Cycles>(cfg.cols);
+  return matmul_cycles(inst, cfg) + static_cast<Cycles>(cfg.rows) + static_cast<Cycles>(cfg.cols) -
+         2;
 }
 
 // A matmul against the identity: src0 (P x N) is loaded as the stationary weights (P rows), the

@@ -24,6 +24,7 @@
 
 #include "isa/hardware_config.h"
 #include "isa/instruction.h"
+#include "isa/program.h"
 
 namespace infsim::isa {
 
@@ -34,6 +35,14 @@ Cycles load_weights_cycles(const Instruction& inst, const TensorEngineConfig& cf
 Cycles matmul_cycles(const Instruction& inst, const TensorEngineConfig& cfg);   // occupancy
 Cycles matmul_latency(const Instruction& inst, const TensorEngineConfig& cfg);  // + fill/drain
 Cycles transpose_cycles(const Instruction& inst, const TensorEngineConfig& cfg);
+// A LoadWeights that must wait until the previous MatMul's results have drained out of the array
+// (TensorEngineConfig::weight_load_overlap false).
+bool waits_for_drain(const Instruction& inst, const TensorEngineConfig& cfg);
+// Cycles the Tensor Engine needs for one core's tensor queue with every operand ready (no wait on
+// other engines or DMA): instructions back to back by their occupancy, a LoadWeights after the
+// drain when it waits for it, until the last result is visible. The compute-only cycle count a
+// systolic-array model such as SCALE-Sim reports.
+Cycles tensor_engine_cycles(const CoreProgram& core, const TensorEngineConfig& cfg);
 // Moving-tile columns per cycle for a dtype (bf16_rate, fp16_rate, fp32_rate, int8_rate).
 double tensor_rate(DType dtype, const TensorEngineConfig& cfg);
 

@@ -43,6 +43,13 @@ struct TensorEngineConfig {
   double weight_load_cycles_per_row = 1.0;
   // Fixed cycles per instruction on this engine (decode, access-pattern setup).
   int instruction_overhead_cycles = 78;
+  // true: a LoadWeights may start while the previous MatMul's partial sums still drain (double
+  // buffered weights). false: it waits until they are out of the array (SCALE-Sim's
+  // weight-stationary dataflow without preload overlap).
+  bool weight_load_overlap = true;
+  // false: loading K weight rows takes K shifts. true: weights shift in from one edge through
+  // all `rows` of the array whatever K is (as SCALE-Sim counts a fold's load).
+  bool weight_load_full_array = false;
 
   template <class V>
   void describe(V& v) {
@@ -62,6 +69,10 @@ struct TensorEngineConfig {
       "cycles to shift one row of a weight tile into the array (weight-stationary load)");
     v("instruction_overhead_cycles", instruction_overhead_cycles, Unit::kCount, Range{0, 100000},
       "fixed cycles per instruction on this engine (decode, access-pattern setup, semaphores)");
+    v("weight_load_overlap", weight_load_overlap, Unit::kFlag, Range{0, 1},
+      "true: the next weights load while the previous matmul drains; false: after it (SCALE-Sim)");
+    v("weight_load_full_array", weight_load_full_array, Unit::kFlag, Range{0, 1},
+      "true: every weight load shifts through all rows of the array, whatever K is (SCALE-Sim)");
   }
 };
 

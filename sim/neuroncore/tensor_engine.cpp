@@ -1,5 +1,7 @@
 #include "sim/neuroncore/tensor_engine.h"
 
+#include <algorithm>
+
 #include "isa/cost_model.h"
 
 namespace infsim::sim {
@@ -10,11 +12,15 @@ TensorEngine::TensorEngine(sc_core::sc_module_name name, const isa::TensorEngine
 
 EngineTiming TensorEngine::issue(const isa::Instruction& inst, const sc_core::sc_time& now) {
   switch (inst.opcode) {
-    case isa::Opcode::kMatMul:
-      return book(now, isa::matmul_cycles(inst, config_), isa::matmul_latency(inst, config_));
+    case isa::Opcode::kMatMul: {
+      const EngineTiming t =
+          book(now, isa::matmul_cycles(inst, config_), isa::matmul_latency(inst, config_));
+      drained_ = std::max(drained_, t.visible);
+      return t;
+    }
     case isa::Opcode::kLoadWeights: {
       const Cycles c = isa::load_weights_cycles(inst, config_);
-      return book(now, c, c);
+      return book(isa::waits_for_drain(inst, config_) ? std::max(now, drained_) : now, c, c);
     }
     case isa::Opcode::kTranspose: {
       const Cycles c = isa::transpose_cycles(inst, config_);

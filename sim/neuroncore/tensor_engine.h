@@ -1,7 +1,8 @@
 #pragma once
 // The Tensor Engine: the 128 x 64 weight-stationary systolic array (LoadWeights, MatMul,
 // Transpose). A MatMul frees the engine after its occupancy (the next moving tile can follow
-// right behind) and makes its result visible after the fill/drain latency.
+// right behind) and makes its result visible after the fill/drain latency; without
+// weight_load_overlap a LoadWeights also waits for that drain (isa::waits_for_drain).
 
 #include "isa/hardware_config.h"
 #include "isa/instruction.h"
@@ -18,6 +19,7 @@ class TensorEngine : public ComputeEngine {
 
  private:
   isa::TensorEngineConfig config_;
+  sc_core::sc_time drained_;  // the last MatMul's results are out of the array
 };
 
 }  // namespace infsim::sim

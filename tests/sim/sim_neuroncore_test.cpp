@@ -71,8 +71,9 @@ TEST(NeuronCore, IndependentEnginesOverlap) {
   Instance inst("inst", testing::test_instance_config(), stats, nullptr);
   const isa::Program p =
       one_core({queue(EngineKind::kTensor, {matmul(512)}), queue(EngineKind::kVector, {add(512)})});
-  // matmul visible at 16 + 512 + 192 = 720; the add (16 + 512 / 2 = 272) runs alongside.
-  EXPECT_EQ(run_cycles(p, inst), 720u);
+  // matmul visible at 16 + 512 + 190 (128 + 64 - 2) = 718; the add (16 + 512 / 2 = 272) runs
+  // alongside.
+  EXPECT_EQ(run_cycles(p, inst), 718u);
   EXPECT_EQ(stats.value("chip0.core0.tensor.busy_cycles"), 528);
   EXPECT_EQ(stats.value("chip0.core0.vector.busy_cycles"), 272);
 }
@@ -86,8 +87,8 @@ TEST(NeuronCore, SemaphoreSerializesAtMatMulLatency) {
   a.waits[0] = isa::wait_for(0, 1);
   const isa::Program p =
       one_core({queue(EngineKind::kTensor, {mm}), queue(EngineKind::kVector, {a})});
-  // the add waits for the matmul's result (720 cycles), then takes 272: 992
-  EXPECT_EQ(run_cycles(p, inst), 992u);
+  // the add waits for the matmul's result (718 cycles), then takes 272: 990
+  EXPECT_EQ(run_cycles(p, inst), 990u);
 }
 
 TEST(NeuronCore, MatMulFreesEngineBeforeResultIsVisible) {
@@ -101,9 +102,9 @@ TEST(NeuronCore, MatMulFreesEngineBeforeResultIsVisible) {
   a.waits[0] = isa::wait_for(1, 2);
   const isa::Program p =
       one_core({queue(EngineKind::kTensor, {first, second}), queue(EngineKind::kVector, {a})});
-  // second matmul starts at 528 (occupancy of the first), visible at 528 + 720 = 1248; the add
-  // then runs 272 cycles: 1520. Serializing on latency would give 720 + 720 + 272 = 1712.
-  EXPECT_EQ(run_cycles(p, inst), 1520u);
+  // second matmul starts at 528 (occupancy of the first), visible at 528 + 718 = 1246; the add
+  // then runs 272 cycles: 1518. Serializing on latency would give 718 + 718 + 272 = 1708.
+  EXPECT_EQ(run_cycles(p, inst), 1518u);
 }
 
 TEST(NeuronCore, DeadlockIsReportedNotHung) {
@@ -166,8 +167,8 @@ TEST(NeuronCore, SetupAndInferencePhasesRunTheirOwnQueues) {
   simulate(inst);
   EXPECT_EQ(stats.value("chip0.core0.vector.instructions"), 2);
   EXPECT_EQ(stats.value("chip0.core0.tensor.instructions"), 2);
-  // setup 2 x 272, then two inferences of 720 each
-  EXPECT_EQ(inst.core(0).clock().to_cycles(sc_core::sc_time_stamp()), 544u + 720u + 720u);
+  // setup 2 x 272, then two inferences of 718 each
+  EXPECT_EQ(inst.core(0).clock().to_cycles(sc_core::sc_time_stamp()), 544u + 718u + 718u);
 }
 
 TEST(NeuronCore, ConcurrentExecutionsShareEnginesButNotSemaphores) {
@@ -188,9 +189,9 @@ TEST(NeuronCore, ConcurrentExecutionsShareEnginesButNotSemaphores) {
   }
   simulate(inst);
   const Clock& clk = inst.core(0).clock();
-  // first: 720 + 272 = 992. second: matmul starts at 528 (engine busy), visible 1248, add 1520.
-  EXPECT_EQ(std::min(clk.to_cycles(done[0]), clk.to_cycles(done[1])), 992u);
-  EXPECT_EQ(std::max(clk.to_cycles(done[0]), clk.to_cycles(done[1])), 1520u);
+  // first: 718 + 272 = 990. second: matmul starts at 528 (engine busy), visible 1246, add 1518.
+  EXPECT_EQ(std::min(clk.to_cycles(done[0]), clk.to_cycles(done[1])), 990u);
+  EXPECT_EQ(std::max(clk.to_cycles(done[0]), clk.to_cycles(done[1])), 1518u);
 }
 
 // Records what the functional hook sees: the call comes after the instruction's timing, with the
@@ -263,8 +264,8 @@ TEST(NeuronCore, RuntimeRunsEachProgramCoreWithOneExecutionId) {
     run_program_core(inst, p, 1, b, Phase::kInference, id);
   });
   simulate(inst);
-  // core 1 starts at 100, its matmul is visible at 100 + 720 = 820; core 0's add then 272: 1092
-  EXPECT_EQ(inst.core(3).clock().to_cycles(done0), 1092u);
+  // core 1 starts at 100, its matmul is visible at 100 + 718 = 818; core 0's add then 272: 1090
+  EXPECT_EQ(inst.core(3).clock().to_cycles(done0), 1090u);
   EXPECT_EQ(stats.value("chip0.core3.vector.instructions"), 1);
   EXPECT_EQ(stats.value("chip0.core1.tensor.instructions"), 1);
 }
