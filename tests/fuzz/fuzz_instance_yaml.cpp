@@ -6,6 +6,7 @@
 #include "fuzz_input.h"
 #include "isa/user_error.h"
 #include "tools/config/config_loader.h"
+#include "tools/config/errors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace fs = std::filesystem;
@@ -22,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }();
   const std::string path = infsim::fuzz::write_input(data, size, "instances/fuzz.yaml");
   infsim::fuzz::expect_errors<infsim::UserError, YAML::Exception>([&] {
-    const infsim::isa::InstanceConfig config = driver::load_instance(path);
+    const infsim::sim::SystemConfig config = driver::load_instance(path);
     const std::string yaml = driver::dump_config_yaml(config);
     (void)driver::dump_config_json(config);
     const std::string again = (dir / "dumped.yaml").string();
@@ -31,8 +32,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (driver::dump_config_yaml(driver::load_instance(again)) != yaml) {
         infsim::fuzz::finding("config show does not load back to the same configuration");
       }
-    } catch (const driver::ConfigError&) {
+    } catch (const infsim::UserError&) {
       infsim::fuzz::finding("config show prints YAML that does not load back");
+    } catch (const YAML::Exception&) {
+      infsim::fuzz::finding("config show prints YAML that does not parse");
     }
   });
   return 0;
