@@ -12,6 +12,7 @@
 #include "models/zoo.h"
 #include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
+#include "tools/config/utf8.h"
 
 namespace infsim::driver {
 
@@ -83,11 +84,13 @@ class StudyReader {
 
   std::string scalar(const YAML::Node& node, const std::string& path) const {
     if (!node.IsScalar()) fail(node, path, "expected a single value");
+    // Names, labels and metrics end up in the sweep's JSON, which holds UTF-8 only.
+    if (!is_valid_utf8(node.Scalar())) fail(node, path, "the text is not valid UTF-8");
     return node.Scalar();
   }
 
   std::vector<std::string> scalar_list(const YAML::Node& node, const std::string& path) const {
-    if (node.IsScalar()) return {node.Scalar()};
+    if (node.IsScalar()) return {scalar(node, path)};
     if (!node.IsSequence()) fail(node, path, "expected a value or a list of values");
     std::vector<std::string> out;
     for (std::size_t i = 0; i < node.size(); ++i) {
