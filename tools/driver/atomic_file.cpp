@@ -39,24 +39,29 @@ std::string write_temporary_beside(const std::string& path, const std::string& c
   const std::string temp =
       (p.parent_path() / ("." + p.filename().string() + ".tmp." + std::to_string(::getpid())))
           .string();
+  // Errors name `path`, the file the user asked for, not the temporary.
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) io_error("create", temp);
+  if (fd < 0) io_error("write", path);
+  const auto fail = [&] {
+    const int saved = errno;
+    ::close(fd);
+    ::unlink(temp.c_str());
+    errno = saved;
+    io_error("write", path);
+  };
   const char* data = content.data();
   std::size_t left = content.size();
   while (left > 0) {
     ssize_t n = ::write(fd, data, left);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      ::unlink(temp.c_str());
-      io_error("write", temp);
-    }
+    if (n < 0) fail();
     data += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(temp.c_str());
-    io_error("write", temp);
+  if (::fsync(fd) != 0) fail();
+  if (::close(fd) != 0) {
+    fd = -1;
+    fail();
   }
   return temp;
 }
