@@ -2,7 +2,40 @@
 
 #include "sim/core/sim_error.h"
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define INFSIM_ASAN 1
+#include <pthread.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+#endif
+
 namespace infsim::sim {
+
+namespace {
+
+// Under AddressSanitizer only. SystemC 2.3.4 tells ASan about its coroutine switches, but the
+// last switch back to sc_start's caller leaves ASan with a coroutine's stack bounds. An exception
+// thrown afterwards (throw_if_deadlocked) then cannot unpoison the frames it unwinds ("ASan is
+// ignoring requested __asan_handle_no_return"), and their stale redzones are reported as a
+// stack-buffer-overflow by whatever later reuses that stack. Announcing a switch to the thread's
+// own stack puts the real bounds back.
+void restore_stack_bounds_after_systemc() {
+#ifdef INFSIM_ASAN
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+  void* bottom = nullptr;
+  std::size_t size = 0;
+  const bool ok = pthread_attr_getstack(&attr, &bottom, &size) == 0;
+  pthread_attr_destroy(&attr);
+  if (!ok) return;
+  void* fake_stack = nullptr;
+  __sanitizer_start_switch_fiber(&fake_stack, bottom, size);
+  __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
+#endif
+}
+
+}  // namespace
 
 void run_program_core(Instance& instance, const isa::Program& program, int program_core,
                       const CoreBinding& binding, Phase phase, ExecutionId id) {
@@ -61,6 +94,7 @@ void throw_if_deadlocked(Instance& instance) {
 
 void simulate(Instance& instance) {
   sc_core::sc_start();
+  restore_stack_bounds_after_systemc();
   throw_if_deadlocked(instance);
 }
 
