@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 #include "models/model_error.h"
@@ -165,19 +164,17 @@ TEST(ModelsExecutor, MissingWeightsAndBadInputsAreErrors) {
   EXPECT_THROW(run_reference(w, {HostTensor{{1, 3, 16, 16}, std::vector<float>(768)}}), ModelError);
 }
 
-// The executor is the reference, but it must stay usable: ResNet-18 at 64x64 (1 image, 150 M
-// MACs) well under 1 s; it takes about 0.1 s on a 2-core machine.
-TEST(ModelsExecutor, ZooResNet18IsFastAndFinite) {
+// ResNet-18 at 64x64 (1 image, 150 M MACs) through the reference executor stays finite and in
+// range. (It takes about 0.1 s on a 2-core machine; no wall-clock bound here, which failed under
+// the sanitizers and on a loaded machine: speed belongs in benchmarks.)
+TEST(ModelsExecutor, ZooResNet18IsFinite) {
   ZooOptions o;
   o.with_weights = true;
   o.image_size = 64;
   Graph g = build_zoo_model("resnet18", o);
   HostTensor in = iota_tensor({1, 3, 64, 64});
   for (float& v : in.data) v = std::sin(v);
-  auto start = std::chrono::steady_clock::now();
   auto out = run_reference(g, {in});
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(seconds, 1.0);
   ASSERT_EQ(out[0].shape, (Shape{1, 1000}));
   double max_abs = 0.0;
   for (float v : out[0].data) {
