@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include "tools/driver/table/table_run.h"
+
 namespace {
 
 int run(const std::string& args, std::string& out) {
@@ -108,6 +110,27 @@ TEST(RunTable, BadFlagsExit2) {
   std::string out;
   EXPECT_EQ(run("table --batches zero", out), 2);
   EXPECT_EQ(run("table --instances inf1.huge", out), 2);
+}
+
+// A row's outcome is data, set from the error's kind (never read back from the status text):
+// too little SBUF (ResNet-50 needs 6MiB on one core) and more NeuronCores than the instance has
+// do not fit; an unknown model is an error of the row.
+TEST(RunTable, RowOutcomeComesFromTheErrorKind) {
+  using infsim::driver::TableRowOutcome;
+  infsim::driver::TableRowSpec spec;
+  spec.instance = "inf1.xlarge";
+  spec.model = "resnet50";
+  spec.requests = 4;
+  spec.overrides = {"chip.core.sbuf.size=4MiB"};
+  EXPECT_EQ(infsim::driver::run_table_row(spec).outcome, TableRowOutcome::kDoesNotFit);
+  spec.overrides = {};
+  spec.pipeline_cores = 8;
+  EXPECT_EQ(infsim::driver::run_table_row(spec).outcome, TableRowOutcome::kDoesNotFit);
+  spec.pipeline_cores = 1;
+  spec.model = "no_such_model";
+  EXPECT_EQ(infsim::driver::run_table_row(spec).outcome, TableRowOutcome::kError);
+  spec.model = "resnet50";
+  EXPECT_EQ(infsim::driver::run_table_row(spec).outcome, TableRowOutcome::kOk);
 }
 
 }  // namespace

@@ -73,7 +73,7 @@ int run_preset_table(const po::variables_map& vm, const std::vector<std::string>
   };
   const std::vector<driver::PresetResult> results = driver::run_preset(preset, overrides, progress);
   for (const driver::PresetResult& r : results)
-    if (r.result.status != "ok")
+    if (r.result.outcome != driver::TableRowOutcome::kOk)
       std::cerr << "infsim:   " << r.row->spec.model << ": " << r.result.status << "\n";
   // Files first, all or nothing; then stdout.
   if (vm.count("csv"))
@@ -87,6 +87,7 @@ int run_preset_table(const po::variables_map& vm, const std::vector<std::string>
 
 struct Row {
   std::string instance, model, dtype, status = "ok";
+  driver::TableRowOutcome outcome = driver::TableRowOutcome::kOk;
   int batch = 1, pipeline = 1, n_models = 0, workers = 1;
   double throughput = 0, p50 = 0, p99 = 0, cost = 0;
 };
@@ -175,12 +176,14 @@ int run_table(const std::vector<std::string>& args) {
             spec.overrides = overrides;
             const driver::TableRowResult r = driver::run_table_row(spec);
             row.status = r.status;
+            row.outcome = r.outcome;
             row.n_models = r.n_models;
             row.throughput = r.throughput;
             row.p50 = r.p50_ms;
             row.p99 = r.p99_ms;
             row.cost = r.cost_per_million;
-            if (r.status.rfind("error: ", 0) == 0) std::cerr << "infsim:   " << r.status << "\n";
+            if (r.outcome == driver::TableRowOutcome::kError)
+              std::cerr << "infsim:   " << r.status << "\n";
             rows.push_back(row);
           }
         }
@@ -194,7 +197,7 @@ int run_table(const std::vector<std::string>& args) {
   csv << "instance,model,dtype,batch_size,pipeline_size,n_models,workers_per_model,"
          "throughput_avg,latency_ms_p50,latency_ms_p99,cost_per_1M_inferences,status\n";
   for (const Row& r : rows) {
-    const bool ok = r.status == "ok";
+    const bool ok = r.outcome == driver::TableRowOutcome::kOk;
     const std::string t = ok ? num("%.1f", r.throughput) : "";
     const std::string p50 = ok ? num("%.3f", r.p50) : "";
     const std::string p99 = ok ? num("%.3f", r.p99) : "";

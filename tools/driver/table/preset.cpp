@@ -84,7 +84,7 @@ struct Column {
 };
 
 const std::vector<Column>& columns() {
-  auto ok = [](const PresetResult& r) { return r.result.status == "ok"; };
+  auto ok = [](const PresetResult& r) { return r.result.outcome == TableRowOutcome::kOk; };
   static const std::vector<Column> kColumns = {
       {"model", [](const PresetResult& r) { return r.row->spec.model; }},
       {"model_details", [](const PresetResult& r) { return r.row->details; }},

@@ -35,6 +35,7 @@ TableRowResult run_table_row(const TableRowSpec& spec) {
   if (row.n_models < 1 || row.n_models > fit) {
     row.status =
         "needs " + std::to_string(std::max(1, row.n_models) * spec.pipeline_cores) + " NeuronCores";
+    row.outcome = TableRowOutcome::kDoesNotFit;
     return row;
   }
   SingleModelRun run;
@@ -65,9 +66,11 @@ TableRowResult run_table_row(const TableRowSpec& spec) {
   } catch (const UserError& e) {
     // A configuration the hardware cannot hold is a result of the table; anything else is an
     // error of that row.
-    row.status =
-        (e.kind() == ErrorKind::kDoesNotFit ? "does not fit: " : "error: ") + status_text(e.what());
+    const bool fits = e.kind() != ErrorKind::kDoesNotFit;
+    row.outcome = fits ? TableRowOutcome::kError : TableRowOutcome::kDoesNotFit;
+    row.status = (fits ? "error: " : "does not fit: ") + status_text(e.what());
   } catch (const std::exception& e) {
+    row.outcome = TableRowOutcome::kError;
     row.status = "error: " + status_text(e.what());
   }
   return row;

@@ -25,6 +25,10 @@ struct TableRowSpec {
   std::vector<std::string> overrides;
 };
 
+// What became of a row, as data (the status text is for people): numbers, "does not fit" (the
+// instance cannot hold the row: a result of the table) or an error of the row.
+enum class TableRowOutcome { kOk, kDoesNotFit, kError };
+
 struct TableRowResult {
   std::string instance;  // the config's name
   int n_models = 0;
@@ -33,6 +37,7 @@ struct TableRowResult {
   double p50_ms = 0, p90_ms = 0, p95_ms = 0, p99_ms = 0;
   double cost_per_million = 0;  // USD per 1M inferences at the instance's on-demand price
   std::string status = "ok";    // or why the row has no numbers
+  TableRowOutcome outcome = TableRowOutcome::kOk;
 };
 
 TableRowResult run_table_row(const TableRowSpec& spec);
