@@ -108,7 +108,7 @@ compiler::CompileResult compile_with(const std::string& model,
   const isa::InstanceConfig config = load_instance("inf1.xlarge", overrides);
   compiler::CompilerOptions options;
   options.pipeline_cores = pipeline_cores;
-  options.model_name = model;
+  options.model = model;
   return compiler::compile(models::load_model(model, models::ZooOptions{}), config.chip.core,
                            options);
 }
