@@ -32,6 +32,9 @@ struct LayerEstimate {
   int core = 0;
   std::uint64_t macs = 0;
   std::array<std::uint64_t, 4> busy{};  // cycles per engine: tensor, vector, scalar, dma
+  // A dense (one-group) convolution or matrix product as one M x N x K product per inference:
+  // M output pixels x batch, N output channels, K input channels x kernel taps; 0 otherwise.
+  std::array<std::uint64_t, 3> gemm{};
 };
 
 struct CoreReport {

@@ -399,6 +399,14 @@ class ProgramBuilder {
       e.core = info.core;
       e.macs = info.macs;
       if (l < busy.size()) e.busy = busy[l];
+      if (layer.kind == LayerKind::kConv && layer.conv.groups == 1) {
+        const Value& in = g.values[layer.inputs[0]];
+        const Value& out = g.values[layer.output];
+        e.gemm = {
+            static_cast<std::uint64_t>(out.pixels()) * static_cast<std::uint64_t>(g.batch),
+            static_cast<std::uint64_t>(out.channels),
+            static_cast<std::uint64_t>(in.channels) * layer.conv.kernel_h * layer.conv.kernel_w};
+      }
       report.layers.push_back(e);
       report.macs += info.macs;
     }

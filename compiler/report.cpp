@@ -68,15 +68,19 @@ std::string format_compile_report(const CompileReport& r) {
     os << buf;
   }
   os << "\nlayer                                op                  core          MACs   "
-        "tensor   vector   scalar      dma  (busy cycles)\n";
+        "tensor   vector   scalar      dma  (busy cycles)  gemm M x N x K\n";
   for (const LayerEstimate& l : r.layers) {
     char buf[256];
+    const std::string gemm = l.gemm[0] == 0
+                                 ? "-"
+                                 : std::to_string(l.gemm[0]) + "x" + std::to_string(l.gemm[1]) +
+                                       "x" + std::to_string(l.gemm[2]);
     std::snprintf(
-        buf, sizeof buf, "%-36s %-18s %5d %13llu %8llu %8llu %8llu %8llu\n",
+        buf, sizeof buf, "%-36s %-18s %5d %13llu %8llu %8llu %8llu %8llu  %s\n",
         l.name.substr(0, 36).c_str(), l.op.substr(0, 18).c_str(), l.core,
         static_cast<unsigned long long>(l.macs), static_cast<unsigned long long>(l.busy[0]),
         static_cast<unsigned long long>(l.busy[1]), static_cast<unsigned long long>(l.busy[2]),
-        static_cast<unsigned long long>(l.busy[3]));
+        static_cast<unsigned long long>(l.busy[3]), gemm.c_str());
     os << buf;
   }
   return os.str();

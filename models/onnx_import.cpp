@@ -2,6 +2,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -335,12 +336,22 @@ class Importer {
     return shape;
   }
 
+  // A 2-D input that only MatMul reads as its left operand is an M x K matrix (numpy semantics:
+  // only a 3-D or higher operand has batch dimensions), so its M is kept, not taken as the batch.
+  bool matrix_operand(const onnx::ValueInfoProto& vi) {
+    if (vi.type().tensor_type().shape().dim_size() != 2) return false;
+    auto it = uses_.find(vi.name());
+    if (it == uses_.end() || it->second.empty()) return false;
+    return std::all_of(it->second.begin(), it->second.end(),
+                       [](const Use& u) { return u.op == "MatMul" && u.index == 0; });
+  }
+
   Tensor data_input(const onnx::ValueInfoProto& vi) {
     Tensor t;
     t.name = vi.name();
     t.dtype =
         dtype_from_onnx(vi.type().tensor_type().elem_type(), path_ + ": input '" + t.name + "'");
-    t.shape = declared_shape(vi, true);
+    t.shape = declared_shape(vi, !matrix_operand(vi));
     return t;
   }
 

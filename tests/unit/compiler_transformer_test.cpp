@@ -124,6 +124,29 @@ TEST(CompilerTransformer, ArrayShapesAndPartitionsFromTheConfig) {
   }
 }
 
+// MatMuls with more tokens than a PSUM bank holds (512 fp32): M = 700 streamed through the array
+// in column pieces of the token row, for a 3-D [1, M, K] and a 2-D [M, K] operand; the MACs are
+// M x N x K. The two ONNX files: [128, 128] x [128, 128] and [1, 1024, 256] x [256, 64].
+TEST(CompilerTransformer, MatMulStreamsAnyNumberOfTokens) {
+  for (const models::Shape& x_shape : {models::Shape{1, 700, 40}, models::Shape{700, 40}}) {
+    testing::GraphBuilder b("matmul");
+    const int x = b.input("x", x_shape);
+    const models::Graph g = b.finish(b.node("mm", "MatMul", {x, b.constant("w", {40, 24}, 0.2f)}));
+    EXPECT_EQ(expect_matches_reference(g, 1).report.macs, 700u * 24 * 40);
+  }
+  for (const auto& [file, macs] :
+       {std::pair<const char*, std::uint64_t>{"matmul_2d", 128 * 128 * 128},
+        {"matmul_3d", 1024 * 64 * 256}}) {
+    const models::Graph g =
+        models::import_onnx(std::string(INFSIM_TEST_DATA) + "/onnx/" + file + ".onnx");
+    CompilerOptions options;
+    const isa::NeuronCoreConfig core;
+    const CompileResult r = compile(g, core, options);
+    EXPECT_TRUE(isa::verify_program(r.program, core).empty()) << file;
+    EXPECT_EQ(r.report.macs, macs) << file;
+  }
+}
+
 // torch.nn.TransformerEncoder (2 layers, d_model 64, 4 heads, seq 16, batch_first) as exported:
 // sequence-first inside, a packed QKV projection sliced, q scaled before Q x K^T, GELU as erf.
 TEST(CompilerTransformer, OnnxTransformerEncoderMatchesReference) {

@@ -159,6 +159,21 @@ TEST(ModelsOnnx, BatchOption) {
   EXPECT_EQ(output_of(load_model(data("tiny_cnn.onnx"), z)).shape, (Shape{2, 10}));
 }
 
+// A 2-D MatMul operand is an M x K matrix (numpy semantics): its 128 rows stay, they are not
+// the batch, and the MACs are M x N x K = 128^3. A 3-D operand's leading dimension is the batch.
+TEST(ModelsOnnx, MatMulOperandsKeepTheirRows) {
+  const Graph g2 = import_onnx(data("matmul_2d.onnx"));
+  EXPECT_EQ(input_of(g2).shape, (Shape{128, 128}));
+  EXPECT_EQ(output_of(g2).shape, (Shape{128, 128}));
+  EXPECT_EQ(compute_stats(g2).macs, 128ull * 128 * 128);
+  ImportOptions o;
+  o.batch = 1;
+  const Graph g3 = import_onnx(data("matmul_3d.onnx"), o);
+  EXPECT_EQ(input_of(g3).shape, (Shape{1, 1024, 256}));
+  EXPECT_EQ(output_of(g3).shape, (Shape{1, 1024, 64}));
+  EXPECT_EQ(compute_stats(g3).macs, 1024ull * 64 * 256);
+}
+
 TEST(ModelsOnnx, SymbolicBatchBecomesTheRequestedBatch) {
   Graph g = import_onnx(data("tiny_cnn_dynbatch.onnx"));
   EXPECT_EQ(input_of(g).shape, (Shape{1, 3, 32, 32}));  // default 1

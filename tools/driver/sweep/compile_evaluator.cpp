@@ -47,6 +47,7 @@ std::vector<std::string> compile_metric_names() {
           "weight_bytes",
           "estimated_cycles",
           "estimated_latency_ms",
+          "tensor_busy_cycles",
           "instructions",
           "instructions_tensor",
           "instructions_vector",
@@ -124,6 +125,11 @@ PointResult evaluate_compile_point(const StudyBase& base, const PointSpec& spec)
   m["weight_bytes"] = static_cast<double>(report.weight_bytes);
   m["estimated_cycles"] = cycles;
   m["estimated_latency_ms"] = report.clock_hz > 0 ? cycles / report.clock_hz * 1e3 : NAN;
+  // Estimated Tensor Engine busy cycles of one inference, all layers and cores.
+  double tensor_busy = 0;
+  for (const compiler::LayerEstimate& l : report.layers)
+    tensor_busy += static_cast<double>(l.busy[0]);
+  m["tensor_busy_cycles"] = tensor_busy;
   m["instructions"] = static_cast<double>(report.instructions);
   m["instructions_tensor"] = engine_instructions[0];
   m["instructions_vector"] = engine_instructions[1];
