@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sim/core/stats.h"
+#include "sim/core/trace_writer.h"
 
 namespace infsim::sim {
 
@@ -29,6 +30,10 @@ sc_core::sc_time BusyResource::occupy(const sc_core::sc_time& start, double byte
   bytes_ += bytes;
   busy_seconds_ += d.to_seconds();
   transfers_ += 1;
+  if (trace_ != nullptr) {
+    trace_->transfer(trace_pid_, trace_counter_, start.to_seconds(), busy_until_.to_seconds(),
+                     bytes);
+  }
   return busy_until_;
 }
 

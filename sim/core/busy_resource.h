@@ -23,6 +23,7 @@
 namespace infsim::sim {
 
 class Stats;
+class TraceWriter;
 
 class BusyResource {
  public:
@@ -39,6 +40,13 @@ class BusyResource {
   }
   // Books [start, start + bytes / bandwidth); `start` must not precede free_at(). Returns the end.
   sc_core::sc_time occupy(const sc_core::sc_time& start, double bytes);
+  // Every booking also adds its bytes to the bandwidth counter `counter` of trace process `pid`
+  // (several resources may share one counter). `trace` may be null.
+  void trace_to(TraceWriter* trace, int pid, std::string counter) {
+    trace_ = trace;
+    trace_pid_ = pid;
+    trace_counter_ = std::move(counter);
+  }
 
  private:
   std::string name_;
@@ -48,6 +56,9 @@ class BusyResource {
   double& bytes_;
   double& busy_seconds_;
   double& transfers_;
+  TraceWriter* trace_ = nullptr;
+  int trace_pid_ = 0;
+  std::string trace_counter_;
 };
 
 class Reservation {

@@ -5,6 +5,7 @@
 #include "sim/core/log.h"
 #include "sim/core/sim_error.h"
 #include "sim/core/stats.h"
+#include "sim/core/trace_writer.h"
 
 namespace infsim::sim {
 Instance::Instance(sc_core::sc_module_name name, const isa::InstanceConfig& cfg, Stats& stats,
@@ -17,6 +18,22 @@ Instance::Instance(sc_core::sc_module_name name, const isa::InstanceConfig& cfg,
     return new Chip(chip_name, cfg.chip, index, cfg.chips, index * cfg.chip.cores, stats, trace);
   });
   for (int g = 0; g < num_cores(); ++g) core(g).attach(*this);
+  if (trace != nullptr) trace_counters(*trace);
+}
+
+// Bandwidth counter tracks per chip: its DRAM channels, each PCIe direction, its NeuronLink ports.
+void Instance::trace_counters(TraceWriter& trace) {
+  for (int c = 0; c < num_chips(); ++c) {
+    Chip& ch = chip(c);
+    trace.process(c, "chip" + std::to_string(c));
+    for (int i = 0; i < ch.dram().channels(); ++i)
+      ch.dram().channel(i).trace_to(&trace, c, "DRAM GB/s");
+    ch.pcie().host_to_device().trace_to(&trace, c, "PCIe host-to-device GB/s");
+    ch.pcie().device_to_host().trace_to(&trace, c, "PCIe device-to-host GB/s");
+    for (BusyResource* link : {ch.neuronlink().east(), ch.neuronlink().west()}) {
+      if (link != nullptr) link->trace_to(&trace, c, "NeuronLink GB/s");
+    }
+  }
 }
 
 Instance::~Instance() = default;

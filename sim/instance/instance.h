@@ -87,6 +87,7 @@ class Instance : public sc_core::sc_module, public MemorySystem {
   std::vector<BlockedQueue> blocked_queues();
 
  private:
+  void trace_counters(TraceWriter& trace);
   // Adds the outgoing NeuronLink directions from chip `from` to chip `to` to `r`; returns hops.
   int book_links(Reservation& r, int from, int to, double bytes);
 

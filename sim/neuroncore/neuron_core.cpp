@@ -8,6 +8,7 @@
 #include "sim/core/log.h"
 #include "sim/core/sim_error.h"
 #include "sim/core/stats.h"
+#include "sim/core/trace_event.h"
 #include "sim/core/trace_writer.h"
 #include "sim/memory/dram.h"
 
@@ -63,7 +64,6 @@ NeuronCore::NeuronCore(sc_core::sc_module_name name, const isa::NeuronCoreConfig
     dma_.push_back(std::make_unique<DmaEngine>(("dma" + std::to_string(e)).c_str(), cfg.dma, stats,
                                                label_ + ".dma" + std::to_string(e)));
   }
-  dma_tracks_.assign(static_cast<std::size_t>(cfg.dma.engines * cfg.dma.queues_per_engine), -1);
 }
 
 NeuronCore::~NeuronCore() = default;
@@ -210,8 +210,11 @@ void NeuronCore::run_queue(Worker& w) {
   for (std::size_t i = 0; i < q.instructions.size(); ++i) {
     const isa::Instruction& inst = q.instructions[i];
     EngineTiming t;
+    const sc_core::sc_time ready = sc_core::sc_time_stamp();
+    InstructionEvent::Wait blocked[2];
     try {
-      for (const isa::SemaphoreWait& wait : inst.waits) {
+      for (std::size_t k = 0; k < inst.waits.size(); ++k) {
+        const isa::SemaphoreWait& wait = inst.waits[k];
         if (wait.semaphore == isa::kNoSemaphore) continue;
         if (wait.semaphore >= semaphores) {
           throw SimError("waits on semaphore " + std::to_string(wait.semaphore) + " of " +
@@ -226,8 +229,10 @@ void NeuronCore::run_queue(Worker& w) {
         w.instruction = i;
         w.semaphore = wait.semaphore;
         w.wanted = wait.value;
+        const sc_core::sc_time before = sc_core::sc_time_stamp();
         s.wait_until(wait.value);
         w.blocked = false;
+        blocked[k] = {wait.semaphore, (sc_core::sc_time_stamp() - before).to_seconds()};
       }
       if (inst.opcode != isa::Opcode::kNop && isa::opcode_info(inst.opcode).engine != q.engine) {
         throw SimError("a " + std::string(isa::engine_text(isa::opcode_info(inst.opcode).engine)) +
@@ -277,8 +282,8 @@ void NeuronCore::run_queue(Worker& w) {
       throw SimError(where(i) + ": " + e.what(), e.kind(), e.where());
     }
 
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
-    if (t.end > now) sc_core::wait(t.end - now);
+    const sc_core::sc_time issued = sc_core::sc_time_stamp();
+    if (t.end > issued) sc_core::wait(t.end - issued);
     if (functional != nullptr) {
       ExecContext ctx(*memory_, *this, ex, pc, w.job.queue_index, i);
       functional->execute(inst, ctx);
@@ -288,7 +293,29 @@ void NeuronCore::run_queue(Worker& w) {
       ex.semaphore(target, inst.signal.semaphore).signal(inst.signal.increment, t.visible);
     }
     if (t.visible > last_visible) last_visible = t.visible;
-    if (trace_ != nullptr) trace_instruction(q, i, inst, t);
+    if (trace_ != nullptr) {
+      InstructionEvent e;
+      e.program = &ex.program();
+      e.setup = ex.phase() == Phase::kSetup;
+      e.execution = ex.id();
+      e.program_core = pc;
+      e.global_core = global_index_;
+      e.chip = chip_;
+      e.local_core = local_index_;
+      e.queue = &q;
+      e.queue_index = w.job.queue_index;
+      e.index = i;
+      e.instruction = &inst;
+      e.clock_hz = clock_.hz();
+      e.ready = ready.to_seconds();
+      e.issued = issued.to_seconds();
+      e.start = t.start.to_seconds();
+      e.end = t.end.to_seconds();
+      e.visible = t.visible.to_seconds();
+      e.waits[0] = blocked[0];
+      e.waits[1] = blocked[1];
+      trace_->instruction(e);
+    }
   }
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   if (last_visible > now) sc_core::wait(last_visible - now);
@@ -318,55 +345,6 @@ std::vector<BlockedQueue> NeuronCore::blocked_queues() {
     out.push_back(b);
   }
   return out;
-}
-
-int NeuronCore::trace_track(const isa::Queue& q) {
-  int* slot = q.engine == isa::EngineKind::kDma
-                  ? &dma_tracks_[static_cast<std::size_t>(
-                        q.dma_engine * config_.dma.queues_per_engine + q.dma_queue)]
-                  : &compute_tracks_[static_cast<int>(q.engine)];
-  if (*slot < 0) {
-    trace_->process(chip_, "chip" + std::to_string(chip_));
-    *slot = trace_->track(chip_, "core" + std::to_string(local_index_) + "." + queue_text(q));
-  }
-  return *slot;
-}
-
-void NeuronCore::trace_instruction(const isa::Queue& q, std::size_t index,
-                                   const isa::Instruction& inst, const EngineTiming& t) {
-  char args[256];
-  const double visible_us = (t.visible - t.start).to_seconds() * 1e6;
-  switch (inst.opcode) {
-    case isa::Opcode::kMatMul:
-    case isa::Opcode::kLoadWeights:
-    case isa::Opcode::kTranspose:
-      std::snprintf(args, sizeof args,
-                    "\"index\":%zu,\"layer\":%u,\"k\":%u,\"n\":%llu,\"dtype\":\"%s\","
-                    "\"cycles\":%llu,\"visible_after_us\":%.6f",
-                    index, inst.layer, inst.src0.partitions,
-                    static_cast<unsigned long long>(inst.src0.free_elements()),
-                    std::string(isa::dtype_text(inst.src0.dtype)).c_str(),
-                    static_cast<unsigned long long>(clock_.to_cycles(t.end - t.start)), visible_us);
-      break;
-    case isa::Opcode::kDmaCopy:
-      std::snprintf(args, sizeof args,
-                    "\"index\":%zu,\"layer\":%u,\"bytes\":%llu,\"src\":\"%s\",\"dst\":\"%s\","
-                    "\"src_core\":%u,\"dst_core\":%u,\"visible_after_us\":%.6f",
-                    index, inst.layer, static_cast<unsigned long long>(inst.src0.bytes()),
-                    std::string(isa::mem_space_text(inst.src0.space)).c_str(),
-                    std::string(isa::mem_space_text(inst.dst.space)).c_str(), inst.src0.core,
-                    inst.dst.core, visible_us);
-      break;
-    default:
-      std::snprintf(args, sizeof args,
-                    "\"index\":%zu,\"layer\":%u,\"partitions\":%u,\"n\":%llu,\"cycles\":%llu",
-                    index, inst.layer, inst.dst.valid() ? inst.dst.partitions : 0u,
-                    static_cast<unsigned long long>(inst.dst.free_elements()),
-                    static_cast<unsigned long long>(clock_.to_cycles(t.end - t.start)));
-      break;
-  }
-  trace_->slice(chip_, trace_track(q), isa::opcode_info(inst.opcode).text, t.start.to_seconds(),
-                (t.end - t.start).to_seconds(), args);
 }
 
 }  // namespace infsim::sim

@@ -130,9 +130,6 @@ class NeuronCore : public sc_core::sc_module {
                          const sc_core::sc_time& now);
   DmaEndpoint endpoint(Execution& ex, const isa::AccessPattern& ap) const;
   void check_local(const isa::AccessPattern& ap) const;
-  int trace_track(const isa::Queue& q);
-  void trace_instruction(const isa::Queue& q, std::size_t index, const isa::Instruction& inst,
-                         const EngineTiming& t);
 
   isa::NeuronCoreConfig config_;
   Clock clock_;
@@ -153,8 +150,6 @@ class NeuronCore : public sc_core::sc_module {
 
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<Worker*> idle_;
-  int compute_tracks_[3] = {-1, -1, -1};
-  std::vector<int> dma_tracks_;
 };
 
 }  // namespace infsim::sim

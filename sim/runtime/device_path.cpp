@@ -35,8 +35,10 @@ DevicePath::DevicePath(const SystemConfig& config, const DetailOptions& detail, 
     c.engine_stat[0] = label + ".tensor.busy_cycles";
     c.engine_stat[1] = label + ".vector.busy_cycles";
     c.engine_stat[2] = label + ".scalar.busy_cycles";
-    if (trace_ != nullptr)
+    if (trace_ != nullptr) {
+      trace_->process(instance.chip_of(g), "chip" + std::to_string(instance.chip_of(g)));
       c.trace_track = trace_->track(instance.chip_of(g), label + " inferences");
+    }
   }
 }
 
@@ -55,8 +57,8 @@ void DevicePath::stage_busy(int core, double start, double end, const LoadedMode
   CoreRecord& c = cores_[static_cast<std::size_t>(core)];
   c.busy.push_back({start, end});
   if (trace_ != nullptr) {
-    trace_->slice(inst_.chip_of(core), c.trace_track, lm.model->name, start, end - start,
-                  detailed ? "\"mode\":\"detailed\"" : "\"mode\":\"fast-forward\"");
+    trace_->slice(c.trace_track, lm.model->name, start, end,
+                  detailed ? "\"mode\":\"detailed\"" : "\"mode\":\"fast-forward\"", core);
   }
 }
 
@@ -113,7 +115,7 @@ void DevicePath::record_sample(LoadedModel& lm, const std::vector<double>& stage
   }
 }
 
-void DevicePath::execute(LoadedModel& lm) {
+double DevicePath::execute(LoadedModel& lm) {
   GroupState& g = *lm.group;
   const isa::Program& prog = *lm.model->program;
   const int n = lm.ncores;
@@ -218,7 +220,7 @@ void DevicePath::execute(LoadedModel& lm) {
   }
   run_stage(0);
   while (remaining > 0 && !inst_.failed()) sc_core::wait(progress);
-  if (inst_.failed()) return;
+  if (inst_.failed()) return now_s();
   lm.device_total +=
       *std::max_element(end.begin(), end.end()) - *std::min_element(start.begin(), start.end());
   if (detailed) {
@@ -226,6 +228,7 @@ void DevicePath::execute(LoadedModel& lm) {
     for (std::size_t c = 1; c < nu; ++c) tail[c] = std::max(0.0, end[c] - end[c - 1]);
     record_sample(lm, stage, work, tail);
   }
+  return start[0];
 }
 
 }  // namespace infsim::sim

@@ -36,7 +36,9 @@ class DevicePath {
   void load(LoadedModel& lm);
   // Blocking: one inference of the model on its group, after every inference submitted to those
   // cores before it; the IFMAPs are already in device DRAM.
-  void execute(LoadedModel& lm);
+  // Returns the time its first stage started (where the trace's request flow arrives).
+  double execute(LoadedModel& lm);
+  int trace_track(int core) const { return cores_[static_cast<std::size_t>(core)].trace_track; }
 
   const CoreRecord& core(int global_core) const {
     return cores_[static_cast<std::size_t>(global_core)];

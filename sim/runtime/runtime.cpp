@@ -89,6 +89,7 @@ class Runtime {
           const int pid = inst_.num_chips() + pp->index;
           trace_->process(pid, "host process " + pp->spec->name);
           pp->worker_tracks.push_back(trace_->track(pid, "thread " + std::to_string(t)));
+          if (t == 0) pp->load_track = trace_->track(pid, "model load");
         }
         sc_core::sc_spawn([this, pp, t] { guarded([&] { worker(*pp, t); }); },
                           sc_core::sc_gen_unique_name("host_thread"));
@@ -118,9 +119,10 @@ class Runtime {
   void submit(ProcessState& p, std::function<void(int thread)> job);
   void run_requests(ProcessState& p, int count, bool measured);
   void load(LoadedModel& lm, bool first);
-  void predict(ProcessState& p, LoadedModel& lm, int images);
+  // Returns when each of its inferences started on the device.
+  std::vector<double> predict(ProcessState& p, LoadedModel& lm, int images);
   void data_parallel(ProcessState& p, int images);
-  void inference(LoadedModel& lm, const HostPath& h);
+  double inference(LoadedModel& lm, const HostPath& h);
   HostPath host_path(const LoadedModel& lm) const;
   int images_per_request(const ProcessState& p) const;
 
@@ -135,11 +137,19 @@ class Runtime {
   void convert(double bytes, double bandwidth) {
     if (bytes > 0) host_.copy(bytes, bandwidth);
   }
-  // A host thread's call, on its track of the process's trace row.
-  void trace_request(const ProcessState& p, int thread, const std::string& model, double started) {
+  // A host thread's call, on its track of the process's trace row: a flow to each device
+  // inference it caused, and the model's in-flight count.
+  void trace_request(const ProcessState& p, int thread, const LoadedModel& lm, double started,
+                     const std::vector<double>& device_starts) {
     if (trace_ == nullptr) return;
-    trace_->slice(inst_.num_chips() + p.index, p.worker_tracks[static_cast<std::size_t>(thread)],
-                  "predict " + model, started, now_s() - started);
+    const int track = p.worker_tracks[static_cast<std::size_t>(thread)];
+    const std::string& model = lm.model->name;
+    trace_->slice(track, "predict " + model, started, now_s());
+    for (double d : device_starts)
+      trace_->flow(track, started, device_.trace_track(lm.group->cores[0]), d);
+    const int pid = inst_.num_chips() + p.index;
+    trace_->level(pid, "in-flight " + model, started, 1);
+    trace_->level(pid, "in-flight " + model, now_s(), -1);
   }
 
   const SystemConfig& cfg_;
@@ -290,8 +300,7 @@ void Runtime::run_requests(ProcessState& p, int count, bool measured) {
     LoadedModel* lm = p.loaded[p.next_request++ % p.loaded.size()].get();
     submit(p, [this, &p, lm, images, finish](int thread) {
       const double started = now_s();
-      predict(p, *lm, images);
-      trace_request(p, thread, lm->model->name, started);
+      trace_request(p, thread, *lm, started, predict(p, *lm, images));
       finish(started);
     });
   }
@@ -299,12 +308,15 @@ void Runtime::run_requests(ProcessState& p, int count, bool measured) {
 }
 
 void Runtime::load(LoadedModel& lm, bool first) {
+  const double started = now_s();
   host_.compute(first ? rt_.load_overhead : rt_.load_overhead_per_core);
   const PlacedModel& placed = *lm.placed;
   for (std::size_t c = 0; c < placed.cores.size(); ++c) {
     inst_.host_to_device(placed.chip_of_core[c], placed.weight_bytes[c], placed.dram_base[c]);
   }
   device_.load(lm);
+  if (trace_ != nullptr)
+    trace_->slice(lm.process->load_track, "load " + lm.model->name, started, now_s());
 }
 
 HostPath Runtime::host_path(const LoadedModel& lm) const {
@@ -334,7 +346,7 @@ HostPath Runtime::host_path(const LoadedModel& lm) const {
 // in shared memory, the IFMAP conversion and the CPU nodes, ref §4.3) and the worker is free
 // again while the NeuronCores run; the IFMAPs cross PCIe, the group's queue runs it, the OFMAPs
 // come back and (runtime 1.x) a worker copies them out.
-void Runtime::inference(LoadedModel& lm, const HostPath& h) {
+double Runtime::inference(LoadedModel& lm, const HostPath& h) {
   const bool daemon = fw_.runtime == 1;
   if (daemon) {
     HostHold worker(daemon_);
@@ -344,20 +356,21 @@ void Runtime::inference(LoadedModel& lm, const HostPath& h) {
   }
   const PlacedModel& placed = *lm.placed;
   for (const IoTensor& t : placed.inputs) inst_.host_to_device(t.chip, t.bytes, t.address);
-  device_.execute(lm);
+  const double device_start = device_.execute(lm);
   for (const IoTensor& t : placed.outputs) inst_.device_to_host(t.chip, t.bytes, t.address);
   if (daemon) {
     HostHold worker(daemon_);
     if (!fw_.shared_memory) host_.copy(h.out_bytes, rt_.daemon_copy_bandwidth);
     convert(h.out_bytes, h.out_cast_bandwidth);
   }
+  return device_start;
 }
 
 // One framework call of `images` images on one loaded model. The Python side holds the GIL; the
 // framework releases it for the runtime call (or not: fw.releases_gil). A batch larger than the
 // compiled one goes in compiled-batch chunks (dynamic batching), up to ninfer of them in flight:
 // the next chunk is staged while the previous ones run.
-void Runtime::predict(ProcessState& p, LoadedModel& lm, int images) {
+std::vector<double> Runtime::predict(ProcessState& p, LoadedModel& lm, int images) {
   const isa::Program& prog = *lm.model->program;
   const int batch = std::max<int>(1, static_cast<int>(prog.options.batch));
   const int chunks = (images + batch - 1) / batch;
@@ -372,6 +385,7 @@ void Runtime::predict(ProcessState& p, LoadedModel& lm, int images) {
   }
   int pending = 0;
   sc_core::sc_event chunk_done;
+  std::vector<double> device_starts;
   for (int chunk = 0; chunk < chunks && !inst_.failed(); ++chunk) {
     for (int k = 0; k < fw_.input_copies; ++k) host_.copy(h.in_bytes, cfg_.host.copy_bandwidth);
     host_.compute(h.before_flops / cfg_.host.flops);
@@ -385,8 +399,8 @@ void Runtime::predict(ProcessState& p, LoadedModel& lm, int images) {
     }
     ++pending;
     sc_core::sc_spawn(
-        [this, &lm, h, &pending, &chunk_done] {
-          guarded([&] { inference(lm, h); });
+        [this, &lm, h, &pending, &chunk_done, &device_starts] {
+          guarded([&] { device_starts.push_back(inference(lm, h)); });
           lm.inflight->release();
           --pending;
           chunk_done.notify();
@@ -394,13 +408,14 @@ void Runtime::predict(ProcessState& p, LoadedModel& lm, int images) {
         sc_core::sc_gen_unique_name("inference"));
   }
   while (pending > 0 && !inst_.failed()) sc_core::wait(chunk_done);
-  if (inst_.failed()) return;
+  if (inst_.failed()) return device_starts;
   host_.wake();
   for (int chunk = 0; chunk < chunks; ++chunk) {
     if (!daemon) convert(h.out_bytes, h.out_cast_bandwidth);
     host_.compute(h.after_flops / cfg_.host.flops);
     if (h.after_bytes > 0) host_.copy(h.after_bytes, cfg_.host.copy_bandwidth);
   }
+  return device_starts;
 }
 
 void Runtime::data_parallel(ProcessState& p, int images) {
@@ -413,8 +428,7 @@ void Runtime::data_parallel(ProcessState& p, int images) {
     LoadedModel* lm = p.loaded[static_cast<std::size_t>(i)].get();
     submit(p, [this, &p, lm, per_copy, &remaining, &done](int thread) {
       const double started = now_s();
-      predict(p, *lm, per_copy);
-      trace_request(p, thread, lm->model->name, started);
+      trace_request(p, thread, *lm, started, predict(p, *lm, per_copy));
       if (--remaining == 0) done.notify();
     });
   }
@@ -447,7 +461,10 @@ ScenarioResult run_scenario(const SystemConfig& config, const ScenarioSpec& spec
   }
   Stats stats;
   std::unique_ptr<TraceWriter> trace;
-  if (!spec.trace_path.empty()) trace = std::make_unique<TraceWriter>(spec.trace_path);
+  if (!spec.trace_path.empty() || spec.observer != nullptr) {
+    trace = std::make_unique<TraceWriter>(spec.trace_path, spec.trace_options);
+    if (spec.observer != nullptr) trace->add_observer(spec.observer);
+  }
   Instance inst("inf1", config, stats, trace.get());
   Runtime runtime(config, spec, inst, stats, trace.get());
   runtime.start();

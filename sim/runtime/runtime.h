@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "isa/program.h"
+#include "sim/core/trace_writer.h"
 #include "sim/runtime/runtime_config.h"
 
 namespace infsim::sim {
@@ -91,6 +92,8 @@ struct ScenarioSpec {
   std::uint64_t seed = 1;
   DetailOptions detail;
   std::string trace_path;  // Chrome trace of the whole scenario; empty = none
+  TraceOptions trace_options;
+  InstructionObserver* observer = nullptr;  // sees every instruction run (the profiler); optional
 };
 
 struct Percentiles {

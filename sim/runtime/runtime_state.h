@@ -73,6 +73,7 @@ struct ProcessState {
   std::deque<std::function<void(int thread)>> jobs;
   std::deque<sc_core::sc_event*> idle_workers;
   std::vector<int> worker_tracks;
+  int load_track = -1;
   double load_end = 0;
   double measure_start = -1;
   double measure_end = 0;

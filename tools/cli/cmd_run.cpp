@@ -13,6 +13,8 @@
 #include "tools/driver/experiment/experiment.h"
 #include "tools/driver/experiment/run_experiment.h"
 #include "tools/driver/functional/functional_run.h"
+#include "tools/driver/profile/profile.h"
+#include "tools/driver/profile/trace_options.h"
 
 namespace infsim::tools {
 namespace {
@@ -119,6 +121,14 @@ int run_run(const std::vector<std::string>& args) {
       "csv", po::value<std::string>()->value_name("FILE"), "write one CSV row per scenario")(
       "trace", po::value<std::string>()->value_name("FILE"),
       "Chrome/Perfetto trace (FILE.N.json per scenario when there are several)")(
+      "trace-level", po::value<std::string>()->default_value("layer")->value_name("L"),
+      "layer (one slice per layer run on each engine) | instruction")(
+      "trace-cores", po::value<std::string>()->default_value("")->value_name("LIST"),
+      "trace only these NeuronCores (global indices: 0,2,4-7)")(
+      "trace-window", po::value<std::string>()->default_value("")->value_name("B:E"),
+      "trace only slices starting in simulated time [B, E), e.g. 10ms:25ms")(
+      "profile", po::value<std::string>()->value_name("FILE"),
+      "per-layer profile of every loaded model (JSON; see `infsim profile`)")(
       "seed", po::value<std::uint64_t>()->value_name("N"), "seed for open-loop arrivals")(
       "detail", po::value<std::string>()->default_value("sampled")->value_name("MODE"),
       "sampled (converged inferences are fast-forwarded) | full (every inference in detail)")(
@@ -167,6 +177,10 @@ int run_run(const std::vector<std::string>& args) {
     ro.framework = (*vm)["framework"].as<std::string>();
   }
   if (vm->count("trace")) ro.trace_path = (*vm)["trace"].as<std::string>();
+  ro.trace_options = driver::parse_trace_options((*vm)["trace-level"].as<std::string>(),
+                                                 (*vm)["trace-cores"].as<std::string>(),
+                                                 (*vm)["trace-window"].as<std::string>());
+  ro.profile = vm->count("profile") > 0;
   driver::Experiment ex;
   if (vm->count("model")) {
     if (vm->count("experiment")) {
@@ -214,6 +228,10 @@ int run_run(const std::vector<std::string>& args) {
     }
     if (vm->count("json")) files.emplace_back((*vm)["json"].as<std::string>(), json);
     if (vm->count("csv")) files.emplace_back((*vm)["csv"].as<std::string>(), csv);
+    if (vm->count("profile")) {
+      files.emplace_back((*vm)["profile"].as<std::string>(),
+                         driver::format_profile_json(driver::outcome_profiles(outcome)));
+    }
     driver::write_files_atomically(files);
   } catch (const driver::UsageError&) {
     std::error_code ec;

@@ -145,6 +145,7 @@ std::uint64_t tensor_elements(const isa::Program& p, isa::TensorKind kind) {
 struct CompiledModel {
   isa::Program program;
   std::uint64_t program_bytes = 0;
+  std::vector<compiler::LayerEstimate> estimates;  // empty for an .ifx
 };
 
 std::shared_ptr<CompiledModel> build_model(const ModelDef& m, const isa::InstanceConfig& config) {
@@ -166,7 +167,9 @@ std::shared_ptr<CompiledModel> build_model(const ModelDef& m, const isa::Instanc
     copts.pipeline_cores = static_cast<std::uint32_t>(m.pipeline_cores);
     copts.cpu_fallback = m.cpu_fallback;
     copts.model = m.source;
-    out->program = compiler::compile(graph, config.chip.core, copts).program;
+    compiler::CompileResult compiled = compiler::compile(graph, config.chip.core, copts);
+    out->program = std::move(compiled.program);
+    out->estimates = std::move(compiled.report.layers);
   }
   isa::verify_or_throw(out->program, config.chip.core);
   out->program_bytes = isa::encode_program(out->program).size();
@@ -254,17 +257,36 @@ void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOu
       }
       // Written under a temporary name; the command renames it once everything succeeded.
       spec.trace_path = path + ".partial";
+      spec.trace_options = options.trace_options;
       out.trace_files.push_back(path);
+    }
+    LayerProfiler profiler;
+    if (options.profile) {
+      for (const std::shared_ptr<CompiledModel>& cm : keep) {
+        for (const sim::RuntimeModel& rm : spec.models) {
+          if (rm.program != &cm->program) continue;
+          profiler.add_model(&cm->program, rm.name, cm->estimates, config.chip.core.clock,
+                             config.chip.core.tensor.rows, config.chip.core.tensor.cols);
+        }
+      }
+      spec.observer = &profiler;
     }
     if (options.progress) {
       std::cerr << "infsim: scenario " << si + 1 << "/" << ex.scenarios.size() << ": " << sc.name
                 << "\n";
     }
     const auto t0 = std::chrono::steady_clock::now();
-    const std::string j =
-        run_isolated([&] { return result_to_json(sim::run_scenario(config, spec)).dump(); });
+    const std::string j = run_isolated([&] {
+      json r = result_to_json(sim::run_scenario(config, spec));
+      json profiles = json::array();
+      for (const ModelProfile& p : profiler.finish(sc.name)) profiles.push_back(profile_to_json(p));
+      r["profiles"] = profiles;
+      return r.dump();
+    });
     ScenarioOutcome so;
-    so.result = result_from_json(json::parse(j));
+    const json parsed = json::parse(j);
+    so.result = result_from_json(parsed);
+    for (const json& p : parsed.at("profiles")) so.profiles.push_back(profile_from_json(p));
     so.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     so.instance = config.name;
     so.config_yaml = config_yaml;

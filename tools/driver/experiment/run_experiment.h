@@ -15,6 +15,7 @@
 #include "isa/hardware_config.h"
 #include "sim/runtime/runtime.h"
 #include "tools/driver/experiment/experiment.h"
+#include "tools/driver/profile/layer_profile.h"
 
 namespace infsim::driver {
 
@@ -24,7 +25,9 @@ struct RunOptions {
   std::optional<std::string> framework;  // profile name or path; overrides the experiment's
   std::vector<std::string> overrides;    // --set, after the experiment's and the scenario's
   std::string trace_path;                // Chrome trace; one file per scenario when several
-  bool progress = false;                 // lines on stderr
+  sim::TraceOptions trace_options;
+  bool profile = false;   // per-layer profiles of the detailed inferences
+  bool progress = false;  // lines on stderr
 };
 
 struct ScenarioOutcome {
@@ -33,7 +36,8 @@ struct ScenarioOutcome {
   std::string config_yaml;  // the fully resolved configuration it ran with
   double price_per_hour = 0;
   int cores = 0;
-  double wall_seconds = 0;  // not deterministic: kept out of the reports
+  double wall_seconds = 0;             // not deterministic: kept out of the reports
+  std::vector<ModelProfile> profiles;  // RunOptions::profile
 };
 
 struct ExperimentOutcome {
