@@ -94,7 +94,7 @@ void Stats::dump_yaml(std::ostream& os, double window_seconds) const {
   os.precision(old_precision);
 }
 
-void Stats::dump_json(std::ostream& os, double window_seconds) const {
+void Stats::dump_json(std::ostream& os, double window_seconds, const Coverage& coverage) const {
   nlohmann::ordered_json stats = nlohmann::ordered_json::object();
   for (const Entry* e : sorted()) {
     const double v = evaluate(*e, window_seconds);
@@ -110,6 +110,11 @@ void Stats::dump_json(std::ostream& os, double window_seconds) const {
   }
   nlohmann::ordered_json root;
   root["window_seconds"] = window_seconds;
+  if (!coverage.empty()) {
+    nlohmann::ordered_json c = nlohmann::ordered_json::object();
+    for (const auto& [topic, text] : coverage) c[topic] = text;
+    root["coverage"] = std::move(c);
+  }
   root["stats"] = std::move(stats);
   os << root.dump(1) << "\n";
 }

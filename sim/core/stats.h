@@ -20,6 +20,7 @@
 #include <iosfwd>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace infsim::sim {
@@ -57,8 +58,11 @@ class Stats {
 
   // `name: {value: ..., unit: ..., description: ...}` per entry, sorted by name.
   void dump_yaml(std::ostream& os, double window_seconds) const;
-  // {"window_seconds": w, "stats": {name: {"value", "unit", "description"}}}, sorted by name.
-  void dump_json(std::ostream& os, double window_seconds) const;
+  // {"window_seconds": w, "coverage": {...}, "stats": {name: {"value", "unit", "description"}}},
+  // sorted by name. `coverage` says in plain sentences what the counters cover (which window,
+  // which work), keyed by topic; omitted when empty.
+  using Coverage = std::vector<std::pair<std::string, std::string>>;
+  void dump_json(std::ostream& os, double window_seconds, const Coverage& coverage = {}) const;
 
  private:
   Entry& add(const std::string& name, const std::string& unit, const std::string& description);

@@ -446,6 +446,31 @@ void Runtime::data_parallel(ProcessState& p, int images) {
   if (copied > 0) host_.copy(copied, cfg_.host.copy_bandwidth);
 }
 
+// What stats.json covers. The counters run from time 0 (loads and warm-up included), so its rates
+// are over the whole simulation; the engines only count what ran instruction by instruction.
+Stats::Coverage stats_coverage(const ScenarioResult& r) {
+  auto seconds = [](double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g s", s);
+    return std::string(buf);
+  };
+  return {{"window", "the whole simulation, 0 to " + seconds(r.simulated_seconds) +
+                         " (model loads, warm-up and the measured requests); utilization and "
+                         "bandwidth here are over it, while results.json's are over the measured "
+                         "window of " +
+                         seconds(r.window_seconds)},
+          {"engines", "the tensor, vector, scalar and DMA engine counters cover only the " +
+                          std::to_string(r.detailed) + " of " + std::to_string(r.inferences) +
+                          " device inferences simulated instruction by instruction, and the setup "
+                          "queues; the " +
+                          std::to_string(r.fast_forwarded) +
+                          " fast-forwarded inferences are not in them (results.json's engine "
+                          "utilization scales the detailed samples to every inference)"},
+          {"memory",
+           "DRAM, PCIe and NeuronLink counters cover every transfer, the DRAM traffic "
+           "of fast-forwarded inferences included"}};
+}
+
 }  // namespace
 
 ScenarioResult run_scenario(const SystemConfig& config, const ScenarioSpec& spec) {
@@ -471,7 +496,7 @@ ScenarioResult run_scenario(const SystemConfig& config, const ScenarioSpec& spec
   simulate(inst);
   ScenarioResult r = runtime.result();
   std::ostringstream os;
-  stats.dump_json(os, r.window_seconds);
+  stats.dump_json(os, r.simulated_seconds, stats_coverage(r));
   r.stats_json = os.str();
   if (trace) trace->close();
   return r;

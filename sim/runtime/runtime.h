@@ -143,7 +143,7 @@ struct ScenarioResult {
   double neuronlink_bytes = 0;
   double sbuf_peak_bytes = 0;  // the largest per-core SBUF plan of the loaded programs
   double simulated_seconds = 0;
-  std::string stats_json;  // every counter of the run (Stats::dump_json over the measured window)
+  std::string stats_json;  // every counter of the run over the whole simulation, with its coverage
 };
 
 // Builds the instance, runs the scenario to completion and returns its measurements. Throws
