@@ -16,7 +16,8 @@
 //     time order, an "E" before a "B" at the same time; zero-length slices are dropped;
 //   - instruction slices are named by opcode, layer slices by layer; both carry the layer's name
 //     and operator and the opcode in their args;
-//   - counters ("C") hold bandwidth (GB/s) per chip resource and in-flight inferences per model,
+//   - counters ("C") hold bandwidth (GB/s) per chip resource, levels (SBUF/PSUM in use per core,
+//     in-flight requests per model),
 //     sampled on a grid of at most kCounterBins points over the run;
 //   - flows ("s"/"f", binding to the enclosing slice) go from a host request to the device
 //     inference it caused.

@@ -59,7 +59,27 @@ void DevicePath::stage_busy(int core, double start, double end, const LoadedMode
   if (trace_ != nullptr) {
     trace_->slice(c.trace_track, lm.model->name, start, end,
                   detailed ? "\"mode\":\"detailed\"" : "\"mode\":\"fast-forward\"", core);
+    trace_memory_plan(core, start, end, lm);
   }
+}
+
+// SBUF and PSUM occupancy counters of the core: the running program's planned peak (the compiler's
+// memory plan) while its inference runs on the core.
+void DevicePath::trace_memory_plan(int core, double start, double end, const LoadedModel& lm) {
+  const std::vector<int>& cores = lm.binding.cores;
+  const auto pc =
+      static_cast<std::size_t>(std::find(cores.begin(), cores.end(), core) - cores.begin());
+  const isa::Program& prog = *lm.model->program;
+  if (pc >= prog.memory.size()) return;
+  const isa::CoreMemoryPlan& plan = prog.memory[pc];
+  const int chip = inst_.chip_of(core);
+  const std::string label = "core" + std::to_string(core % inst_.cores_per_chip());
+  const double sbuf = static_cast<double>(plan.sbuf_peak) / 1024.0;
+  const double psum = static_cast<double>(plan.psum_peak) / 1024.0;
+  trace_->level(chip, label + " SBUF KiB (planned peak)", start, sbuf);
+  trace_->level(chip, label + " SBUF KiB (planned peak)", end, -sbuf);
+  trace_->level(chip, label + " PSUM KiB (planned peak)", start, psum);
+  trace_->level(chip, label + " PSUM KiB (planned peak)", end, -psum);
 }
 
 // Books up to `bytes` of a fast-forward slice on the DRAM channels, but never past the slice's

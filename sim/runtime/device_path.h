@@ -56,6 +56,8 @@ class DevicePath {
   const DetailOptions& detail_;
   Instance& inst_;
   Stats& stats_;
+  void trace_memory_plan(int core, double start, double end, const LoadedModel& lm);
+
   TraceWriter* trace_;
   std::vector<TicketLock> locks_;
   std::vector<CoreRecord> cores_;

@@ -23,6 +23,7 @@ struct TraceSummary {
   int flows = 0;
   std::map<std::string, int> track_names;  // thread_name -> count
   std::map<std::string, int> slice_names;
+  std::map<std::string, int> counter_names;
 };
 
 inline bool on_ns_grid(double us) {
@@ -49,6 +50,7 @@ inline TraceSummary check_trace(const nlohmann::json& doc) {
     const auto ns = static_cast<std::int64_t>(std::llround(ts_us * 1000.0));
     if (ph == "C") {
       ++s.counters;
+      ++s.counter_names[e.at("name")];
       auto& l = last_counter[{e.at("pid").get<int>(), e.at("name").get<std::string>()}];
       if (s.counters > 1 && ns < l) problem("counter out of order", e);
       l = ns;

@@ -99,6 +99,11 @@ TEST(Trace, LevelsAndCoreFilter) {
   EXPECT_TRUE(layer.problems.empty());
   EXPECT_TRUE(instr.problems.empty());
   EXPECT_GT(instr.slice_names.count("matmul"), 0u);
+  for (const char* counter :
+       {"DRAM GB/s", "PCIe host-to-device GB/s", "core1 SBUF KiB (planned peak)",
+        "core1 PSUM KiB (planned peak)", "in-flight resnet18"}) {
+    EXPECT_EQ(layer.counter_names.count(counter), 1u) << counter;
+  }
   for (const auto& [name, n] : instr.track_names)
     EXPECT_EQ(name.rfind("core0.", 0), std::string::npos) << name;
   bool layer_arg = false;
