@@ -8,6 +8,7 @@ build="${1:-$root/build}"
 packages=(build-essential cmake pkg-config libsystemc-dev libeigen3-dev libyaml-cpp-dev
   libboost-program-options-dev googletest libgtest-dev libgmock-dev
   libonnx-dev libprotobuf-dev protobuf-compiler nlohmann-json3-dev gnuplot-nox parallel
+  python3-dev python3-pybind11 help2man dpkg-dev file  # the Python module, man page, cpack -G DEB
   clang libclang-rt-14-dev)  # the last two: the sanitizer and fuzz build of .ci/run
 missing=()
 for p in "${packages[@]}"; do

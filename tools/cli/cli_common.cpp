@@ -2,12 +2,21 @@
 
 #include <iostream>
 
+#include "sim/core/log.h"
+
 #include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
 
 namespace infsim::driver {
 
 namespace po = boost::program_options;
+
+void apply_verbosity(Verbosity v) {
+  set_verbosity(v);
+  sim::set_log_level_all(v == Verbosity::kQuiet     ? sim::LogLevel::kError
+                         : v == Verbosity::kVerbose ? sim::LogLevel::kInfo
+                                                    : sim::LogLevel::kWarn);
+}
 
 void add_instance_options(po::options_description& options) {
   options.add_options()(
@@ -32,7 +41,11 @@ std::optional<po::variables_map> parse_command_args(
     const std::vector<std::string>& args, const std::string& usage,
     const po::options_description& options, const po::positional_options_description& positional) {
   po::options_description help("general");
-  help.add_options()("help,h", "print this help and exit");
+  help.add_options()("help,h", "print this help and exit")(
+      "quiet,q",
+      "no progress, timing or warning lines on stderr (errors still; compile: the "
+      "report's summary lines only)")("verbose,v",
+                                      "also the simulator's info-level logs on stderr");
   po::options_description all;
   if (!options.options().empty()) all.add(options);
   all.add(help);
@@ -46,6 +59,11 @@ std::optional<po::variables_map> parse_command_args(
       return std::nullopt;
     }
     po::notify(vm);
+    if (vm.count("quiet") && vm.count("verbose")) {
+      throw UsageError(command + ": -q and -v contradict each other");
+    }
+    if (vm.count("quiet")) apply_verbosity(Verbosity::kQuiet);
+    if (vm.count("verbose")) apply_verbosity(Verbosity::kVerbose);
   } catch (const po::error& e) {
     throw UsageError(command + ": " + e.what() + " (see `" + command + " --help`)");
   }

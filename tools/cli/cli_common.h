@@ -19,10 +19,10 @@
 #include <boost/program_options.hpp>
 
 #include "sim/runtime/runtime_config.h"
+#include "tools/config/config_loader.h"  // kDefaultInstance, kDefaultFramework
+#include "tools/config/verbosity.h"
 
 namespace infsim::driver {
-
-inline constexpr const char* kDefaultInstance = "inf1.xlarge";
 
 // Adds `--instance NAME` (default inf1.xlarge; a name from configs/instances/ or a .yaml path),
 // `--framework NAME` (default neuronperf; configs/frameworks/ or a .yaml path) and the repeatable
@@ -33,7 +33,12 @@ void add_instance_options(boost::program_options::options_description& options);
 // --set values applied.
 sim::SystemConfig instance_from_options(const boost::program_options::variables_map& vm);
 
-// Parses a subcommand's arguments against `options` plus an implicit -h/--help. `usage` is the
+// -q / -v: the stderr verbosity, and the simulator's log level with it (quiet: errors only,
+// normal: warnings, verbose: info).
+void apply_verbosity(Verbosity v);
+
+// Parses a subcommand's arguments against `options` plus the general -h/--help, -q/--quiet
+// and -v/--verbose (applied here). `usage` is the
 // text printed above the options ("infsim config show [INSTANCE] [options]\n\nPrints ...").
 // Returns nullopt after printing the help to stdout (the command then exits 0). Unknown options,
 // bad values and extra arguments throw UsageError, which mentions --help.

@@ -5,16 +5,12 @@
 #include <string>
 #include <vector>
 
-#include "compiler/compile_error.h"
 #include "compiler/compiler.h"
 #include "isa/ifx_format.h"
-#include "isa/instruction_text.h"
-#include "isa/isa_error.h"
-#include "isa/verifier.h"
-#include "models/model_loader.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/command.h"
 #include "tools/config/errors.h"
+#include "tools/driver/compile_model.h"
 
 namespace infsim::tools {
 namespace {
@@ -38,8 +34,7 @@ int run_compile(const std::vector<std::string>& args) {
       "run unsupported operators at the graph's ends on the host")(
       "weights", po::bool_switch(), "embed weight values (for functional simulation)")(
       "output,o", po::value<std::string>()->required()->value_name("OUT.ifx"),
-      "program file to write")("quiet,q", po::bool_switch(),
-                               "print only the summary lines of the report");
+      "program file to write");
   driver::add_instance_options(options);
   po::positional_options_description positional;
   positional.add("model", 1);
@@ -51,44 +46,22 @@ int run_compile(const std::vector<std::string>& args) {
       "engine and core, SBUF use, weights kept on chip or streamed, MACs and estimated cycles.",
       options, positional);
   if (!vm) return 0;
-  const int batch = (*vm)["batch"].as<int>();
-  const int cores = (*vm)["pipeline-cores"].as<int>();
-  if (batch < 1) throw driver::UsageError("--batch must be at least 1");
-  if (cores < 1) throw driver::UsageError("--pipeline-cores must be at least 1");
-  auto dtype = isa::dtype_from_text((*vm)["dtype"].as<std::string>());
-  if (!dtype || *dtype == isa::DType::kInt8)
-    throw driver::UsageError("--dtype must be bf16, fp16 or fp32, not '" +
-                             (*vm)["dtype"].as<std::string>() + "'");
-  isa::InstanceConfig config = driver::instance_from_options(*vm);
-  const int available = config.total_cores();
-  if (cores > available)
-    throw driver::UsageError("--pipeline-cores " + std::to_string(cores) + " but " + config.name +
-                             " has " + std::to_string(available) + " NeuronCores");
-
-  models::ZooOptions zoo;
-  zoo.batch = batch;
-  zoo.image_size = (*vm)["image-size"].as<int>();
-  zoo.seq_len = (*vm)["seq-len"].as<int>();
-  zoo.with_weights = (*vm)["weights"].as<bool>();
-  const std::string& model = (*vm)["model"].as<std::string>();
-  models::Graph graph = models::load_model(model, zoo);
-
-  compiler::CompilerOptions copts;
-  copts.batch = static_cast<std::uint32_t>(batch);
-  copts.dtype = *dtype;
-  copts.pipeline_cores = static_cast<std::uint32_t>(cores);
-  copts.cpu_fallback = (*vm)["cpu-fallback"].as<bool>();
-  copts.weight_data = zoo.with_weights;
-  copts.model = model;
-  compiler::CompileResult result = compiler::compile(graph, config.chip.core, copts);
-  std::vector<isa::Diagnostic> diagnostics = isa::verify_program(result.program, config.chip.core);
-  if (!diagnostics.empty())
-    throw compiler::CompileError("internal: the compiled program fails verification:\n" +
-                                 isa::format_diagnostics(diagnostics));
+  driver::CompileRequest request;
+  request.model = (*vm)["model"].as<std::string>();
+  request.batch = (*vm)["batch"].as<int>();
+  request.dtype = (*vm)["dtype"].as<std::string>();
+  request.pipeline_cores = (*vm)["pipeline-cores"].as<int>();
+  request.image_size = (*vm)["image-size"].as<int>();
+  request.seq_len = (*vm)["seq-len"].as<int>();
+  request.cpu_fallback = (*vm)["cpu-fallback"].as<bool>();
+  request.weights = (*vm)["weights"].as<bool>();
+  const compiler::CompileResult result =
+      driver::compile_model(request, driver::instance_from_options(*vm));
   const std::string& output = (*vm)["output"].as<std::string>();
   isa::write_program(result.program, output);
   std::string report = compiler::format_compile_report(result.report);
-  if ((*vm)["quiet"].as<bool>()) report = report.substr(0, report.find("\ncore "));
+  if (driver::verbosity() == driver::Verbosity::kQuiet)
+    report = report.substr(0, report.find("\ncore "));
   std::cout << report << (report.back() == '\n' ? "" : "\n") << "wrote " << output << "\n";
   return 0;
 }

@@ -11,6 +11,7 @@
 #include "tools/config/errors.h"
 #include "tools/driver/atomic_file.h"
 #include "tools/driver/experiment/experiment.h"
+#include "tools/driver/experiment/model_run.h"
 #include "tools/driver/experiment/run_experiment.h"
 #include "tools/driver/functional/functional_run.h"
 #include "tools/driver/profile/profile.h"
@@ -22,62 +23,20 @@ namespace {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
-// The value of an integer flag, in [lo, hi] (the same bounds as an experiment file's).
-int bounded_flag(const po::variables_map& vm, const std::string& flag, int lo, int hi) {
-  const int v = vm[flag].as<int>();
-  if (v < lo || v > hi) {
-    throw driver::UsageError("run: --" + flag + " " + std::to_string(v) + " out of range [" +
-                             std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  }
-  return v;
-}
-
 // The flags-only form: `cores` one-core (or pipeline-core) copies in one process, data parallel.
 driver::Experiment experiment_from_flags(const po::variables_map& vm) {
-  driver::Experiment ex;
-  ex.name = "run";
-  ex.instance = vm["instance"].as<std::string>();
-  driver::ModelDef m;
-  m.id = vm["model"].as<std::string>();
-  m.source = m.id;
-  m.batch = vm["batch"].as<int>();
-  m.dtype = vm["dtype"].as<std::string>();
-  m.pipeline_cores = vm["pipeline-cores"].as<int>();
-  m.image_size = vm["image-size"].as<int>();
-  m.seq_len = vm["seq-len"].as<int>();
-  bounded_flag(vm, "batch", 1, driver::kMaxBatch);
-  bounded_flag(vm, "pipeline-cores", 1, driver::kMaxPipelineCores);
-  const int cores = bounded_flag(vm, "cores", 1, driver::kMaxGroupCores);
-  bounded_flag(vm, "threads", 0, driver::kMaxThreads);
-  if (m.image_size != 0)
-    bounded_flag(vm, "image-size", driver::kMinImageSize, driver::kMaxImageSize);
-  bounded_flag(vm, "seq-len", 1, driver::kMaxSeqLen);
-  if (cores < m.pipeline_cores || cores % m.pipeline_cores != 0) {
-    throw driver::UsageError("run: --cores " + std::to_string(cores) +
-                             " must be a multiple of --pipeline-cores " +
-                             std::to_string(m.pipeline_cores));
-  }
-  const int copies = cores / m.pipeline_cores;
-  ex.models.push_back(m);
-  driver::ProcessDef p;
-  p.name = "python";
-  p.group_sizes.assign(static_cast<std::size_t>(copies), m.pipeline_cores);
-  p.models.assign(static_cast<std::size_t>(copies), m.id);
-  p.workload.call = sim::CallKind::kDataParallel;
-  p.workload.threads = copies;
-  p.workload.requests = bounded_flag(vm, "iterations", 1, driver::kMaxRequests);
-  p.workload.warmup = 1;
-  if (vm["threads"].as<int>() > 0) {
-    // Independent callers, each sending compiled batches round-robin over the copies.
-    p.workload.call = sim::CallKind::kPredict;
-    p.workload.threads = vm["threads"].as<int>();
-  }
-  driver::ScenarioDef s;
-  s.name = m.id + " batch " + std::to_string(m.batch) + " on " + std::to_string(cores) +
-           " NeuronCore" + (cores == 1 ? "" : "s");
-  s.processes.push_back(p);
-  ex.scenarios.push_back(s);
-  return ex;
+  driver::ModelRun run;
+  run.model = vm["model"].as<std::string>();
+  run.instance = vm["instance"].as<std::string>();
+  run.batch = vm["batch"].as<int>();
+  run.dtype = vm["dtype"].as<std::string>();
+  run.cores = vm["cores"].as<int>();
+  run.pipeline_cores = vm["pipeline-cores"].as<int>();
+  run.threads = vm["threads"].as<int>();
+  run.iterations = vm["iterations"].as<int>();
+  run.image_size = vm["image-size"].as<int>();
+  run.seq_len = vm["seq-len"].as<int>();
+  return driver::model_run_experiment(run);
 }
 
 // `--functional`: one inference of --model computed on real data through the simulated
@@ -170,7 +129,7 @@ int run_run(const std::vector<std::string>& args) {
   }
   driver::RunOptions ro;
   ro.detail_full = detail == "full";
-  ro.progress = true;
+  ro.progress = driver::verbosity() != driver::Verbosity::kQuiet;
   if (vm->count("seed")) ro.seed = (*vm)["seed"].as<std::uint64_t>();
   // An experiment names its framework; --framework replaces it when given.
   if (!(*vm)["framework"].defaulted() || vm->count("model")) {

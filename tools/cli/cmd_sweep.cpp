@@ -60,7 +60,8 @@ int run_sweep_command(const std::vector<std::string>& args) {
       throw driver::UsageError("sweep --merge DIR takes no study file or --out: DIR has both");
     }
     const std::string dir = (*vm)["merge"].as<std::string>();
-    driver::finish_sweep(driver::read_sweep_dir_study(dir), dir, plot, std::cout, std::cerr);
+    driver::finish_sweep(driver::read_sweep_dir_study(dir), dir, plot, std::cout,
+                         driver::progress_stream());
     return 0;
   }
   if (!vm->count("study")) throw driver::UsageError("sweep: name a study file (see --help)");
@@ -79,7 +80,8 @@ int run_sweep_command(const std::vector<std::string>& args) {
   }
 
   if (vm->count("emit-jobs")) {
-    for (const auto& w : study.warnings) std::cerr << "infsim: warning: " << w << "\n";
+    for (const auto& w : study.warnings)
+      driver::progress_stream() << "infsim: warning: " << w << "\n";
     driver::emit_jobs(study, study_file, (*vm)["emit-jobs"].as<std::string>(),
                       driver::self_executable(), std::cout);
     return 0;
@@ -95,7 +97,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
   sweep.out_dir = out_dir;
   sweep.jobs = jobs;
   sweep.plot = plot;
-  return driver::run_sweep(study, sweep, std::cout, std::cerr);
+  return driver::run_sweep(study, sweep, std::cout, driver::progress_stream());
 }
 
 CommandRegistration reg{"sweep", "what-if studies over config values (parallel, resumable)",

@@ -66,15 +66,18 @@ int run_preset_table(const po::variables_map& vm, const std::vector<std::string>
   auto progress = [&](int done, int total, const driver::PresetRow& row) {
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::cerr << "infsim: table " << preset.name << " [" << done + 1 << "/" << total << "] "
-              << row.spec.model << " on " << row.spec.instance << " batch " << row.spec.batch;
-    if (done > 0) std::cerr << "  (ETA " << eta_text(elapsed / done * (total - done)) << ")";
-    std::cerr << "\n";
+    driver::progress_stream() << "infsim: table " << preset.name << " [" << done + 1 << "/" << total
+                              << "] " << row.spec.model << " on " << row.spec.instance << " batch "
+                              << row.spec.batch;
+    if (done > 0)
+      driver::progress_stream() << "  (ETA " << eta_text(elapsed / done * (total - done)) << ")";
+    driver::progress_stream() << "\n";
   };
   const std::vector<driver::PresetResult> results = driver::run_preset(preset, overrides, progress);
   for (const driver::PresetResult& r : results)
     if (r.result.outcome != driver::TableRowOutcome::kOk)
-      std::cerr << "infsim:   " << r.row->spec.model << ": " << r.result.status << "\n";
+      driver::progress_stream() << "infsim:   " << r.row->spec.model << ": " << r.result.status
+                                << "\n";
   // Files first, all or nothing; then stdout.
   if (vm.count("csv"))
     driver::write_file_atomically(vm["csv"].as<std::string>(), driver::preset_csv(results));
@@ -162,8 +165,9 @@ int run_table(const std::vector<std::string>& args) {
             row.pipeline = pipe;
             row.workers = w;
             row.n_models = cfg.total_cores() / pipe;
-            std::cerr << "infsim: table " << rows.size() + 1 << ": " << cfg.name << " " << model
-                      << " batch " << batch << " pipeline " << pipe << " workers " << w << "\n";
+            driver::progress_stream()
+                << "infsim: table " << rows.size() + 1 << ": " << cfg.name << " " << model
+                << " batch " << batch << " pipeline " << pipe << " workers " << w << "\n";
             driver::TableRowSpec spec;
             spec.instance = instance;
             spec.model = model;
@@ -183,7 +187,7 @@ int run_table(const std::vector<std::string>& args) {
             row.p99 = r.p99_ms;
             row.cost = r.cost_per_million;
             if (r.outcome == driver::TableRowOutcome::kError)
-              std::cerr << "infsim:   " << r.status << "\n";
+              driver::progress_stream() << "infsim:   " << r.status << "\n";
             rows.push_back(row);
           }
         }

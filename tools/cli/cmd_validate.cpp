@@ -58,7 +58,7 @@ int run_validate(const std::vector<std::string>& args) {
     if (!(*vo.tolerance_pct > 0)) throw driver::UsageError("validate: --tolerance must be > 0");
   }
   if (vm->count("set")) vo.overrides = (*vm)["set"].as<std::vector<std::string>>();
-  vo.progress = true;
+  vo.progress = driver::verbosity() != driver::Verbosity::kQuiet;
   const driver::ValidationFile file = driver::read_validation_file((*vm)["file"].as<std::string>());
   std::vector<driver::Knob> knobs;
   const int steps = (*vm)["fit-steps"].as<int>();
@@ -77,10 +77,10 @@ int run_validate(const std::vector<std::string>& args) {
   }
   if (vm->count("plot")) {
     for (const std::string& w : driver::plot_validation(report, (*vm)["plot"].as<std::string>()))
-      std::cerr << "infsim: warning: " << w << "\n";
+      driver::progress_stream() << "infsim: warning: " << w << "\n";
   }
-  std::cerr << "infsim: validated " << report.rows.size() << " rows in " << report.wall_seconds
-            << " s\n";
+  driver::progress_stream() << "infsim: validated " << report.rows.size() << " rows in "
+                            << report.wall_seconds << " s\n";
   std::string out = driver::format_validation_markdown(report);
   if (vm->count("fit")) {
     const driver::FitReport fit = driver::fit_knobs(file, vo, knobs, steps);

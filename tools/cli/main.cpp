@@ -10,6 +10,7 @@
 #include <boost/program_options/errors.hpp>
 
 #include "isa/user_error.h"
+#include "tools/cli/cli_common.h"
 #include "tools/cli/command.h"
 #include "tools/config/version.h"
 
@@ -19,12 +20,16 @@ void print_usage(std::ostream& os) {
   auto commands = infsim::tools::command_registry();
   std::sort(commands.begin(), commands.end(),
             [](const auto& a, const auto& b) { return a.name < b.name; });
-  os << "usage: infsim <command> [options]   (infsim <command> --help for its options)\n\n"
+  os << "usage: infsim [-q|-v] <command> [options]   (infsim <command> --help for its options)\n"
+     << "       infsim --version\n\n"
      << "A cycle-approximate simulator of AWS Inferentia (Inf1).\n\ncommands:\n";
   for (const auto& c : commands) {
-    os << "  " << c.name << std::string(c.name.size() < 10 ? 10 - c.name.size() : 1, ' ')
+    os << "  " << c.name << std::string(c.name.size() < 12 ? 12 - c.name.size() : 2, ' ')
        << c.summary << "\n";
   }
+  os << "\nevery command also takes:\n"
+     << "  -q, --quiet  no progress, timing or warning lines on stderr (errors still)\n"
+     << "  -v, --verbose  also the simulator's info-level logs on stderr\n";
 }
 
 int fail(const std::string& what) {
@@ -36,6 +41,22 @@ int fail(const std::string& what) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  // -q / -v before the command name are the same as after it (parse_command_args).
+  bool quiet = false, verbose = false;
+  for (; !args.empty(); args.erase(args.begin())) {
+    if (args[0] == "-q" || args[0] == "--quiet") {
+      quiet = true;
+    } else if (args[0] == "-v" || args[0] == "--verbose") {
+      verbose = true;
+    } else {
+      break;
+    }
+  }
+  if (quiet && verbose) return fail("-q and -v contradict each other");
+  if (quiet || verbose) {
+    infsim::driver::apply_verbosity(quiet ? infsim::driver::Verbosity::kQuiet
+                                          : infsim::driver::Verbosity::kVerbose);
+  }
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_usage(std::cout);
     return args.empty() ? 2 : 0;

@@ -17,6 +17,7 @@
 
 #include "sim/runtime/runtime_config.h"
 #include "tools/config/errors.h"
+#include "tools/config/install_paths.h"
 #include "tools/config/units.h"
 #include "tools/config/utf8.h"
 
@@ -447,29 +448,6 @@ fs::path resolve_framework(const std::string& name_or_path) {
 }
 
 }  // namespace
-
-std::string find_config_dir() {
-  auto has_instances = [](const fs::path& dir) {
-    std::error_code ec;
-    return fs::is_directory(dir / "instances", ec);
-  };
-  if (const char* env = std::getenv("INFSIM_CONFIG_DIR"); env != nullptr && *env != '\0') {
-    if (!has_instances(env)) {
-      throw ConfigError(std::string("INFSIM_CONFIG_DIR=") + env +
-                        " is not a config directory (it has no instances/ folder)");
-    }
-    return env;
-  }
-  std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    fs::path dir = (exe.parent_path() / ".." / ".." / "configs").lexically_normal();
-    if (has_instances(dir)) return dir.string();
-  }
-  fs::path source = fs::path(INFSIM_SOURCE_DIR) / "configs";
-  if (has_instances(source)) return source.string();
-  throw ConfigError("cannot find the configs/ directory; set INFSIM_CONFIG_DIR");
-}
 
 namespace {
 std::vector<std::string> yaml_names(const std::string& folder) {

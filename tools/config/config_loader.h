@@ -15,13 +15,12 @@
 
 #include "sim/runtime/runtime_config.h"
 #include "tools/config/config_validation.h"
+#include "tools/config/install_paths.h"  // find_config_dir()
 
 namespace infsim::driver {
 
-// $INFSIM_CONFIG_DIR, else <exe dir>/../../configs (the build tree), else
-// INFSIM_SOURCE_DIR/configs.
-std::string find_config_dir();
-
+// The instance and the profile commands use unless told otherwise.
+inline constexpr const char* kDefaultInstance = "inf1.xlarge";
 // The profile `table`, `config` and the flags form of `run` use unless told otherwise.
 inline constexpr const char* kDefaultFramework = "neuronperf";
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tools/config/install_paths.h"
 #include "tools/driver/run_program.h"
 #include "tools/driver/sweep/point_store.h"
 
@@ -29,7 +30,7 @@ std::string file_safe(const std::string& name) {
 }  // namespace
 
 std::string plot_script_path() {
-  return std::string(INFSIM_SOURCE_DIR) + "/tools/scripts/plot_study.gp";
+  return find_script("plot_study.gp");
 }
 
 std::vector<std::string> plot_results(const ResultTable& table, const std::string& dir,

@@ -293,7 +293,7 @@ json validation_json(const ValidationReport& report) {
 
 std::vector<std::string> plot_validation(const ValidationReport& report, const std::string& png) {
   if (!on_path("gnuplot")) return {"gnuplot is not installed: no plot"};
-  const std::string script = std::string(INFSIM_SOURCE_DIR) + "/tools/scripts/plot_validate.gp";
+  const std::string script = find_script("plot_validate.gp");
   if (!std::filesystem::is_regular_file(script)) return {"plot script " + script + " is missing"};
   const auto& metrics = validation_metrics();
   // One block per metric (gnuplot's `index`), each starting with its title row.
