@@ -100,6 +100,29 @@ class ValidateTest(unittest.TestCase):
         self.assertGreater(row["values"]["throughput_avg"]["simulated"], 0)
 
 
+class SweepTest(unittest.TestCase):
+    def test_points_and_their_metrics(self):
+        # Two points of a one-parameter study; the compile evaluator's MAC count is exact
+        # arithmetic over the layers and doubles with the batch.
+        with tempfile.TemporaryDirectory() as tmp:
+            study = os.path.join(tmp, "s.yaml")
+            with open(study, "w") as f:
+                f.write(textwrap.dedent("""\
+                    study: py
+                    base: {instance: inf1.xlarge, model: tiny_cnn, dtype: bf16}
+                    evaluate: [compile]
+                    parameters:
+                      batch: [1, 2]
+                    metrics: [macs]
+                    """))
+            r = infsim.sweep(study, os.path.join(tmp, "out"), jobs=1)
+            self.assertTrue(os.path.isfile(os.path.join(tmp, "out", "results.json")))
+        points = r["points"]
+        self.assertEqual([p["status"] for p in points], ["ok", "ok"])
+        self.assertEqual(points[1]["metrics"]["macs"], 2 * points[0]["metrics"]["macs"])
+        self.assertGreater(points[0]["metrics"]["macs"], 0)
+
+
 class PandasTest(unittest.TestCase):
     def test_to_pandas(self):
         try:
