@@ -21,10 +21,7 @@
 #include "tools/driver/compile_model.h"
 #include "tools/driver/experiment/experiment.h"
 #include "tools/driver/experiment/model_run.h"
-#include "tools/driver/experiment/run_evaluator.h"
 #include "tools/driver/experiment/run_experiment.h"
-#include "tools/driver/sweep/compile_evaluator.h"
-#include "tools/driver/sweep/point_evaluator.h"
 #include "tools/driver/sweep/runner.h"
 #include "tools/driver/sweep/study.h"
 #include "tools/driver/table/preset.h"
@@ -160,13 +157,6 @@ std::string sweep(const std::string& study_file, const std::string& out_dir, int
   text << f.rdbuf();
   return text.str();
 }
-
-// The sweep's point evaluators, registered by the program that runs them (as the command does
-// in cmd_run.cpp and cmd_sweep.cpp; tools/driver/sweep/point_evaluator.h).
-driver::PointEvaluatorRegistration run_evaluator{"run", driver::run_metric_names(),
-                                                 driver::evaluate_run_point};
-driver::PointEvaluatorRegistration compile_evaluator{"compile", driver::compile_metric_names(),
-                                                     driver::evaluate_compile_point};
 
 }  // namespace
 
