@@ -180,14 +180,22 @@ void Canonicalizer::rewrite_batchnorm(const Node& n) {
       shift[c] = p[1]->data[c] - p[2]->data[c] * scale[c];
     }
   }
-  if (fold_into_conv(n, n.inputs[0], in.value, x.channels, have_data, scale, shift)) return;
+  scale_bias(n, 0, in.value, have_data, std::move(scale), std::move(shift));
+}
+
+void Canonicalizer::scale_bias(const Node& n, std::size_t slot, int value, bool have_data,
+                               std::vector<float> scale, std::vector<float> shift) {
+  const Value& x = out_.graph.values[value];
+  if (fold_into_conv(n, n.inputs[slot], value, x.channels, have_data, scale, shift)) return;
   Layer l;
   l.name = n.name;
   l.op = n.op;
   l.kind = LayerKind::kScaleBias;
-  l.inputs = {in.value};
-  l.scale = std::move(scale);
-  l.shift = std::move(shift);
+  l.inputs = {value};
+  if (have_data) {
+    l.scale = std::move(scale);
+    l.shift = std::move(shift);
+  }
   l.fused.push_back(n.name);
   l.flops = 2ull * x.channels * x.pixels();  // before add_layer(), which may move x
   int v = add_layer(std::move(l), n.outputs[0]);

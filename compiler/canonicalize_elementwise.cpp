@@ -227,20 +227,7 @@ void Canonicalizer::rewrite_binary_constant(const Node& n, std::size_t act_input
     if (n.op == "Mul") scale[c] = v;
     if (n.op == "Div") scale[c] = 1.0f / v;
   }
-  if (fold_into_conv(n, n.inputs[act_input], in.value, x.channels, have, scale, shift)) return;
-  Layer l;
-  l.name = n.name;
-  l.op = n.op;
-  l.kind = LayerKind::kScaleBias;
-  l.inputs = {in.value};
-  if (have) {
-    l.scale = std::move(scale);
-    l.shift = std::move(shift);
-  }
-  l.fused.push_back(n.name);
-  l.flops = 2ull * x.channels * x.pixels();  // before add_layer(), which may move x
-  int v = add_layer(std::move(l), n.outputs[0]);
-  bind_output(n, v);
+  scale_bias(n, act_input, in.value, have, std::move(scale), std::move(shift));
 }
 
 }  // namespace infsim::compiler

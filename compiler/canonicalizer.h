@@ -107,6 +107,11 @@ class Canonicalizer {
   // model) the Conv's weights are dropped, as they could not be folded. False: no such Conv.
   bool fold_into_conv(const Node& n, int tensor, int value, int channels, bool have_data,
                       const std::vector<float>& scale, const std::vector<float>& shift);
+  // y = x * scale + shift per channel, x being input `slot` of `n` (bound to `value`): folded
+  // into the Conv producing it when possible, else a scale/bias layer (timing only when
+  // !have_data).
+  void scale_bias(const Node& n, std::size_t slot, int value, bool have_data,
+                  std::vector<float> scale, std::vector<float> shift);
   void rewrite_batchnorm(const Node& n);
 
   // --- canonicalize_elementwise.cpp ---

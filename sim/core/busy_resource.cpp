@@ -17,8 +17,9 @@ BusyResource::BusyResource(Stats& stats, const std::string& name, double bandwid
       transfers_(stats.counter(name + ".transfers", "count", "transfers through " + what)) {
   const double* busy = &busy_seconds_;
   const double* bytes = &bytes_;
-  stats.formula(name + ".utilization", "ratio", "fraction of the window " + what + " was busy",
-                [busy](double window) { return window > 0 ? *busy / window : 0.0; });
+  utilization_ =
+      stats.formula(name + ".utilization", "ratio", "fraction of the window " + what + " was busy",
+                    [busy](double window) { return window > 0 ? *busy / window : 0.0; });
   stats.formula(name + ".bandwidth", "bytes/s", "achieved bandwidth of " + what,
                 [bytes](double window) { return window > 0 ? *bytes / window : 0.0; });
 }

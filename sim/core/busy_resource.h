@@ -19,10 +19,10 @@
 #include <systemc>
 
 #include "isa/panic.h"
+#include "sim/core/stats.h"
 
 namespace infsim::sim {
 
-class Stats;
 class TraceWriter;
 
 class BusyResource {
@@ -33,6 +33,7 @@ class BusyResource {
 
   const std::string& name() const { return name_; }
   double bandwidth() const { return bandwidth_; }
+  Stats::Handle utilization() const { return utilization_; }  // busy time over the window
   const sc_core::sc_time& free_at() const { return busy_until_; }
   sc_core::sc_time duration(double bytes) const {
     return sc_core::sc_time::from_value(
@@ -59,6 +60,7 @@ class BusyResource {
   TraceWriter* trace_ = nullptr;
   int trace_pid_ = 0;
   std::string trace_counter_;
+  Stats::Handle utilization_;
 };
 
 class Reservation {

@@ -45,9 +45,11 @@ double& Stats::counter(const std::string& name, const std::string& unit,
   return add(name, unit, description).value;
 }
 
-void Stats::formula(const std::string& name, const std::string& unit,
-                    const std::string& description, Formula f) {
-  add(name, unit, description).formula = std::move(f);
+Stats::Handle Stats::formula(const std::string& name, const std::string& unit,
+                             const std::string& description, Formula f) {
+  Entry& e = add(name, unit, description);
+  e.formula = std::move(f);
+  return &e;
 }
 
 bool Stats::contains(const std::string& name) const {

@@ -36,6 +36,9 @@ class Stats {
     double value = 0;
     Formula formula;  // set for derived entries; value unused then
   };
+  // What a module keeps to read one of its formulas back (a counter is read through its
+  // double&): stable for the registry's lifetime, like the counters.
+  using Handle = const Entry*;
 
   Stats() = default;
   Stats(const Stats&) = delete;
@@ -44,13 +47,17 @@ class Stats {
   // Registers a counter and returns a reference that stays valid for the registry's lifetime.
   // A name may be registered only once (a second registration is a simulator bug).
   double& counter(const std::string& name, const std::string& unit, const std::string& description);
-  void formula(const std::string& name, const std::string& unit, const std::string& description,
-               Formula f);
+  Handle formula(const std::string& name, const std::string& unit, const std::string& description,
+                 Formula f);
 
   bool contains(const std::string& name) const;
   // Current value of a counter, or a formula evaluated over `window_seconds`. Throws SimError
   // for an unknown name.
   double value(const std::string& name, double window_seconds = 0) const;
+  // The same through a handle formula() returned.
+  double value(Handle entry, double window_seconds) const {
+    return evaluate(*entry, window_seconds);
+  }
   // Entries in registration order.
   const std::deque<Entry>& entries() const { return entries_; }
 

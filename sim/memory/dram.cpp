@@ -34,11 +34,11 @@ Dram::Dram(sc_core::sc_module_name name, const isa::DramConfig& cfg, Stats& stat
                 [read](double w) { return w > 0 ? *read / w : 0.0; });
   stats.formula(stat_prefix + ".write_bandwidth", "bytes/s", "achieved DRAM write bandwidth",
                 [written](double w) { return w > 0 ? *written / w : 0.0; });
-  stats.formula(stat_prefix + ".utilization", "ratio",
-                "achieved DRAM bandwidth over the configured peak",
-                [read, written, bw = cfg.bandwidth](double w) {
-                  return w > 0 ? (*read + *written) / w / bw : 0.0;
-                });
+  utilization_ = stats.formula(stat_prefix + ".utilization", "ratio",
+                               "achieved DRAM bandwidth over the configured peak",
+                               [read, written, bw = cfg.bandwidth](double w) {
+                                 return w > 0 ? (*read + *written) / w / bw : 0.0;
+                               });
 }
 
 std::vector<std::uint64_t> Dram::channel_bytes(std::uint64_t address, std::uint64_t span) const {

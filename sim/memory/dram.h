@@ -16,10 +16,9 @@
 
 #include "isa/hardware_config.h"
 #include "sim/core/busy_resource.h"
+#include "sim/core/stats.h"
 
 namespace infsim::sim {
-
-class Stats;
 
 class Dram : public sc_core::sc_module {
  public:
@@ -34,6 +33,8 @@ class Dram : public sc_core::sc_module {
   const isa::DramConfig& config() const { return config_; }
   const sc_core::sc_time& latency() const { return latency_; }
   int channels() const { return static_cast<int>(channels_.size()); }
+  // Achieved bandwidth over the configured peak, over the window.
+  Stats::Handle utilization() const { return utilization_; }
   BusyResource& channel(int i) { return *channels_[static_cast<std::size_t>(i)]; }
 
   // Bytes of [address, address + span) that fall on each channel (size channels()).
@@ -64,6 +65,7 @@ class Dram : public sc_core::sc_module {
   sc_core::sc_time latency_;
   std::vector<std::unique_ptr<BusyResource>> channels_;
   double& bytes_read_;
+  Stats::Handle utilization_ = nullptr;
   double& bytes_written_;
   std::unordered_map<std::uint64_t, std::unique_ptr<std::uint8_t[]>> pages_;
 };

@@ -15,7 +15,7 @@ ComputeEngine::ComputeEngine(sc_core::sc_module_name name, const Clock& clock, S
       instructions_(
           stats.counter(prefix + ".instructions", "count", "instructions the " + what + " ran")) {
   const double* busy = &busy_cycles_;
-  stats.formula(
+  utilization_ = stats.formula(
       prefix + ".utilization", "ratio", "fraction of the window the " + what + " was busy",
       [busy, hz = clock.hz()](double window) { return window > 0 ? *busy / (window * hz) : 0.0; });
 }

@@ -10,10 +10,9 @@
 #include <systemc>
 
 #include "sim/core/clock.h"
+#include "sim/core/stats.h"
 
 namespace infsim::sim {
-
-class Stats;
 
 struct EngineTiming {
   sc_core::sc_time start;    // the engine starts the instruction
@@ -30,6 +29,7 @@ class ComputeEngine : public sc_core::sc_module {
   const sc_core::sc_time& free_at() const { return busy_until_; }
   double busy_cycles() const { return busy_cycles_; }
   double instructions() const { return instructions_; }
+  Stats::Handle utilization() const { return utilization_; }  // busy cycles over the window
 
  protected:
   EngineTiming book(const sc_core::sc_time& now, Cycles occupancy, Cycles latency);
@@ -39,6 +39,7 @@ class ComputeEngine : public sc_core::sc_module {
   sc_core::sc_time busy_until_;
   double& busy_cycles_;
   double& instructions_;
+  Stats::Handle utilization_;
 };
 
 }  // namespace infsim::sim

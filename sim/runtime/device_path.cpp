@@ -6,6 +6,7 @@
 #include "sim/core/sim_error.h"
 #include "sim/instance/run_program.h"
 #include "sim/memory/dram.h"
+#include "sim/neuroncore/neuron_core.h"
 
 namespace infsim::sim {
 namespace {
@@ -30,11 +31,11 @@ DevicePath::DevicePath(const SystemConfig& config, const DetailOptions& detail, 
       cores_(static_cast<std::size_t>(instance.num_cores())) {
   for (int g = 0; g < instance.num_cores(); ++g) {
     CoreRecord& c = cores_[static_cast<std::size_t>(g)];
-    const std::string label = "chip" + std::to_string(instance.chip_of(g)) + ".core" +
-                              std::to_string(g % instance.cores_per_chip());
-    c.engine_stat[0] = label + ".tensor.busy_cycles";
-    c.engine_stat[1] = label + ".vector.busy_cycles";
-    c.engine_stat[2] = label + ".scalar.busy_cycles";
+    NeuronCore& core = instance.core(g);
+    c.engines[0] = &core.tensor();
+    c.engines[1] = &core.vector();
+    c.engines[2] = &core.scalar();
+    const std::string& label = core.label();
     if (trace_ != nullptr) {
       trace_->process(instance.chip_of(g), "chip" + std::to_string(instance.chip_of(g)));
       c.trace_track = trace_->track(instance.chip_of(g), label + " inferences");
@@ -183,13 +184,13 @@ double DevicePath::execute(LoadedModel& lm) {
     if (detailed) {
       CoreRecord& rec = cores_[static_cast<std::size_t>(core)];
       double before[3];
-      for (int e = 0; e < 3; ++e) before[e] = stats_.value(rec.engine_stat[e]);
+      for (int e = 0; e < 3; ++e) before[e] = rec.engines[e]->busy_cycles();
       start[cu] = t0;
       progress.notify();
       run_program_core(inst_, prog, c, lm.binding, Phase::kInference, id);
       const double clock = config_.chip.core.clock;
       for (int e = 0; e < 3; ++e) {
-        const double busy = (stats_.value(rec.engine_stat[e]) - before[e]) / clock;
+        const double busy = (rec.engines[e]->busy_cycles() - before[e]) / clock;
         rec.engine_seconds[e] += busy;
         work[cu] = std::max(work[cu], busy);
       }

@@ -17,6 +17,8 @@
 
 namespace infsim::sim {
 
+class ComputeEngine;
+
 struct Interval {
   double start, end;
 };
@@ -25,7 +27,7 @@ struct CoreRecord {
   std::vector<Interval> busy;
   double detailed_seconds = 0;
   double engine_seconds[3] = {0, 0, 0};  // tensor, vector, scalar, over the detailed inferences
-  std::string engine_stat[3];
+  const ComputeEngine* engines[3] = {};  // the core's tensor, vector and scalar engines
   int trace_track = -1;
 };
 

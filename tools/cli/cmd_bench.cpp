@@ -13,9 +13,11 @@
 #include <vector>
 
 #include "isa/access_pattern_builders.h"
+#include "sim/chip/chip.h"
 #include "sim/core/stats.h"
 #include "sim/instance/instance.h"
 #include "sim/instance/run_program.h"
+#include "sim/neuroncore/neuron_core.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/command.h"
 #include "tools/config/errors.h"
@@ -226,14 +228,14 @@ int run_bench(const std::vector<std::string>& args) {
     r.sim_seconds = (sc_core::sc_time_stamp() - start).to_seconds();
     std::vector<int> chips_used;
     for (int c = 0; c < cores; ++c) {
-      const std::string core = instance.core(c).label();
+      sim::NeuronCore& core = instance.core(c);
       const double w = r.sim_seconds;
-      r.tensor += stats.value(core + ".tensor.utilization", w) / cores;
-      r.vector += stats.value(core + ".vector.utilization", w) / cores;
-      r.scalar += stats.value(core + ".scalar.utilization", w) / cores;
+      r.tensor += stats.value(core.tensor().utilization(), w) / cores;
+      r.vector += stats.value(core.vector().utilization(), w) / cores;
+      r.scalar += stats.value(core.scalar().utilization(), w) / cores;
       double dma = 0;
       for (int e = 0; e < cfg.chip.core.dma.engines; ++e) {
-        dma += stats.value(core + ".dma" + std::to_string(e) + ".utilization", w);
+        dma += stats.value(core.dma(e).resource().utilization(), w);
       }
       r.dma += dma / cfg.chip.core.dma.engines / cores;
       const int chip = instance.chip_of(c);
@@ -242,7 +244,7 @@ int run_bench(const std::vector<std::string>& args) {
       }
     }
     for (int chip : chips_used) {
-      r.dram += stats.value("chip" + std::to_string(chip) + ".dram.utilization", r.sim_seconds) /
+      r.dram += stats.value(instance.chip(chip).dram().utilization(), r.sim_seconds) /
                 static_cast<double>(chips_used.size());
     }
     results.push_back(r);

@@ -30,12 +30,13 @@ import argparse
 import math
 import os
 import sys
-import types
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torchtext_roberta import roberta_classes
 
 OPSET = 17
 
@@ -204,16 +205,7 @@ class MaskedEncoder(nn.Module):
 
 
 def torchtext_roberta(layers):
-    """torchtext.models.roberta without torchtext/__init__.py (its tokenizer extension does not
-    load in Debian's python3-torchtext 0.14)."""
-    base = "/usr/lib/python3/dist-packages/torchtext"
-    for name, path in (("torchtext", base), ("torchtext.models", base + "/models"),
-                       ("torchtext.models.roberta", base + "/models/roberta")):
-        if name not in sys.modules:
-            module = types.ModuleType(name)
-            module.__path__ = [path]
-            sys.modules[name] = module
-    from torchtext.models.roberta.model import RobertaEncoderConf, RobertaModel
+    RobertaEncoderConf, RobertaModel = roberta_classes()
     return RobertaModel(RobertaEncoderConf(num_encoder_layers=layers))
 
 

@@ -24,6 +24,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from torchtext_roberta import roberta_classes
+
 
 def mish(x):
     return x * torch.tanh(F.softplus(x))
@@ -209,23 +211,8 @@ def encoder_macs(layers, s, d, ffn):
     return layers * (4 * s * d * d + 2 * s * d * ffn + 2 * s * s * d)
 
 
-def torchtext_roberta():
-    """torchtext.models.roberta without torchtext/__init__.py, whose C++ extension (tokenizers,
-    not needed here) does not load in Debian's python3-torchtext 0.14."""
-    import types
-    base = "/usr/lib/python3/dist-packages/torchtext"
-    for name, path in (("torchtext", base), ("torchtext.models", base + "/models"),
-                       ("torchtext.models.roberta", base + "/models/roberta")):
-        if name not in sys.modules:
-            module = types.ModuleType(name)
-            module.__path__ = [path]
-            sys.modules[name] = module
-    from torchtext.models.roberta.model import RobertaEncoderConf, RobertaModel
-    return RobertaEncoderConf, RobertaModel
-
-
 def roberta_encoder_params(layers):
-    RobertaEncoderConf, RobertaModel = torchtext_roberta()
+    RobertaEncoderConf, RobertaModel = roberta_classes()
     conf = RobertaEncoderConf(vocab_size=50265, embedding_dim=768, ffn_dimension=3072,
                               padding_idx=1, max_seq_len=514, num_attention_heads=12,
                               num_encoder_layers=layers)

@@ -29,6 +29,10 @@ void register_point_evaluator(const std::string& mode, std::vector<std::string> 
   registry()[mode] = PointEvaluatorInfo{std::move(metrics), std::move(evaluate)};
 }
 
+void unregister_point_evaluator(const std::string& mode) {
+  registry().erase(mode);
+}
+
 const PointEvaluatorInfo* find_point_evaluator(const std::string& mode) {
   auto it = registry().find(mode);
   return it == registry().end() ? nullptr : &it->second;

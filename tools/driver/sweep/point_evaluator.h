@@ -76,6 +76,8 @@ std::map<std::string, PointEvaluatorInfo> builtin_point_evaluators();
 // Later registrations of the same mode replace earlier ones (the built-ins too).
 void register_point_evaluator(const std::string& mode, std::vector<std::string> metrics,
                               PointEvaluator evaluate);
+// Takes a mode out of the registry (a test of a program without it).
+void unregister_point_evaluator(const std::string& mode);
 // nullptr when no evaluator of that mode is registered.
 const PointEvaluatorInfo* find_point_evaluator(const std::string& mode);
 std::vector<std::string> registered_point_evaluator_modes();
