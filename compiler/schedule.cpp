@@ -48,7 +48,6 @@ int Scheduler::add_channel(int core) {
                            " of chip.core.semaphores (one per queue and pipeline hand-off)",
                        ErrorKind::kDoesNotFit);
   }
-  INFSIM_PANIC_IF(id >= kMaxChannels, "out of semaphores", id, kMaxChannels);
   Channel ch;
   ch.semaphore = static_cast<std::uint8_t>(id);
   c.channels.push_back(ch);
@@ -105,7 +104,7 @@ void Scheduler::write_deps(Core& c, const Footprint& f, DepSet& deps) const {
 void Scheduler::record_read(Core& c, const Footprint& f, int channel, std::uint32_t value) {
   if (!f.tracked) return;
   for (Record& r : c.records)
-    if (overlaps(r, f)) r.readers.need[channel] = std::max(r.readers.need[channel], value);
+    if (overlaps(r, f)) r.readers.raise(channel, value);
 }
 
 // A write replaces the records it covers. Records it only partly covers are merged into it
@@ -113,7 +112,7 @@ void Scheduler::record_read(Core& c, const Footprint& f, int channel, std::uint3
 void Scheduler::record_write(Core& c, const Footprint& f, int channel, std::uint32_t value) {
   if (!f.tracked) return;
   Record nr{f.space, f.p0, f.p1, f.b0, f.b1, DepSet{}, DepSet{}};
-  nr.writer.need[channel] = value;
+  nr.writer.raise(channel, value);
   bool changed = true;
   while (changed) {
     changed = false;
@@ -145,13 +144,13 @@ std::uint64_t Scheduler::append(int core, int queue, isa::Instruction ins, DepSe
                                 std::uint32_t layer) {
   Core& c = cores_[core];
   int own = c.queue_channel[queue];
-  deps.need[own] = 0;
+  if (own < static_cast<int>(deps.need.size())) deps.need[own] = 0;
   std::vector<std::pair<int, std::uint32_t>> waits;
   DepSet& waited = c.waited[queue];
   for (int ch = 0; ch < static_cast<int>(c.channels.size()); ++ch)
-    if (deps.need[ch] > waited.need[ch]) {
-      waits.emplace_back(ch, deps.need[ch]);
-      waited.need[ch] = deps.need[ch];
+    if (deps.at(ch) > waited.at(ch)) {
+      waits.emplace_back(ch, deps.at(ch));
+      waited.raise(ch, deps.at(ch));
     }
   auto ready = [&](const std::pair<int, std::uint32_t>& w) {
     const Channel& ch = c.channels[w.first];
@@ -197,7 +196,7 @@ void Scheduler::emit(int core, int queue, isa::Instruction ins, std::uint32_t la
   read_deps(c, src0, deps);
   read_deps(c, src1, deps);
   write_deps(c, dst, deps);
-  for (const After& a : after) deps.need[a.channel] = std::max(deps.need[a.channel], a.count);
+  for (const After& a : after) deps.raise(a.channel, a.count);
   int own = c.queue_channel[queue];
   std::uint32_t value;
   if (remote) {

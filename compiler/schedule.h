@@ -30,8 +30,6 @@ namespace infsim::compiler {
 
 class Scheduler {
  public:
-  static constexpr int kMaxChannels = 24;
-
   explicit Scheduler(const isa::NeuronCoreConfig& core_config) : config_(core_config) {}
 
   int add_core();
@@ -71,10 +69,20 @@ class Scheduler {
   std::uint64_t instructions(int core, isa::EngineKind engine) const;
 
  private:
+  // What an instruction must wait for: per channel, the signal count to reach (0: nothing).
+  // Sized by the channels it names, so the only limit on channels is chip.core.semaphores.
   struct DepSet {
-    std::array<std::uint32_t, kMaxChannels> need{};  // wait for channel >= need
+    std::vector<std::uint32_t> need;
+    std::uint32_t at(int channel) const {
+      return channel < static_cast<int>(need.size()) ? need[channel] : 0;
+    }
+    void raise(int channel, std::uint32_t count) {
+      if (channel >= static_cast<int>(need.size())) need.resize(channel + 1, 0);
+      need[channel] = std::max(need[channel], count);
+    }
     void merge(const DepSet& o) {
-      for (int i = 0; i < kMaxChannels; ++i) need[i] = std::max(need[i], o.need[i]);
+      if (o.need.size() > need.size()) need.resize(o.need.size(), 0);
+      for (std::size_t i = 0; i < o.need.size(); ++i) need[i] = std::max(need[i], o.need[i]);
     }
   };
   struct Record {

@@ -2,6 +2,7 @@
 
 #include "compiler/schedule.h"
 #include "isa/access_pattern_builders.h"
+#include "isa/user_error.h"
 
 namespace infsim::compiler {
 namespace {
@@ -76,6 +77,29 @@ TEST(CompilerSchedule, RemoteSignalIsFollowedByALocalNop) {
   EXPECT_EQ(q[0].signal.core, 1);
   EXPECT_EQ(q[1].opcode, isa::Opcode::kNop);
   EXPECT_EQ(q[1].signal.core, isa::kThisCore);
+}
+
+// Every channel is a semaphore of chip.core.semaphores, and that key is the only limit: with 40
+// semaphores a schedule may use all 40 (a fixed table of 24 used to stop it with an internal
+// panic), and the 41st is a typed "does not fit" error naming the key.
+TEST(CompilerSchedule, ChannelsAreLimitedByTheConfiguredSemaphoresOnly) {
+  isa::NeuronCoreConfig config;
+  config.semaphores = 40;
+  Scheduler s(config);
+  s.add_core();
+  std::vector<int> queues;
+  for (int i = 0; i < 40; ++i) queues.push_back(s.add_queue(0, isa::EngineKind::kVector));
+  // A chain through all 40 queues: each waits on the previous one's write.
+  auto region = [](int i) { return isa::sbuf(0, 8, 256 * i, {64}, isa::DType::kBf16); };
+  for (int i = 1; i < 40; ++i) s.emit(0, queues[i], copy(region(i), region(i - 1)), 0);
+  try {
+    s.add_channel(0);
+    ADD_FAILURE() << "a 41st semaphore was handed out";
+  } catch (const infsim::UserError& e) {
+    EXPECT_EQ(e.kind(), infsim::ErrorKind::kDoesNotFit);
+  }
+  auto progs = s.take_programs();
+  EXPECT_EQ(progs[0].queues[39].instructions[0].waits[0].semaphore, queues[38]);
 }
 
 }  // namespace
