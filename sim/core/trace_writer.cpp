@@ -162,8 +162,12 @@ void TraceWriter::emit_slice(int track, std::string_view name, std::int64_t ts, 
     std::fputc('}', file_);
   }
   std::fputc('}', file_);
+  // The end event repeats the name: the format makes it optional, but speedscope closes a frame
+  // only on an end event whose name matches it, and otherwise nests every later slice inside.
   begin_event();
-  std::fprintf(file_, "{\"ph\":\"E\",\"pid\":%d,\"tid\":%d,\"ts\":", t.pid, lane->tid);
+  std::fputs("{\"ph\":\"E\",\"name\":\"", file_);
+  write_escaped(name);
+  std::fprintf(file_, "\",\"pid\":%d,\"tid\":%d,\"ts\":", t.pid, lane->tid);
   write_time(end);
   std::fputc('}', file_);
 }

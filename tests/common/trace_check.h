@@ -33,7 +33,8 @@ inline bool on_ns_grid(double us) {
 
 inline TraceSummary check_trace(const nlohmann::json& doc) {
   TraceSummary s;
-  std::map<std::pair<int, int>, std::vector<std::int64_t>> open;
+  // Per track, the open "B" events: their time and name.
+  std::map<std::pair<int, int>, std::vector<std::pair<std::int64_t, std::string>>> open;
   std::map<std::pair<int, int>, std::int64_t> last;
   std::map<std::pair<int, std::string>, std::int64_t> last_counter;
   auto problem = [&](const std::string& what, const nlohmann::json& e) {
@@ -67,12 +68,16 @@ inline TraceSummary check_trace(const nlohmann::json& doc) {
     if (ph == "B") {
       ++s.slices;
       ++s.slice_names[e.at("name")];
-      open[track].push_back(ns);
+      open[track].emplace_back(ns, e.at("name").get<std::string>());
     } else if (ph == "E") {
       if (open[track].empty()) {
         problem("E without an open B", e);
       } else {
-        if (ns < open[track].back()) problem("E before its B", e);
+        if (ns < open[track].back().first) problem("E before its B", e);
+        // speedscope closes a frame only on an "E" that names it; an unnamed one is ignored
+        // and every later slice nests inside (seen: "Maximum call stack size exceeded").
+        if (!e.contains("name") || e.at("name") != open[track].back().second)
+          problem("E does not name the B it closes", e);
         open[track].pop_back();
       }
     } else {

@@ -71,7 +71,8 @@ TEST(TraceWriter, AbuttingSlicesShareOneNanosecondTimestamp) {
   }
   std::ifstream raw(path);
   const std::string text((std::istreambuf_iterator<char>(raw)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("\"ph\":\"E\",\"pid\":0,\"tid\":1,\"ts\":1.001}"), std::string::npos);
+  EXPECT_NE(text.find("\"ph\":\"E\",\"name\":\"matmul\",\"pid\":0,\"tid\":1,\"ts\":1.001}"),
+            std::string::npos);
   EXPECT_NE(text.find("\"tid\":1,\"ts\":1.001,\"args\""), std::string::npos);
   const nlohmann::json j = read_and_remove(path);
   const infsim::testing::TraceSummary s = infsim::testing::check_trace(j);
