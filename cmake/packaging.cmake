@@ -41,6 +41,7 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
   "cycle-approximate simulator of AWS Inferentia (Inf1), command line and Python module")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # infsim_<version>_<arch>.deb
+set(CPACK_STRIP_FILES ON)  # the build's debug info stays in the build tree, not in the package
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 # The runtime libraries the binary and the module link (libsystemc, libyaml-cpp, libonnx,
 # libprotobuf, libboost-program-options, libstdc++, ...), as dpkg-shlibdeps finds them; the
