@@ -58,6 +58,7 @@ Percentiles percentiles(std::vector<double> v) {
     const auto i = static_cast<std::size_t>(std::max(1.0, std::ceil(q * n))) - 1;
     return v[std::min(i, v.size() - 1)];
   };
+  p.min = v.front();
   p.p50 = rank(0.50);
   p.p90 = rank(0.90);
   p.p95 = rank(0.95);

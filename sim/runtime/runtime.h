@@ -97,7 +97,7 @@ struct ScenarioSpec {
 };
 
 struct Percentiles {
-  double p50 = 0, p90 = 0, p95 = 0, p99 = 0, max = 0, mean = 0;
+  double min = 0, p50 = 0, p90 = 0, p95 = 0, p99 = 0, max = 0, mean = 0;
 };
 
 struct CoreUse {

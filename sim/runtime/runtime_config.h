@@ -142,4 +142,28 @@ void describe_root(V& v, SystemConfig& c) {
   v.section("chip", c.chip);
 }
 
+// The knobs a configuration ignores, declared beside the fields: `ignored(field, why)` is called
+// for each field that has no effect under `c` (a runtime-1.x knob while the framework runs
+// runtime 2.x, ...). The config loader matches the fields by address, so that a `--set` of one of
+// them warns instead of silently changing nothing (driver::ignored_overrides).
+template <class F>
+void describe_ignored(const SystemConfig& c, F&& ignored) {
+  const std::string fw = "framework '" + c.framework.name + "'";
+  if (c.framework.runtime != 1) {
+    const std::string why =
+        "only Neuron runtime 1.x (neuron-rtd) reads it; " + fw + " runs runtime 2.x (libnrt)";
+    ignored(c.runtime.daemon_workers, why);
+    ignored(c.runtime.daemon_request_overhead, why);
+    ignored(c.runtime.daemon_copy_bandwidth, why);
+    ignored(c.framework.shared_memory, why);
+  } else if (c.framework.shared_memory) {
+    ignored(c.runtime.daemon_copy_bandwidth,
+            "framework.shared_memory is true: the tensors do not go through gRPC");
+  }
+  if (c.framework.runtime != 2) {
+    ignored(c.runtime.submit_overhead,
+            "only Neuron runtime 2.x (libnrt) reads it; " + fw + " runs runtime 1.x (neuron-rtd)");
+  }
+}
+
 }  // namespace infsim::sim

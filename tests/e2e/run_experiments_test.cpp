@@ -67,19 +67,20 @@ TEST(RunExperiments, DefaultReplaysTheTorchTutorialWithJsonAndCsv) {
   EXPECT_CONTAINS(r.err, "ms per simulated inference");
   const nlohmann::json j = nlohmann::json::parse(slurp(json_path));
   EXPECT_EQ(j["experiment"], "torch-neuron-resnet50");
-  EXPECT_EQ(j["instance"], "inf1.xlarge");
+  EXPECT_EQ(j["instance_type"], "inf1.xlarge");
   ASSERT_EQ(j["scenarios"].size(), 3u);
   for (const auto& s : j["scenarios"]) {
-    EXPECT_GT(s["throughput_per_s"].get<double>(), 0);
-    EXPECT_GT(s["latency_ms"]["p50"].get<double>(), 0);
-    EXPECT_GE(s["latency_ms"]["max"].get<double>(), s["latency_ms"]["p99"].get<double>());
-    EXPECT_GT(s["load_ms"].get<double>(), 60);
+    EXPECT_GT(s["throughput_avg"].get<double>(), 0);
+    EXPECT_GT(s["latency_ms_p50"].get<double>(), 0);
+    EXPECT_GE(s["latency_ms_p100"].get<double>(), s["latency_ms_p99"].get<double>());
+    EXPECT_EQ(s["throughput_unit"], "images/s");
+    EXPECT_GT(s["load_avg_ms"].get<double>(), 60);
     EXPECT_TRUE(s.contains("traffic"));
     EXPECT_TRUE(s.contains("cores"));
   }
-  EXPECT_EQ(j["scenarios"][0]["images"], 100);
-  EXPECT_EQ(j["scenarios"][1]["images"], 400);
-  EXPECT_EQ(j["scenarios"][2]["images"], 2000);
+  EXPECT_EQ(j["scenarios"][0]["total_infs"], 100);
+  EXPECT_EQ(j["scenarios"][1]["total_infs"], 400);
+  EXPECT_EQ(j["scenarios"][2]["total_infs"], 2000);
   const std::string csv = slurp(csv_path);
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
   fs::remove(json_path);
@@ -108,7 +109,7 @@ TEST(RunExperiments, SampledAgreesWithFullDetail) {
   const auto jf = nlohmann::json::parse(slurp(temp("f.json")))["scenarios"][0];
   EXPECT_GT(js["fast_forwarded"].get<int>(), 0);
   EXPECT_EQ(jf["fast_forwarded"].get<int>(), 0);
-  const double ts = js["throughput_per_s"], tf = jf["throughput_per_s"];
+  const double ts = js["throughput_avg"], tf = jf["throughput_avg"];
   EXPECT_NEAR(ts, tf, 0.03 * tf);
   fs::remove(temp("s.json"));
   fs::remove(temp("f.json"));

@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 
 #include "tools/driver/table/table_run.h"
+#include "tools/driver/csv_reader.h"
 
 namespace {
 
@@ -34,21 +36,36 @@ TEST(RunTable, ColumnsRowsCostAndCsv) {
                     csv_path,
                 out),
             0);
-  EXPECT_NE(out.find("| instance | model | dtype | batch_size | pipeline_size | n_models | "
-                     "workers_per_model | throughput_avg | latency_ms_p50 | latency_ms_p99 | "
-                     "cost_per_1M_inferences | status |"),
+  // NeuronPerf's column names (the grid had instance, model, cost_per_1M_inferences).
+  EXPECT_NE(out.find("| model_name | model_details | framework | application_type | run_mode | "
+                     "instance_type | dtype | batch_size | pipeline_size | n_models | "
+                     "workers_per_model | cores | threads | throughput_avg | throughput_unit | "
+                     "latency_ms_p0 | latency_ms_p50 | latency_ms_p90 | latency_ms_p95 | "
+                     "latency_ms_p99 | latency_ms_p100 | total_infs | cost_per_1m_inf |"),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find("| inf1.xlarge | resnet50 | bf16 | 1 | 1 | 4 | 1 |"), std::string::npos);
+  EXPECT_NE(out.find("| resnet50 |  |  | batch | data parallel | inf1.xlarge | bf16 | 1 | 1 | 4 | "
+                     "1 | 4 | 4 |"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("| images/s |"), std::string::npos);
   EXPECT_NE(out.find("| ok |"), std::string::npos);
-  EXPECT_NE(out.find("| inf1.xlarge | no_such_model |"), std::string::npos);
+  EXPECT_NE(out.find("| no_such_model |"), std::string::npos);
   EXPECT_NE(out.find("error:"), std::string::npos);
   std::ifstream f(csv_path);
   std::stringstream ss;
   ss << f.rdbuf();
   const std::string csv = ss.str();
-  EXPECT_EQ(csv.rfind("instance,model,dtype,batch_size,pipeline_size,n_models,", 0), 0u);
-  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
+  EXPECT_EQ(csv.rfind("table,model_name,model_details,framework,application_type,run_mode,"
+                      "instance_type,dtype,batch_size,pipeline_size,n_models,",
+                      0),
+            0u)
+      << csv;
+  const infsim::driver::CsvTable t = infsim::driver::parse_csv(csv, csv_path);
+  ASSERT_EQ(t.records.size(), 2u);
+  EXPECT_EQ(t.header.back(), "config_hash");
+  EXPECT_EQ(t.header[t.header.size() - 2], "infsim_version");
+  EXPECT_EQ(t.records[0].fields.back().size(), 16u);
   std::filesystem::remove(csv_path);
 }
 
@@ -64,19 +81,18 @@ TEST(RunTable, PresetSectionsColumnsCsvAndJson) {
             0);
   EXPECT_NE(out.find("### CNN"), std::string::npos) << out;
   EXPECT_NE(out.find("### Latency"), std::string::npos) << out;
-  EXPECT_NE(out.find("| model | model_details | framework | application_type | run_mode | "
-                     "instance | cores | batch_size | throughput_avg | threads | "
-                     "ops_on_inferentia_percent | latency_ms_p50 | latency_ms_p90 | "
-                     "latency_ms_p95 | latency_ms_p99 |"),
+  EXPECT_NE(out.find("| model_name | model_details | framework | application_type | run_mode | "
+                     "instance_type | dtype | batch_size | pipeline_size | n_models | "
+                     "workers_per_model | cores | threads | throughput_avg |"),
             std::string::npos)
       << out;
   // tiny_cnn on all 4 cores (one copy each, 1 worker), single_conv as 1 copy on 1 core.
-  EXPECT_NE(
-      out.find("| tiny_cnn | 32x32 | PyTorch | batch | data parallel | inf1.xlarge | 4 | 2 |"),
-      std::string::npos)
+  EXPECT_NE(out.find("| tiny_cnn | 32x32 | PyTorch | batch | data parallel | inf1.xlarge | bf16 | "
+                     "2 | 1 | 4 | 1 | 4 | 4 |"),
+            std::string::npos)
       << out;
   EXPECT_NE(out.find("| single_conv | one conv | PyTorch | real time | data parallel | "
-                     "inf1.xlarge | 1 | 1 |"),
+                     "inf1.xlarge | bf16 | 1 | 1 | 1 | 1 | 1 | 1 |"),
             std::string::npos)
       << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n') > 0, true);
@@ -84,9 +100,9 @@ TEST(RunTable, PresetSectionsColumnsCsvAndJson) {
   std::stringstream ss;
   ss << f.rdbuf();
   const std::string csv = ss.str();
-  EXPECT_EQ(csv.rfind("table,model,model_details,framework,application_type,run_mode,instance,"
-                      "cores,batch_size,throughput_avg,threads,ops_on_inferentia_percent,"
-                      "latency_ms_p50,latency_ms_p90,latency_ms_p95,latency_ms_p99,",
+  EXPECT_EQ(csv.rfind("table,model_name,model_details,framework,application_type,run_mode,"
+                      "instance_type,dtype,batch_size,pipeline_size,n_models,workers_per_model,"
+                      "cores,threads,throughput_avg,throughput_unit,latency_ms_p0,",
                       0),
             0u)
       << csv;
@@ -98,6 +114,60 @@ TEST(RunTable, PresetSectionsColumnsCsvAndJson) {
   EXPECT_NE(js.str().find("\"ops_on_inferentia_percent\": 100.0"), std::string::npos) << js.str();
   std::filesystem::remove(base + ".csv");
   std::filesystem::remove(base + ".json");
+}
+
+// The README's NeuronPerf-style pandas snippet reads `table --csv` unchanged. With python3-pandas
+// installed it runs the snippet itself; without, the csv module checks what the snippet reads:
+// every column it names, status, and numbers where it sorts and prints them.
+TEST(RunTable, NeuronPerfSnippetReadsTheCsv) {
+  if (std::system("command -v python3 >/dev/null 2>&1") != 0) GTEST_SKIP() << "no python3";
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("snippet." + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::string out;
+  ASSERT_EQ(run("table --models tiny_cnn --instances inf1.xlarge --batches 1,2 --requests 8 "
+                "--csv " +
+                    (dir / "table.csv").string(),
+                out),
+            0);
+  std::ifstream readme(std::string(INFSIM_SOURCE_DIR) + "/README.md");
+  std::stringstream rs;
+  rs << readme.rdbuf();
+  const std::string text = rs.str();
+  const std::size_t marker = text.find("<!-- neuronperf-snippet");
+  ASSERT_NE(marker, std::string::npos);
+  const std::size_t start = text.find("```python\n", marker) + 10;
+  const std::string snippet = text.substr(start, text.find("```", start) - start);
+  std::ofstream(dir / "snippet.py") << snippet;
+  std::ofstream(dir / "check.py")
+      << "import csv, re, sys\n"
+         "try:\n"
+         "    import pandas  # noqa: F401\n"
+         "except ImportError:\n"
+         "    snippet = open('snippet.py').read()\n"
+         "    names = set(re.findall(r'\"([a-z0-9_]+)\"', snippet)) - {'ok'}\n"
+         "    rows = list(csv.DictReader(open('table.csv', newline='')))\n"
+         "    assert rows, 'no rows'\n"
+         "    missing = names - set(rows[0].keys())\n"
+         "    assert not missing, missing\n"
+         "    ok = [r for r in rows if r['status'] == 'ok']\n"
+         "    assert ok, 'no ok rows'\n"
+         "    for r in ok:\n"
+         "        for n in ('throughput_avg', 'latency_ms_p50', 'latency_ms_p99', "
+         "'cost_per_1m_inf',\n"
+         "                  'batch_size', 'n_models'):\n"
+         "            float(r[n])\n"
+         "    print('tiny_cnn', max(float(r['throughput_avg']) for r in ok))\n"
+         "    sys.exit(0)\n"
+         "exec(open('snippet.py').read())\n";
+  const std::string command = "cd '" + dir.string() + "' && python3 check.py 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string printed;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) printed.append(buf, n);
+  EXPECT_EQ(pclose(pipe), 0) << printed;
+  EXPECT_NE(printed.find("tiny_cnn"), std::string::npos) << printed;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(RunTable, BadPresetExit2) {

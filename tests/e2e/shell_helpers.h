@@ -1,6 +1,7 @@
 #pragma once
 // Running commands from end-to-end tests: the exit code and stdout + stderr together.
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -26,6 +27,32 @@ inline Output shell(const std::string& command, const std::filesystem::path& cwd
   const int status = ::pclose(pipe);
   out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return out;
+}
+
+// Runs `command` through the shell in `cwd`, keeping stdout and stderr apart.
+struct SplitOutput {
+  int code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+inline std::string read_file(const std::filesystem::path& p);
+
+inline SplitOutput shell_split(const std::string& command, const std::filesystem::path& cwd) {
+  const std::filesystem::path err =
+      std::filesystem::temp_directory_path() / ("infsim-stderr-" + std::to_string(::getpid()));
+  const std::string full =
+      "cd '" + cwd.string() + "' && (" + command + ") 2>'" + err.string() + "'";
+  SplitOutput s;
+  FILE* pipe = ::popen(full.c_str(), "r");
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) s.out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  s.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  s.err = read_file(err);
+  std::filesystem::remove(err);
+  return s;
 }
 
 inline std::string read_file(const std::filesystem::path& p) {

@@ -91,7 +91,7 @@ TEST_F(SweepRunTest, WritesTidyResultsSensitivityAndPlots) {
   const std::string csv = read(dir_ / "out" / "results.csv");
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
             "point,chip.core.sbuf.size,batch,status,fits,estimated_latency_ms,sbuf_peak_bytes,"
-            "instructions,message");
+            "instructions,message,infsim_version,config_hash");
   EXPECT_EQ(count_lines(csv), 1 + 9);
   EXPECT_NE(csv.find("\n0,1MiB,1,"), std::string::npos) << csv;
   EXPECT_NE(csv.find("\n8,4MiB,16,"), std::string::npos) << csv;
@@ -107,6 +107,18 @@ TEST_F(SweepRunTest, WritesTidyResultsSensitivityAndPlots) {
     EXPECT_TRUE(fs::exists(dir_ / "out" / "plots" / "estimated_latency_ms-vs-batch.png"));
     EXPECT_TRUE(
         fs::exists(dir_ / "out" / "plots" / "estimated_latency_ms-vs-chip.core.sbuf.size.svg"));
+    // Readable plots: the y label has the unit, the time axis starts at 0, the legend names
+    // every series and the points that do not fit are marked; the boolean is drawn as steps
+    // between "no" and "yes" (and its does-not-fit points are at "no", a value, not a gap).
+    const std::string svg = read(dir_ / "out" / "plots" / "estimated_latency_ms-vs-batch.svg");
+    for (const char* text :
+         {"<text>estimated_latency_ms (ms)</text>", "<text> 0</text>",
+          "<text>chip.core.sbuf.size=1MiB</text>", "<text>failed (does not fit or error)</text>"})
+      EXPECT_NE(svg.find(text), std::string::npos) << text;
+    const std::string fits = read(dir_ / "out" / "plots" / "fits-vs-batch.svg");
+    EXPECT_NE(fits.find("<text>no (0)</text>"), std::string::npos);
+    EXPECT_NE(fits.find("<text>fits (0/1)</text>"), std::string::npos);
+    EXPECT_EQ(fits.find("failed (does not fit"), std::string::npos);
   }
   // A second run has nothing left to do and writes the same CSV.
   Output again = infsim("sweep small.yaml --out out --no-plot", dir_);

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/shell_helpers.h"
+#include "tools/config/version.h"
 
 namespace {
 
@@ -79,7 +80,22 @@ TEST_F(Validate, RowsStatusesAndReports) {
   // One CSV line per measured value (3 ok + 3 failed) under the header.
   const std::string csv = read_file(dir_ / "out.csv");
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 2 + 1 + 3);
-  EXPECT_TRUE(fs::file_size(dir_ / "v.png") > 1000) << out.text;
+  EXPECT_EQ(j["infsim_version"], infsim::tools::version_string());
+  EXPECT_EQ(j["rows"][0]["config_hash"].get<std::string>().size(), 16u);
+  EXPECT_EQ(j["rows"][0]["model_name"], "trivial_x3p1.onnx");
+  // One PNG and one SVG per metric; the axes name the metric and its unit, the legend names
+  // every series, and the rows that did not run are marked.
+  for (const char* metric : {"throughput_avg", "latency_ms_p50"}) {
+    const fs::path base = dir_ / (std::string("v-") + metric);
+    EXPECT_GT(fs::file_size(base.string() + ".png"), 1000u) << out.text;
+    const std::string svg = read_file(base.string() + ".svg");
+    EXPECT_NE(svg.find("measured " + std::string(metric) + " ("), std::string::npos) << metric;
+    EXPECT_NE(svg.find("simulated = measured"), std::string::npos) << metric;
+    EXPECT_NE(svg.find("rows"), std::string::npos) << metric;
+  }
+  EXPECT_NE(read_file(dir_ / "v-throughput_avg.svg").find("rows that did not run"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "v.png"));
 }
 
 TEST_F(Validate, BadFileExits2WithFileAndLineAndWritesNothing) {

@@ -8,8 +8,10 @@
 
 #include "sim/core/sim_error.h"
 #include "tools/config/errors.h"
+#include "tools/config/version.h"
 #include "tools/driver/experiment/run_experiment.h"
 #include "tools/driver/isolation.h"
+#include "tools/driver/vocabulary.h"
 
 namespace infsim::driver {
 namespace {
@@ -82,13 +84,27 @@ TEST(ExperimentRunTest, JsonReportShape) {
   const ExperimentOutcome o = run_experiment(pipeline(2), RunOptions{});
   const nlohmann::json j = nlohmann::json::parse(format_json(o));
   EXPECT_EQ(j["experiment"], "pipe");
-  EXPECT_EQ(j["instance"], "inf1.xlarge");
+  EXPECT_EQ(j["instance_type"], "inf1.xlarge");
+  EXPECT_EQ(j["infsim_version"], tools::version_string());
   const nlohmann::json& s = j["scenarios"][0];
-  for (const char* key : {"name", "throughput_per_s", "latency_ms", "load_ms", "cores", "models",
-                          "traffic", "detailed", "fast_forwarded"}) {
+  // The names of driver/vocabulary.h, flat (not latency_ms.p50), NeuronPerf's where it has one.
+  for (const char* key :
+       {"name", "throughput_avg", "throughput_unit", "latency_ms_p0", "latency_ms_p50",
+        "latency_ms_p90", "latency_ms_p95", "latency_ms_p99", "latency_ms_p100", "latency_ms_avg",
+        "load_avg_ms", "total_infs", "config_hash", "cores", "models", "traffic", "detailed",
+        "fast_forwarded"}) {
     EXPECT_TRUE(s.contains(key)) << key;
   }
-  for (const char* key : {"p50", "p90", "p99", "max"}) EXPECT_TRUE(s["latency_ms"].contains(key));
+  for (const char* metric : {"throughput_avg", "latency_ms_p0", "latency_ms_p100", "latency_ms_avg",
+                             "load_avg_ms", "total_infs", "dram_bandwidth"}) {
+    EXPECT_NE(find_metric(metric), nullptr) << metric << " is not in the vocabulary";
+  }
+  EXPECT_TRUE(s["models"][0].contains("matrix_util_pct"));
+  EXPECT_TRUE(s["models"][0].contains("device_ms"));
+  EXPECT_FALSE(s.contains("latency_ms"));
+  EXPECT_LE(s["latency_ms_p0"].get<double>(), s["latency_ms_p50"].get<double>());
+  EXPECT_LE(s["latency_ms_p99"].get<double>(), s["latency_ms_p100"].get<double>());
+  EXPECT_EQ(s["config_hash"].get<std::string>().size(), 16u);
   EXPECT_EQ(format_json(o), format_json(run_experiment(pipeline(2), RunOptions{})));
 }
 

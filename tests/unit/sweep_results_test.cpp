@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "tools/config/version.h"
 #include "tools/driver/sweep/results.h"
 
 namespace infsim::driver {
@@ -24,7 +25,7 @@ Study grid_study() {
   s.name = "known";
   s.parameters = {param("chip.core.sbuf.size", {"4MiB", "16MiB", "64MiB"}, true),
                   param("batch", {"1", "2"})};
-  s.metrics = {"throughput_per_s", "latency_p50_ms"};
+  s.metrics = {"throughput_avg", "latency_ms_p50"};
   s.sensitivity = s.metrics;
   return s;
 }
@@ -36,7 +37,7 @@ std::vector<std::optional<PointResult>> known_results(const Study& s) {
     double size = s.parameters[0].quantities()[i / 2].value;
     double batch = std::stod(p.parameters.at("batch"));
     PointResult r;
-    r.metrics = {{"throughput_per_s", 100 * std::sqrt(size) * batch}, {"latency_p50_ms", 8 / size}};
+    r.metrics = {{"throughput_avg", 100 * std::sqrt(size) * batch}, {"latency_ms_p50", 8 / size}};
     out.push_back(r);
   }
   return out;
@@ -50,7 +51,7 @@ TEST(SweepResultsTest, ElasticitiesOfAKnownTable) {
   // Along size: each of the 2 batch lines has 2 neighbouring pairs. Throughput ~ size^0.5:
   // (ln(100*sqrt(16)) - ln(100*sqrt(4))) / (ln 16 - ln 4) = ln 2 / ln 4 = 0.5 for every pair.
   EXPECT_EQ(sens[0].parameter, "chip.core.sbuf.size");
-  EXPECT_EQ(sens[0].metric, "throughput_per_s");
+  EXPECT_EQ(sens[0].metric, "throughput_avg");
   EXPECT_EQ(sens[0].pairs, 4);
   EXPECT_NEAR(*sens[0].elasticity, 0.5, 1e-12);
   // Latency ~ size^-1: ln(1/4) / ln 4 = -1.
@@ -64,14 +65,14 @@ TEST(SweepResultsTest, ElasticitiesOfAKnownTable) {
 TEST(SweepResultsTest, ElasticityAveragesPairsAndSkipsPointsThatDoNotFit) {
   Study s;
   s.parameters = {param("chip.core.clock", {"0.5GHz", "1GHz", "2GHz", "4GHz"}, true)};
-  s.metrics = {"throughput_per_s"};
+  s.metrics = {"throughput_avg"};
   s.sensitivity = s.metrics;
   // Pairs: (0.5,1): 10 -> 20, e = ln2/ln2 = 1. (1,2): 20 -> 30, e = ln1.5/ln2 = 0.5849625.
   // (2,4) is left out: 4GHz does not fit. Mean = (1 + 0.5849625007) / 2 = 0.7924812504.
   std::vector<std::optional<PointResult>> r(4);
   for (int i = 0; i < 3; ++i)
-    r[i] = PointResult{kStatusOk, "", {{"throughput_per_s", 10.0 * (i + 1)}}};
-  r[3] = PointResult{kStatusDoesNotFit, "too fast", {{"throughput_per_s", 99}}};
+    r[i] = PointResult{kStatusOk, "", {{"throughput_avg", 10.0 * (i + 1)}}, ""};
+  r[3] = PointResult{kStatusDoesNotFit, "too fast", {{"throughput_avg", 99}}, ""};
   auto sens = sensitivities(make_result_table(s, r));
   ASSERT_EQ(sens.size(), 1u);
   EXPECT_EQ(sens[0].pairs, 2);
@@ -81,10 +82,10 @@ TEST(SweepResultsTest, ElasticityAveragesPairsAndSkipsPointsThatDoNotFit) {
 TEST(SweepResultsTest, NonNumericParametersAreNotApplicable) {
   Study s;
   s.parameters = {param("model", {"resnet50", "bert_base"}), param("batch", {"1"})};
-  s.metrics = {"throughput_per_s"};
+  s.metrics = {"throughput_avg"};
   s.sensitivity = s.metrics;
-  std::vector<std::optional<PointResult>> r(2,
-                                            PointResult{kStatusOk, "", {{"throughput_per_s", 5}}});
+  std::vector<std::optional<PointResult>> r(
+      2, PointResult{kStatusOk, "", {{"throughput_avg", 5}}, ""});
   auto sens = sensitivities(make_result_table(s, r));
   ASSERT_EQ(sens.size(), 2u);
   EXPECT_FALSE(sens[0].elasticity.has_value());
@@ -94,8 +95,8 @@ TEST(SweepResultsTest, NonNumericParametersAreNotApplicable) {
   EXPECT_NE(sensitivity_text(sens).find("n/a (not numeric)"), std::string::npos);
   EXPECT_EQ(sensitivity_csv(sens),
             "parameter,metric,elasticity,pairs,note\n"
-            "model,throughput_per_s,n/a,0,not numeric\n"
-            "batch,throughput_per_s,n/a,0,one value\n");
+            "model,throughput_avg,n/a,0,not numeric\n"
+            "batch,throughput_avg,n/a,0,one value\n");
 }
 
 TEST(SweepResultsTest, ZipParametersMoveTogetherOnOneLine) {
@@ -103,11 +104,11 @@ TEST(SweepResultsTest, ZipParametersMoveTogetherOnOneLine) {
   s.combine = Combine::kZip;
   s.parameters = {param("chip.core.tensor.rows", {"64", "128"}, true),
                   param("chip.core.tensor.cols", {"64", "128"}, true)};
-  s.metrics = {"throughput_per_s"};
+  s.metrics = {"throughput_avg"};
   s.sensitivity = s.metrics;
   std::vector<std::optional<PointResult>> r = {
-      PointResult{kStatusOk, "", {{"throughput_per_s", 1}}},
-      PointResult{kStatusOk, "", {{"throughput_per_s", 4}}}};
+      PointResult{kStatusOk, "", {{"throughput_avg", 1}}, ""},
+      PointResult{kStatusOk, "", {{"throughput_avg", 4}}, ""}};
   auto lines = lines_along(s, 0);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0].title, "");
@@ -135,20 +136,30 @@ TEST(SweepResultsTest, TidyCsv) {
   s.parameters = {param("model", {"a", "b,c"}), param("batch", {"1", "2"})};
   s.metrics = {"fits", "estimated_cycles"};
   std::vector<std::optional<PointResult>> r(4);
-  r[0] = PointResult{kStatusOk, "", {{"fits", 1}, {"estimated_cycles", 1234567.5}}};
-  r[1] = PointResult{kStatusDoesNotFit, "needs \"12MiB\" of SBUF", {{"fits", 0}}};
-  r[2] = PointResult{kStatusError, "mode: boom\nsecond\nthird", {}};
+  r[0] = PointResult{kStatusOk, "", {{"fits", 1}, {"estimated_cycles", 1234567.5}}, "00ab"};
+  r[1] = PointResult{kStatusDoesNotFit, "needs \"12MiB\" of SBUF", {{"fits", 0}}, ""};
+  r[2] = PointResult{kStatusError, "mode: boom\nsecond\nthird", {}, ""};
   auto t = make_result_table(s, r);
+  const std::string v = tools::version_string();
   EXPECT_EQ(results_csv(t),
-            "point,model,batch,status,fits,estimated_cycles,message\n"
-            "0,a,1,ok,1,1234567.5,\n"
-            "1,a,2,does_not_fit,0,,\"needs \"\"12MiB\"\" of SBUF\"\n"
-            "2,\"b,c\",1,error,,,mode: boom (+2 more lines in results.json)\n"
-            "3,\"b,c\",2,missing,,,\n");
+            "point,model,batch,status,fits,estimated_cycles,message,infsim_version,config_hash\n"
+            "0,a,1,ok,1,1234567.5,," +
+                v +
+                ",00ab\n"
+                "1,a,2,does_not_fit,0,,\"needs \"\"12MiB\"\" of SBUF\"," +
+                v +
+                ",\n"
+                "2,\"b,c\",1,error,,,mode: boom (+2 more lines in results.json)," +
+                v +
+                ",\n"
+                "3,\"b,c\",2,missing,,,," +
+                v + ",\n");
   auto j = results_json(t);
   EXPECT_EQ(j["points"][1]["status"], "does_not_fit");
   EXPECT_TRUE(j["points"][1]["metrics"]["estimated_cycles"].is_null());
   EXPECT_EQ(j["points"][2]["message"], "mode: boom\nsecond\nthird");
+  EXPECT_EQ(j["infsim_version"], v);
+  EXPECT_EQ(j["points"][0]["config_hash"], "00ab");
 }
 
 TEST(SweepResultsTest, EvaluatePointMergesModesAndStopsWhenItDoesNotFit) {
@@ -165,7 +176,7 @@ TEST(SweepResultsTest, EvaluatePointMergesModesAndStopsWhenItDoesNotFit) {
   register_point_evaluator("test_b", {"b"}, [&](const StudyBase&, const PointSpec& p) {
     ++b_calls;
     if (p.field("model", "") == "bad") throw std::runtime_error("no such model 'bad'");
-    return PointResult{kStatusOk, "", {{"b", 7}}};
+    return PointResult{kStatusOk, "", {{"b", 7}}, ""};
   });
   PointSpec p;
   p.fields = {{"batch", "2"}};

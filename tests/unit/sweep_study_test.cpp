@@ -293,10 +293,10 @@ TEST_F(SweepStudyTest, MetricsOfAModeWithoutEvaluatorWarn) {
   ASSERT_EQ(find_point_evaluator("run"), nullptr);
   Study s = read_study(
       write("base: {instance: inf1.xlarge, model: single_conv}\nevaluate: [compile, run]\n"
-            "parameters: {batch: [1, 2]}\nmetrics: [fits, throughput_per_s]\n"));
+            "parameters: {batch: [1, 2]}\nmetrics: [fits, throughput_avg]\n"));
   ASSERT_EQ(s.warnings.size(), 1u);
-  EXPECT_NE(s.warnings[0].find("throughput_per_s"), std::string::npos);
-  EXPECT_EQ(s.sensitivity, std::vector<std::string>{"throughput_per_s"});
+  EXPECT_NE(s.warnings[0].find("throughput_avg"), std::string::npos);
+  EXPECT_EQ(s.sensitivity, std::vector<std::string>{"throughput_avg"});
 }
 
 TEST_F(SweepStudyTest, MalformedYamlNamesTheLine) {

@@ -1,15 +1,18 @@
 // infsim analyze: operator support and counts of a model, as torch.neuron.analyze_model prints.
-#include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "compiler/analyze.h"
 #include "models/model_loader.h"
 #include "tools/cli/cli_common.h"
 #include "tools/cli/command.h"
 #include "tools/config/errors.h"
+#include "tools/config/version.h"
+#include "tools/driver/atomic_file.h"
+#include "tools/driver/vocabulary.h"
 
 namespace infsim::tools {
 namespace {
@@ -43,23 +46,15 @@ int run_analyze(const std::vector<std::string>& args) {
   models::Graph graph =
       models::load_model((*vm)["model"].as<std::string>(), zoo, /*keep_unknown_ops=*/true);
   compiler::AnalyzeReport report = compiler::analyze(graph);
-  std::cout << compiler::format_analyze(report);
-  if (vm->count("json")) {
-    const std::string path = (*vm)["json"].as<std::string>();
-    const std::string tmp = path + ".tmp";
-    {
-      std::ofstream out(tmp);
-      out << compiler::analyze_json(report);
-      if (!out) {
-        std::remove(tmp.c_str());
-        throw driver::UsageError("cannot write " + path);
-      }
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-      std::remove(tmp.c_str());
-      throw driver::UsageError("cannot write " + path);
-    }
+  // driver/atomic_file.h: "-" is stdout (the text report then goes to stderr).
+  const std::string path = vm->count("json") ? (*vm)["json"].as<std::string>() : "";
+  if (!path.empty()) {
+    driver::check_output_paths({{"--json", path}});
+    nlohmann::ordered_json j = {{driver::kVersionKey, version_string()}};
+    j.update(nlohmann::ordered_json::parse(compiler::analyze_json(report)));
+    driver::write_file_atomically(path, j.dump(2) + "\n");
   }
+  (driver::is_stdout_path(path) ? std::cerr : std::cout) << compiler::format_analyze(report);
   return 0;
 }
 

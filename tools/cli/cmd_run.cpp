@@ -23,6 +23,107 @@ namespace {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
+// The three forms of `run` and the flags each one reads, declared once: a flag given to a form
+// that does not read it is an error (never silently ignored), and every integer flag is
+// range-checked in every form that reads it (the same bounds as an experiment file's).
+enum Form : unsigned {
+  kExperimentForm = 1,  // an experiment file (or the default tutorial)
+  kModelForm = 2,       // --model, timing
+  kFunctionalForm = 4,  // --model --functional
+};
+constexpr unsigned kTiming = kExperimentForm | kModelForm;
+constexpr unsigned kModelForms = kModelForm | kFunctionalForm;
+constexpr unsigned kAllForms = kExperimentForm | kModelForm | kFunctionalForm;
+
+struct FlagRule {
+  const char* flag;
+  unsigned forms;
+  long lo = 0, hi = 0;  // integer flags: allowed range (lo == hi == 0: not an integer flag)
+};
+
+const std::vector<FlagRule>& flag_rules() {
+  static const std::vector<FlagRule> kRules = {
+      {"experiment", kExperimentForm},
+      {"out", kTiming},
+      {"json", kTiming},
+      {"csv", kTiming},
+      {"trace", kTiming},
+      {"detail", kTiming},
+      {"seed", kAllForms},
+      {"model", kModelForms},
+      {"batch", kModelForms, 1, driver::kMaxBatch},
+      {"dtype", kModelForms},
+      {"pipeline-cores", kModelForms, 1, driver::kMaxPipelineCores},
+      {"image-size", kModelForms, 0, driver::kMaxImageSize},
+      {"seq-len", kModelForms, 1, driver::kMaxSeqLen},
+      {"cores", kModelForm, 1, driver::kMaxGroupCores},
+      {"threads", kModelForm, 0, driver::kMaxThreads},
+      {"iterations", kModelForm, 1, driver::kMaxRequests},
+      {"input", kFunctionalForm},
+      {"output", kFunctionalForm},
+      {"check", kFunctionalForm},
+  };
+  return kRules;
+}
+
+const char* form_text(unsigned forms) {
+  switch (forms) {
+    case kExperimentForm:
+      return "an experiment file";
+    case kModelForm:
+      return "--model (without --functional)";
+    case kFunctionalForm:
+      return "--functional";
+    case kTiming:
+      return "an experiment file or --model (not with --functional)";
+    case kModelForms:
+      return "--model";
+    default:
+      return "any form";
+  }
+}
+
+Form form_of(const po::variables_map& vm) {
+  if (vm.count("functional")) return kFunctionalForm;
+  return vm.count("model") ? kModelForm : kExperimentForm;
+}
+
+// Every given flag belongs to this form and is in range; a defaulted one is not "given".
+void check_flags(const po::variables_map& vm, Form form) {
+  for (const FlagRule& r : flag_rules()) {
+    if (!vm.count(r.flag) || vm[r.flag].defaulted()) continue;
+    const std::string flag =
+        r.flag == std::string("experiment") ? "an experiment file" : std::string("--") + r.flag;
+    if (!(r.forms & form)) {
+      throw driver::UsageError(
+          "run: " + flag + " only applies with " + form_text(r.forms) + "; this run is " +
+          form_text(form) +
+          (form == kExperimentForm ? " (give --model MODEL for the flags form)" : ""));
+    }
+  }
+  for (const FlagRule& r : flag_rules()) {
+    if (r.lo == 0 && r.hi == 0) continue;
+    const int v = vm[r.flag].as<int>();
+    const bool image_auto = r.flag == std::string("image-size") && v == 0;
+    const long lo = r.flag == std::string("image-size") ? driver::kMinImageSize : r.lo;
+    if (!image_auto && (v < lo || v > r.hi)) {
+      throw driver::UsageError(
+          "run: --" + std::string(r.flag) + " " + std::to_string(v) + " out of range [" +
+          std::to_string(lo) + ", " + std::to_string(r.hi) + "]" +
+          (r.flag == std::string("image-size") ? " (or 0: the model's own)" : ""));
+    }
+  }
+  const std::string dtype = vm["dtype"].as<std::string>();
+  const auto parsed = isa::dtype_from_text(dtype);
+  if (!parsed || *parsed == isa::DType::kInt8) {
+    throw driver::UsageError("run: --dtype must be bf16, fp16 or fp32, not '" + dtype + "'");
+  }
+  const std::string detail = vm["detail"].as<std::string>();
+  if (detail != "sampled" && detail != "full") {
+    throw driver::UsageError("run: --detail must be sampled or full, not '" + detail + "'");
+  }
+}
+
 // The flags-only form: `cores` one-core (or pipeline-core) copies in one process, data parallel.
 driver::Experiment experiment_from_flags(const po::variables_map& vm) {
   driver::ModelRun run;
@@ -43,18 +144,10 @@ driver::Experiment experiment_from_flags(const po::variables_map& vm) {
 // NeuronCores (timing as in timing mode), optionally checked against the reference executor.
 int run_functional_mode(const po::variables_map& vm) {
   if (!vm.count("model")) throw driver::UsageError("run --functional needs --model MODEL");
-  if (vm.count("experiment")) {
-    throw driver::UsageError("run --functional takes --model, not an experiment file");
-  }
   driver::FunctionalRequest req;
   req.model = vm["model"].as<std::string>();
   if (vm.count("input")) req.input_path = vm["input"].as<std::string>();
-  const std::string dtype = vm["dtype"].as<std::string>();
-  const auto parsed = isa::dtype_from_text(dtype);
-  if (!parsed || *parsed == isa::DType::kInt8) {
-    throw driver::UsageError("run: --dtype must be bf16, fp16 or fp32, not '" + dtype + "'");
-  }
-  req.dtype = *parsed;
+  req.dtype = *isa::dtype_from_text(vm["dtype"].as<std::string>());  // check_flags checked it
   req.batch = vm["batch"].defaulted() ? 0 : vm["batch"].as<int>();
   req.image_size = vm["image-size"].as<int>();
   req.seq_len = vm["seq-len"].as<int>();
@@ -68,6 +161,71 @@ int run_functional_mode(const po::variables_map& vm) {
   }
   std::cout << driver::format_functional_result(result);
   return 0;
+}
+
+// The files the options name, as (option, path): "-" is standard output (driver/atomic_file.h).
+std::vector<std::pair<std::string, std::string>> output_paths(const po::variables_map& vm) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const char* flag : {"json", "csv"}) {
+    if (vm.count(flag)) out.emplace_back(std::string("--") + flag, vm[flag].as<std::string>());
+  }
+  if (vm.count("out") && driver::is_stdout_path(vm["out"].as<std::string>())) {
+    throw driver::UsageError(
+        "run: --out takes a directory; for standard output use --json - "
+        "or --csv -");
+  }
+  return out;
+}
+
+// Every output or none (driver::write_files_atomically; traces were written as .partial), then
+// the report: on stdout, or on stderr when an output went to stdout.
+void write_outputs(const po::variables_map& vm, const driver::ExperimentOutcome& outcome) {
+  const std::string report = driver::format_report(outcome);
+  const std::string json = driver::format_json(outcome);
+  const std::string csv = driver::format_csv(outcome);
+  std::vector<std::pair<std::string, std::string>> files;
+  bool created_dir = false, to_stdout = false;
+  fs::path dir;
+  try {
+    if (vm.count("out")) {
+      dir = vm["out"].as<std::string>();
+      std::error_code ec;
+      if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+        throw driver::UsageError("run: --out " + dir.string() + " is not a directory");
+      }
+      created_dir = fs::create_directories(dir, ec);
+      if (ec) {
+        throw driver::UsageError("run: --out: cannot create the directory " + dir.string() + ": " +
+                                 ec.message());
+      }
+      files.emplace_back((dir / "report.txt").string(), report);
+      files.emplace_back((dir / "results.json").string(), json);
+      files.emplace_back((dir / "results.csv").string(), csv);
+      for (std::size_t i = 0; i < outcome.scenarios.size(); ++i) {
+        const std::string suffix = outcome.scenarios.size() == 1 ? "" : "." + std::to_string(i + 1);
+        files.emplace_back((dir / ("config" + suffix + ".yaml")).string(),
+                           outcome.scenarios[i].config_yaml);
+        files.emplace_back((dir / ("stats" + suffix + ".json")).string(),
+                           outcome.scenarios[i].result.stats_json);
+      }
+    }
+    for (const auto& [option, path] : output_paths(vm)) {
+      files.emplace_back(path, option == "--json" ? json : csv);
+      to_stdout = to_stdout || driver::is_stdout_path(path);
+    }
+    if (vm.count("profile")) {
+      files.emplace_back(vm["profile"].as<std::string>(),
+                         driver::format_profile_json(driver::outcome_profiles(outcome)));
+    }
+    driver::write_files_atomically(files);
+  } catch (const driver::UsageError&) {
+    std::error_code ec;
+    for (const std::string& t : outcome.trace_files) fs::remove(t + ".partial", ec);
+    if (created_dir) fs::remove(dir, ec);
+    throw;
+  }
+  for (const std::string& t : outcome.trace_files) fs::rename(t + ".partial", t);
+  (to_stdout ? std::cerr : std::cout) << report;
 }
 
 int run_run(const std::vector<std::string>& args) {
@@ -122,13 +280,16 @@ int run_run(const std::vector<std::string>& args) {
       "utilization, model load time. Progress and simulator speed go to stderr.",
       options, positional);
   if (!vm) return 0;
-  if (vm->count("functional")) return run_functional_mode(*vm);
-  const std::string detail = (*vm)["detail"].as<std::string>();
-  if (detail != "sampled" && detail != "full") {
-    throw driver::UsageError("run: --detail must be sampled or full, not '" + detail + "'");
+  const Form form = form_of(*vm);
+  if (vm->count("model") && vm->count("experiment")) {
+    throw driver::UsageError("run: give either an experiment file or --model, not both");
   }
+  check_flags(*vm, form);
+  if (form == kFunctionalForm) return run_functional_mode(*vm);
+  const std::vector<std::pair<std::string, std::string>> outputs = output_paths(*vm);
+  driver::check_output_paths(outputs);
   driver::RunOptions ro;
-  ro.detail_full = detail == "full";
+  ro.detail_full = (*vm)["detail"].as<std::string>() == "full";
   ro.progress = driver::verbosity() != driver::Verbosity::kQuiet;
   if (vm->count("seed")) ro.seed = (*vm)["seed"].as<std::uint64_t>();
   // An experiment names its framework; --framework replaces it when given.
@@ -141,65 +302,17 @@ int run_run(const std::vector<std::string>& args) {
                                                  (*vm)["trace-window"].as<std::string>());
   ro.profile = vm->count("profile") > 0;
   driver::Experiment ex;
-  if (vm->count("model")) {
-    if (vm->count("experiment")) {
-      throw driver::UsageError("run: give either an experiment file or --model, not both");
-    }
+  if (vm->count("set")) ro.overrides = (*vm)["set"].as<std::vector<std::string>>();
+  if (form == kModelForm) {
     ex = experiment_from_flags(*vm);
-    if (vm->count("set")) ex.scenarios[0].overrides = (*vm)["set"].as<std::vector<std::string>>();
   } else {
     const std::string path = vm->count("experiment") ? (*vm)["experiment"].as<std::string>()
                                                      : driver::default_experiment_path();
     ex = driver::load_experiment(path);
     if (!(*vm)["instance"].defaulted()) ex.instance = (*vm)["instance"].as<std::string>();
-    if (vm->count("set")) ro.overrides = (*vm)["set"].as<std::vector<std::string>>();
   }
   const driver::ExperimentOutcome outcome = driver::run_experiment(ex, ro);
-  const std::string report = driver::format_report(outcome);
-  const std::string json = driver::format_json(outcome);
-  const std::string csv = driver::format_csv(outcome);
-  // Every output or none (driver::write_files_atomically); traces were written as .partial.
-  std::vector<std::pair<std::string, std::string>> files;
-  bool created_dir = false;
-  fs::path dir;
-  try {
-    if (vm->count("out")) {
-      dir = (*vm)["out"].as<std::string>();
-      std::error_code ec;
-      if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
-        throw driver::UsageError("run: --out " + dir.string() + " is not a directory");
-      }
-      created_dir = fs::create_directories(dir, ec);
-      if (ec) {
-        throw driver::UsageError("run: --out: cannot create the directory " + dir.string() + ": " +
-                                 ec.message());
-      }
-      files.emplace_back((dir / "report.txt").string(), report);
-      files.emplace_back((dir / "results.json").string(), json);
-      files.emplace_back((dir / "results.csv").string(), csv);
-      for (std::size_t i = 0; i < outcome.scenarios.size(); ++i) {
-        const std::string suffix = outcome.scenarios.size() == 1 ? "" : "." + std::to_string(i + 1);
-        files.emplace_back((dir / ("config" + suffix + ".yaml")).string(),
-                           outcome.scenarios[i].config_yaml);
-        files.emplace_back((dir / ("stats" + suffix + ".json")).string(),
-                           outcome.scenarios[i].result.stats_json);
-      }
-    }
-    if (vm->count("json")) files.emplace_back((*vm)["json"].as<std::string>(), json);
-    if (vm->count("csv")) files.emplace_back((*vm)["csv"].as<std::string>(), csv);
-    if (vm->count("profile")) {
-      files.emplace_back((*vm)["profile"].as<std::string>(),
-                         driver::format_profile_json(driver::outcome_profiles(outcome)));
-    }
-    driver::write_files_atomically(files);
-  } catch (const driver::UsageError&) {
-    std::error_code ec;
-    for (const std::string& t : outcome.trace_files) fs::remove(t + ".partial", ec);
-    if (created_dir) fs::remove(dir, ec);
-    throw;
-  }
-  for (const std::string& t : outcome.trace_files) fs::rename(t + ".partial", t);
-  std::cout << report;
+  write_outputs(*vm, outcome);
   return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
 #include "tools/driver/atomic_file.h"
+#include "tools/driver/experiment/experiment.h"
 #include "tools/driver/experiment/single_model.h"
 #include "tools/driver/table/preset.h"
 #include "tools/driver/table/table_run.h"
@@ -47,12 +48,6 @@ std::vector<int> split_ints(const std::string& s, const std::string& flag) {
   return out;
 }
 
-std::string num(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
 std::string eta_text(double seconds) {
   const int s = static_cast<int>(seconds + 0.5);
   char buf[32];
@@ -60,15 +55,23 @@ std::string eta_text(double seconds) {
   return buf;
 }
 
-int run_preset_table(const po::variables_map& vm, const std::vector<std::string>& overrides) {
-  const driver::TablePreset preset = driver::load_preset(vm["preset"].as<std::string>());
+// Runs the rows and writes the outputs: the files first, all or nothing ("-" is stdout), then the
+// Markdown (on stderr when an output went to stdout).
+int run_rows(const po::variables_map& vm, const driver::TablePreset& preset,
+             const std::vector<std::string>& overrides) {
+  std::vector<std::pair<std::string, std::string>> outputs;
+  for (const char* flag : {"csv", "json"}) {
+    if (vm.count(flag)) outputs.emplace_back(std::string("--") + flag, vm[flag].as<std::string>());
+  }
+  driver::check_output_paths(outputs);
   const auto start = std::chrono::steady_clock::now();
   auto progress = [&](int done, int total, const driver::PresetRow& row) {
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     driver::progress_stream() << "infsim: table " << preset.name << " [" << done + 1 << "/" << total
                               << "] " << row.spec.model << " on " << row.spec.instance << " batch "
-                              << row.spec.batch;
+                              << row.spec.batch << " pipeline " << row.spec.pipeline_cores
+                              << " workers " << row.spec.workers;
     if (done > 0)
       driver::progress_stream() << "  (ETA " << eta_text(elapsed / done * (total - done)) << ")";
     driver::progress_stream() << "\n";
@@ -78,22 +81,61 @@ int run_preset_table(const po::variables_map& vm, const std::vector<std::string>
     if (r.result.outcome != driver::TableRowOutcome::kOk)
       driver::progress_stream() << "infsim:   " << r.row->spec.model << ": " << r.result.status
                                 << "\n";
-  // Files first, all or nothing; then stdout.
-  if (vm.count("csv"))
-    driver::write_file_atomically(vm["csv"].as<std::string>(), driver::preset_csv(results));
-  if (vm.count("json"))
-    driver::write_file_atomically(vm["json"].as<std::string>(),
-                                  driver::preset_json(preset, results));
-  std::cout << driver::preset_markdown(preset, results);
+  std::vector<std::pair<std::string, std::string>> files;
+  bool to_stdout = false;
+  for (const auto& [option, path] : outputs) {
+    files.emplace_back(path, option == "--csv" ? driver::preset_csv(results)
+                                               : driver::preset_json(preset, results));
+    to_stdout = to_stdout || driver::is_stdout_path(path);
+  }
+  driver::write_files_atomically(files);
+  (to_stdout ? std::cerr : std::cout) << driver::preset_markdown(preset, results);
   return 0;
 }
 
-struct Row {
-  std::string instance, model, dtype, status = "ok";
-  driver::TableRowOutcome outcome = driver::TableRowOutcome::kOk;
-  int batch = 1, pipeline = 1, n_models = 0, workers = 1;
-  double throughput = 0, p50 = 0, p99 = 0, cost = 0;
-};
+// The grid form as a preset of one untitled table: every instance x model x batch x pipeline
+// size x workers, every NeuronCore of the instance in use.
+driver::TablePreset grid_preset(const po::variables_map& vm) {
+  const std::vector<std::string> models = split(vm["models"].as<std::string>());
+  const std::vector<std::string> instances = split(vm["instances"].as<std::string>());
+  const std::vector<int> batches = split_ints(vm["batches"].as<std::string>(), "--batches");
+  const std::vector<int> pipes =
+      split_ints(vm["pipeline-cores"].as<std::string>(), "--pipeline-cores");
+  const std::vector<int> workers = split_ints(vm["workers"].as<std::string>(), "--workers");
+  const std::string dtype = vm["dtype"].as<std::string>();
+  const std::string framework = vm["framework"].as<std::string>();
+  driver::framework_harness(framework);  // an unknown name fails before any row runs
+  if (dtype != "bf16" && dtype != "fp16" && dtype != "fp32")
+    throw driver::UsageError("table: --dtype must be bf16, fp16 or fp32, not '" + dtype + "'");
+  const int requests = vm["requests"].as<int>();
+  if (requests < 1 || requests > driver::kMaxRequests)
+    throw driver::UsageError("table: --requests " + std::to_string(requests) +
+                             " out of range [1, " + std::to_string(driver::kMaxRequests) + "]");
+  if (models.empty() || instances.empty())
+    throw driver::UsageError("table: no models or instances");
+  driver::TablePreset preset;
+  preset.name = "grid";
+  preset.tables.emplace_back();
+  for (const std::string& instance : instances)
+    for (const std::string& model : models)
+      for (int batch : batches)
+        for (int pipe : pipes)
+          for (int w : workers) {
+            driver::PresetRow row;
+            row.application = "batch";
+            row.framework = framework;
+            row.spec.framework = framework;
+            row.spec.instance = instance;
+            row.spec.model = model;
+            row.spec.dtype = dtype;
+            row.spec.batch = batch;
+            row.spec.pipeline_cores = pipe;
+            row.spec.workers = w;
+            row.spec.requests = requests;
+            preset.tables[0].rows.push_back(row);
+          }
+  return preset;
+}
 
 int run_table(const std::vector<std::string>& args) {
   po::options_description options("options");
@@ -113,9 +155,10 @@ int run_table(const std::vector<std::string>& args) {
       "framework profile of every row: neuronperf, torch-neuron-2020, tensorflow-neuron-1.15")(
       "requests", po::value<int>()->default_value(200)->value_name("N"),
       "measured requests per loaded copy (at least 2 per thread)")(
-      "csv", po::value<std::string>()->value_name("FILE"), "also write the table as CSV")(
-      "json", po::value<std::string>()->value_name("FILE"),
-      "also write the table as JSON (with --preset)")(
+      "csv", po::value<std::string>()->value_name("FILE"),
+      "also write the table as CSV (- for stdout)")("json",
+                                                    po::value<std::string>()->value_name("FILE"),
+                                                    "also write the table as JSON (- for stdout)")(
       "preset", po::value<std::string>()->value_name("NAME"),
       "regenerate a published page instead of a grid: a configs/tables/NAME.yaml or a path "
       "(e.g. inf1-performance)")(
@@ -125,97 +168,25 @@ int run_table(const std::vector<std::string>& args) {
       args,
       "infsim table [options]\n"
       "infsim table --preset NAME [--csv FILE] [--json FILE] [--set KEY=VALUE]\n\n"
-      "Regenerates a throughput table (NeuronPerf's columns plus instance, model, dtype and cost\n"
-      "per million inferences) by simulating every instance x model x batch x pipeline size with\n"
-      "every NeuronCore of the instance in use. With --preset, the rows of a published page\n"
-      "(configs/tables/*.yaml) with its columns. Markdown on stdout, progress on stderr.",
+      "Regenerates a throughput table under NeuronPerf's column names (model_name, instance_type,\n"
+      "throughput_avg, latency_ms_p0..p100, total_infs, cost_per_1m_inf, ...; docs/outputs.md) by\n"
+      "simulating every instance x model x batch x pipeline size with every NeuronCore of the\n"
+      "instance in use. With --preset, the rows of a published page (configs/tables/*.yaml).\n"
+      "Markdown on stdout, progress on stderr.",
       options);
   if (!vm) return 0;
   std::vector<std::string> overrides;
   if (vm->count("set")) overrides = (*vm)["set"].as<std::vector<std::string>>();
-  if (vm->count("preset")) return run_preset_table(*vm, overrides);
-  if (vm->count("json")) throw driver::UsageError("table: --json needs --preset");
-  const std::vector<std::string> models = split((*vm)["models"].as<std::string>());
-  const std::vector<std::string> instances = split((*vm)["instances"].as<std::string>());
-  const std::vector<int> batches = split_ints((*vm)["batches"].as<std::string>(), "--batches");
-  const std::vector<int> pipes =
-      split_ints((*vm)["pipeline-cores"].as<std::string>(), "--pipeline-cores");
-  const std::vector<int> workers = split_ints((*vm)["workers"].as<std::string>(), "--workers");
-  const std::string dtype = (*vm)["dtype"].as<std::string>();
-  const std::string framework = (*vm)["framework"].as<std::string>();
-  driver::framework_harness(framework);  // an unknown name fails before any row runs
-  const int requests = (*vm)["requests"].as<int>();
-  if (requests < 1) throw driver::UsageError("table: --requests must be at least 1");
-  if (models.empty() || instances.empty())
-    throw driver::UsageError("table: no models or instances");
-  for (const std::string& i : instances) driver::load_instance(i, overrides);
-
-  std::vector<Row> rows;
-  for (const std::string& instance : instances) {
-    const isa::InstanceConfig cfg = driver::load_instance(instance, overrides);
-    for (const std::string& model : models) {
-      for (int batch : batches) {
-        for (int pipe : pipes) {
-          for (int w : workers) {
-            Row row;
-            row.instance = cfg.name;
-            row.model = model;
-            row.dtype = dtype;
-            row.batch = batch;
-            row.pipeline = pipe;
-            row.workers = w;
-            row.n_models = cfg.total_cores() / pipe;
-            driver::progress_stream()
-                << "infsim: table " << rows.size() + 1 << ": " << cfg.name << " " << model
-                << " batch " << batch << " pipeline " << pipe << " workers " << w << "\n";
-            driver::TableRowSpec spec;
-            spec.instance = instance;
-            spec.model = model;
-            spec.dtype = dtype;
-            spec.framework = framework;
-            spec.batch = batch;
-            spec.pipeline_cores = pipe;
-            spec.workers = w;
-            spec.requests = requests;
-            spec.overrides = overrides;
-            const driver::TableRowResult r = driver::run_table_row(spec);
-            row.status = r.status;
-            row.outcome = r.outcome;
-            row.n_models = r.n_models;
-            row.throughput = r.throughput;
-            row.p50 = r.p50_ms;
-            row.p99 = r.p99_ms;
-            row.cost = r.cost_per_million;
-            if (r.outcome == driver::TableRowOutcome::kError)
-              driver::progress_stream() << "infsim:   " << r.status << "\n";
-            rows.push_back(row);
-          }
-        }
-      }
+  if (vm->count("preset")) {
+    for (const char* grid_flag :
+         {"models", "instances", "batches", "pipeline-cores", "workers", "dtype", "requests"}) {
+      if (!(*vm)[grid_flag].defaulted())
+        throw driver::UsageError(std::string("table: --") + grid_flag +
+                                 " is a grid option; a --preset lists its own rows");
     }
+    return run_rows(*vm, driver::load_preset((*vm)["preset"].as<std::string>()), overrides);
   }
-  std::ostringstream md, csv;
-  md << "| instance | model | dtype | batch_size | pipeline_size | n_models | workers_per_model | "
-        "throughput_avg | latency_ms_p50 | latency_ms_p99 | cost_per_1M_inferences | status |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
-  csv << "instance,model,dtype,batch_size,pipeline_size,n_models,workers_per_model,"
-         "throughput_avg,latency_ms_p50,latency_ms_p99,cost_per_1M_inferences,status\n";
-  for (const Row& r : rows) {
-    const bool ok = r.outcome == driver::TableRowOutcome::kOk;
-    const std::string t = ok ? num("%.1f", r.throughput) : "";
-    const std::string p50 = ok ? num("%.3f", r.p50) : "";
-    const std::string p99 = ok ? num("%.3f", r.p99) : "";
-    const std::string cost = ok ? num("%.3f", r.cost) : "";
-    md << "| " << r.instance << " | " << r.model << " | " << r.dtype << " | " << r.batch << " | "
-       << r.pipeline << " | " << r.n_models << " | " << r.workers << " | " << t << " | " << p50
-       << " | " << p99 << " | " << (ok ? "$" + cost : "") << " | " << r.status << " |\n";
-    csv << r.instance << "," << r.model << "," << r.dtype << "," << r.batch << "," << r.pipeline
-        << "," << r.n_models << "," << r.workers << "," << t << "," << p50 << "," << p99 << ","
-        << cost << "," << r.status << "\n";
-  }
-  if (vm->count("csv")) driver::write_file_atomically((*vm)["csv"].as<std::string>(), csv.str());
-  std::cout << md.str();
-  return 0;
+  return run_rows(*vm, grid_preset(*vm), overrides);
 }
 
 CommandRegistration reg{"table", "throughput table over instances x models x batch sizes",

@@ -26,12 +26,13 @@ int run_validate(const std::vector<std::string>& args) {
       "tolerance", po::value<double>()->value_name("PCT"),
       "tolerance of rows without a tolerance_pct cell")(
       "csv", po::value<std::string>()->value_name("FILE"),
-      "one CSV line per measured value: row, setup, metric, measured, simulated, error")(
-      "json", po::value<std::string>()->value_name("FILE"), "rows, MAPE per metric, rows off 2x")(
-      "plot", po::value<std::string>()->value_name("FILE.png"),
-      "scatter of simulated vs measured (log-log, with y = x), needs gnuplot")(
-      "set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
-      "override one config value in every row (repeatable)")(
+      "one CSV line per measured value: row, setup, metric, measured, simulated, error (- for "
+      "stdout)")("json", po::value<std::string>()->value_name("FILE"),
+                 "rows, MAPE per metric, rows off 2x (- for stdout)")(
+      "plot", po::value<std::string>()->value_name("PREFIX"),
+      "per metric, simulated vs measured (with y = x) in PREFIX-<metric>.png and .svg; needs "
+      "gnuplot")("set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
+                 "override one config value in every row (repeatable)")(
       "fit", po::value<std::string>()->value_name("KNOBS.yaml"),
       "also fit the knobs of KNOBS.yaml (e.g. configs/validation/knobs.yaml) and report the "
       "leave-one-out errors")("fit-steps", po::value<int>()->default_value(7)->value_name("N"),
@@ -66,15 +67,22 @@ int run_validate(const std::vector<std::string>& args) {
     if (steps < 2) throw driver::UsageError("validate: --fit-steps must be at least 2");
     knobs = driver::read_knobs_file((*vm)["fit"].as<std::string>());
   }
+  std::vector<std::pair<std::string, std::string>> outputs;
+  for (const char* flag : {"csv", "json"}) {
+    if (vm->count(flag))
+      outputs.emplace_back(std::string("--") + flag, (*vm)[flag].as<std::string>());
+  }
+  driver::check_output_paths(outputs);
   const driver::ValidationReport report = driver::run_validation(file, vo);
-  if (vm->count("csv")) {
-    driver::write_file_atomically((*vm)["csv"].as<std::string>(),
-                                  driver::format_validation_csv(report));
+  // Files first, all or nothing ("-" is stdout); the Markdown then goes to stderr.
+  std::vector<std::pair<std::string, std::string>> files;
+  bool to_stdout = false;
+  for (const auto& [option, path] : outputs) {
+    files.emplace_back(path, option == "--csv" ? driver::format_validation_csv(report)
+                                               : driver::validation_json(report).dump(2) + "\n");
+    to_stdout = to_stdout || driver::is_stdout_path(path);
   }
-  if (vm->count("json")) {
-    driver::write_file_atomically((*vm)["json"].as<std::string>(),
-                                  driver::validation_json(report).dump(2) + "\n");
-  }
+  driver::write_files_atomically(files);
   if (vm->count("plot")) {
     for (const std::string& w : driver::plot_validation(report, (*vm)["plot"].as<std::string>()))
       driver::progress_stream() << "infsim: warning: " << w << "\n";
@@ -86,7 +94,7 @@ int run_validate(const std::vector<std::string>& args) {
     const driver::FitReport fit = driver::fit_knobs(file, vo, knobs, steps);
     out += "\n## Fit\n\n" + driver::format_fit_markdown(fit);
   }
-  std::cout << out;
+  (to_stdout ? std::cerr : std::cout) << out;
   return 0;
 }
 

@@ -521,6 +521,29 @@ void apply_override(sim::SystemConfig& config, const std::string& assignment) {
               ErrorLocation{});
 }
 
+std::vector<IgnoredOverride> ignored_overrides(const sim::SystemConfig& config,
+                                               const std::vector<std::string>& overrides) {
+  sim::SystemConfig copy = config;
+  std::map<const void*, std::string> ignored;
+  sim::describe_ignored(copy, [&](const auto& field, const std::string& why) {
+    ignored.emplace(static_cast<const void*>(&field), why);
+  });
+  std::vector<IgnoredOverride> out;
+  if (ignored.empty()) return out;
+  const auto leaves = leaves_of(copy);
+  for (const std::string& assignment : overrides) {
+    const std::string path = split_assignment(assignment).first;
+    for (const Leaf& leaf : leaves) {
+      if (leaf.path != path) continue;
+      const void* address =
+          std::visit([](auto* p) { return static_cast<const void*>(p); }, leaf.field);
+      auto it = ignored.find(address);
+      if (it != ignored.end()) out.push_back({assignment, it->second});
+    }
+  }
+  return out;
+}
+
 std::string get_config_value(const sim::SystemConfig& config, const std::string& path) {
   sim::SystemConfig copy = config;
   auto leaves = leaves_of(copy);

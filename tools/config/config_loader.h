@@ -36,6 +36,20 @@ sim::SystemConfig load_instance(const std::string& name_or_path,
 // related values can be set one after the other; run it after the last one.
 void apply_override(sim::SystemConfig& config, const std::string& assignment);
 
+// The `overrides` ("key=value") that `config` ignores (sim::describe_ignored: a runtime-1.x knob
+// under runtime 2.x, ...), each with why; commands print them as warnings.
+struct IgnoredOverride {
+  std::string assignment;  // as given
+  std::string why;
+};
+std::vector<IgnoredOverride> ignored_overrides(const sim::SystemConfig& config,
+                                               const std::vector<std::string>& overrides);
+
+// A short stable hash of the fully resolved configuration (16 hex digits, FNV-1a 64 of
+// dump_config_yaml): outputs record it beside infsim_version as config_hash.
+std::string config_hash(const sim::SystemConfig& config);
+std::string config_hash_of_yaml(const std::string& resolved_yaml);
+
 // The value at `path` in canonical text ("50GiB/s").
 std::string get_config_value(const sim::SystemConfig& config, const std::string& path);
 

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <utility>
 #include <vector>
 
@@ -31,7 +32,72 @@ void fsync_path(const std::string& path, int flags) {
   ::close(fd);
 }
 
+// A target written in place rather than replaced: standard output, or something that exists and
+// is not a regular file (lstat: a symlink counts, even to a regular file).
+bool written_through(const std::string& path) {
+  if (is_stdout_path(path)) return true;
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(path, ec);
+  return !ec && fs::exists(st) && !fs::is_regular_file(st);
+}
+
+void write_all(int fd, const std::string& content, const std::string& path) {
+  const char* data = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, data, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) io_error("write", path);
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+// Opens and writes the target itself (truncating it when it resolves to a regular file, so a
+// symlink's file holds exactly `content`).
+void write_through(const std::string& path, const std::string& content) {
+  if (is_stdout_path(path)) {
+    std::cout.flush();
+    write_all(STDOUT_FILENO, content, "standard output");
+    return;
+  }
+  std::error_code ec;
+  const int flags = O_WRONLY | O_CLOEXEC | (fs::is_regular_file(path, ec) ? O_TRUNC : 0);
+  const int fd = ::open(path.c_str(), flags);
+  if (fd < 0) io_error("open", path);
+  try {
+    write_all(fd, content, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  if (::close(fd) != 0) io_error("write", path);
+}
+
 }  // namespace
+
+bool is_stdout_path(const std::string& path) {
+  return path == "-";
+}
+
+void check_output_paths(const std::vector<std::pair<std::string, std::string>>& option_paths) {
+  for (std::size_t i = 0; i < option_paths.size(); ++i) {
+    const auto& [option, path] = option_paths[i];
+    for (std::size_t j = 0; j < i; ++j) {
+      if (option_paths[j].second != path) continue;
+      throw UsageError(option + " " + path + ": " + option_paths[j].first + " writes there too" +
+                       (is_stdout_path(path) ? " (standard output takes one output)" : ""));
+    }
+    if (path.empty()) throw UsageError(option + ": empty path");
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) throw UsageError(option + " " + path + " is a directory");
+    if (is_stdout_path(path) || written_through(path)) continue;
+    const fs::path parent = fs::path(path).parent_path();
+    if (!parent.empty() && !fs::is_directory(parent, ec)) {
+      throw UsageError(option + " " + path + ": no directory " + parent.string());
+    }
+  }
+}
 
 std::string write_temporary_beside(const std::string& path, const std::string& content) {
   const fs::path p(path);
@@ -67,35 +133,39 @@ std::string write_temporary_beside(const std::string& path, const std::string& c
 }
 
 void write_file_atomically(const std::string& path, const std::string& content) {
-  const std::string temp = write_temporary_beside(path, content);
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    ::unlink(temp.c_str());
-    io_error("rename to", path);
-  }
-  // The rename itself lives in the directory: without this a power loss may forget it.
-  const std::string parent = fs::path(path).parent_path().string();
-  sync_directory(parent.empty() ? "." : parent);
+  write_files_atomically({{path, content}});
 }
 
 void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files) {
-  std::vector<std::string> temps;
+  // Regular targets: temporaries first (index into `files`, temporary name).
+  std::vector<std::pair<std::size_t, std::string>> temps;
+  auto drop_temps = [&](std::size_t from) {
+    for (std::size_t j = from; j < temps.size(); ++j) ::unlink(temps[j].second.c_str());
+  };
   try {
-    for (const auto& [path, content] : files)
-      temps.push_back(write_temporary_beside(path, content));
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (!written_through(files[i].first))
+        temps.emplace_back(i, write_temporary_beside(files[i].first, files[i].second));
+    }
+    for (const auto& [path, content] : files) {
+      if (written_through(path)) write_through(path, content);
+    }
   } catch (const UsageError&) {
-    for (const std::string& t : temps) ::unlink(t.c_str());
+    drop_temps(0);
     throw;
   }
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    if (::rename(temps[i].c_str(), files[i].first.c_str()) != 0) {
+  for (std::size_t k = 0; k < temps.size(); ++k) {
+    const std::string& path = files[temps[k].first].first;
+    if (::rename(temps[k].second.c_str(), path.c_str()) != 0) {
       const int saved = errno;
-      for (std::size_t j = i; j < temps.size(); ++j) ::unlink(temps[j].c_str());
+      drop_temps(k);
       errno = saved;
-      io_error("rename to", files[i].first);
+      io_error("rename to", path);
     }
   }
-  for (const auto& [path, content] : files) {
-    const std::string parent = fs::path(path).parent_path().string();
+  // The renames live in the directories: without this a power loss may forget them.
+  for (const auto& [index, temp] : temps) {
+    const std::string parent = fs::path(files[index].first).parent_path().string();
     sync_directory(parent.empty() ? "." : parent);
   }
 }

@@ -1,5 +1,10 @@
 #pragma once
-// Writing result files so that a reader (or a resumed run) never sees a partial one.
+// Writing result files so that a reader (or a resumed run) never sees a partial one, and output
+// paths as users give them:
+//   "-"                      standard output;
+//   a regular file (or none) replaced atomically (temporary beside it, fsync, rename);
+//   anything else that exists (a symlink, a FIFO, /dev/stdout, a device) written through: opened
+//                            and written in place, never replaced by a regular file.
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,11 +16,21 @@ namespace infsim::driver {
 // one, never a mix. UsageError if it cannot be written.
 void write_file_atomically(const std::string& path, const std::string& content);
 
-// All of `files` (path -> content) or none: every temporary is written first, and only when all
-// of them are written are they renamed into place; on any failure the temporaries are removed and
-// UsageError names the path. A command's outputs (--json, --csv, --out DIR) go through this, so a
-// bad second path never leaves the first file behind.
+// All of `files` (path -> content) or none: every temporary is written first, then the written-
+// through targets ("-", FIFOs, symlinks, devices), and only when all of them are written are the
+// temporaries renamed into place; on any failure the temporaries are removed and UsageError names
+// the path. A command's outputs (--json, --csv, --out DIR) go through this, so a bad second path
+// never leaves the first file behind.
 void write_files_atomically(const std::vector<std::pair<std::string, std::string>>& files);
+
+// Checks a command's output paths before it does any work: at most one of them is "-" (standard
+// output), no path is given twice, and each other path's directory exists. Each pair is (option,
+// path), e.g. ("--json", "-"); UsageError naming the option otherwise.
+void check_output_paths(const std::vector<std::pair<std::string, std::string>>& option_paths);
+
+// True for "-": the output goes to standard output (the command then prints its human-readable
+// report on stderr, so that stdout stays parseable).
+bool is_stdout_path(const std::string& path);
 
 // The first half of that: writes and fsyncs a temporary file beside `path` and returns its name,
 // for callers that publish it some other way (e.g. link(), which fails if `path` exists).

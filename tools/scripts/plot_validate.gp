@@ -1,25 +1,43 @@
-# Simulated against measured, log-log, one series per metric, and the y = x line: every point on
-# the line is a row the simulator gets right. `infsim validate --plot FILE.png` writes the data
-# and calls
+# Simulated against measured for one metric, with the y = x line (every point on it is a row the
+# simulator gets right) and the 2x band, as PNG and SVG. `infsim validate --plot PREFIX` writes
+# the data and calls this once per metric:
 #
-#   gnuplot -e "datafile='F.png.dat'; output='F.png'; blocks=3; lo=0.01; hi=1e6; title='...'" tools/scripts/plot_validate.gp
+#   gnuplot -e "datafile='P-throughput_avg.dat'; outbase='P-throughput_avg'; hi=3000; \
+#               title='...'; label='throughput_avg (1/s)'; failed=1" tools/scripts/plot_validate.gp
 #
-# The data file holds one block per metric (separated by two blank lines), each a title row and
-# then rows "measured <TAB> simulated"; lo and hi bound both axes.
+# The data file holds two blocks (separated by two blank lines): the rows that ran, "measured
+# <TAB> simulated <TAB> name", and the rows that did not, "measured <TAB> 0 <TAB> name", drawn as
+# red crosses on the x axis (present only when failed=1). Both axes are the metric, from 0 to hi.
 
 set datafile separator "\t"
-set terminal pngcairo size 800,760 noenhanced
-set output output
 set title title noenhanced
-set xlabel "measured"
-set ylabel "simulated"
-set logscale xy
+set xlabel "measured " . label noenhanced
+set ylabel "simulated " . label noenhanced
 set grid
 set size square
 set key below noenhanced
-set xrange [lo:hi]
-set yrange [lo:hi]
-plot x title "y = x" with lines lc rgb "gray" lw 1, \
-     x * 2 title "2x" with lines dt 2 lc rgb "gray", \
-     x / 2 notitle with lines dt 2 lc rgb "gray", \
-     for [i=0:blocks-1] datafile index i using 1:2 with points pt 7 ps 1.2 title columnheader(1)
+set xrange [0:hi]
+set yrange [0:hi]
+
+do for [format in "png svg"] {
+  if (format eq "png") {
+    set terminal pngcairo size 800,760 noenhanced
+  } else {
+    set terminal svg size 800,760 dynamic noenhanced
+  }
+  set output outbase . "." . format
+  if (failed) {
+    plot x title "simulated = measured" with lines lc rgb "gray" lw 1, \
+         x * 2 title "2x off" with lines dt 2 lc rgb "gray", \
+         x / 2 notitle with lines dt 2 lc rgb "gray", \
+         datafile index 0 using 1:2 with points pt 7 ps 1.2 lc rgb "#1f77b4" title "rows", \
+         datafile index 1 using 1:2 with points pt 2 ps 1.8 lw 2 lc rgb "red" \
+             title "rows that did not run"
+  } else {
+    plot x title "simulated = measured" with lines lc rgb "gray" lw 1, \
+         x * 2 title "2x off" with lines dt 2 lc rgb "gray", \
+         x / 2 notitle with lines dt 2 lc rgb "gray", \
+         datafile index 0 using 1:2 with points pt 7 ps 1.2 lc rgb "#1f77b4" title "rows"
+  }
+  unset output
+}

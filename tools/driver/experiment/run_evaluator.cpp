@@ -28,15 +28,16 @@ void apply_fields(ModelDef& m, const PointSpec& spec, const StudyBase& base) {
 
 }  // namespace
 
+// Names from driver/vocabulary.h, the same as run's, table's and validate's.
 std::vector<std::string> run_metric_names() {
-  return {"throughput_per_s",
-          "latency_p50_ms",
-          "latency_p90_ms",
-          "latency_p99_ms",
-          "latency_max_ms",
-          "load_ms",
+  return {"throughput_avg",
+          "latency_ms_p50",
+          "latency_ms_p90",
+          "latency_ms_p99",
+          "latency_ms_p100",
+          "load_avg_ms",
           "device_ms",
-          "matrix_utilization",
+          "matrix_util_pct",
           "core_utilization",
           "tensor_utilization",
           "vector_utilization",
@@ -98,14 +99,15 @@ PointResult evaluate_run_point(const StudyBase& base, const PointSpec& spec) {
     return result;
   }
   const sim::ScenarioResult& r = outcome.scenarios[0].result;
+  result.config_hash = outcome.scenarios[0].config_hash;
   const double w = r.window_seconds > 0 ? r.window_seconds : 1;
   Metrics& m = result.metrics;
-  m["throughput_per_s"] = r.throughput;
-  m["latency_p50_ms"] = r.latency.p50 * 1e3;
-  m["latency_p90_ms"] = r.latency.p90 * 1e3;
-  m["latency_p99_ms"] = r.latency.p99 * 1e3;
-  m["latency_max_ms"] = r.latency.max * 1e3;
-  m["load_ms"] = r.load_seconds * 1e3;
+  m["throughput_avg"] = r.throughput;
+  m["latency_ms_p50"] = r.latency.p50 * 1e3;
+  m["latency_ms_p90"] = r.latency.p90 * 1e3;
+  m["latency_ms_p99"] = r.latency.p99 * 1e3;
+  m["latency_ms_p100"] = r.latency.max * 1e3;
+  m["load_avg_ms"] = r.load_seconds * 1e3;
   double device = 0, matrix = 0;
   for (const sim::LoadedModelResult& lm : r.models) {
     device += lm.device_seconds;
@@ -113,7 +115,7 @@ PointResult evaluate_run_point(const StudyBase& base, const PointSpec& spec) {
   }
   const double nm = r.models.empty() ? 1 : static_cast<double>(r.models.size());
   m["device_ms"] = device / nm * 1e3;
-  m["matrix_utilization"] = matrix / nm;
+  m["matrix_util_pct"] = matrix / nm * 100;
   double u[4] = {0, 0, 0, 0};
   for (const sim::CoreUse& c : r.cores) {
     u[0] += c.utilization;

@@ -1,6 +1,7 @@
 #include "tools/driver/experiment/run_experiment.h"
 #include "tools/driver/atomic_file.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -19,7 +21,10 @@
 #include "models/model_loader.h"
 #include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
+#include "tools/config/version.h"
+#include "tools/driver/csv_writer.h"
 #include "tools/driver/isolation.h"
+#include "tools/driver/vocabulary.h"
 
 namespace infsim::driver {
 namespace {
@@ -27,11 +32,12 @@ namespace {
 using nlohmann::json;
 
 json percentiles_json(const sim::Percentiles& p) {
-  return {{"p50", p.p50}, {"p90", p.p90}, {"p95", p.p95},
+  return {{"min", p.min}, {"p50", p.p50}, {"p90", p.p90},  {"p95", p.p95},
           {"p99", p.p99}, {"max", p.max}, {"mean", p.mean}};
 }
 sim::Percentiles percentiles_from(const json& j) {
-  return {j.at("p50"), j.at("p90"), j.at("p95"), j.at("p99"), j.at("max"), j.at("mean")};
+  return {j.at("min"), j.at("p50"), j.at("p90"), j.at("p95"),
+          j.at("p99"), j.at("max"), j.at("mean")};
 }
 
 json result_to_json(const sim::ScenarioResult& r) {
@@ -146,6 +152,7 @@ struct CompiledModel {
   isa::Program program;
   std::uint64_t program_bytes = 0;
   std::vector<compiler::LayerEstimate> estimates;  // empty for an .ifx
+  std::string item_kind = "inferences";            // driver::item_kind of its graph
 };
 
 std::shared_ptr<CompiledModel> build_model(const ModelDef& m, const isa::InstanceConfig& config) {
@@ -159,6 +166,7 @@ std::shared_ptr<CompiledModel> build_model(const ModelDef& m, const isa::Instanc
     zoo.image_size = m.image_size;
     zoo.seq_len = m.seq_len;
     const models::Graph graph = models::load_model(m.source, zoo);
+    out->item_kind = item_kind(graph);
     compiler::CompilerOptions copts;
     copts.batch = static_cast<std::uint32_t>(m.batch);
     const auto dtype = isa::dtype_from_text(m.dtype);
@@ -180,6 +188,17 @@ std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
   return buf;
+}
+
+// A --set the scenario's configuration ignores: once per command, on stderr with progress.
+void warn_ignored(const std::vector<IgnoredOverride>& ignored, const RunOptions& options,
+                  ExperimentOutcome& out) {
+  for (const IgnoredOverride& w : ignored) {
+    const std::string text = "--set " + w.assignment + " has no effect: " + w.why;
+    if (std::find(out.warnings.begin(), out.warnings.end(), text) != out.warnings.end()) continue;
+    out.warnings.push_back(text);
+    if (options.progress) std::cerr << "infsim: warning: " << text << "\n";
+  }
 }
 
 }  // namespace
@@ -210,6 +229,7 @@ void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOu
         load_instance(ex.instance, overrides, options.framework.value_or(ex.framework));
     if (out.framework.empty()) out.framework = config.framework.name;
     if (out.instance.empty()) out.instance = config.name;
+    warn_ignored(ignored_overrides(config, options.overrides), options, out);
     const std::string config_yaml = dump_config_yaml(config);
     sim::ScenarioSpec spec;
     spec.name = sc.name;
@@ -217,6 +237,7 @@ void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOu
     spec.detail.full = options.detail_full;
     std::map<std::string, int> index;
     std::vector<std::shared_ptr<CompiledModel>> keep;
+    std::set<std::string> kinds;
     for (const ProcessDef& p : sc.processes) {
       sim::ProcessSpec ps;
       ps.name = p.name;
@@ -234,6 +255,7 @@ void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOu
           }
           const std::shared_ptr<CompiledModel>& cm = cache[key];
           keep.push_back(cm);
+          kinds.insert(cm->item_kind);
           sim::RuntimeModel rm;
           rm.name = id;
           rm.program = &cm->program;
@@ -290,6 +312,8 @@ void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOu
     so.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     so.instance = config.name;
     so.config_yaml = config_yaml;
+    so.config_hash = config_hash_of_yaml(config_yaml);
+    so.item_kind = kinds.size() == 1 ? *kinds.begin() : "inferences";
     so.price_per_hour = config.price_per_hour;
     so.cores = config.total_cores();
     if (options.progress) {
@@ -313,9 +337,9 @@ std::string format_report(const ExperimentOutcome& o) {
     const sim::ScenarioResult& r = so.result;
     const double w = r.window_seconds > 0 ? r.window_seconds : 1;
     os << "\n== " << r.name << "\n";
-    os << "  throughput     " << fmt("%.1f", r.throughput) << " images/s  (" << r.images
-       << " images, " << r.requests << " requests in " << fmt("%.2f", r.window_seconds * 1e3)
-       << " ms)\n";
+    os << "  throughput     " << fmt("%.1f", r.throughput) << " " << throughput_unit(so.item_kind)
+       << "  (" << r.images << " " << so.item_kind << ", " << r.requests << " requests in "
+       << fmt("%.2f", r.window_seconds * 1e3) << " ms)\n";
     os << "  latency ms     p50 " << fmt("%.3f", r.latency.p50 * 1e3) << "  p90 "
        << fmt("%.3f", r.latency.p90 * 1e3) << "  p99 " << fmt("%.3f", r.latency.p99 * 1e3)
        << "  max " << fmt("%.3f", r.latency.max * 1e3) << "\n";
@@ -355,45 +379,69 @@ std::string format_report(const ExperimentOutcome& o) {
        << fmt("%.3f", r.neuronlink_bytes / w / 1e9) << " GB/s\n";
   }
   os << "\n";
-  os << "| scenario | images/s | p50 ms | p90 ms | p99 ms | max ms | load ms |\n";
-  os << "|---|---|---|---|---|---|---|\n";
+  os << "| scenario | throughput_avg | unit | latency_ms_p50 | latency_ms_p90 | latency_ms_p99 | "
+        "latency_ms_p100 | load_avg_ms |\n";
+  os << "|---|---|---|---|---|---|---|---|\n";
   for (const ScenarioOutcome& so : o.scenarios) {
     const sim::ScenarioResult& r = so.result;
     os << "| " << r.name << " | " << fmt("%.1f", r.throughput) << " | "
-       << fmt("%.3f", r.latency.p50 * 1e3) << " | " << fmt("%.3f", r.latency.p90 * 1e3) << " | "
-       << fmt("%.3f", r.latency.p99 * 1e3) << " | " << fmt("%.3f", r.latency.max * 1e3) << " | "
-       << fmt("%.1f", r.load_seconds * 1e3) << " |\n";
+       << throughput_unit(so.item_kind) << " | " << fmt("%.3f", r.latency.p50 * 1e3) << " | "
+       << fmt("%.3f", r.latency.p90 * 1e3) << " | " << fmt("%.3f", r.latency.p99 * 1e3) << " | "
+       << fmt("%.3f", r.latency.max * 1e3) << " | " << fmt("%.1f", r.load_seconds * 1e3) << " |\n";
   }
   return os.str();
 }
+
+namespace {
+
+// The scenario's numbers under the shared vocabulary (driver/vocabulary.h), declared once for
+// the JSON and the CSV: name and value.
+std::vector<std::pair<const char*, double>> scenario_metrics(const sim::ScenarioResult& r) {
+  const double w = r.window_seconds > 0 ? r.window_seconds : 1;
+  return {{"throughput_avg", r.throughput},
+          {"latency_ms_p0", r.latency.min * 1e3},
+          {"latency_ms_p50", r.latency.p50 * 1e3},
+          {"latency_ms_p90", r.latency.p90 * 1e3},
+          {"latency_ms_p95", r.latency.p95 * 1e3},
+          {"latency_ms_p99", r.latency.p99 * 1e3},
+          {"latency_ms_p100", r.latency.max * 1e3},
+          {"latency_ms_avg", r.latency.mean * 1e3},
+          {"load_avg_ms", r.load_seconds * 1e3},
+          {"total_infs", r.images},
+          {"dram_bandwidth", r.dram_bytes / w},
+          {"pcie_bandwidth", r.pcie_bytes / w},
+          {"neuronlink_bandwidth", r.neuronlink_bytes / w}};
+}
+
+}  // namespace
 
 std::string format_json(const ExperimentOutcome& o) {
   json scenarios = json::array();
   for (const ScenarioOutcome& so : o.scenarios) {
     const sim::ScenarioResult& r = so.result;
-    const double w = r.window_seconds > 0 ? r.window_seconds : 1;
     json j = result_to_json(r);
     j.erase("stats_json");
     j.erase("latency");
     j.erase("throughput");
-    j["throughput_per_s"] = r.throughput;
-    j["latency_ms"] = {{"p50", r.latency.p50 * 1e3},
-                       {"p90", r.latency.p90 * 1e3},
-                       {"p99", r.latency.p99 * 1e3},
-                       {"max", r.latency.max * 1e3},
-                       {"mean", r.latency.mean * 1e3}};
-    j["load_ms"] = r.load_seconds * 1e3;
-    j["instance"] = so.instance;
+    j.erase("images");  // total_infs: a BERT run counts sequences
+    for (const auto& [name, value] : scenario_metrics(r)) j[name] = value;
+    for (json& m : j["models"]) {
+      m["load_avg_ms"] = m["load_seconds"].get<double>() * 1e3;
+      m["device_ms"] = m["device_seconds"].get<double>() * 1e3;
+      m["matrix_util_pct"] = m["matrix_utilization"].get<double>() * 100;
+      for (const char* raw : {"load_seconds", "device_seconds", "matrix_utilization"}) m.erase(raw);
+    }
+    j["throughput_unit"] = throughput_unit(so.item_kind);
+    j["instance_type"] = so.instance;
+    j[kConfigHashKey] = so.config_hash;
     j["traffic"] = {{"dram_bytes", r.dram_bytes},
-                    {"dram_bandwidth", r.dram_bytes / w},
                     {"pcie_bytes", r.pcie_bytes},
-                    {"pcie_bandwidth", r.pcie_bytes / w},
-                    {"neuronlink_bytes", r.neuronlink_bytes},
-                    {"neuronlink_bandwidth", r.neuronlink_bytes / w}};
+                    {"neuronlink_bytes", r.neuronlink_bytes}};
     scenarios.push_back(j);
   }
-  json root = {{"experiment", o.experiment},
-               {"instance", o.instance},
+  json root = {{kVersionKey, tools::version_string()},
+               {"experiment", o.experiment},
+               {"instance_type", o.instance},
                {"framework", o.framework},
                {"seed", o.seed},
                {"scenarios", scenarios}};
@@ -401,24 +449,24 @@ std::string format_json(const ExperimentOutcome& o) {
 }
 
 std::string format_csv(const ExperimentOutcome& o) {
-  std::ostringstream os;
-  os << "experiment,instance,scenario,requests,images,throughput_per_s,latency_ms_p50,"
-        "latency_ms_p90,latency_ms_p99,latency_ms_max,load_ms,inferences,detailed,"
-        "fast_forwarded,context_switches\n";
+  std::vector<std::string> header = {"experiment", "instance_type", "scenario", "requests"};
+  for (const auto& m : scenario_metrics(sim::ScenarioResult{})) header.emplace_back(m.first);
+  for (const char* c : {"throughput_unit", "inferences", "detailed", "fast_forwarded",
+                        "context_switches", kVersionKey, kConfigHashKey})
+    header.emplace_back(c);
+  CsvWriter csv(header);
   for (const ScenarioOutcome& so : o.scenarios) {
     const sim::ScenarioResult& r = so.result;
-    std::string name = r.name;
-    for (char& c : name) {
-      if (c == ',' || c == '"') c = ' ';
-    }
-    os << o.experiment << "," << so.instance << "," << name << "," << r.requests << "," << r.images
-       << "," << fmt("%.3f", r.throughput) << "," << fmt("%.4f", r.latency.p50 * 1e3) << ","
-       << fmt("%.4f", r.latency.p90 * 1e3) << "," << fmt("%.4f", r.latency.p99 * 1e3) << ","
-       << fmt("%.4f", r.latency.max * 1e3) << "," << fmt("%.3f", r.load_seconds * 1e3) << ","
-       << r.inferences << "," << r.detailed << "," << r.fast_forwarded << "," << r.context_switches
-       << "\n";
+    std::vector<std::string> row = {o.experiment, so.instance, r.name, std::to_string(r.requests)};
+    for (const auto& m : scenario_metrics(r)) row.push_back(fmt("%.10g", m.second));
+    for (const std::string& c :
+         {throughput_unit(so.item_kind), std::to_string(r.inferences), std::to_string(r.detailed),
+          std::to_string(r.fast_forwarded), std::to_string(r.context_switches),
+          tools::version_string(), so.config_hash})
+      row.push_back(c);
+    csv.row(row);
   }
-  return os.str();
+  return csv.str();
 }
 
 }  // namespace infsim::driver

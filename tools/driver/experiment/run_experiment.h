@@ -34,6 +34,8 @@ struct ScenarioOutcome {
   sim::ScenarioResult result;
   std::string instance;
   std::string config_yaml;  // the fully resolved configuration it ran with
+  std::string config_hash;  // driver::config_hash_of_yaml(config_yaml)
+  std::string item_kind;    // what its throughput counts: images, sequences or inferences
   double price_per_hour = 0;
   int cores = 0;
   double wall_seconds = 0;             // not deterministic: kept out of the reports
@@ -48,6 +50,7 @@ struct ExperimentOutcome {
   std::uint64_t seed = 1;
   std::vector<ScenarioOutcome> scenarios;
   std::vector<std::string> trace_files;  // written by the scenarios (temporary until committed)
+  std::vector<std::string> warnings;     // --set values a scenario's configuration ignores
 };
 
 ExperimentOutcome run_experiment(const Experiment& experiment, const RunOptions& options);

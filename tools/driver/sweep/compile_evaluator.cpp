@@ -66,7 +66,8 @@ PointResult evaluate_compile_point(const StudyBase& base, const PointSpec& spec)
         "the compile evaluator needs an instance and a model in the study's base "
         "or parameters");
   }
-  isa::InstanceConfig config = load_instance(instance, spec.overrides);
+  const sim::SystemConfig system = load_instance(instance, spec.overrides);
+  const isa::InstanceConfig& config = system;
   const long pipeline_cores = spec.field_int("pipeline_cores", 1);
   if (pipeline_cores > config.total_cores()) {
     throw UsageError("pipeline_cores " + std::to_string(pipeline_cores) + " is more than the " +
@@ -85,6 +86,7 @@ PointResult evaluate_compile_point(const StudyBase& base, const PointSpec& spec)
   options.model = model;
 
   PointResult result;
+  result.config_hash = config_hash(system);
   compiler::CompileResult compiled;
   try {
     compiled = compiler::compile(graph, config.chip.core, options);

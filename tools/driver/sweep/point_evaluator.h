@@ -12,8 +12,8 @@
 // What "run" is expected to do: start from base.experiment when set (else an experiment of one
 // scenario made of the point's fields: instance, model, batch, dtype, pipeline_cores, threads,
 // ...), with the point's fields and then spec.overrides applied, run it, and report its numbers
-// under the names configs/studies/ use: throughput_per_s, latency_p50_ms, latency_p90_ms,
-// latency_p99_ms, latency_max_ms, load_ms, plus utilization and bandwidth metrics. A point
+// under the names configs/studies/ use: throughput_avg, latency_ms_p50, latency_ms_p90,
+// latency_ms_p99, latency_ms_p100, load_avg_ms, plus utilization and bandwidth metrics. A point
 // runs in its own process, so the evaluator may elaborate SystemC directly.
 
 #include <functional>
@@ -61,6 +61,7 @@ struct PointResult {
   std::string status = kStatusOk;
   std::string message;  // why a point does not fit or failed; empty when ok
   Metrics metrics;
+  std::string config_hash;  // driver::config_hash of the point's resolved configuration
 };
 
 using PointEvaluator = std::function<PointResult(const StudyBase&, const PointSpec&)>;

@@ -115,9 +115,13 @@ void write_point(const std::string& dir, const Study& study, const PointSpec& sp
   for (const auto& [name, value] : result.metrics) {
     metrics[name] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
   }
-  nlohmann::json j = {{"index", spec.index},           {"study_hash", study.hash()},
-                      {"parameters", spec.parameters}, {"status", result.status},
-                      {"message", result.message},     {"metrics", metrics}};
+  nlohmann::json j = {{"index", spec.index},
+                      {"study_hash", study.hash()},
+                      {"parameters", spec.parameters},
+                      {"status", result.status},
+                      {"message", result.message},
+                      {"metrics", metrics},
+                      {"config_hash", result.config_hash}};
   write_file_atomically(point_file(dir, spec.index), j.dump(2) + "\n");
 }
 
@@ -133,6 +137,7 @@ std::optional<PointResult> read_point(const std::string& dir, const Study& study
     PointResult r;
     r.status = j.at("status").get<std::string>();
     r.message = j.at("message").get<std::string>();
+    r.config_hash = j.value("config_hash", "");
     for (const auto& [name, value] : j.at("metrics").items()) {
       r.metrics[name] =
           value.is_null() ? std::numeric_limits<double>::quiet_NaN() : value.get<double>();

@@ -7,19 +7,13 @@
 #include <map>
 #include <numeric>
 
+#include "tools/config/version.h"
+#include "tools/driver/csv_writer.h"
+#include "tools/driver/vocabulary.h"
+
 namespace infsim::driver {
 
 namespace {
-
-std::string csv_cell(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
 
 // Some errors carry thousands of diagnostics; the CSV keeps one line of them per point (the
 // JSON and the point file keep everything).
@@ -102,6 +96,7 @@ ResultTable make_result_table(const Study& study,
     const auto& r = results.at(i);
     row.status = r ? r->status : kStatusMissing;
     row.message = r ? r->message : "";
+    row.config_hash = r ? r->config_hash : "";
     for (const auto& metric : study.metrics) {
       double v = std::numeric_limits<double>::quiet_NaN();
       if (r) {
@@ -117,19 +112,23 @@ ResultTable make_result_table(const Study& study,
 
 std::string results_csv(const ResultTable& table) {
   const Study& s = table.study;
-  std::string out = "point";
-  for (const auto& p : s.parameters) out += "," + csv_cell(p.name);
-  out += ",status";
-  for (const auto& m : s.metrics) out += "," + csv_cell(m);
-  out += ",message\n";
+  std::vector<std::string> header = {"point"};
+  for (const auto& p : s.parameters) header.push_back(p.name);
+  header.emplace_back("status");
+  for (const auto& m : s.metrics) header.push_back(m);
+  for (const char* c : {"message", kVersionKey, kConfigHashKey}) header.emplace_back(c);
+  CsvWriter csv(header);
   for (const auto& row : table.rows) {
-    out += std::to_string(row.spec.index);
-    for (const auto& p : s.parameters) out += "," + csv_cell(row.spec.parameters.at(p.name));
-    out += "," + row.status;
-    for (double v : row.metrics) out += "," + format_number(v);
-    out += "," + csv_cell(message_summary(row.message)) + "\n";
+    std::vector<std::string> fields = {std::to_string(row.spec.index)};
+    for (const auto& p : s.parameters) fields.push_back(row.spec.parameters.at(p.name));
+    fields.push_back(row.status);
+    for (double v : row.metrics) fields.push_back(format_number(v));
+    fields.push_back(message_summary(row.message));
+    fields.push_back(tools::version_string());
+    fields.push_back(row.config_hash);
+    csv.row(fields);
   }
-  return out;
+  return csv.str();
 }
 
 nlohmann::json results_json(const ResultTable& table) {
@@ -145,11 +144,13 @@ nlohmann::json results_json(const ResultTable& table) {
                       {"parameters", row.spec.parameters},
                       {"status", row.status},
                       {"message", row.message},
-                      {"metrics", metrics}});
+                      {"metrics", metrics},
+                      {kConfigHashKey, row.config_hash}});
   }
   nlohmann::json j = study_to_json(table.study);
   j["base"].erase("study_file");
   j["hash"] = table.study.hash();
+  j[kVersionKey] = tools::version_string();
   j["points"] = points;
   return j;
 }
@@ -203,9 +204,9 @@ std::vector<Sensitivity> sensitivities(const ResultTable& table) {
 std::string sensitivity_csv(const std::vector<Sensitivity>& s) {
   std::string out = "parameter,metric,elasticity,pairs,note\n";
   for (const auto& e : s) {
-    out += csv_cell(e.parameter) + "," + csv_cell(e.metric) + "," +
+    out += csv_field(e.parameter) + "," + csv_field(e.metric) + "," +
            (e.elasticity ? format_number(*e.elasticity) : "n/a") + "," + std::to_string(e.pairs) +
-           "," + csv_cell(e.note) + "\n";
+           "," + csv_field(e.note) + "\n";
   }
   return out;
 }

@@ -21,6 +21,7 @@ struct ResultRow {
   std::string status;  // ok | does_not_fit | error | missing
   std::string message;
   std::vector<double> metrics;  // in study.metrics order; NaN = empty
+  std::string config_hash;      // of the point's resolved configuration; empty if not evaluated
 };
 
 struct ResultTable {
@@ -33,7 +34,8 @@ ResultTable make_result_table(const Study& study,
                               const std::vector<std::optional<PointResult>>& results);
 
 // Columns: point, one per parameter, status, one per metric, message (its first line, at most
-// 300 characters). RFC 4180 quoting; empty cell = no value.
+// 300 characters), infsim_version, config_hash. driver/csv_writer.h; empty cell = no value. The
+// JSON carries infsim_version at the top and config_hash per point.
 std::string results_csv(const ResultTable& table);
 nlohmann::json results_json(const ResultTable& table);
 

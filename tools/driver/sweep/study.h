@@ -16,8 +16,8 @@
 //     chip.dram.bandwidth: {from: 25GiB/s, to: 200GiB/s, factor: 2}
 //   combine: grid                    # grid (every combination) or zip (i-th with i-th)
 //   labels: [...]                    # zip only: a name per point, for the plots' x axis
-//   metrics: [throughput_per_s, weights_on_chip]
-//   sensitivity: [throughput_per_s]  # default: throughput_per_s and latency_p50_ms if listed,
+//   metrics: [throughput_avg, weights_on_chip]
+//   sensitivity: [throughput_avg]  # default: throughput_avg and latency_ms_p50 if listed,
 //                                    # else estimated_latency_ms if listed, else every metric
 //
 // Every mistake is a ConfigError naming the file, the line and the YAML path.

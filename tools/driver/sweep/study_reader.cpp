@@ -28,7 +28,7 @@ constexpr std::size_t kMaxPoints = 10000000;
 
 const std::vector<std::string> kKnownModes = {"compile", "run"};
 const std::vector<std::string> kDtypes = {"fp32", "bf16", "fp16", "int8"};
-const std::vector<std::string> kDefaultSensitivity = {"throughput_per_s", "latency_p50_ms"};
+const std::vector<std::string> kDefaultSensitivity = {"throughput_avg", "latency_ms_p50"};
 // Without run metrics, the compiler's latency estimate is the closest stand-in.
 const char* const kCompileLatency = "estimated_latency_ms";
 

@@ -10,6 +10,9 @@
 #include "compiler/canonicalize.h"
 #include "models/model_loader.h"
 #include "tools/config/config_loader.h"
+#include "tools/config/version.h"
+#include "tools/driver/csv_writer.h"
+#include "tools/driver/vocabulary.h"
 #include "tools/driver/yaml_reader.h"
 
 namespace infsim::driver {
@@ -76,7 +79,8 @@ std::string num(const char* f, double v) {
   return buf;
 }
 
-// The columns, declared once: header and the cell of a result.
+// The columns, declared once: header and the cell of a result. NeuronPerf's names (its
+// reports' columns; driver/vocabulary.h) wherever NeuronPerf has the quantity.
 struct Column {
   const char* header;
   std::function<std::string(const PresetResult&)> cell;
@@ -85,8 +89,14 @@ struct Column {
 
 const std::vector<Column>& columns() {
   auto ok = [](const PresetResult& r) { return r.result.outcome == TableRowOutcome::kOk; };
+  // A number of the result, empty when the row has none.
+  auto value = [ok](const char* format, double TableRowResult::*field) {
+    return [ok, format, field](const PresetResult& r) {
+      return ok(r) ? num(format, r.result.*field) : std::string();
+    };
+  };
   static const std::vector<Column> kColumns = {
-      {"model", [](const PresetResult& r) { return r.row->spec.model; }},
+      {"model_name", [](const PresetResult& r) { return r.row->spec.model; }},
       {"model_details", [](const PresetResult& r) { return r.row->details; }},
       {"framework", [](const PresetResult& r) { return r.row->framework; }},
       {"application_type", [](const PresetResult& r) { return r.row->application; }},
@@ -94,40 +104,40 @@ const std::vector<Column>& columns() {
        [](const PresetResult& r) {
          return std::string(r.row->spec.pipeline_cores > 1 ? "model pipeline" : "data parallel");
        }},
-      {"instance", [](const PresetResult& r) { return r.result.instance; }},
-      {"cores", [](const PresetResult& r) { return std::to_string(r.result.cores); }, true},
+      {"instance_type", [](const PresetResult& r) { return r.result.instance; }},
+      {"dtype", [](const PresetResult& r) { return r.row->spec.dtype; }},
       {"batch_size", [](const PresetResult& r) { return std::to_string(r.row->spec.batch); }, true},
-      {"throughput_avg",
-       [ok](const PresetResult& r) { return ok(r) ? num("%.1f", r.result.throughput) : ""; }, true},
+      {"pipeline_size",
+       [](const PresetResult& r) { return std::to_string(r.row->spec.pipeline_cores); }, true},
+      {"n_models", [](const PresetResult& r) { return std::to_string(r.result.n_models); }, true},
+      {"workers_per_model",
+       [](const PresetResult& r) { return std::to_string(r.row->spec.workers); }, true},
+      {"cores", [](const PresetResult& r) { return std::to_string(r.result.cores); }, true},
       {"threads",
        [](const PresetResult& r) {
          return std::to_string(r.result.n_models * r.row->spec.workers);
        },
        true},
+      {"throughput_avg", value("%.1f", &TableRowResult::throughput), true},
+      {"throughput_unit",
+       [](const PresetResult& r) { return throughput_unit(r.result.item_kind); }},
+      {"latency_ms_p0", value("%.3f", &TableRowResult::p0_ms), true},
+      {"latency_ms_p50", value("%.3f", &TableRowResult::p50_ms), true},
+      {"latency_ms_p90", value("%.3f", &TableRowResult::p90_ms), true},
+      {"latency_ms_p95", value("%.3f", &TableRowResult::p95_ms), true},
+      {"latency_ms_p99", value("%.3f", &TableRowResult::p99_ms), true},
+      {"latency_ms_p100", value("%.3f", &TableRowResult::p100_ms), true},
+      {"total_infs",
+       [ok](const PresetResult& r) { return ok(r) ? std::to_string(r.result.total_infs) : ""; },
+       true},
+      {"cost_per_1m_inf", value("%.3f", &TableRowResult::cost_per_million), true},
       {"ops_on_inferentia_percent",
        [](const PresetResult& r) { return num("%.1f", r.ops_on_device_percent); }, true},
-      {"latency_ms_p50",
-       [ok](const PresetResult& r) { return ok(r) ? num("%.2f", r.result.p50_ms) : ""; }, true},
-      {"latency_ms_p90",
-       [ok](const PresetResult& r) { return ok(r) ? num("%.2f", r.result.p90_ms) : ""; }, true},
-      {"latency_ms_p95",
-       [ok](const PresetResult& r) { return ok(r) ? num("%.2f", r.result.p95_ms) : ""; }, true},
-      {"latency_ms_p99",
-       [ok](const PresetResult& r) { return ok(r) ? num("%.2f", r.result.p99_ms) : ""; }, true},
-      {"n_models", [](const PresetResult& r) { return std::to_string(r.result.n_models); }, true},
-      {"workers_per_model",
-       [](const PresetResult& r) { return std::to_string(r.row->spec.workers); }, true},
-      {"dtype", [](const PresetResult& r) { return r.row->spec.dtype; }},
       {"status", [](const PresetResult& r) { return r.result.status; }},
+      {kVersionKey, [](const PresetResult&) { return tools::version_string(); }},
+      {kConfigHashKey, [](const PresetResult& r) { return r.result.config_hash; }},
   };
   return kColumns;
-}
-
-std::string csv_cell(const std::string& v) {
-  if (v.find_first_of(",\"\n") == std::string::npos) return v;
-  std::string q = "\"";
-  for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
 }
 
 // Graph nodes the compiler places on the NeuronCores, in percent (the rest run on the host).
@@ -208,7 +218,8 @@ std::vector<PresetResult> run_preset(
 std::string preset_markdown(const TablePreset& preset, const std::vector<PresetResult>& results) {
   std::ostringstream md;
   for (const PresetTable& t : preset.tables) {
-    md << "### " << t.title << "\n\n|";
+    if (!t.title.empty()) md << "### " << t.title << "\n\n";
+    md << "|";
     for (const Column& c : columns()) md << " " << c.header << " |";
     md << "\n|";
     for (std::size_t i = 0; i < columns().size(); ++i) md << "---|";
@@ -225,20 +236,20 @@ std::string preset_markdown(const TablePreset& preset, const std::vector<PresetR
 }
 
 std::string preset_csv(const std::vector<PresetResult>& results) {
-  std::ostringstream csv;
-  csv << "table";
-  for (const Column& c : columns()) csv << "," << c.header;
-  csv << "\n";
+  std::vector<std::string> header = {"table"};
+  for (const Column& c : columns()) header.emplace_back(c.header);
+  CsvWriter csv(header);
   for (const PresetResult& r : results) {
-    csv << csv_cell(r.table);
-    for (const Column& c : columns()) csv << "," << csv_cell(c.cell(r));
-    csv << "\n";
+    std::vector<std::string> row = {r.table};
+    for (const Column& c : columns()) row.push_back(c.cell(r));
+    csv.row(row);
   }
   return csv.str();
 }
 
 std::string preset_json(const TablePreset& preset, const std::vector<PresetResult>& results) {
   nlohmann::ordered_json j;
+  j[kVersionKey] = tools::version_string();
   j["preset"] = preset.name;
   j["description"] = preset.description;
   auto rows = nlohmann::ordered_json::array();

@@ -45,7 +45,10 @@ std::vector<PresetResult> run_preset(
     const TablePreset& preset, const std::vector<std::string>& overrides,
     const std::function<void(int, int, const PresetRow&)>& progress);
 
-// The page's columns, one table per section (Markdown), or one table with a `table` column.
+// NeuronPerf's columns (model_name, instance_type, throughput_avg, latency_ms_p0..p100,
+// total_infs, cost_per_1m_inf, ...) plus the page's (model_details, framework, ...),
+// infsim_version and config_hash: one Markdown table per section (a section with an empty title
+// has no heading), or one CSV/JSON table with a `table` column.
 std::string preset_markdown(const TablePreset& preset, const std::vector<PresetResult>& results);
 std::string preset_csv(const std::vector<PresetResult>& results);
 std::string preset_json(const TablePreset& preset, const std::vector<PresetResult>& results);

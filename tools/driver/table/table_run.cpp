@@ -26,9 +26,10 @@ std::string status_text(std::string msg) {
 }  // namespace
 
 TableRowResult run_table_row(const TableRowSpec& spec) {
-  const isa::InstanceConfig cfg = load_instance(spec.instance, spec.overrides);
+  const sim::SystemConfig cfg = load_instance(spec.instance, spec.overrides);
   TableRowResult row;
   row.instance = cfg.name;
+  row.config_hash = config_hash(cfg);
   const int fit = cfg.total_cores() / spec.pipeline_cores;
   row.n_models = spec.n_models > 0 ? spec.n_models : fit;
   row.cores = row.n_models * spec.pipeline_cores;
@@ -57,7 +58,12 @@ TableRowResult run_table_row(const TableRowSpec& spec) {
   try {
     const ExperimentOutcome o = run_experiment(single_model_experiment(run, cfg), RunOptions{});
     const sim::ScenarioResult& r = o.scenarios[0].result;
+    row.config_hash = o.scenarios[0].config_hash;
+    row.item_kind = o.scenarios[0].item_kind;
+    row.total_infs = r.images;
     row.throughput = r.throughput;
+    row.p0_ms = r.latency.min * 1e3;
+    row.p100_ms = r.latency.max * 1e3;
     row.p50_ms = r.latency.p50 * 1e3;
     row.p90_ms = r.latency.p90 * 1e3;
     row.p95_ms = r.latency.p95 * 1e3;

@@ -34,9 +34,12 @@ struct TableRowResult {
   int n_models = 0;
   int cores = 0;  // NeuronCores in use
   double throughput = 0;
-  double p50_ms = 0, p90_ms = 0, p95_ms = 0, p99_ms = 0;
-  double cost_per_million = 0;  // USD per 1M inferences at the instance's on-demand price
-  std::string status = "ok";    // or why the row has no numbers
+  double p0_ms = 0, p50_ms = 0, p90_ms = 0, p95_ms = 0, p99_ms = 0, p100_ms = 0;
+  int total_infs = 0;                    // inferences in the measured window
+  std::string item_kind = "inferences";  // what they are: images, sequences or inferences
+  double cost_per_million = 0;           // USD per 1M inferences at the instance's on-demand price
+  std::string config_hash;               // of the resolved configuration (driver::config_hash)
+  std::string status = "ok";             // or why the row has no numbers
   TableRowOutcome outcome = TableRowOutcome::kOk;
 };
 

@@ -7,14 +7,19 @@
 #include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 #include "isa/user_error.h"
 #include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
+#include "tools/config/version.h"
 #include "tools/driver/atomic_file.h"
+#include "tools/driver/csv_writer.h"
 #include "tools/driver/experiment/run_experiment.h"
 #include "tools/driver/isolation.h"
 #include "tools/driver/run_program.h"
+#include "tools/driver/vocabulary.h"
 
 namespace infsim::driver {
 namespace {
@@ -63,8 +68,9 @@ std::string percent(double fraction) {
   return buf;
 }
 
-std::vector<std::optional<double>> simulate_row(const SingleModelRun& run,
-                                                const ValidateOptions& options) {
+// The row's simulated values (per validation_metrics()) and the hash of its resolved config.
+std::pair<std::vector<std::optional<double>>, std::string> simulate_row(
+    const SingleModelRun& run, const ValidateOptions& options) {
   const std::string data = run_isolated([&] {
     SingleModelRun r = run;
     r.requests = options.requests;
@@ -78,11 +84,12 @@ std::vector<std::optional<double>> simulate_row(const SingleModelRun& run,
     const sim::ScenarioResult& result = outcome.scenarios.at(0).result;
     json values = json::array();
     for (const ValidationMetric& m : validation_metrics()) values.push_back(m.simulated(result));
-    return values.dump();
+    return json{{"values", values}, {kConfigHashKey, outcome.scenarios.at(0).config_hash}}.dump();
   });
+  const json j = json::parse(data);
   std::vector<std::optional<double>> out;
-  for (const json& v : json::parse(data)) out.push_back(v.get<double>());
-  return out;
+  for (const json& v : j.at("values")) out.push_back(v.get<double>());
+  return {out, j.at(kConfigHashKey).get<std::string>()};
 }
 
 }  // namespace
@@ -147,7 +154,7 @@ ValidationReport run_validation(const ValidationFile& file, const ValidateOption
                 << "\n";
     }
     try {
-      out.simulated = simulate_row(out.row.run, options);
+      std::tie(out.simulated, out.config_hash) = simulate_row(out.row.run, options);
     } catch (...) {
       out.status = status_of(std::current_exception(), out.message);
       out.message = first_line(out.message);
@@ -219,29 +226,36 @@ std::string format_validation_markdown(const ValidationReport& report) {
 
 std::string format_validation_csv(const ValidationReport& report) {
   const auto& metrics = validation_metrics();
-  auto quoted = [](const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-  };
-  std::ostringstream csv;
-  csv << "name,line,instance,model,framework,dtype,batch_size,n_models,workers_per_model,"
-         "pipeline_size,user_batch,metric,measured,simulated,error_pct,tolerance_pct,status,"
-         "message\n";
+  CsvWriter csv(
+      {"name",          "line",       "instance_type", "model_name",        "framework",
+       "dtype",         "batch_size", "n_models",      "workers_per_model", "pipeline_size",
+       "user_batch",    "metric",     "measured",      "simulated",         "error_pct",
+       "tolerance_pct", "status",     "message",       kVersionKey,         kConfigHashKey});
   for (const RowOutcome& r : report.rows) {
     const SingleModelRun& run = r.row.run;
     for (std::size_t i = 0; i < metrics.size(); ++i) {
       if (!r.row.measured[i]) continue;
       const auto e = r.error(i);
-      csv << quoted(r.row.name) << "," << r.row.line << "," << quoted(run.instance) << ","
-          << quoted(run.model.source) << "," << quoted(run.framework) << ","
-          << quoted(run.model.dtype) << "," << run.model.batch << "," << run.n_models << ","
-          << run.workers_per_model << "," << run.model.pipeline_cores << ","
-          << (run.user_batch > 0 ? std::to_string(run.user_batch) : "") << "," << metrics[i].column
-          << "," << number(*r.row.measured[i]) << "," << (e ? number(*r.simulated[i]) : "") << ","
-          << (e ? number(*e * 100) : "") << "," << (r.tolerance_pct ? number(*r.tolerance_pct) : "")
-          << "," << quoted(r.status) << "," << quoted(r.message) << "\n";
+      csv.row({r.row.name,
+               std::to_string(r.row.line),
+               run.instance,
+               run.model.source,
+               run.framework,
+               run.model.dtype,
+               std::to_string(run.model.batch),
+               std::to_string(run.n_models),
+               std::to_string(run.workers_per_model),
+               std::to_string(run.model.pipeline_cores),
+               run.user_batch > 0 ? std::to_string(run.user_batch) : "",
+               metrics[i].column,
+               number(*r.row.measured[i]),
+               e ? number(*r.simulated[i]) : "",
+               e ? number(*e * 100) : "",
+               r.tolerance_pct ? number(*r.tolerance_pct) : "",
+               r.status,
+               r.message,
+               tools::version_string(),
+               r.config_hash});
     }
   }
   return csv.str();
@@ -264,8 +278,8 @@ json validation_json(const ValidationReport& report) {
     }
     json row = {{"name", r.row.name},
                 {"line", r.row.line},
-                {"instance", run.instance},
-                {"model", run.model.source},
+                {"instance_type", run.instance},
+                {"model_name", run.model.source},
                 {"framework", run.framework},
                 {"dtype", run.model.dtype},
                 {"batch_size", run.model.batch},
@@ -275,7 +289,8 @@ json validation_json(const ValidationReport& report) {
                 {"user_batch", run.user_batch},
                 {"status", r.status},
                 {"values", values},
-                {"within_tolerance", r.within_tolerance()}};
+                {"within_tolerance", r.within_tolerance()},
+                {kConfigHashKey, r.config_hash}};
     if (!r.message.empty()) row["message"] = r.message;
     if (r.tolerance_pct) row["tolerance_pct"] = *r.tolerance_pct;
     rows.push_back(row);
@@ -288,47 +303,58 @@ json validation_json(const ValidationReport& report) {
   for (const auto& [r, i] : report.off_by_2x()) {
     off.push_back({{"name", report.rows[r].row.name}, {"metric", metrics[i].column}});
   }
-  return {{"file", report.file}, {"rows", rows}, {"mape", mape}, {"off_by_2x", off}};
+  return {{kVersionKey, tools::version_string()},
+          {"file", report.file},
+          {"rows", rows},
+          {"mape", mape},
+          {"off_by_2x", off}};
 }
 
-std::vector<std::string> plot_validation(const ValidationReport& report, const std::string& png) {
+std::vector<std::string> plot_validation(const ValidationReport& report,
+                                         const std::string& prefix) {
   if (!on_path("gnuplot")) return {"gnuplot is not installed: no plot"};
   const std::string script = find_script("plot_validate.gp");
   if (!std::filesystem::is_regular_file(script)) return {"plot script " + script + " is missing"};
   const auto& metrics = validation_metrics();
-  // One block per metric (gnuplot's `index`), each starting with its title row.
-  std::string data;
-  int blocks = 0;
-  double lo = INFINITY, hi = 0;
-  for (std::size_t i = 0; i < metrics.size(); ++i) {
-    std::string block;
-    for (const RowOutcome& r : report.rows) {
-      if (!r.error(i)) continue;
-      block += number(*r.row.measured[i]) + "\t" + number(*r.simulated[i]) + "\n";
-      lo = std::min({lo, *r.row.measured[i], *r.simulated[i]});
-      hi = std::max({hi, *r.row.measured[i], *r.simulated[i]});
-    }
-    if (block.empty()) continue;
-    data += "\"" + metrics[i].column + " (" + metrics[i].unit + ")\"\t0\n" + block + "\n\n";
-    ++blocks;
-  }
-  if (blocks == 0) return {"no simulated values to plot"};
-  const std::string dat = png + ".dat";
-  const std::string log = png + ".log";
-  write_file_atomically(dat, data);
-  std::filesystem::remove(log);
-  const std::string vars = "datafile=" + gnuplot_string(dat) + "; output=" + gnuplot_string(png) +
-                           "; blocks=" + std::to_string(blocks) + "; lo=" + general(lo / 2) +
-                           "; hi=" + general(hi * 2) +
-                           "; title=" + gnuplot_string("infsim validate " + report.file);
-  const int rc = run_program({"gnuplot", "-e", vars, script}, log);
+  std::string stem = prefix;
+  if (std::filesystem::path(stem).extension() == ".png") stem.resize(stem.size() - 4);
   std::vector<std::string> warnings;
-  if (rc != 0) {
-    warnings.push_back("gnuplot failed (exit " + std::to_string(rc) + "; see " + log + ")");
-  } else {
-    std::filesystem::remove(dat);
+  int plots = 0;
+  for (std::size_t i = 0; i < metrics.size(); ++i) {
+    // Two blocks (gnuplot's `index`): the rows that ran, then those that did not (on the x axis).
+    std::string ran, failed;
+    double hi = 0;
+    for (const RowOutcome& r : report.rows) {
+      if (!r.row.measured[i]) continue;
+      hi = std::max(hi, *r.row.measured[i]);
+      if (r.error(i)) {
+        ran +=
+            number(*r.row.measured[i]) + "\t" + number(*r.simulated[i]) + "\t" + r.row.name + "\n";
+        hi = std::max(hi, *r.simulated[i]);
+      } else if (r.status != kRowOk) {
+        failed += number(*r.row.measured[i]) + "\t0\t" + r.row.name + "\n";
+      }
+    }
+    if (ran.empty()) continue;
+    const std::string base = stem + "-" + metrics[i].column;
+    const std::string dat = base + ".dat", log = base + ".log";
+    write_file_atomically(dat, ran + "\n\n" + failed);
     std::filesystem::remove(log);
+    const std::string vars =
+        "datafile=" + gnuplot_string(dat) + "; outbase=" + gnuplot_string(base) +
+        "; hi=" + general(hi * 1.1) + "; label=" + gnuplot_string(metric_label(metrics[i].column)) +
+        "; failed=" + (failed.empty() ? "0" : "1") +
+        "; title=" + gnuplot_string("infsim validate " + report.file + ": " + metrics[i].column);
+    const int rc = run_program({"gnuplot", "-e", vars, script}, log);
+    if (rc != 0) {
+      warnings.push_back("gnuplot failed (exit " + std::to_string(rc) + "; see " + log + ")");
+    } else {
+      std::filesystem::remove(dat);
+      std::filesystem::remove(log);
+      ++plots;
+    }
   }
+  if (plots == 0 && warnings.empty()) warnings.push_back("no simulated values to plot");
   return warnings;
 }
 

@@ -34,6 +34,7 @@ struct RowOutcome {
   std::string message;                           // the error's first line
   std::vector<std::optional<double>> simulated;  // per validation_metrics(), ok rows only
   std::optional<double> tolerance_pct;           // the row's, else the option's
+  std::string config_hash;                       // of the resolved configuration, ok rows only
 
   // simulated / measured - 1 for metric i, when both exist.
   std::optional<double> error(std::size_t i) const;
@@ -60,9 +61,10 @@ std::string format_validation_markdown(const ValidationReport& report);
 std::string format_validation_csv(const ValidationReport& report);
 nlohmann::json validation_json(const ValidationReport& report);
 
-// A log-log scatter of simulated against measured values (one series per metric, the y = x line)
-// drawn by gnuplot from tools/scripts/plot_validate.gp into `png`. Returns warnings (gnuplot
-// missing, it failed); the plot never fails the command.
-std::vector<std::string> plot_validation(const ValidationReport& report, const std::string& png);
+// Per metric, a scatter of simulated against measured values from 0 (the y = x line, the 2x band,
+// the rows that did not run as red crosses on the x axis), drawn by gnuplot from
+// tools/scripts/plot_validate.gp into PREFIX-<metric>.png and .svg (a trailing .png of `prefix`
+// is dropped). Returns warnings (gnuplot missing, it failed); plots never fail the command.
+std::vector<std::string> plot_validation(const ValidationReport& report, const std::string& prefix);
 
 }  // namespace infsim::driver
