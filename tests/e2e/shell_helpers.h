@@ -16,16 +16,20 @@ struct Output {
   std::string text;  // stdout and stderr together
 };
 
-// Runs `command` through the shell in `cwd`.
-inline Output shell(const std::string& command, const std::filesystem::path& cwd) {
-  const std::string full = "cd '" + cwd.string() + "' && " + command + " 2>&1";
-  Output out;
-  FILE* pipe = ::popen(full.c_str(), "r");
+// Runs a shell command line, appending its stdout to `text`; returns the exit code.
+inline int read_command(const std::string& line, std::string& text) {
+  FILE* pipe = ::popen(line.c_str(), "r");
   char buffer[4096];
   std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.text.append(buffer, n);
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) text.append(buffer, n);
   const int status = ::pclose(pipe);
-  out.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Runs `command` through the shell in `cwd`.
+inline Output shell(const std::string& command, const std::filesystem::path& cwd) {
+  Output out;
+  out.code = read_command("cd '" + cwd.string() + "' && " + command + " 2>&1", out.text);
   return out;
 }
 
@@ -41,15 +45,9 @@ inline std::string read_file(const std::filesystem::path& p);
 inline SplitOutput shell_split(const std::string& command, const std::filesystem::path& cwd) {
   const std::filesystem::path err =
       std::filesystem::temp_directory_path() / ("infsim-stderr-" + std::to_string(::getpid()));
-  const std::string full =
-      "cd '" + cwd.string() + "' && (" + command + ") 2>'" + err.string() + "'";
   SplitOutput s;
-  FILE* pipe = ::popen(full.c_str(), "r");
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) s.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  s.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  s.code = read_command("cd '" + cwd.string() + "' && (" + command + ") 2>'" + err.string() + "'",
+                        s.out);
   s.err = read_file(err);
   std::filesystem::remove(err);
   return s;
