@@ -44,9 +44,11 @@ TEST(RunTable, ColumnsRowsCostAndCsv) {
                      "latency_ms_p99 | latency_ms_p100 | total_infs | cost_per_1m_inf |"),
             std::string::npos)
       << out;
-  EXPECT_NE(out.find("| resnet50 |  |  | batch | data parallel | inf1.xlarge | bf16 | 1 | 1 | 4 | "
-                     "1 | 4 | 4 |"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(
+          "| resnet50 |  | neuronperf | batch | data parallel | inf1.xlarge | bf16 | 1 | 1 | 4 | "
+          "1 | 4 | 4 |"),
+      std::string::npos)
       << out;
   EXPECT_NE(out.find("| images/s |"), std::string::npos);
   EXPECT_NE(out.find("| ok |"), std::string::npos);
