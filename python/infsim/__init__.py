@@ -9,7 +9,7 @@ exception of its kind (``InvalidConfigError``, ``InvalidModelError``, ``Unsuppor
 
     import infsim
     r = infsim.run(model="resnet50", cores=4)
-    r["scenarios"][0]["throughput_per_s"]
+    r["scenarios"][0]["throughput_avg"]
     r.to_pandas()                      # one row per scenario (needs pandas)
 
 See docs/python.md.
@@ -47,7 +47,7 @@ class Result(dict):
 
     def to_pandas(self):
         """The rows (scenarios, table rows, validation rows or sweep points), nested fields
-        flattened to dotted columns ("latency_ms.p99"). Needs pandas."""
+        flattened to dotted columns. Needs pandas."""
         try:
             import pandas
         except ImportError as e:
@@ -97,7 +97,7 @@ def run(experiment=None, *, model=None, batch=1, dtype="bf16", cores=1, pipeline
     """``infsim run``: an experiment file (default: the torch-neuron ResNet-50 tutorial, as the
     command's), or with `model` the flags form (`cores` copies of the
     model, data parallel). `set` is a dict of config values (``--set``). Returns results.json's
-    document: experiment, instance, framework, seed and "scenarios" (throughput_per_s,
+    document: experiment, instance, framework, seed and "scenarios" (throughput_avg,
     latency_ms, load_ms, utilization per core, traffic, ...)."""
     if experiment is not None and model is not None:
         raise ImpossibleRequestError("run: give either an experiment file or --model, not both")

@@ -36,8 +36,8 @@ class RunTest(unittest.TestCase):
         one = infsim.run(model="resnet50", cores=1, iterations=20)
         four = infsim.run(model="resnet50", cores=4, iterations=20)
         again = infsim.run(model="resnet50", cores=1, iterations=20)
-        t1 = one["scenarios"][0]["throughput_per_s"]
-        t4 = four["scenarios"][0]["throughput_per_s"]
+        t1 = one["scenarios"][0]["throughput_avg"]
+        t4 = four["scenarios"][0]["throughput_avg"]
         self.assertGreater(t4, 1.5 * t1)
         self.assertEqual(dict(one), dict(again))
 
@@ -45,8 +45,8 @@ class RunTest(unittest.TestCase):
         # Halving the NeuronCore clock cannot make a compute-bound ResNet-50 faster.
         base = infsim.run(model="resnet50", iterations=20)
         slow = infsim.run(model="resnet50", iterations=20, set={"chip.core.clock": "0.5GHz"})
-        self.assertLess(slow["scenarios"][0]["throughput_per_s"],
-                        base["scenarios"][0]["throughput_per_s"])
+        self.assertLess(slow["scenarios"][0]["throughput_avg"],
+                        base["scenarios"][0]["throughput_avg"])
 
 
 class ErrorTest(unittest.TestCase):
@@ -131,8 +131,8 @@ class PandasTest(unittest.TestCase):
             self.skipTest("pandas is not installed")
         df = infsim.run(model="resnet50", cores=2, iterations=20).to_pandas()
         self.assertEqual(len(df), 1)
-        self.assertIn("throughput_per_s", df.columns)
-        self.assertIn("latency_ms.p99", df.columns)
+        self.assertIn("throughput_avg", df.columns)
+        self.assertIn("latency_ms_p99", df.columns)
 
 
 if __name__ == "__main__":

@@ -461,7 +461,7 @@ std::vector<BadInput> catalogue() {
        "run: --out: cannot create the directory /proc/x"},
       {"FlagSecondOutputFails",
        "run --model tiny_cnn --iterations 2 --json r.json --csv nodir/r.csv",
-       "cannot write nodir/r.csv: No such file or directory"},
+       "--csv nodir/r.csv: no directory nodir"},
       {"FlagFunctionalDtype", "run --functional --model tiny_cnn --dtype int8 --output y.npy",
        "run: --dtype must be bf16, fp16 or fp32"},
       {"FlagFunctionalNoModel", "run --functional --output y.npy",

@@ -46,8 +46,8 @@ std::string run_json(double throughput, double p99) {
   return json{{"experiment", "x"},
               {"scenarios",
                {{{"name", "s1"},
-                 {"throughput_per_s", throughput},
-                 {"latency_ms", {{"p99", p99}}},
+                 {"throughput_avg", throughput},
+                 {"latency_ms_p99", p99},
                  {"cores", json::array({{{"core", 0}}})}}}}}
       .dump();
 }
@@ -60,15 +60,15 @@ TEST_F(Compare, ExactDeltasAndConfigKeysOfTwoRunFolders) {
   const auto out = infsim("compare a b --json c.json --csv c.csv");
   ASSERT_EQ(out.code, 0) << out.text;
   // throughput 100 -> 125: delta 25, +25 %; p99 2.0 -> 1.5: delta -0.5, -25 %.
-  EXPECT_CONTAINS(out.text, "| s1 | throughput_per_s | 100 | 125 | 25 | +25.00 % |");
-  EXPECT_CONTAINS(out.text, "| s1 | latency_ms.p99 | 2 | 1.5 | -0.5 | -25.00 % |");
+  EXPECT_CONTAINS(out.text, "| s1 | throughput_avg | 100 | 125 | 25 | +25.00 % |");
+  EXPECT_CONTAINS(out.text, "| s1 | latency_ms_p99 | 2 | 1.5 | -0.5 | -25.00 % |");
   EXPECT_CONTAINS(out.text, "| chip.dram.bandwidth | 50GiB/s | 25GiB/s |");
   EXPECT_EQ(out.text.find("chip.clock"), std::string::npos) << "an equal key is not listed";
   const json j = json::parse(read_file(dir_ / "c.json"));
   ASSERT_EQ(j["config"].size(), 1u);
   EXPECT_EQ(j["config"][0]["key"], "chip.dram.bandwidth");
   EXPECT_DOUBLE_EQ(j["max_abs_change_pct"].get<double>(), 25.0);
-  EXPECT_CONTAINS(read_file(dir_ / "c.csv"), "s1,throughput_per_s,100,125,25,25\n");
+  EXPECT_CONTAINS(read_file(dir_ / "c.csv"), "s1,throughput_avg,100,125,25,25\n");
   // --fail-above: 25 % moved, so a 30 % budget passes and a 20 % budget fails.
   EXPECT_EQ(infsim("compare a b --fail-above 30").code, 0);
   const auto failed = infsim("compare a/results.json b/results.json --fail-above 20");
@@ -132,7 +132,7 @@ TEST_F(Compare, TwoRunsThatDifferInOneSet) {
   EXPECT_EQ(j["config"][0]["key"], "chip.core.clock");
   bool found = false;
   for (const json& m : j["metrics"]) {
-    if (m["metric"] != "throughput_per_s") continue;
+    if (m["metric"] != "throughput_avg") continue;
     found = true;
     EXPECT_LT(m["delta"].get<double>(), 0) << m.dump();
   }

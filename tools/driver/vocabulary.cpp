@@ -46,6 +46,8 @@ const std::vector<MetricInfo>& metric_vocabulary() {
       {"weight_bytes", "bytes", "all weights", S::kFromZero},
       {"estimated_cycles", "cycles", "the compiler's estimate of one inference", S::kFromZero},
       {"estimated_latency_ms", "ms", "the compiler's estimate of one inference", S::kFromZero},
+      {"tensor_busy_cycles", "cycles", "Tensor Engine busy cycles of one inference, no waits",
+       S::kFromZero},
       {"instructions", "", "instructions of the program", S::kFromZero},
       {"instructions_tensor", "", "Tensor Engine instructions", S::kFromZero},
       {"instructions_vector", "", "Vector Engine instructions", S::kFromZero},
