@@ -29,7 +29,7 @@ export PYTHONPATH=
 set -x
 /usr/bin/infsim --version
 /usr/bin/infsim run
-/usr/bin/python3 -c "import infsim; r = infsim.run(model='resnet50', cores=4); print(infsim.__file__, r['scenarios'][0]['throughput_per_s'], 'images/s')"
+/usr/bin/python3 -c "import infsim; r = infsim.run(model='resnet50', cores=4); print(infsim.__file__, r['scenarios'][0]['throughput_avg'], r['scenarios'][0]['throughput_unit'])"
 /usr/bin/python3 -c "import infsim; print(infsim.config_dir())"
 test -f /usr/share/man/man1/infsim.1
 test -f /usr/share/bash-completion/completions/infsim
