@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "shell_helpers.h"
+#include "tests/common/test_paths.h"
 
 namespace infsim {
 namespace {
@@ -42,7 +43,7 @@ std::string study(const std::string& body) {
   return "study: s\nbase: {instance: inf1.xlarge, model: tiny_cnn}\nevaluate: [compile]\n" + body;
 }
 const std::string kInstanceHead =
-    "include: " INFSIM_SOURCE_DIR "/configs/instances/inf1.xlarge.yaml\n";
+    std::string("include: ") + INFSIM_SOURCE_DIR + "/configs/instances/inf1.xlarge.yaml\n";
 const std::string kAsmHead =
     ".options model=\"m\" batch=1 dtype=bf16 pipeline_cores=1 cpu_fallback=false\n";
 
@@ -500,7 +501,7 @@ TEST_P(BadInputCatalogue, Exits2WithALocatedMessageAndNoOutput) {
     command.replace(at, 7, std::string(INFSIM_BINARY) + " ");
     at += std::string(INFSIM_BINARY).size();
   }
-  const testing::Output out = testing::shell(c.env + " " INFSIM_BINARY " " + command, dir);
+  const testing::Output out = testing::shell(c.env + " " + INFSIM_BINARY + " " + command, dir);
   EXPECT_EQ(out.code, 2) << out.text;
   EXPECT_NE(out.text.find("infsim: error: "), std::string::npos) << out.text;
   EXPECT_NE(out.text.find(c.message), std::string::npos) << "expected: " << c.message << "\n"

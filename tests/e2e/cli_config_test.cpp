@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include "tests/common/test_paths.h"
 
 namespace {
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "models/npy.h"
+#include "tests/common/test_paths.h"
 
 namespace {
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "shell_helpers.h"
+#include "tests/common/test_paths.h"
 
 namespace {
 

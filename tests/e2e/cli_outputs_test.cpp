@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/common/test_paths.h"
 #include "tests/e2e/shell_helpers.h"
 #include "tools/config/version.h"
 #include "tools/driver/csv_reader.h"
@@ -36,7 +37,7 @@ class CliOutputs : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   SplitOutput infsim(const std::string& args) {
-    return shell_split("'" INFSIM_BINARY "' " + args, dir_);
+    return shell_split("'" + std::string(INFSIM_BINARY) + "' " + args, dir_);
   }
 
   fs::path dir_;
@@ -74,14 +75,15 @@ TEST_F(CliOutputs, SymlinkFifoAndDevStdoutAreWrittenThrough) {
   EXPECT_NO_THROW(nlohmann::json::parse(read_file(dir_ / "target.json")));
   // A FIFO stays a FIFO; its reader gets the CSV.
   ASSERT_EQ(::mkfifo((dir_ / "pipe.csv").c_str(), 0644), 0);
-  o = shell_split("cat pipe.csv > got.csv & '" INFSIM_BINARY "' " + kTiny +
+  o = shell_split("cat pipe.csv > got.csv & '" + std::string(INFSIM_BINARY) + "' " + kTiny +
                       " --csv pipe.csv; rc=$?; wait; exit $rc",
                   dir_);
   ASSERT_EQ(o.code, 0) << o.err;
   EXPECT_TRUE(fs::is_fifo(dir_ / "pipe.csv"));
   EXPECT_EQ(infsim::driver::parse_csv(read_file(dir_ / "got.csv"), "got.csv").records.size(), 1u);
   // /dev/stdout into a pipe: the JSON comes through (it used to try to rename over /dev/stdout).
-  o = shell_split("'" INFSIM_BINARY "' " + kTiny + " --json /dev/stdout | cat", dir_);
+  o = shell_split("'" + std::string(INFSIM_BINARY) + "' " + kTiny + " --json /dev/stdout | cat",
+                  dir_);
   ASSERT_EQ(o.code, 0) << o.err;
   const std::string out = o.out;
   EXPECT_NO_THROW(nlohmann::json::parse(out.substr(0, out.rfind('}') + 1))) << out;

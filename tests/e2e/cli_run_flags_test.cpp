@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "tests/common/test_paths.h"
 #include "tests/e2e/shell_helpers.h"
 
 namespace {
@@ -18,7 +19,7 @@ namespace fs = std::filesystem;
 const std::string kTiny = "--model tiny_cnn --iterations 3";
 
 SplitOutput infsim(const std::string& args) {
-  return shell_split("'" INFSIM_BINARY "' " + args, fs::temp_directory_path());
+  return shell_split("'" + std::string(INFSIM_BINARY) + "' " + args, fs::temp_directory_path());
 }
 
 #define EXPECT_CONTAINS(text, part) \

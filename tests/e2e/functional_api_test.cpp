@@ -13,6 +13,7 @@
 #include "models/model_error.h"
 #include "models/npy.h"
 #include "sim/functional/number_format.h"
+#include "tests/common/test_paths.h"
 #include "tools/config/errors.h"
 #include "tools/driver/functional/functional_run.h"
 

@@ -20,6 +20,7 @@
 
 #include "compiler/compile_error.h"
 #include "models/npy.h"
+#include "tests/common/test_paths.h"
 #include "tools/driver/functional/functional_run.h"
 
 namespace infsim::driver {

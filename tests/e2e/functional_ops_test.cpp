@@ -1,14 +1,16 @@
-// Functional mode on the new-operator graphs (tests/data/onnx/ops/, tools/scripts/export_op_models.py):
-// each compiled to an fp32 program, run through the simulator on the stored input, against the
-// reference executor and PyTorch's output. Tolerance: ||out - ref||inf / ||ref||inf <= 1e-4 --
-// the program computes in fp32 like the references; the sums differ only in order (PSUM
-// accumulates per K-tile) and the Scalar Engine's activations are the same libm functions.
+// Functional mode on the new-operator graphs (tests/data/onnx/ops/,
+// tools/scripts/export_op_models.py): each compiled to an fp32 program, run through the simulator
+// on the stored input, against the reference executor and PyTorch's output. Tolerance: ||out -
+// ref||inf / ||ref||inf <= 1e-4 -- the program computes in fp32 like the references; the sums
+// differ only in order (PSUM accumulates per K-tile) and the Scalar Engine's activations are the
+// same libm functions.
 #include <gtest/gtest.h>
 
 #include <string>
 
 #include "models/npy.h"
 #include "models/onnx_import.h"
+#include "tests/common/test_paths.h"
 #include "tools/driver/functional/functional_run.h"
 
 namespace infsim::driver {

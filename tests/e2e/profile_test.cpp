@@ -39,6 +39,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/common/test_paths.h"
 #include "tests/e2e/shell_helpers.h"
 
 namespace infsim::testing {

@@ -12,8 +12,9 @@
 #include <sstream>
 #include <string>
 
-#include "tools/driver/table/table_run.h"
+#include "tests/common/test_paths.h"
 #include "tools/driver/csv_reader.h"
+#include "tools/driver/table/table_run.h"
 
 namespace {
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/test_paths.h"
 #include "tests/e2e/shell_helpers.h"
 
 namespace {

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include "tests/common/test_paths.h"
 
 namespace {
 
@@ -48,7 +49,7 @@ class SweepJobsTest : public ::testing::Test {
 };
 
 TEST_F(SweepJobsTest, EmitJobsWritesOneCommandPerPointAndASlurmArray) {
-  Output o = shell("'" INFSIM_BINARY "' sweep study.yaml --emit-jobs jobs", dir_);
+  Output o = shell("'" + std::string(INFSIM_BINARY) + "' sweep study.yaml --emit-jobs jobs", dir_);
   ASSERT_EQ(o.code, 0) << o.text;
   const std::string jobs = read(dir_ / "jobs" / "jobs.txt");
   int lines = 0;
@@ -67,7 +68,7 @@ TEST_F(SweepJobsTest, EmitJobsWritesOneCommandPerPointAndASlurmArray) {
   EXPECT_NE(read(dir_ / "jobs" / "README.txt").find("parallel --sshloginfile"), std::string::npos);
   EXPECT_NE(o.text.find("infsim sweep --merge"), std::string::npos) << o.text;
   // Nothing ran yet: a merge now says which points are missing.
-  o = shell("'" INFSIM_BINARY "' sweep --merge jobs --no-plot", dir_);
+  o = shell("'" + std::string(INFSIM_BINARY) + "' sweep --merge jobs --no-plot", dir_);
   ASSERT_EQ(o.code, 0) << o.text;
   EXPECT_NE(o.text.find("12 point(s) have no result yet"), std::string::npos) << o.text;
 }
@@ -76,16 +77,19 @@ TEST_F(SweepJobsTest, ParallelJobsThenMergeEqualTheDirectRun) {
   if (::system("command -v parallel >/dev/null 2>&1") != 0) {
     GTEST_SKIP() << "GNU parallel is not installed (Debian package 'parallel')";
   }
-  Output direct = shell("'" INFSIM_BINARY "' sweep study.yaml --out direct --no-plot", dir_);
+  Output direct =
+      shell("'" + std::string(INFSIM_BINARY) + "' sweep study.yaml --out direct --no-plot", dir_);
   ASSERT_EQ(direct.code, 0) << direct.text;
 
-  Output emit = shell("'" INFSIM_BINARY "' sweep study.yaml --emit-jobs cluster", dir_);
+  Output emit =
+      shell("'" + std::string(INFSIM_BINARY) + "' sweep study.yaml --emit-jobs cluster", dir_);
   ASSERT_EQ(emit.code, 0) << emit.text;
   // From another directory, as a cluster node would: the job lines carry absolute paths.
   fs::create_directories(dir_ / "elsewhere");
   Output run = shell("parallel --will-cite --jobs 2 < ../cluster/jobs.txt", dir_ / "elsewhere");
   ASSERT_EQ(run.code, 0) << run.text;
-  Output merge = shell("'" INFSIM_BINARY "' sweep --merge cluster --no-plot", dir_);
+  Output merge =
+      shell("'" + std::string(INFSIM_BINARY) + "' sweep --merge cluster --no-plot", dir_);
   ASSERT_EQ(merge.code, 0) << merge.text;
 
   const std::string csv = read(dir_ / "direct" / "results.csv");
@@ -97,7 +101,7 @@ TEST_F(SweepJobsTest, ParallelJobsThenMergeEqualTheDirectRun) {
 }
 
 TEST_F(SweepJobsTest, MergeNeedsASweepDirectory) {
-  Output o = shell("'" INFSIM_BINARY "' sweep --merge nowhere", dir_);
+  Output o = shell("'" + std::string(INFSIM_BINARY) + "' sweep --merge nowhere", dir_);
   EXPECT_EQ(o.code, 2);
   EXPECT_NE(o.text.find("nowhere is not a sweep directory"), std::string::npos) << o.text;
 }

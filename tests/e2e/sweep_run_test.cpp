@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include "tests/common/test_paths.h"
 
 namespace {
 
@@ -27,7 +28,7 @@ using infsim::testing::Output;
 
 // Runs infsim with `args` in `cwd`.
 Output infsim(const std::string& args, const fs::path& cwd) {
-  return infsim::testing::shell("'" INFSIM_BINARY "' " + args, cwd);
+  return infsim::testing::shell("'" + std::string(INFSIM_BINARY) + "' " + args, cwd);
 }
 
 std::string read(const fs::path& p) {

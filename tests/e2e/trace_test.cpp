@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/common/test_paths.h"
 #include "tests/common/trace_check.h"
 #include "tests/e2e/shell_helpers.h"
 

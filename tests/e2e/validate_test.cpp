@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/common/test_paths.h"
 #include "tests/e2e/shell_helpers.h"
 #include "tools/config/version.h"
 

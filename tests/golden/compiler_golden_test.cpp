@@ -12,6 +12,7 @@
 #include "compiler/compiler.h"
 #include "isa/text_format.h"
 #include "isa/verifier.h"
+#include "tests/common/test_paths.h"
 
 namespace infsim::compiler {
 namespace {

@@ -7,6 +7,7 @@
 #include "models/zoo.h"
 
 #include <map>
+#include "tests/common/test_paths.h"
 
 namespace infsim::compiler {
 namespace {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <set>
 #include <string>
+#include "tests/common/test_paths.h"
 
 namespace infsim::compiler {
 namespace {

@@ -15,6 +15,7 @@
 #include "models/onnx_import.h"
 #include "models/reference_executor.h"
 #include "models/zoo.h"
+#include "tests/common/test_paths.h"
 
 namespace infsim::compiler {
 namespace {

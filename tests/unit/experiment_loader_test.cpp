@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "tests/common/test_paths.h"
 #include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
 #include "tools/driver/experiment/experiment.h"

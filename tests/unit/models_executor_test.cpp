@@ -11,6 +11,7 @@
 #include "models/reference_executor.h"
 #include "models/shape_inference.h"
 #include "models/zoo.h"
+#include "tests/common/test_paths.h"
 
 namespace infsim::models {
 namespace {

@@ -7,6 +7,7 @@
 
 #include "models/model_error.h"
 #include "models/npy.h"
+#include "tests/common/test_paths.h"
 
 namespace infsim::models {
 namespace {

@@ -10,6 +10,7 @@
 #include "models/model_error.h"
 #include "models/model_loader.h"
 #include "models/onnx_import.h"
+#include "tests/common/test_paths.h"
 
 namespace infsim::models {
 namespace {

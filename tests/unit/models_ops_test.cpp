@@ -12,6 +12,7 @@
 #include "models/npy.h"
 #include "models/onnx_import.h"
 #include "models/reference_executor.h"
+#include "tests/common/test_paths.h"
 
 namespace infsim::models {
 namespace {

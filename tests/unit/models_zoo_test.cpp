@@ -15,6 +15,7 @@
 #include "models/graph_stats.h"
 #include "models/model_error.h"
 #include "models/zoo.h"
+#include "tests/common/test_paths.h"
 
 namespace infsim::models {
 namespace {
