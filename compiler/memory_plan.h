@@ -82,6 +82,8 @@ inline constexpr int kStagingShare = 16;
 int staged_rows(const LayerGraph& graph, int layer, const isa::NeuronCoreConfig& core,
                 isa::DType dtype);
 
+// The steps of planning are MemoryPlanner's (memory_planner.h).
+//
 // spill_for_batch: spill more activations to run more images per pass (fewer passes re-stream
 // the weights fewer times, but the spills cost DMA traffic; compile() tries both).
 MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
