@@ -359,27 +359,6 @@ Program decode_program(const std::uint8_t* data, std::size_t size, const std::st
   return program;
 }
 
-void write_program(const Program& program, const std::string& path) {
-  std::vector<std::uint8_t> bytes = encode_program(program);
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw IsaError("cannot write '" + path + "': " + std::strerror(errno));
-    out.write(reinterpret_cast<const char*>(bytes.data()),
-              static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw IsaError("cannot write '" + path + "': write failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    throw IsaError("cannot write '" + path + "': " + std::strerror(err));
-  }
-}
-
 Program read_program(const std::string& path) {
   std::error_code ec;
   auto status = std::filesystem::status(path, ec);

@@ -30,12 +30,11 @@ inline constexpr char kIfxMagic[4] = {'I', 'F', 'X', '1'};
 inline constexpr std::uint16_t kIfxVersion = 1;
 inline constexpr std::size_t kIfxHeaderBytes = 24;
 
+// The .ifx bytes; commands write them through tools/driver/atomic_file.h ("-", FIFOs, ...).
 std::vector<std::uint8_t> encode_program(const Program& program);
 // `source_name` (a file name, or e.g. "<memory>") prefixes every error message.
 Program decode_program(const std::uint8_t* data, std::size_t size, const std::string& source_name);
 
-// Writes to a temporary file beside `path` and renames it, so a failed write leaves no file.
-void write_program(const Program& program, const std::string& path);
 Program read_program(const std::string& path);
 
 // FNV-1a 64 of a byte range: the payload checksum.

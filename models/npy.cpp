@@ -107,9 +107,9 @@ HostTensor read_npy(const std::string& path) {
   return t;
 }
 
-void write_npy(const std::string& path, const HostTensor& tensor) {
+std::string encode_npy(const HostTensor& tensor) {
   if (static_cast<std::int64_t>(tensor.data.size()) != num_elements(tensor.shape)) {
-    fail(path,
+    fail("the tensor",
          std::to_string(tensor.data.size()) + " values for shape " + shape_string(tensor.shape));
   }
   std::ostringstream dict;
@@ -125,29 +125,14 @@ void write_npy(const std::string& path, const HostTensor& tensor) {
   header.append((64 - total % 64) % 64, ' ');
   header.push_back('\n');
 
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) fail(path, "cannot write .npy file");
-    out.write(kMagic, kMagicSize);
-    const char version[2] = {1, 0};
-    out.write(version, 2);
-    const char len[2] = {static_cast<char>(header.size() & 0xff),
-                         static_cast<char>((header.size() >> 8) & 0xff)};
-    out.write(len, 2);
-    out << header;
-    out.write(reinterpret_cast<const char*>(tensor.data.data()),
-              static_cast<std::streamsize>(tensor.data.size() * sizeof(float)));
-    if (!out) {
-      out.close();
-      std::remove(tmp.c_str());
-      fail(path, "write failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    fail(path, "cannot rename the written file into place");
-  }
+  std::string out(kMagic, kMagicSize);
+  out.push_back(1);  // format version 1.0
+  out.push_back(0);
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>((header.size() >> 8) & 0xff);
+  out += header;
+  out.append(reinterpret_cast<const char*>(tensor.data.data()), tensor.data.size() * sizeof(float));
+  return out;
 }
 
 }  // namespace infsim::models

@@ -10,7 +10,8 @@ namespace infsim::models {
 
 HostTensor read_npy(const std::string& path);
 
-// Writes to a temporary name and renames, so a failed write leaves no partial file.
-void write_npy(const std::string& path, const HostTensor& tensor);
+// The .npy bytes of `tensor` (float32); commands write them through driver/atomic_file.h.
+// ModelError if the data does not fill the shape.
+std::string encode_npy(const HostTensor& tensor);
 
 }  // namespace infsim::models

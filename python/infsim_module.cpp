@@ -18,6 +18,7 @@
 #include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
 #include "tools/config/version.h"
+#include "tools/driver/atomic_file.h"
 #include "tools/driver/compile_model.h"
 #include "tools/driver/experiment/experiment.h"
 #include "tools/driver/experiment/model_run.h"
@@ -83,7 +84,10 @@ std::string compile(const driver::CompileRequest& request, const std::string& in
   py::gil_scoped_release release;
   const isa::InstanceConfig config = driver::load_instance(instance, assignments(set), framework);
   const compiler::CompileResult result = driver::compile_model(request, config);
-  if (!output.empty()) isa::write_program(result.program, output);
+  if (!output.empty()) {
+    const std::vector<std::uint8_t> bytes = isa::encode_program(result.program);
+    driver::write_file_atomically(output, std::string(bytes.begin(), bytes.end()));
+  }
   nlohmann::json j = driver::compile_report_json(result.report);
   j["report"] = compiler::format_compile_report(result.report);
   j["instance"] = config.name;

@@ -89,6 +89,71 @@ TEST_F(CliOutputs, SymlinkFifoAndDevStdoutAreWrittenThrough) {
   EXPECT_NO_THROW(nlohmann::json::parse(out.substr(0, out.rfind('}') + 1))) << out;
 }
 
+TEST_F(CliOutputs, EveryFileOutputOptionTakesDash) {
+  // Each command's one-file outputs, "-" each: the output alone on stdout (never a file named
+  // "-"), the human report (if any) on stderr.
+  ASSERT_EQ(infsim("compile tiny_cnn -o t.ifx -q").code, 0);
+  ASSERT_EQ(infsim("disasm t.ifx -o t.s").code, 0);
+  const std::string ifx = read_file(dir_ / "t.ifx");
+  struct Case {
+    std::string args;
+    std::string starts;  // what stdout starts with
+  };
+  const std::string npy_magic = "\x93NUMPY";
+  const std::string json = "{";
+  for (const Case& c : std::vector<Case>{
+           {"compile tiny_cnn -o -", "IFX1"},
+           {"asm t.s -o -", "IFX1"},
+           {"disasm t.ifx -o -", "; infsim program"},
+           {"run --model tiny_cnn --functional --output -", npy_magic},
+           {"profile tiny_cnn --iterations 1 --json -", json},
+           {"profile tiny_cnn --iterations 1 --csv -", "model,"},
+           {"analyze tiny_cnn --json -", json},
+           {kTiny + " --profile -", json},
+           {kTiny + " --trace -", "{\"displayTimeUnit\""},
+       }) {
+    const SplitOutput o = infsim(c.args);
+    ASSERT_EQ(o.code, 0) << c.args << ": " << o.err;
+    EXPECT_EQ(o.out.substr(0, c.starts.size()), c.starts) << c.args;
+    if (c.starts == "IFX1") {
+      EXPECT_EQ(o.out, ifx) << c.args;  // the same program, byte for byte
+    }
+    if (c.starts[0] == '{') {
+      EXPECT_TRUE(nlohmann::json::accept(o.out)) << c.args;
+    }
+    EXPECT_FALSE(fs::exists(dir_ / "-")) << c.args;
+  }
+  // The compile report moved to stderr with its program on stdout.
+  EXPECT_CONTAINS(infsim("compile tiny_cnn -o -").err, "MACs");
+  // Options that name several files take no "-"; a trace per scenario cannot share stdout.
+  for (const std::string& args :
+       {std::string("sweep any.yaml --out -"), std::string("validate any.csv --plot -"),
+        std::string("run --out -"), std::string("run --trace -")}) {
+    const SplitOutput o = infsim(args);
+    EXPECT_EQ(o.code, 2) << args << ": " << o.err;
+    EXPECT_EQ(o.out, "") << args;
+  }
+}
+
+TEST_F(CliOutputs, ProgramsAndTracesWriteThroughSymlinksAndFifos) {
+  // A dangling symlink gets its file, as with the shell's `>`; the link stays a link.
+  fs::create_symlink(dir_ / "real.ifx", dir_ / "link.ifx");
+  ASSERT_EQ(infsim("compile tiny_cnn -o link.ifx -q").code, 0);
+  EXPECT_TRUE(fs::is_symlink(dir_ / "link.ifx"));
+  EXPECT_EQ(read_file(dir_ / "real.ifx").substr(0, 4), "IFX1");
+  // A trace into a FIFO: its reader gets the whole trace, the FIFO stays (it was renamed over).
+  ASSERT_EQ(::mkfifo((dir_ / "trace.json").c_str(), 0644), 0);
+  const SplitOutput o =
+      shell_split("cat trace.json > got.json & '" + std::string(INFSIM_BINARY) + "' " + kTiny +
+                      " --trace trace.json -q; rc=$?; wait; exit $rc",
+                  dir_);
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_TRUE(fs::is_fifo(dir_ / "trace.json"));
+  const nlohmann::json trace = nlohmann::json::parse(read_file(dir_ / "got.json"));
+  EXPECT_GT(trace["traceEvents"].size(), 10u);
+  EXPECT_FALSE(fs::exists(dir_ / "trace.json.partial"));
+}
+
 TEST_F(CliOutputs, RunCsvQuotesNamesAndCarriesVersionAndHash) {
   // A scenario name with a comma and quotes survives the CSV (run --csv turned commas into spaces).
   std::ofstream(dir_ / "e.yaml") << "experiment: quoting\n"

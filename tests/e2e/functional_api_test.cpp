@@ -15,6 +15,7 @@
 #include "sim/functional/number_format.h"
 #include "tests/common/test_paths.h"
 #include "tools/config/errors.h"
+#include "tools/driver/atomic_file.h"
 #include "tools/driver/functional/functional_run.h"
 
 namespace infsim::driver {
@@ -111,7 +112,7 @@ TEST(FunctionalApi, InputFileSetsTheBatchAndOutputsWriteAsNpy) {
   for (float v : one.data) two.data.push_back(-v);
   const std::string in = temp_path("functional_in") + ".npy";
   const std::string out = temp_path("functional_out") + ".npy";
-  models::write_npy(in, two);
+  driver::write_file_atomically(in, models::encode_npy(two));
 
   FunctionalRequest req;
   req.model = kData + "tiny_cnn.onnx";
@@ -128,7 +129,7 @@ TEST(FunctionalApi, InputFileSetsTheBatchAndOutputsWriteAsNpy) {
   for (int k = 0; k < 10; ++k) {
     EXPECT_NEAR(r.outputs[0].data[k], torch.data[k], 1e-4 * 0.2);
   }
-  models::write_npy(out, r.outputs[0]);
+  driver::write_file_atomically(out, models::encode_npy(r.outputs[0]));
   EXPECT_EQ(models::read_npy(out).data, r.outputs[0].data);
   const std::string text = format_functional_result(r);
   EXPECT_NE(text.find("image 1 top-5 classes:"), std::string::npos) << text;

@@ -16,6 +16,10 @@ std::string temp(const std::string& name) {
   return ::testing::TempDir() + "/" + name;
 }
 
+void write_npy(const std::string& path, const HostTensor& t) {
+  std::ofstream(path, std::ios::binary) << encode_npy(t);
+}
+
 TEST(ModelsNpy, RoundTrip) {
   for (Shape shape : {Shape{2, 3, 4}, Shape{5}, Shape{}, Shape{1, 0}}) {
     HostTensor t{shape, std::vector<float>(static_cast<std::size_t>(num_elements(shape)))};
@@ -97,9 +101,7 @@ TEST(ModelsNpy, BadFilesAreClearErrors) {
   std::remove(path.c_str());
 
   HostTensor wrong{{2, 2}, {1.0f}};
-  EXPECT_THROW(write_npy(temp("wrong.npy"), wrong), ModelError);
-  EXPECT_FALSE(std::filesystem::exists(temp("wrong.npy")));
-  EXPECT_THROW(write_npy(temp("no/such/dir/x.npy"), HostTensor{{1}, {1.0f}}), ModelError);
+  EXPECT_THROW(encode_npy(wrong), ModelError);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
+#include "tools/driver/atomic_file.h"
 
 namespace infsim::driver {
 
@@ -68,6 +69,42 @@ std::optional<po::variables_map> parse_command_args(
     throw UsageError(command + ": " + e.what() + " (see `" + command + " --help`)");
   }
   return vm;
+}
+
+OutputList given_outputs(const po::variables_map& vm, const std::vector<std::string>& flags) {
+  OutputList out;
+  for (const std::string& flag : flags) {
+    if (vm.count(flag)) out.emplace_back(flag, vm[flag].as<std::string>());
+  }
+  OutputList named;
+  for (const auto& [flag, path] : out) named.emplace_back("--" + flag, path);
+  check_output_paths(named);
+  return out;
+}
+
+void check_directory_options(const po::variables_map& vm, const std::vector<std::string>& flags) {
+  for (const std::string& flag : flags) {
+    if (vm.count(flag) && is_stdout_path(vm[flag].as<std::string>())) {
+      throw UsageError("--" + flag +
+                       " names files on disk (a directory or a prefix), not - (standard "
+                       "output is for one-file outputs such as --json -)");
+    }
+  }
+}
+
+bool outputs_take_stdout(const OutputList& outputs) {
+  for (const auto& output : outputs) {
+    if (is_stdout_path(output.second)) return true;
+  }
+  return false;
+}
+
+std::ostream& write_outputs(const OutputList& outputs,
+                            const std::function<std::string(const std::string& flag)>& content) {
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const auto& [flag, path] : outputs) files.emplace_back(path, content(flag));
+  write_files_atomically(files);
+  return outputs_take_stdout(outputs) ? std::cerr : std::cout;
 }
 
 }  // namespace infsim::driver

@@ -12,8 +12,11 @@
 //   if (!vm) return 0;  // --help was printed
 //   sim::SystemConfig config = infsim::driver::instance_from_options(*vm);
 
+#include <functional>
 #include <optional>
+#include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/program_options.hpp>
@@ -46,5 +49,32 @@ std::optional<boost::program_options::variables_map> parse_command_args(
     const std::vector<std::string>& args, const std::string& usage,
     const boost::program_options::options_description& options,
     const boost::program_options::positional_options_description& positional = {});
+
+// A command's output options (--json FILE, --csv FILE, -o FILE, ...), handled alike by every
+// command through the one writer (driver/atomic_file.h): "-" is standard output, a target that is
+// not a regular file is written through, a regular one replaced atomically.
+//   OutputList out = given_outputs(vm, {"csv", "json"});  // checked before any work
+//   ...
+//   std::ostream& report = write_outputs(out, [&](const std::string& flag) { return ...; });
+//   report << text;  // stderr when an output took standard output, so stdout stays parseable
+using OutputList = std::vector<std::pair<std::string, std::string>>;  // (flag, path)
+
+// The given ones among `flags` (without "--"), checked with check_output_paths: at most one "-",
+// no path twice, every directory there. UsageError naming the option otherwise.
+OutputList given_outputs(const boost::program_options::variables_map& vm,
+                         const std::vector<std::string>& flags);
+
+// Writes every output with `content(flag)`, all or none, and returns the stream for the human
+// report: std::cerr when one of them is standard output, else std::cout.
+std::ostream& write_outputs(const OutputList& outputs,
+                            const std::function<std::string(const std::string& flag)>& content);
+
+// Options that name several files (a directory, a file prefix) cannot be "-": UsageError naming
+// the option.
+void check_directory_options(const boost::program_options::variables_map& vm,
+                             const std::vector<std::string>& flags);
+
+// True when one of `outputs` is standard output.
+bool outputs_take_stdout(const OutputList& outputs);
 
 }  // namespace infsim::driver

@@ -38,6 +38,7 @@ int run_analyze(const std::vector<std::string>& args) {
       "counts and the share of (arithmetic) operators supported.",
       options, positional);
   if (!vm) return 0;
+  const driver::OutputList outputs = driver::given_outputs(*vm, {"json"});
   models::ZooOptions zoo;
   zoo.batch = (*vm)["batch"].as<int>();
   zoo.image_size = (*vm)["image-size"].as<int>();
@@ -46,15 +47,11 @@ int run_analyze(const std::vector<std::string>& args) {
   models::Graph graph =
       models::load_model((*vm)["model"].as<std::string>(), zoo, /*keep_unknown_ops=*/true);
   compiler::AnalyzeReport report = compiler::analyze(graph);
-  // driver/atomic_file.h: "-" is stdout (the text report then goes to stderr).
-  const std::string path = vm->count("json") ? (*vm)["json"].as<std::string>() : "";
-  if (!path.empty()) {
-    driver::check_output_paths({{"--json", path}});
+  driver::write_outputs(outputs, [&](const std::string&) {
     nlohmann::ordered_json j = {{driver::kVersionKey, version_string()}};
     j.update(nlohmann::ordered_json::parse(compiler::analyze_json(report)));
-    driver::write_file_atomically(path, j.dump(2) + "\n");
-  }
-  (driver::is_stdout_path(path) ? std::cerr : std::cout) << compiler::format_analyze(report);
+    return j.dump(2) + "\n";
+  }) << compiler::format_analyze(report);
   return 0;
 }
 

@@ -20,7 +20,7 @@ int run_asm(const std::vector<std::string>& args) {
   options.add_options()("input", po::value<std::string>()->required()->value_name("FILE.s"),
                         "the text to assemble (also the first argument)")(
       "output,o", po::value<std::string>()->required()->value_name("FILE.ifx"),
-      "the program file to write");
+      "the program file to write (- for standard output)");
   po::positional_options_description positional;
   positional.add("input", 1);
   auto vm = driver::parse_command_args(
@@ -30,13 +30,16 @@ int run_asm(const std::vector<std::string>& args) {
       "an .ifx program. Nothing is written if the text has an error.",
       options, positional);
   if (!vm) return 0;
+  const driver::OutputList outputs = driver::given_outputs(*vm, {"output"});
   const std::string& input = (*vm)["input"].as<std::string>();
   std::ifstream in(input, std::ios::binary);
   if (!in) throw isa::IsaError(input + ": cannot open");
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) throw isa::IsaError(input + ": read error");
-  isa::write_program(isa::assemble(text.str(), input), (*vm)["output"].as<std::string>());
+  const std::vector<std::uint8_t> bytes = isa::encode_program(isa::assemble(text.str(), input));
+  driver::write_outputs(
+      outputs, [&](const std::string&) { return std::string(bytes.begin(), bytes.end()); });
   return 0;
 }
 

@@ -36,6 +36,7 @@ int run_compare(const std::vector<std::string>& args) {
       options, positional);
   if (!vm) return 0;
   if (!vm->count("a") || !vm->count("b")) throw driver::UsageError("compare: give two results A B");
+  const driver::OutputList outputs = driver::given_outputs(*vm, {"csv", "json"});
   std::optional<double> fail_above;
   if (vm->count("fail-above")) {
     fail_above = (*vm)["fail-above"].as<double>();
@@ -44,14 +45,10 @@ int run_compare(const std::vector<std::string>& args) {
   const driver::Comparison c =
       driver::compare_results(driver::read_compare_input((*vm)["a"].as<std::string>()),
                               driver::read_compare_input((*vm)["b"].as<std::string>()));
-  std::vector<std::pair<std::string, std::string>> files;
-  if (vm->count("csv"))
-    files.emplace_back((*vm)["csv"].as<std::string>(), driver::format_comparison_csv(c));
-  if (vm->count("json")) {
-    files.emplace_back((*vm)["json"].as<std::string>(), driver::comparison_json(c).dump(2) + "\n");
-  }
-  driver::write_files_atomically(files);
-  std::cout << driver::format_comparison_markdown(c);
+  driver::write_outputs(outputs, [&](const std::string& flag) {
+    return flag == "csv" ? driver::format_comparison_csv(c)
+                         : driver::comparison_json(c).dump(2) + "\n";
+  }) << driver::format_comparison_markdown(c);
   if (fail_above && c.max_abs_change_pct() > *fail_above) {
     std::cerr << "infsim: compare: a metric moved by " << c.max_abs_change_pct()
               << " %, more than --fail-above " << *fail_above << " %\n";

@@ -10,6 +10,7 @@
 #include "tools/cli/cli_common.h"
 #include "tools/cli/command.h"
 #include "tools/config/errors.h"
+#include "tools/driver/atomic_file.h"
 #include "tools/driver/compile_model.h"
 
 namespace infsim::tools {
@@ -34,7 +35,7 @@ int run_compile(const std::vector<std::string>& args) {
       "run unsupported operators at the graph's ends on the host")(
       "weights", po::bool_switch(), "embed weight values (for functional simulation)")(
       "output,o", po::value<std::string>()->required()->value_name("OUT.ifx"),
-      "program file to write");
+      "program file to write (- for standard output)");
   driver::add_instance_options(options);
   po::positional_options_description positional;
   positional.add("model", 1);
@@ -46,6 +47,7 @@ int run_compile(const std::vector<std::string>& args) {
       "engine and core, SBUF use, weights kept on chip or streamed, MACs and estimated cycles.",
       options, positional);
   if (!vm) return 0;
+  const driver::OutputList outputs = driver::given_outputs(*vm, {"output"});
   driver::CompileRequest request;
   request.model = (*vm)["model"].as<std::string>();
   request.batch = (*vm)["batch"].as<int>();
@@ -57,12 +59,15 @@ int run_compile(const std::vector<std::string>& args) {
   request.weights = (*vm)["weights"].as<bool>();
   const compiler::CompileResult result =
       driver::compile_model(request, driver::instance_from_options(*vm));
-  const std::string& output = (*vm)["output"].as<std::string>();
-  isa::write_program(result.program, output);
+  const std::vector<std::uint8_t> bytes = isa::encode_program(result.program);
+  std::ostream& out = driver::write_outputs(
+      outputs, [&](const std::string&) { return std::string(bytes.begin(), bytes.end()); });
   std::string report = compiler::format_compile_report(result.report);
   if (driver::verbosity() == driver::Verbosity::kQuiet)
     report = report.substr(0, report.find("\ncore "));
-  std::cout << report << (report.back() == '\n' ? "" : "\n") << "wrote " << output << "\n";
+  out << report << (report.back() == '\n' ? "" : "\n");
+  const std::string& output = outputs.at(0).second;
+  if (!driver::is_stdout_path(output)) out << "wrote " << output << "\n";
   return 0;
 }
 

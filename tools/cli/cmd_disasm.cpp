@@ -1,10 +1,4 @@
 // infsim disasm: .ifx program -> its text form (which `infsim asm` turns back into the same bytes).
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -20,32 +14,12 @@ namespace {
 
 namespace po = boost::program_options;
 
-// Through a temporary file and a rename, so that a failed write leaves nothing behind.
-void write_text(const std::string& text, const std::string& path) {
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw isa::IsaError("cannot write '" + path + "': " + std::strerror(errno));
-    out << text;
-    out.close();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw isa::IsaError("cannot write '" + path + "': write failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    std::remove(tmp.c_str());
-    throw isa::IsaError("cannot write '" + path + "': " + std::strerror(err));
-  }
-}
-
 int run_disasm(const std::vector<std::string>& args) {
   po::options_description options("options");
   options.add_options()("input", po::value<std::string>()->required()->value_name("FILE.ifx"),
                         "the program to disassemble (also the first argument)")(
       "output,o", po::value<std::string>()->value_name("FILE.s"),
-      "write the text here instead of to stdout");
+      "write the text here instead of to stdout (- is stdout too)");
   po::positional_options_description positional;
   positional.add("input", 1);
   auto vm = driver::parse_command_args(
@@ -56,12 +30,13 @@ int run_disasm(const std::vector<std::string>& args) {
       "`infsim asm` turns the text back into the same .ifx bytes.",
       options, positional);
   if (!vm) return 0;
+  const driver::OutputList outputs = driver::given_outputs(*vm, {"output"});
   isa::Program program = isa::read_program((*vm)["input"].as<std::string>());
   std::string text = isa::disassemble(program);
-  if (vm->count("output")) {
-    write_text(text, (*vm)["output"].as<std::string>());
-  } else {
+  if (outputs.empty()) {
     std::cout << text;
+  } else {
+    driver::write_outputs(outputs, [&](const std::string&) { return text; });
   }
   return 0;
 }

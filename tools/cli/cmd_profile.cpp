@@ -47,6 +47,7 @@ int run_profile(const std::vector<std::string>& args) {
       "instructions waited, and the compiler's estimate.",
       options, positional);
   if (!vm) return 0;
+  const driver::OutputList outputs = driver::given_outputs(*vm, {"csv", "json"});
   driver::ProfileRequest r;
   r.model.id = (*vm)["model"].as<std::string>();
   r.model.source = r.model.id;
@@ -65,13 +66,10 @@ int run_profile(const std::vector<std::string>& args) {
   }
   if ((*vm)["top"].as<int>() < 0) throw driver::UsageError("--top must be at least 0");
   const std::vector<driver::ModelProfile> profiles = driver::profile_model(r);
-  std::vector<std::pair<std::string, std::string>> files;
-  if (vm->count("csv"))
-    files.emplace_back((*vm)["csv"].as<std::string>(), driver::format_profile_csv(profiles));
-  if (vm->count("json"))
-    files.emplace_back((*vm)["json"].as<std::string>(), driver::format_profile_json(profiles));
-  driver::write_files_atomically(files);
-  std::cout << driver::format_profile_text(profiles, (*vm)["top"].as<int>());
+  driver::write_outputs(outputs, [&](const std::string& flag) {
+    return flag == "csv" ? driver::format_profile_csv(profiles)
+                         : driver::format_profile_json(profiles);
+  }) << driver::format_profile_text(profiles, (*vm)["top"].as<int>());
   return 0;
 }
 

@@ -48,6 +48,10 @@ const std::vector<FlagRule>& flag_rules() {
       {"json", kTiming},
       {"csv", kTiming},
       {"trace", kTiming},
+      {"trace-level", kTiming},
+      {"trace-cores", kTiming},
+      {"trace-window", kTiming},
+      {"profile", kTiming},
       {"detail", kTiming},
       {"seed", kAllForms},
       {"model", kModelForms},
@@ -144,6 +148,7 @@ driver::Experiment experiment_from_flags(const po::variables_map& vm) {
 // NeuronCores (timing as in timing mode), optionally checked against the reference executor.
 int run_functional_mode(const po::variables_map& vm) {
   if (!vm.count("model")) throw driver::UsageError("run --functional needs --model MODEL");
+  const driver::OutputList outputs = driver::given_outputs(vm, {"output"});
   driver::FunctionalRequest req;
   req.model = vm["model"].as<std::string>();
   if (vm.count("input")) req.input_path = vm["input"].as<std::string>();
@@ -156,76 +161,73 @@ int run_functional_mode(const po::variables_map& vm) {
   req.instance = driver::instance_from_options(vm);
   req.check_reference = vm.count("check") > 0;
   const driver::FunctionalResult result = driver::run_functional(req);
-  if (vm.count("output")) {
-    models::write_npy(vm["output"].as<std::string>(), result.outputs.at(0));  // tmp + rename
-  }
-  std::cout << driver::format_functional_result(result);
+  driver::write_outputs(outputs, [&](const std::string&) {
+    return models::encode_npy(result.outputs.at(0));
+  }) << driver::format_functional_result(result);
   return 0;
 }
 
-// The files the options name, as (option, path): "-" is standard output (driver/atomic_file.h).
-std::vector<std::pair<std::string, std::string>> output_paths(const po::variables_map& vm) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const char* flag : {"json", "csv"}) {
-    if (vm.count(flag)) out.emplace_back(std::string("--") + flag, vm[flag].as<std::string>());
+// Creates --out DIR if needed; true when it did (so that a failure can remove it again).
+bool make_out_dir(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    throw driver::UsageError("run: --out " + dir.string() + " is not a directory");
   }
-  if (vm.count("out") && driver::is_stdout_path(vm["out"].as<std::string>())) {
-    throw driver::UsageError(
-        "run: --out takes a directory; for standard output use --json - "
-        "or --csv -");
+  const bool created = fs::create_directories(dir, ec);
+  if (ec) {
+    throw driver::UsageError("run: --out: cannot create the directory " + dir.string() + ": " +
+                             ec.message());
   }
-  return out;
+  return created;
 }
 
-// Every output or none (driver::write_files_atomically; traces were written as .partial), then
-// the report: on stdout, or on stderr when an output went to stdout.
-void write_outputs(const po::variables_map& vm, const driver::ExperimentOutcome& outcome) {
-  const std::string report = driver::format_report(outcome);
-  const std::string json = driver::format_json(outcome);
-  const std::string csv = driver::format_csv(outcome);
+// What --out DIR holds: the report, the results, and per scenario its config and stats.
+std::vector<std::pair<std::string, std::string>> out_dir_files(
+    const fs::path& dir, const driver::ExperimentOutcome& outcome, const std::string& report) {
   std::vector<std::pair<std::string, std::string>> files;
-  bool created_dir = false, to_stdout = false;
+  files.emplace_back((dir / "report.txt").string(), report);
+  files.emplace_back((dir / "results.json").string(), driver::format_json(outcome));
+  files.emplace_back((dir / "results.csv").string(), driver::format_csv(outcome));
+  for (std::size_t i = 0; i < outcome.scenarios.size(); ++i) {
+    const std::string suffix = outcome.scenarios.size() == 1 ? "" : "." + std::to_string(i + 1);
+    files.emplace_back((dir / ("config" + suffix + ".yaml")).string(),
+                       outcome.scenarios[i].config_yaml);
+    files.emplace_back((dir / ("stats" + suffix + ".json")).string(),
+                       outcome.scenarios[i].result.stats_json);
+  }
+  return files;
+}
+
+// Every output or none (driver::write_files_atomically; the traces were written while the run went
+// and are published last), then the report: on stdout, or on stderr when an output went to stdout.
+void write_run_outputs(const po::variables_map& vm, const driver::OutputList& outputs,
+                       const driver::ExperimentOutcome& outcome) {
+  const std::string report = driver::format_report(outcome);
+  std::vector<std::pair<std::string, std::string>> files;
+  bool created_dir = false;
   fs::path dir;
   try {
     if (vm.count("out")) {
       dir = vm["out"].as<std::string>();
-      std::error_code ec;
-      if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
-        throw driver::UsageError("run: --out " + dir.string() + " is not a directory");
-      }
-      created_dir = fs::create_directories(dir, ec);
-      if (ec) {
-        throw driver::UsageError("run: --out: cannot create the directory " + dir.string() + ": " +
-                                 ec.message());
-      }
-      files.emplace_back((dir / "report.txt").string(), report);
-      files.emplace_back((dir / "results.json").string(), json);
-      files.emplace_back((dir / "results.csv").string(), csv);
-      for (std::size_t i = 0; i < outcome.scenarios.size(); ++i) {
-        const std::string suffix = outcome.scenarios.size() == 1 ? "" : "." + std::to_string(i + 1);
-        files.emplace_back((dir / ("config" + suffix + ".yaml")).string(),
-                           outcome.scenarios[i].config_yaml);
-        files.emplace_back((dir / ("stats" + suffix + ".json")).string(),
-                           outcome.scenarios[i].result.stats_json);
-      }
+      created_dir = make_out_dir(dir);
+      files = out_dir_files(dir, outcome, report);
     }
-    for (const auto& [option, path] : output_paths(vm)) {
-      files.emplace_back(path, option == "--json" ? json : csv);
-      to_stdout = to_stdout || driver::is_stdout_path(path);
-    }
-    if (vm.count("profile")) {
-      files.emplace_back(vm["profile"].as<std::string>(),
-                         driver::format_profile_json(driver::outcome_profiles(outcome)));
+    for (const auto& [flag, path] : outputs) {
+      if (flag == "trace") continue;
+      files.emplace_back(
+          path, flag == "json"  ? driver::format_json(outcome)
+                : flag == "csv" ? driver::format_csv(outcome)
+                                : driver::format_profile_json(driver::outcome_profiles(outcome)));
     }
     driver::write_files_atomically(files);
+    for (const driver::StagedFile& t : outcome.trace_files) driver::publish_staged(t);
+    (driver::outputs_take_stdout(outputs) ? std::cerr : std::cout) << report;
   } catch (const driver::UsageError&) {
+    for (const driver::StagedFile& t : outcome.trace_files) driver::discard_staged(t);
     std::error_code ec;
-    for (const std::string& t : outcome.trace_files) fs::remove(t + ".partial", ec);
     if (created_dir) fs::remove(dir, ec);
     throw;
   }
-  for (const std::string& t : outcome.trace_files) fs::rename(t + ".partial", t);
-  (to_stdout ? std::cerr : std::cout) << report;
 }
 
 int run_run(const std::vector<std::string>& args) {
@@ -266,7 +268,8 @@ int run_run(const std::vector<std::string>& args) {
       "functional", "compute real results (one inference of --model; see docs/functional.md)")(
       "input", po::value<std::string>()->value_name("X.npy"),
       "--functional: input tensor (float32/float16, NCHW); default seeded random")(
-      "output", po::value<std::string>()->value_name("Y.npy"), "--functional: write the output")(
+      "output", po::value<std::string>()->value_name("Y.npy"),
+      "--functional: write the output (- for standard output)")(
       "check", "--functional: also run the reference executor and compare");
   driver::add_instance_options(options);
   po::positional_options_description positional;
@@ -286,8 +289,9 @@ int run_run(const std::vector<std::string>& args) {
   }
   check_flags(*vm, form);
   if (form == kFunctionalForm) return run_functional_mode(*vm);
-  const std::vector<std::pair<std::string, std::string>> outputs = output_paths(*vm);
-  driver::check_output_paths(outputs);
+  driver::check_directory_options(*vm, {"out"});
+  const driver::OutputList outputs =
+      driver::given_outputs(*vm, {"json", "csv", "profile", "trace"});
   driver::RunOptions ro;
   ro.detail_full = (*vm)["detail"].as<std::string>() == "full";
   ro.progress = driver::verbosity() != driver::Verbosity::kQuiet;
@@ -312,7 +316,7 @@ int run_run(const std::vector<std::string>& args) {
     if (!(*vm)["instance"].defaulted()) ex.instance = (*vm)["instance"].as<std::string>();
   }
   const driver::ExperimentOutcome outcome = driver::run_experiment(ex, ro);
-  write_outputs(*vm, outcome);
+  write_run_outputs(*vm, outputs, outcome);
   return 0;
 }
 

@@ -49,6 +49,7 @@ int run_sweep_command(const std::vector<std::string>& args) {
   positional.add("study", 1);
   auto vm = driver::parse_command_args(args, kUsage, options, positional);
   if (!vm) return 0;
+  driver::check_directory_options(*vm, {"out", "emit-jobs", "merge"});
   const bool plot = vm->count("no-plot") == 0;
   const int modes =
       static_cast<int>(vm->count("point") + vm->count("emit-jobs") + vm->count("merge"));

@@ -59,11 +59,7 @@ std::string eta_text(double seconds) {
 // Markdown (on stderr when an output went to stdout).
 int run_rows(const po::variables_map& vm, const driver::TablePreset& preset,
              const std::vector<std::string>& overrides) {
-  std::vector<std::pair<std::string, std::string>> outputs;
-  for (const char* flag : {"csv", "json"}) {
-    if (vm.count(flag)) outputs.emplace_back(std::string("--") + flag, vm[flag].as<std::string>());
-  }
-  driver::check_output_paths(outputs);
+  const driver::OutputList outputs = driver::given_outputs(vm, {"csv", "json"});
   const auto start = std::chrono::steady_clock::now();
   auto progress = [&](int done, int total, const driver::PresetRow& row) {
     const double elapsed =
@@ -81,15 +77,9 @@ int run_rows(const po::variables_map& vm, const driver::TablePreset& preset,
     if (r.result.outcome != driver::TableRowOutcome::kOk)
       driver::progress_stream() << "infsim:   " << r.row->spec.model << ": " << r.result.status
                                 << "\n";
-  std::vector<std::pair<std::string, std::string>> files;
-  bool to_stdout = false;
-  for (const auto& [option, path] : outputs) {
-    files.emplace_back(path, option == "--csv" ? driver::preset_csv(results)
-                                               : driver::preset_json(preset, results));
-    to_stdout = to_stdout || driver::is_stdout_path(path);
-  }
-  driver::write_files_atomically(files);
-  (to_stdout ? std::cerr : std::cout) << driver::preset_markdown(preset, results);
+  driver::write_outputs(outputs, [&](const std::string& flag) {
+    return flag == "csv" ? driver::preset_csv(results) : driver::preset_json(preset, results);
+  }) << driver::preset_markdown(preset, results);
   return 0;
 }
 

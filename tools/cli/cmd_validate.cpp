@@ -67,22 +67,14 @@ int run_validate(const std::vector<std::string>& args) {
     if (steps < 2) throw driver::UsageError("validate: --fit-steps must be at least 2");
     knobs = driver::read_knobs_file((*vm)["fit"].as<std::string>());
   }
-  std::vector<std::pair<std::string, std::string>> outputs;
-  for (const char* flag : {"csv", "json"}) {
-    if (vm->count(flag))
-      outputs.emplace_back(std::string("--") + flag, (*vm)[flag].as<std::string>());
-  }
-  driver::check_output_paths(outputs);
+  const driver::OutputList outputs = driver::given_outputs(*vm, {"csv", "json"});
+  driver::check_directory_options(*vm, {"plot"});
   const driver::ValidationReport report = driver::run_validation(file, vo);
   // Files first, all or nothing ("-" is stdout); the Markdown then goes to stderr.
-  std::vector<std::pair<std::string, std::string>> files;
-  bool to_stdout = false;
-  for (const auto& [option, path] : outputs) {
-    files.emplace_back(path, option == "--csv" ? driver::format_validation_csv(report)
-                                               : driver::validation_json(report).dump(2) + "\n");
-    to_stdout = to_stdout || driver::is_stdout_path(path);
-  }
-  driver::write_files_atomically(files);
+  std::ostream& out_stream = driver::write_outputs(outputs, [&](const std::string& flag) {
+    return flag == "csv" ? driver::format_validation_csv(report)
+                         : driver::validation_json(report).dump(2) + "\n";
+  });
   if (vm->count("plot")) {
     for (const std::string& w : driver::plot_validation(report, (*vm)["plot"].as<std::string>()))
       driver::progress_stream() << "infsim: warning: " << w << "\n";
@@ -94,7 +86,7 @@ int run_validate(const std::vector<std::string>& args) {
     const driver::FitReport fit = driver::fit_knobs(file, vo, knobs, steps);
     out += "\n## Fit\n\n" + driver::format_fit_markdown(fit);
   }
-  (to_stdout ? std::cerr : std::cout) << out;
+  out_stream << out;
   return 0;
 }
 

@@ -41,9 +41,7 @@ bool written_through(const std::string& path) {
   return !ec && fs::exists(st) && !fs::is_regular_file(st);
 }
 
-void write_all(int fd, const std::string& content, const std::string& path) {
-  const char* data = content.data();
-  std::size_t left = content.size();
+void write_all(int fd, const char* data, std::size_t left, const std::string& path) {
   while (left > 0) {
     ssize_t n = ::write(fd, data, left);
     if (n < 0 && errno == EINTR) continue;
@@ -53,25 +51,59 @@ void write_all(int fd, const std::string& content, const std::string& path) {
   }
 }
 
-// Opens and writes the target itself (truncating it when it resolves to a regular file, so a
-// symlink's file holds exactly `content`).
-void write_through(const std::string& path, const std::string& content) {
+// A written-through target, open for writing: standard output as it is, anything else opened in
+// place (truncated when it resolves to a regular file, so a symlink's file holds exactly what is
+// written). close_through() closes it again.
+int open_through(const std::string& path) {
   if (is_stdout_path(path)) {
     std::cout.flush();
-    write_all(STDOUT_FILENO, content, "standard output");
-    return;
+    return STDOUT_FILENO;
   }
   std::error_code ec;
   const int flags = O_WRONLY | O_CLOEXEC | (fs::is_regular_file(path, ec) ? O_TRUNC : 0);
-  const int fd = ::open(path.c_str(), flags);
+  // O_CREAT: a dangling symlink gets its file, as the shell's `>` does.
+  const int fd = ::open(path.c_str(), flags | O_CREAT, 0644);
   if (fd < 0) io_error("open", path);
+  return fd;
+}
+
+void close_through(int fd, const std::string& path) {
+  if (fd != STDOUT_FILENO && ::close(fd) != 0) io_error("write", path);
+}
+
+std::string display_name(const std::string& path) {
+  return is_stdout_path(path) ? "standard output" : path;
+}
+
+void write_through(const std::string& path, const std::string& content) {
+  const int fd = open_through(path);
   try {
-    write_all(fd, content, path);
+    write_all(fd, content.data(), content.size(), display_name(path));
   } catch (...) {
-    ::close(fd);
+    if (fd != STDOUT_FILENO) ::close(fd);
     throw;
   }
-  if (::close(fd) != 0) io_error("write", path);
+  close_through(fd, path);
+}
+
+// Copies the file `from` into the open `fd` in pieces (a trace can be hundreds of megabytes).
+void copy_into(const std::string& from, int fd, const std::string& to) {
+  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) io_error("read", from);
+  std::vector<char> buffer(1 << 20);
+  try {
+    for (;;) {
+      const ssize_t n = ::read(in, buffer.data(), buffer.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) io_error("read", from);
+      if (n == 0) break;
+      write_all(fd, buffer.data(), static_cast<std::size_t>(n), display_name(to));
+    }
+  } catch (...) {
+    ::close(in);
+    throw;
+  }
+  ::close(in);
 }
 
 }  // namespace
@@ -168,6 +200,43 @@ void write_files_atomically(const std::vector<std::pair<std::string, std::string
     const std::string parent = fs::path(files[index].first).parent_path().string();
     sync_directory(parent.empty() ? "." : parent);
   }
+}
+
+StagedFile stage_file(const std::string& target) {
+  if (!written_through(target)) return {target + ".partial", target};
+  static int serial = 0;
+  const fs::path temp = fs::temp_directory_path() / ("infsim-" + std::to_string(::getpid()) + "-" +
+                                                     std::to_string(serial++) + ".partial");
+  return {temp.string(), target};
+}
+
+void publish_staged(const StagedFile& file) {
+  try {
+    if (written_through(file.target)) {
+      const int fd = open_through(file.target);
+      try {
+        copy_into(file.staging, fd, file.target);
+      } catch (...) {
+        if (fd != STDOUT_FILENO) ::close(fd);
+        throw;
+      }
+      close_through(fd, file.target);
+      discard_staged(file);
+      return;
+    }
+    if (::rename(file.staging.c_str(), file.target.c_str()) != 0)
+      io_error("rename to", file.target);
+  } catch (...) {
+    discard_staged(file);
+    throw;
+  }
+  const std::string parent = fs::path(file.target).parent_path().string();
+  sync_directory(parent.empty() ? "." : parent);
+}
+
+void discard_staged(const StagedFile& file) {
+  std::error_code ec;
+  fs::remove(file.staging, ec);
 }
 
 void sync_directory(const std::string& dir) {

@@ -36,6 +36,26 @@ bool is_stdout_path(const std::string& path);
 // for callers that publish it some other way (e.g. link(), which fails if `path` exists).
 std::string write_temporary_beside(const std::string& path, const std::string& content);
 
+// A file written while a command runs (a trace, streamed as the simulation goes) and published
+// once everything succeeded: `staging` is where it is written, `target` what the user named.
+struct StagedFile {
+  std::string staging;
+  std::string target;
+};
+
+// Where to write `target` until it is published: beside it ("TARGET.partial") when it will be
+// replaced, in the temporary directory when it is written through ("-", a FIFO, a symlink, a
+// device), so that nothing appears beside /dev/stdout or in the current directory for "-".
+StagedFile stage_file(const std::string& target);
+
+// Publishes a staged file: renamed over a regular target (and the directory synced), copied into
+// a written-through one (standard output, a FIFO, ...); the staging file is gone afterwards.
+// UsageError naming the target if it cannot be written.
+void publish_staged(const StagedFile& file);
+
+// Removes a staged file that will not be published (no error if it does not exist).
+void discard_staged(const StagedFile& file);
+
 // fsyncs a directory, so that a rename or link in it survives a power loss.
 void sync_directory(const std::string& dir);
 

@@ -213,7 +213,7 @@ ExperimentOutcome run_experiment(const Experiment& ex, const RunOptions& options
   try {
     run_scenarios(ex, options, out);
   } catch (...) {
-    for (const std::string& t : out.trace_files) std::filesystem::remove(t + ".partial");
+    for (const StagedFile& t : out.trace_files) discard_staged(t);
     throw;
   }
   return out;
@@ -271,16 +271,20 @@ void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOu
     }
     if (!options.trace_path.empty()) {
       std::string path = options.trace_path;
+      if (ex.scenarios.size() > 1 && is_stdout_path(path)) {
+        throw UsageError("--trace -: the experiment has " + std::to_string(ex.scenarios.size()) +
+                         " scenarios, one trace each; standard output takes one (give a FILE)");
+      }
       if (ex.scenarios.size() > 1) {
         const std::filesystem::path p(path);
         path = (p.parent_path() /
                 (p.stem().string() + "." + std::to_string(si + 1) + p.extension().string()))
                    .string();
       }
-      // Written under a temporary name; the command renames it once everything succeeded.
-      spec.trace_path = path + ".partial";
+      // Written under a temporary name; the command publishes it once everything succeeded.
+      out.trace_files.push_back(stage_file(path));
+      spec.trace_path = out.trace_files.back().staging;
       spec.trace_options = options.trace_options;
-      out.trace_files.push_back(path);
     }
     LayerProfiler profiler;
     if (options.profile) {

@@ -14,6 +14,7 @@
 
 #include "isa/hardware_config.h"
 #include "sim/runtime/runtime.h"
+#include "tools/driver/atomic_file.h"
 #include "tools/driver/experiment/experiment.h"
 #include "tools/driver/profile/layer_profile.h"
 
@@ -49,8 +50,8 @@ struct ExperimentOutcome {
   std::string framework;  // the profile's name (framework.name)
   std::uint64_t seed = 1;
   std::vector<ScenarioOutcome> scenarios;
-  std::vector<std::string> trace_files;  // written by the scenarios (temporary until committed)
-  std::vector<std::string> warnings;     // --set values a scenario's configuration ignores
+  std::vector<StagedFile> trace_files;  // written by the scenarios, published by the command
+  std::vector<std::string> warnings;    // --set values a scenario's configuration ignores
 };
 
 ExperimentOutcome run_experiment(const Experiment& experiment, const RunOptions& options);

@@ -8,7 +8,7 @@
 //   req.input_path = "x.npy";                           // or empty: seeded random input
 //   req.dtype = isa::DType::kFp32;
 //   FunctionalResult r = run_functional(req);           // once per process (SystemC)
-//   models::write_npy("y.npy", r.outputs[0]);
+//   write_file_atomically("y.npy", models::encode_npy(r.outputs[0]));  // atomic_file.h
 //   Comparison c = compare(r.outputs[0], r.reference[0]);   // with req.check_reference
 //
 // Each run builds an Instance (one SystemC elaboration), so a process can make one call.
