@@ -202,9 +202,12 @@ std::vector<std::int64_t> attr_ints(const Node& node, const std::string& key,
   return v ? *v : fallback;
 }
 
-void validate(const Graph& graph) {
+namespace {
+
+// Each node's outputs in range, fresh and not constants; returns tensor -> producing node.
+std::unordered_map<int, int> check_producers(const Graph& graph) {
   const int n_tensors = static_cast<int>(graph.tensors.size());
-  std::unordered_map<int, int> produced_by;  // tensor -> node index
+  std::unordered_map<int, int> produced_by;
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
     const Node& node = graph.nodes[i];
     if (!is_supported_op(node.op)) fail(node, "unknown or unsupported operator");
@@ -223,9 +226,12 @@ void validate(const Graph& graph) {
       }
     }
   }
-  std::set<int> graph_inputs(graph.inputs.begin(), graph.inputs.end());
+  return produced_by;
+}
+
+void check_graph_inputs(const Graph& graph, const std::unordered_map<int, int>& produced_by) {
   for (int id : graph.inputs) {
-    if (id < 0 || id >= n_tensors) {
+    if (id < 0 || id >= static_cast<int>(graph.tensors.size())) {
       throw ModelError("graph '" + graph.name + "': input id " + std::to_string(id) +
                        " out of range");
     }
@@ -235,6 +241,12 @@ void validate(const Graph& graph) {
                        "' is also produced by a node");
     }
   }
+}
+
+// Every node input produced by an earlier node, or a graph input, or a constant.
+void check_node_inputs(const Graph& graph, const std::unordered_map<int, int>& produced_by,
+                       const std::set<int>& graph_inputs) {
+  const int n_tensors = static_cast<int>(graph.tensors.size());
   for (std::size_t i = 0; i < graph.nodes.size(); ++i) {
     const Node& node = graph.nodes[i];
     for (int id : node.inputs) {
@@ -255,8 +267,12 @@ void validate(const Graph& graph) {
       }
     }
   }
+}
+
+void check_graph_outputs(const Graph& graph, const std::unordered_map<int, int>& produced_by,
+                         const std::set<int>& graph_inputs) {
   for (int id : graph.outputs) {
-    if (id < 0 || id >= n_tensors) {
+    if (id < 0 || id >= static_cast<int>(graph.tensors.size())) {
       throw ModelError("graph '" + graph.name + "': output id " + std::to_string(id) +
                        " out of range");
     }
@@ -266,7 +282,11 @@ void validate(const Graph& graph) {
                        "' is produced by no node");
     }
   }
-  // Re-infer on a copy without the (possibly large) weight values, then compare.
+}
+
+// The stored shapes are the ones shape inference gives: re-inferred on a copy without the
+// (possibly large) weight values, then compared.
+void check_shapes(const Graph& graph) {
   Graph copy;
   copy.name = graph.name;
   copy.nodes = graph.nodes;
@@ -294,6 +314,17 @@ void validate(const Graph& graph) {
       }
     }
   }
+}
+
+}  // namespace
+
+void validate(const Graph& graph) {
+  const std::unordered_map<int, int> produced_by = check_producers(graph);
+  const std::set<int> graph_inputs(graph.inputs.begin(), graph.inputs.end());
+  check_graph_inputs(graph, produced_by);
+  check_node_inputs(graph, produced_by, graph_inputs);
+  check_graph_outputs(graph, produced_by, graph_inputs);
+  check_shapes(graph);
 }
 
 }  // namespace infsim::models

@@ -4,16 +4,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <set>
 #include <unordered_map>
 
 #include "models/host_tensor.h"
 #include "models/model_error.h"
+#include "models/onnx_parameters.h"
 #include "models/onnx_tensor.h"
 #include "models/reference_executor.h"
 #include "models/seeded_random.h"
@@ -31,39 +30,10 @@ using onnx_tensor::held_bytes;
 using onnx_tensor::is_int_dtype;
 using onnx_tensor::tensor_from_proto;
 
-// Where each constant or weight-like input is consumed, to recognise and synthesize parameters.
-struct Use {
-  std::string op;
-  int index;
-};
-
-bool is_parameter_use(const Use& u) {
-  if (u.index < 1) return false;
-  return u.op == "Conv" || u.op == "ConvTranspose" || u.op == "Gemm" ||
-         u.op == "BatchNormalization" || u.op == "LayerNormalization" ||
-         u.op == "InstanceNormalization" || (u.op == "MatMul" && u.index == 1);
-}
-
-bool named_like_parameter(const std::string& name) {
-  for (const char* suffix : {".weight", ".bias", ".running_mean", ".running_var", "_weight",
-                             "_bias", ".gamma", ".beta"}) {
-    std::size_t n = std::strlen(suffix);
-    if (name.size() > n && name.compare(name.size() - n, n, suffix) == 0) return true;
-  }
-  return false;
-}
-
-// Inputs whose values only shape the result (Reshape's shape, Pad's pads, Clip's bounds, ...):
-// their values are kept even when weights are dropped.
-bool is_operand_use(const Use& u) {
-  if (u.index < 1) return false;
-  for (const char* op :
-       {"Reshape", "Pad", "Clip", "Resize", "Slice", "Squeeze", "Unsqueeze", "ReduceMean",
-        "ReduceSum", "Gather", "Where", "Expand", "TopK", "Split", "CumSum", "Range"}) {
-    if (u.op == op) return true;
-  }
-  return false;
-}
+using onnx_parameters::is_operand_use;
+using onnx_parameters::is_parameter_use;
+using onnx_parameters::named_like_parameter;
+using onnx_parameters::Use;
 
 class Importer {
  public:
@@ -77,7 +47,7 @@ class Importer {
     onnx::ModelProto model = load();
     const onnx::GraphProto& gp = model.graph();
     graph_.name = std::filesystem::path(path_).stem().string();
-    collect_uses(gp);
+    uses_ = onnx_parameters::collect_uses(gp);
 
     std::set<std::string> initializer_names;
     for (const auto& init : gp.initializer()) {
@@ -143,21 +113,6 @@ class Importer {
     return model;
   }
 
-  void collect_uses(const onnx::GraphProto& gp) {
-    for (const auto& np : gp.node()) {
-      for (int i = 0; i < np.input_size(); ++i) uses_[np.input(i)].push_back({np.op_type(), i});
-    }
-    // A parameter reached through Identity nodes is used where the Identity's output is.
-    for (int n = gp.node_size() - 1; n >= 0; --n) {
-      const auto& np = gp.node(n);
-      if (np.op_type() != "Identity" || np.input_size() != 1 || np.output_size() != 1) continue;
-      auto it = uses_.find(np.output(0));
-      if (it == uses_.end()) continue;
-      auto& target = uses_[np.input(0)];
-      target.insert(target.end(), it->second.begin(), it->second.end());
-    }
-  }
-
   bool is_weight_input(const std::string& name) const {
     if (named_like_parameter(name)) return true;
     auto it = uses_.find(name);
@@ -217,8 +172,7 @@ class Importer {
     return t;
   }
 
-  // Values for a parameter the file does not carry: He-scaled weights, and per-channel vectors
-  // whose statistics fit their role (BN variance positive, scales near one, small biases).
+  // A parameter the file declares as an input without values (see synthesized_values).
   Tensor synthesized_weight(const onnx::ValueInfoProto& vi) {
     Tensor t;
     t.name = vi.name();
@@ -227,33 +181,7 @@ class Importer {
     t.shape = declared_shape(vi, false);
     if (!options_.with_weights) return t;
     budget_.claim(held_bytes(t.shape, t.dtype), path_, t.name, t.shape);
-    auto n = static_cast<std::size_t>(num_elements(t.shape));
-    t.data.resize(n);
-    if (t.shape.size() >= 2) {
-      double fan_in = static_cast<double>(num_elements(t.shape) / t.shape[0]);
-      for (const Use& u : uses_[t.name]) {
-        if (u.op == "MatMul") fan_in = static_cast<double>(t.shape[0]);
-      }
-      fill_he_uniform(t.data, fan_in, rng_);
-      return t;
-    }
-    Use role{"", 0};
-    for (const Use& u : uses_[t.name]) {
-      if (is_parameter_use(u)) role = u;
-    }
-    std::uniform_real_distribution<float> unit(0.0f, 1.0f);
-    std::normal_distribution<float> small(0.0f, 0.05f);
-    for (float& v : t.data) {
-      if (role.op == "BatchNormalization" && role.index == 4) {
-        v = 0.5f + unit(rng_);
-      } else if ((role.op == "BatchNormalization" || role.op == "LayerNormalization" ||
-                  role.op == "InstanceNormalization") &&
-                 role.index == 1) {
-        v = 0.5f + 0.5f * unit(rng_);
-      } else {
-        v = small(rng_);
-      }
-    }
+    t.data = onnx_parameters::synthesized_values(t.shape, uses_[t.name], rng_);
     return t;
   }
 
@@ -339,60 +267,17 @@ class Importer {
       bind(np.output(0), add(constant_node_value(np)));
       return;
     }
-    std::vector<int> inputs;
-    for (const auto& name : np.input()) {
-      if (name.empty()) {
-        inputs.push_back(-1);
-        continue;
-      }
-      auto it = ids_.find(name);
-      if (it == ids_.end()) {
-        throw ModelError(where(np) + ": input '" + name +
-                         "' is not produced before use (dangling edge, or nodes not in "
-                         "topological order)");
-      }
-      inputs.push_back(it->second);
-    }
+    const std::vector<int> inputs = node_inputs(np);
     // Identity on a constant (how the exporter shares initializers) is an alias.
     if (op == "Identity" && inputs.size() == 1 && tensor(inputs[0]).is_constant) {
       bind(np.output(0), inputs[0]);
       return;
     }
-    const bool folds_here =
-        op == "Shape" || op == "Size" || op == "Cast" || op == "ConstantOfShape";
-    if (folds_here && (inputs.empty() || inputs[0] < 0)) {
-      throw ModelError(where(np) + ": missing input 0");
-    }
     const bool after_unknown = std::any_of(
         inputs.begin(), inputs.end(), [&](int id) { return id >= 0 && unknown_.count(id) > 0; });
-    // Every shape is static here, so shape computations become constants.
-    if (op == "Shape" && !after_unknown) {
-      const Shape& s = tensor(inputs[0]).shape;
-      std::int64_t rank = static_cast<std::int64_t>(s.size());
-      std::int64_t start = 0, end = rank;
-      for (const auto& a : np.attribute()) {
-        if (a.name() == "start") start = a.i() < 0 ? a.i() + rank : a.i();
-        if (a.name() == "end") end = a.i() < 0 ? a.i() + rank : a.i();
-      }
-      start = std::clamp<std::int64_t>(start, 0, rank);
-      end = std::clamp<std::int64_t>(end, start, rank);
-      bind_int_constant(np.output(0), Shape(s.begin() + start, s.begin() + end));
-      return;
-    }
-    if (op == "Size" && !after_unknown) {
-      bind_int_constant(np.output(0), {num_elements(tensor(inputs[0]).shape)}, true);
-      return;
-    }
     bool all_known = !inputs.empty();
     for (int id : inputs) all_known = all_known && (id < 0 || has_values(id));
-    if (op == "Cast" && all_known) {
-      fold_cast(np, inputs[0]);
-      return;
-    }
-    if (op == "ConstantOfShape" && all_known) {
-      fold_constant_of_shape(np, inputs[0]);
-      return;
-    }
+    if (fold_shape_computation(np, inputs, after_unknown, all_known)) return;
 
     Node node;
     node.name = np.name().empty() ? op + "_" + std::to_string(graph_.nodes.size()) : np.name();
@@ -407,15 +292,7 @@ class Importer {
       throw ModelError(where(np) + ": unsupported operator", ErrorKind::kUnsupportedOperator,
                        at(np));
     }
-    if (op == "Clip" && opset_ < 11) {
-      // Before opset 11 the bounds were attributes; the graph IR takes them as inputs.
-      node.inputs.resize(3, -1);
-      float lo = attr_float(node, "min", -INFINITY), hi = attr_float(node, "max", INFINITY);
-      node.inputs[1] = add(scalar(node.name + ".min", lo));
-      node.inputs[2] = add(scalar(node.name + ".max", hi));
-      node.attributes.erase("min");
-      node.attributes.erase("max");
-    }
+    if (op == "Clip" && opset_ < 11) clip_bounds_as_inputs(node);
     for (int i = 0; i < np.output_size(); ++i) {
       if (np.output(i).empty()) break;  // optional trailing outputs left out
       Tensor t;
@@ -427,16 +304,88 @@ class Importer {
       return;
     }
     graph_.nodes.push_back(node);
+    if (infer_shapes(np, node)) bind_outputs(np, node);
+  }
+
+  // The tensors a node reads (-1 for an optional input left out), each produced before.
+  std::vector<int> node_inputs(const onnx::NodeProto& np) const {
+    std::vector<int> inputs;
+    for (const auto& name : np.input()) {
+      if (name.empty()) {
+        inputs.push_back(-1);
+        continue;
+      }
+      auto it = ids_.find(name);
+      if (it == ids_.end()) {
+        throw ModelError(where(np) + ": input '" + name +
+                         "' is not produced before use (dangling edge, or nodes not in "
+                         "topological order)");
+      }
+      inputs.push_back(it->second);
+    }
+    return inputs;
+  }
+
+  // Every shape is static here, so shape computations (Shape, Size, and Cast and
+  // ConstantOfShape of known values) become constants. True when the node was folded.
+  bool fold_shape_computation(const onnx::NodeProto& np, const std::vector<int>& inputs,
+                              bool after_unknown, bool all_known) {
+    const std::string& op = np.op_type();
+    const bool folds_here =
+        op == "Shape" || op == "Size" || op == "Cast" || op == "ConstantOfShape";
+    if (!folds_here) return false;
+    if (inputs.empty() || inputs[0] < 0) throw ModelError(where(np) + ": missing input 0");
+    if (op == "Shape" && !after_unknown) {
+      const Shape& s = tensor(inputs[0]).shape;
+      std::int64_t rank = static_cast<std::int64_t>(s.size());
+      std::int64_t start = 0, end = rank;
+      for (const auto& a : np.attribute()) {
+        if (a.name() == "start") start = a.i() < 0 ? a.i() + rank : a.i();
+        if (a.name() == "end") end = a.i() < 0 ? a.i() + rank : a.i();
+      }
+      start = std::clamp<std::int64_t>(start, 0, rank);
+      end = std::clamp<std::int64_t>(end, start, rank);
+      bind_int_constant(np.output(0), Shape(s.begin() + start, s.begin() + end));
+      return true;
+    }
+    if (op == "Size" && !after_unknown) {
+      bind_int_constant(np.output(0), {num_elements(tensor(inputs[0]).shape)}, true);
+      return true;
+    }
+    if (op == "Cast" && all_known) {
+      fold_cast(np, inputs[0]);
+      return true;
+    }
+    if (op == "ConstantOfShape" && all_known) {
+      fold_constant_of_shape(np, inputs[0]);
+      return true;
+    }
+    return false;
+  }
+
+  // Before opset 11 Clip's bounds were attributes; the graph IR takes them as inputs.
+  void clip_bounds_as_inputs(Node& node) {
+    node.inputs.resize(3, -1);
+    float lo = attr_float(node, "min", -INFINITY), hi = attr_float(node, "max", INFINITY);
+    node.inputs[1] = add(scalar(node.name + ".min", lo));
+    node.inputs[2] = add(scalar(node.name + ".max", hi));
+    node.attributes.erase("min");
+    node.attributes.erase("max");
+  }
+
+  // Shapes of the node just added (the last); false when its outputs were kept unknown (a form
+  // shape inference does not know, kept for analyze). A malformed node is an error.
+  bool infer_shapes(const onnx::NodeProto& np, const Node& node) {
     try {
       infer_node_shapes(graph_, graph_.nodes.size() - 1);
+      return true;
     } catch (const ModelError& e) {
-      // A form shape inference does not know is kept for analyze; a malformed node is an error.
       if (options_.keep_unknown_ops && e.kind() == ErrorKind::kUnsupportedOperator) {
         for (int i = 0; i < static_cast<int>(node.outputs.size()); ++i) {
           unknown_.insert(node.outputs[static_cast<std::size_t>(i)]);
           bind(np.output(i), node.outputs[static_cast<std::size_t>(i)]);
         }
-        return;
+        return false;
       }
       std::string hint;
       if (exported_batch_ > 0) {
@@ -445,6 +394,10 @@ class Importer {
       }
       throw ModelError(path_ + ": " + e.what() + hint, e.kind(), in_this_file(e.where()));
     }
+  }
+
+  // Names the node's outputs, each within the size budget.
+  void bind_outputs(const onnx::NodeProto& np, const Node& node) {
     for (int i = 0; i < np.output_size() && i < static_cast<int>(node.outputs.size()); ++i) {
       const Tensor& out = tensor(node.outputs[static_cast<std::size_t>(i)]);
       budget_.check(tensor_bytes(out.shape, out.dtype), where(np), out.name, out.shape);
@@ -614,7 +567,7 @@ class Importer {
   std::set<int> unknown_;            // tensors of kept unknown operators, and after them
   Graph graph_;
   std::unordered_map<std::string, int> ids_;
-  std::unordered_map<std::string, std::vector<Use>> uses_;
+  onnx_parameters::Uses uses_;
 };
 
 }  // namespace

@@ -58,6 +58,51 @@ std::vector<std::string> compile_metric_names() {
           "macs"};
 }
 
+namespace {
+
+// The metrics of a compiled program, from its report (compile_metric_names() but "fits").
+Metrics report_metrics(const compiler::CompileReport& report, double partitions) {
+  double sbuf_peak = 0, utilization = 0, resident = 0, streamed = 0;
+  double engine_instructions[4] = {0, 0, 0, 0};
+  for (const compiler::CoreReport& core : report.cores) {
+    // The report counts SBUF per partition; a core's SBUF is all of its partitions.
+    sbuf_peak = std::max(sbuf_peak, static_cast<double>(core.sbuf_peak) * partitions);
+    if (core.sbuf_capacity > 0) {
+      utilization = std::max(utilization, static_cast<double>(core.sbuf_peak) /
+                                              static_cast<double>(core.sbuf_capacity));
+    }
+    resident += static_cast<double>(core.weights_resident);
+    streamed += static_cast<double>(core.weights_streamed);
+    for (int e = 0; e < 4; ++e) engine_instructions[e] += static_cast<double>(core.instructions[e]);
+  }
+  const double cycles = static_cast<double>(report.estimated_cycles());
+  Metrics m;
+  m["weights_on_chip"] = streamed == 0 ? 1 : 0;
+  m["sbuf_peak_bytes"] = sbuf_peak;
+  m["sbuf_utilization"] = utilization;
+  m["sbuf_static_weight_bytes"] = resident;
+  m["weights_streamed_bytes"] = streamed;
+  m["weight_bytes"] = static_cast<double>(report.weight_bytes);
+  m["estimated_cycles"] = cycles;
+  m["estimated_latency_ms"] = report.clock_hz > 0 ? cycles / report.clock_hz * 1e3 : NAN;
+  // Estimated Tensor Engine busy cycles of one inference, all layers and cores.
+  double tensor_busy = 0;
+  for (const compiler::LayerEstimate& l : report.layers)
+    tensor_busy += static_cast<double>(l.busy[0]);
+  m["tensor_busy_cycles"] = tensor_busy;
+  m["instructions"] = static_cast<double>(report.instructions);
+  m["instructions_tensor"] = engine_instructions[0];
+  m["instructions_vector"] = engine_instructions[1];
+  m["instructions_scalar"] = engine_instructions[2];
+  m["instructions_dma"] = engine_instructions[3];
+  m["sub_batch"] = report.sub_batch;
+  m["passes"] = report.passes;
+  m["macs"] = static_cast<double>(report.macs);
+  return m;
+}
+
+}  // namespace
+
 PointResult evaluate_compile_point(const StudyBase& base, const PointSpec& spec) {
   const std::string instance = spec.field("instance", "");
   const std::string model = spec.field("model", "");
@@ -101,45 +146,8 @@ PointResult evaluate_compile_point(const StudyBase& base, const PointSpec& spec)
     result.metrics["weights_on_chip"] = 0;
     return result;
   }
-  const compiler::CompileReport& report = compiled.report;
-  const double partitions = config.chip.core.sbuf.partitions;
-  double sbuf_peak = 0, utilization = 0, resident = 0, streamed = 0;
-  double engine_instructions[4] = {0, 0, 0, 0};
-  for (const compiler::CoreReport& core : report.cores) {
-    // The report counts SBUF per partition; a core's SBUF is all of its partitions.
-    sbuf_peak = std::max(sbuf_peak, static_cast<double>(core.sbuf_peak) * partitions);
-    if (core.sbuf_capacity > 0) {
-      utilization = std::max(utilization, static_cast<double>(core.sbuf_peak) /
-                                              static_cast<double>(core.sbuf_capacity));
-    }
-    resident += static_cast<double>(core.weights_resident);
-    streamed += static_cast<double>(core.weights_streamed);
-    for (int e = 0; e < 4; ++e) engine_instructions[e] += static_cast<double>(core.instructions[e]);
-  }
-  const double cycles = static_cast<double>(report.estimated_cycles());
-  Metrics& m = result.metrics;
-  m["fits"] = 1;
-  m["weights_on_chip"] = streamed == 0 ? 1 : 0;
-  m["sbuf_peak_bytes"] = sbuf_peak;
-  m["sbuf_utilization"] = utilization;
-  m["sbuf_static_weight_bytes"] = resident;
-  m["weights_streamed_bytes"] = streamed;
-  m["weight_bytes"] = static_cast<double>(report.weight_bytes);
-  m["estimated_cycles"] = cycles;
-  m["estimated_latency_ms"] = report.clock_hz > 0 ? cycles / report.clock_hz * 1e3 : NAN;
-  // Estimated Tensor Engine busy cycles of one inference, all layers and cores.
-  double tensor_busy = 0;
-  for (const compiler::LayerEstimate& l : report.layers)
-    tensor_busy += static_cast<double>(l.busy[0]);
-  m["tensor_busy_cycles"] = tensor_busy;
-  m["instructions"] = static_cast<double>(report.instructions);
-  m["instructions_tensor"] = engine_instructions[0];
-  m["instructions_vector"] = engine_instructions[1];
-  m["instructions_scalar"] = engine_instructions[2];
-  m["instructions_dma"] = engine_instructions[3];
-  m["sub_batch"] = report.sub_batch;
-  m["passes"] = report.passes;
-  m["macs"] = static_cast<double>(report.macs);
+  result.metrics = report_metrics(compiled.report, config.chip.core.sbuf.partitions);
+  result.metrics["fits"] = 1;
   return result;
 }
 
