@@ -189,101 +189,115 @@ class ProgramBuilder {
     return static_cast<int>(L_.tensors.size()) - 1;
   }
 
+  // Every DRAM tensor, in this order: graph inputs, graph outputs, spilled activations, then
+  // each layer's parameters.
   void declare_tensors() {
     const LayerGraph& g = L_.graph;
-    const isa::DType dt = L_.dtype();
     const int n = static_cast<int>(g.layers.size());
     L_.value_tensor.assign(g.values.size(), -1);
     L_.weight_tensor.assign(n, -1);
     L_.const_tensor.assign(n, -1);
-    auto activation = [&](int v, isa::TensorKind kind, int core) {
-      const Value& val = g.values[v];
-      isa::TensorDecl t;
-      t.name = val.name;
-      t.kind = kind;
-      t.dtype = dt;
-      t.shape = val.shape;
-      t.dim_order = channel_major(val.shape.size());
-      t.core = static_cast<std::uint16_t>(core);
-      std::uint64_t elems = 1;
-      for (auto d : val.shape) elems *= static_cast<std::uint64_t>(d);
-      t.bytes = elems * L_.dsize;
-      L_.value_tensor[v] = add_tensor(std::move(t));
-    };
     for (int v : g.inputs) {
       int core =
           g.values[v].consumers.empty() ? 0 : L_.stages.layer_stage[g.values[v].consumers.front()];
-      activation(v, isa::TensorKind::kInput, core);
+      declare_activation(v, isa::TensorKind::kInput, core);
     }
     for (int v : g.outputs)
-      activation(v, isa::TensorKind::kOutput, L_.stages.layer_stage[g.values[v].producer]);
+      declare_activation(v, isa::TensorKind::kOutput, L_.stages.layer_stage[g.values[v].producer]);
     for (std::size_t v = 0; v < g.values.size(); ++v)
       if (L_.plan.in_dram[v] && !g.values[v].graph_input)
-        activation(static_cast<int>(v), isa::TensorKind::kSpill,
-                   L_.stages.layer_stage[g.values[v].producer]);
-    const bool data = L_.options.weight_data;
+        declare_activation(static_cast<int>(v), isa::TensorKind::kSpill,
+                           L_.stages.layer_stage[g.values[v].producer]);
     for (int l = 0; l < n; ++l) {
-      const Layer& layer = g.layers[l];
-      const std::uint16_t core = static_cast<std::uint16_t>(L_.stages.layer_stage[l]);
-      if (layer.kind == LayerKind::kConv) {
-        const ConvGeometry& geo = L_.plan.geometry[l];
-        const int cin = g.values[layer.inputs[0]].channels, cout = g.values[layer.output].channels;
-        isa::TensorDecl w;
-        w.name = layer.name + ".weight";
-        w.kind = isa::TensorKind::kWeight;
-        w.dtype = dt;
-        w.shape = {static_cast<std::int64_t>(geo.weight_bytes / L_.dsize)};
-        w.dim_order = {0};
-        w.core = core;
-        w.bytes = geo.weight_bytes;
-        bool have = data && !layer.conv.weights.empty();
-        if (have) w.data = pack_conv_weights(layer, cin, cout, geo, L_.partitions(), dt);
-        L_.weight_tensor[l] = add_tensor(std::move(w));
-        // Biases, fp32: row p holds partition p's bias for every output block.
-        const int blocks = static_cast<int>(geo.blocks.size());
-        const int rows = bias_rows(l);
-        isa::TensorDecl b;
-        b.name = layer.name + ".bias";
-        b.kind = isa::TensorKind::kWeight;
-        b.dtype = isa::DType::kFp32;
-        b.shape = {rows, blocks};
-        b.dim_order = {0, 1};
-        b.core = core;
-        b.bytes = static_cast<std::uint64_t>(rows) * blocks * 4;
-        if (have) {
-          for (int p = 0; p < rows; ++p)
-            for (int j = 0; j < blocks; ++j) {
-              const WeightBlock& blk = geo.blocks[j];
-              float v =
-                  p < blk.count && !layer.conv.bias.empty() ? layer.conv.bias[blk.co0 + p] : 0.0f;
-              append_converted(b.data, v, isa::DType::kFp32);
-            }
-        }
-        L_.const_tensor[l] = add_tensor(std::move(b));
-      } else if (layer.kind == LayerKind::kScaleBias || layer.kind == LayerKind::kLayerNorm) {
-        const int channels = g.values[layer.output].channels;
-        const int tiles = L_.tiles(channels);
-        const int rows = std::min(L_.partitions(), channels);
-        isa::TensorDecl t;
-        t.name = layer.name + ".scale_shift";
-        t.kind = isa::TensorKind::kWeight;
-        t.dtype = isa::DType::kFp32;
-        t.shape = {rows, tiles, 2};
-        t.dim_order = {0, 1, 2};
-        t.core = core;
-        t.bytes = static_cast<std::uint64_t>(rows) * tiles * 8;
-        if (data && !layer.scale.empty()) {
-          for (int p = 0; p < rows; ++p)
-            for (int j = 0; j < tiles; ++j) {
-              int c = j * L_.partitions() + p;
-              bool in = c < channels;
-              append_converted(t.data, in ? layer.scale[c] : 0.0f, isa::DType::kFp32);
-              append_converted(t.data, in ? layer.shift[c] : 0.0f, isa::DType::kFp32);
-            }
-        }
-        L_.const_tensor[l] = add_tensor(std::move(t));
+      const LayerKind kind = g.layers[l].kind;
+      if (kind == LayerKind::kConv) {
+        declare_conv_parameters(l);
+      } else if (kind == LayerKind::kScaleBias || kind == LayerKind::kLayerNorm) {
+        declare_scale_shift(l);
       }
     }
+  }
+
+  void declare_activation(int v, isa::TensorKind kind, int core) {
+    const Value& val = L_.graph.values[v];
+    isa::TensorDecl t;
+    t.name = val.name;
+    t.kind = kind;
+    t.dtype = L_.dtype();
+    t.shape = val.shape;
+    t.dim_order = channel_major(val.shape.size());
+    t.core = static_cast<std::uint16_t>(core);
+    std::uint64_t elems = 1;
+    for (auto d : val.shape) elems *= static_cast<std::uint64_t>(d);
+    t.bytes = elems * L_.dsize;
+    L_.value_tensor[v] = add_tensor(std::move(t));
+  }
+
+  // A convolution's packed weights, then its biases (fp32: row p holds partition p's bias for
+  // every output block); values only with weight data.
+  void declare_conv_parameters(int l) {
+    const LayerGraph& g = L_.graph;
+    const Layer& layer = g.layers[l];
+    const isa::DType dt = L_.dtype();
+    const auto core = static_cast<std::uint16_t>(L_.stages.layer_stage[l]);
+    const ConvGeometry& geo = L_.plan.geometry[l];
+    const int cin = g.values[layer.inputs[0]].channels, cout = g.values[layer.output].channels;
+    isa::TensorDecl w;
+    w.name = layer.name + ".weight";
+    w.kind = isa::TensorKind::kWeight;
+    w.dtype = dt;
+    w.shape = {static_cast<std::int64_t>(geo.weight_bytes / L_.dsize)};
+    w.dim_order = {0};
+    w.core = core;
+    w.bytes = geo.weight_bytes;
+    bool have = L_.options.weight_data && !layer.conv.weights.empty();
+    if (have) w.data = pack_conv_weights(layer, cin, cout, geo, L_.partitions(), dt);
+    L_.weight_tensor[l] = add_tensor(std::move(w));
+    const int blocks = static_cast<int>(geo.blocks.size());
+    const int rows = bias_rows(l);
+    isa::TensorDecl b;
+    b.name = layer.name + ".bias";
+    b.kind = isa::TensorKind::kWeight;
+    b.dtype = isa::DType::kFp32;
+    b.shape = {rows, blocks};
+    b.dim_order = {0, 1};
+    b.core = core;
+    b.bytes = static_cast<std::uint64_t>(rows) * blocks * 4;
+    if (have) {
+      for (int p = 0; p < rows; ++p)
+        for (int j = 0; j < blocks; ++j) {
+          const WeightBlock& blk = geo.blocks[j];
+          float v = p < blk.count && !layer.conv.bias.empty() ? layer.conv.bias[blk.co0 + p] : 0.0f;
+          append_converted(b.data, v, isa::DType::kFp32);
+        }
+    }
+    L_.const_tensor[l] = add_tensor(std::move(b));
+  }
+
+  // Per-channel scale and shift (fp32 pairs, row p for partition p of every channel tile).
+  void declare_scale_shift(int l) {
+    const Layer& layer = L_.graph.layers[l];
+    const int channels = L_.graph.values[layer.output].channels;
+    const int tiles = L_.tiles(channels);
+    const int rows = std::min(L_.partitions(), channels);
+    isa::TensorDecl t;
+    t.name = layer.name + ".scale_shift";
+    t.kind = isa::TensorKind::kWeight;
+    t.dtype = isa::DType::kFp32;
+    t.shape = {rows, tiles, 2};
+    t.dim_order = {0, 1, 2};
+    t.core = static_cast<std::uint16_t>(L_.stages.layer_stage[l]);
+    t.bytes = static_cast<std::uint64_t>(rows) * tiles * 8;
+    if (L_.options.weight_data && !layer.scale.empty()) {
+      for (int p = 0; p < rows; ++p)
+        for (int j = 0; j < tiles; ++j) {
+          int c = j * L_.partitions() + p;
+          bool in = c < channels;
+          append_converted(t.data, in ? layer.scale[c] : 0.0f, isa::DType::kFp32);
+          append_converted(t.data, in ? layer.shift[c] : 0.0f, isa::DType::kFp32);
+        }
+    }
+    L_.const_tensor[l] = add_tensor(std::move(t));
   }
 
   int bias_rows(int l) const {

@@ -205,38 +205,172 @@ void evacuate(Lowering& L, int li, int core, const WeightBlock& blk, const Chunk
   }
 }
 
+// Streams a whole interleaved weight unit into the next ring slot with one DMA (rows are
+// partitions); returns the slot's offset.
+std::uint64_t stream_unit(Lowering& L, int li, int core, const WeightBlock& blk) {
+  const CorePlan& cp = L.plan.cores[core];
+  const CoreQueues& q = L.queues[core];
+  const isa::TensorDecl& weights = L.tensors[L.weight_tensor[li]];
+  const int slot = L.ring_next[core];
+  L.ring_next[core] = (slot + 1) % kWeightRingSlots;
+  const std::uint64_t unit_at =
+      cp.ring_offset + static_cast<std::uint64_t>(slot) * cp.ring_slot_bytes;
+  const CiSegment& seg = blk.segments[0];
+  const auto rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
+  const auto row = static_cast<std::uint32_t>(blk.unit_bytes / L.dsize);
+  isa::Instruction ld;
+  ld.opcode = isa::Opcode::kDmaCopy;
+  ld.dst = isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), rows, unit_at, {row}, L.dtype(),
+                     static_cast<std::uint16_t>(core));
+  ld.src0 = isa::dram(weights.dram_offset + blk.dram_offset, rows, {row}, L.dtype(), weights.core);
+  L.sched.emit(core, slot % 2 ? q.dma_weights_alt : q.dma_weights, ld,
+               static_cast<std::uint32_t>(li));
+  L.weights_streamed[core] += std::uint64_t{rows} * row * L.dsize;
+  return unit_at;
+}
+
+// Streams input-channel segment s of a block into the next ring slot, on alternating DMA
+// engines; returns the slot's offset.
+std::uint64_t stream_segment(Lowering& L, int li, int core, const WeightBlock& blk, std::size_t s) {
+  const CorePlan& cp = L.plan.cores[core];
+  const CoreQueues& q = L.queues[core];
+  const isa::TensorDecl& weights = L.tensors[L.weight_tensor[li]];
+  const CiSegment& seg = blk.segments[s];
+  const auto k_rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
+  const int slot = L.ring_next[core];
+  L.ring_next[core] = (slot + 1) % kWeightRingSlots;
+  const std::uint64_t seg_at =
+      cp.ring_offset + static_cast<std::uint64_t>(slot) * cp.ring_slot_bytes;
+  std::uint64_t dram_at = weights.dram_offset + blk.dram_offset;
+  for (std::size_t j = 0; j < s; ++j)
+    dram_at += blk.seg_elements[j] * L.dsize *
+               static_cast<std::uint64_t>(blk.segments[j].p_hi - blk.segments[j].p_lo);
+  const auto row = static_cast<std::uint32_t>(blk.seg_elements[s]);
+  isa::Instruction ld;
+  ld.opcode = isa::Opcode::kDmaCopy;
+  ld.dst = isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), k_rows, seg_at, {row}, L.dtype(),
+                     static_cast<std::uint16_t>(core));
+  ld.src0 = isa::dram(dram_at, k_rows, {row}, L.dtype(), weights.core);
+  L.sched.emit(core, slot % 2 ? q.dma_weights_alt : q.dma_weights, ld,
+               static_cast<std::uint32_t>(li));
+  L.weights_streamed[core] += std::uint64_t{k_rows} * row * L.dsize;
+  return seg_at;
+}
+
+// The moving tile of tap (kh, kw) for chunk `ch`: segment `seg` of the input seen through a
+// strided pattern, in its SBUF slot (with halo) or, when `streamed`, in the staging band at
+// `stage_at` (`band_rows`: the rows of the tallest band).
+isa::AccessPattern moving_tile(const Lowering& L, int li, int core, const CiSegment& seg,
+                               const Chunk& ch, int kh, int kw, bool streamed,
+                               std::uint64_t stage_at, int band_rows) {
+  const Layer& layer = L.graph.layers[li];
+  const ConvParams& c = layer.conv;
+  const int in_id = layer.inputs[0];
+  const Value& in = L.graph.values[in_id];
+  const auto k_rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
+  const auto core16 = static_cast<std::uint16_t>(core);
+  const auto sw = static_cast<std::int32_t>(c.stride_w);
+  if (streamed) {
+    const int stage_wp = in.width + c.pad_left + c.pad_right;
+    const std::uint64_t elems = (static_cast<std::uint64_t>(kh) * c.dilation_h) * stage_wp +
+                                static_cast<std::uint64_t>(kw) * c.dilation_w +
+                                static_cast<std::uint64_t>(ch.col0) * c.stride_w;
+    const std::uint64_t tile_bytes = band_tile_stride(L, li, band_rows);
+    return isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), k_rows,
+                     stage_at + seg.ci_tile * tile_bytes + elems * L.dsize,
+                     dims({axis(static_cast<std::uint32_t>(ch.rows), c.stride_h * stage_wp),
+                           axis(static_cast<std::uint32_t>(ch.cols), sw)}),
+                     L.dtype(), core16);
+  }
+  const int in_hp = in.padded_height(), in_wp = in.padded_width();
+  const ValueSlot& slot = L.plan.slot(in_id, core);
+  const std::int64_t row =
+      static_cast<std::int64_t>(ch.row0) * c.stride_h - c.pad_top + in.halo_h + kh * c.dilation_h;
+  const std::int64_t col =
+      static_cast<std::int64_t>(ch.col0) * c.stride_w - c.pad_left + in.halo_w + kw * c.dilation_w;
+  const std::uint64_t elems = static_cast<std::uint64_t>(
+      (static_cast<std::int64_t>(ch.image0) * in_hp + row) * in_wp + col);
+  return isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), k_rows,
+                   slot.offset + seg.ci_tile * slot.tile_bytes + elems * L.dsize,
+                   dims({axis(static_cast<std::uint32_t>(ch.images), in_hp * in_wp),
+                         axis(static_cast<std::uint32_t>(ch.rows), c.stride_h * in_wp),
+                         axis(static_cast<std::uint32_t>(ch.cols), sw)}),
+                   L.dtype(), core16);
+}
+
+// Chunks [g0, g1) of block `blk`, sharing each loaded weight tile: per (input-channel segment,
+// tap) one LoadWeights, then one MatMul per chunk into its own PSUM bank (the first contribution
+// overwrites it, the rest accumulate); then the evacuations, or each right after its MatMul when
+// `per_chunk`. `base`: the block's weights in SBUF, unless streamed segment by segment.
+void lower_chunk_group(Lowering& L, int li, int core, const WeightBlock& blk, std::uint64_t base,
+                       bool stream_segments, bool per_chunk, bool streamed,
+                       const std::vector<Chunk>& chunks, std::size_t g0, std::size_t g1) {
+  const ConvParams& c = L.graph.layers[li].conv;
+  const CoreQueues& q = L.queues[core];
+  const auto layer_id = static_cast<std::uint32_t>(li);
+  const auto core16 = static_cast<std::uint16_t>(core);
+  const auto m = static_cast<std::uint16_t>(blk.count);
+  std::uint64_t stage_at = 0;
+  if (streamed) stage_at = stage_band(L, li, core, chunks[g0], chunks.front().rows);
+  std::vector<int> banks;
+  for (std::size_t k = g0; k < g1; ++k) banks.push_back(L.next_bank());
+  bool first = true;
+  for (std::size_t s = 0; s < blk.segments.size(); ++s) {
+    const CiSegment& seg = blk.segments[s];
+    const auto k_rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
+    std::uint64_t seg_at = base;
+    for (std::size_t j = 0; j < s; ++j) seg_at += blk.seg_elements[j] * L.dsize;
+    if (stream_segments) seg_at = stream_segment(L, li, core, blk, s);
+    for (int kh = 0; kh < c.kernel_h; ++kh) {
+      for (int kw = 0; kw < c.kernel_w; ++kw) {
+        const int tap = kh * c.kernel_w + kw;
+        isa::Instruction lw;
+        lw.opcode = isa::Opcode::kLoadWeights;
+        lw.src0 = isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), k_rows,
+                            seg_at + static_cast<std::uint64_t>(tap) * blk.count * L.dsize,
+                            {static_cast<std::uint32_t>(blk.count)}, L.dtype(), core16);
+        L.sched.emit(core, q.tensor, lw, layer_id);
+        for (std::size_t k = g0; k < g1; ++k) {
+          const Chunk& ch = chunks[k];
+          isa::Instruction mm;
+          mm.opcode = isa::Opcode::kMatMul;
+          mm.flags = first ? 0 : isa::kAccumulate;
+          const auto n = static_cast<std::uint32_t>(ch.images * ch.rows * ch.cols);
+          mm.dst =
+              isa::psum(0, m, static_cast<std::uint64_t>(banks[k - g0]) * L.core.psum.bank_bytes(),
+                        {n}, isa::DType::kFp32, core16);
+          mm.src0 =
+              moving_tile(L, li, core, seg, ch, kh, kw, streamed, stage_at, chunks.front().rows);
+          L.sched.emit(core, q.tensor, mm, layer_id);
+          if (per_chunk) evacuate(L, li, core, blk, ch, banks[k - g0]);
+        }
+        first = false;
+      }
+    }
+  }
+  if (!per_chunk)
+    for (std::size_t k = g0; k < g1; ++k) evacuate(L, li, core, blk, chunks[k], banks[k - g0]);
+}
+
 }  // namespace
 
 void lower_conv(Lowering& L, int li, int core) {
   const Layer& layer = L.graph.layers[li];
-  const ConvParams& c = layer.conv;
-  const int in_id = layer.inputs[0], out_id = layer.output;
-  const Value& in = L.graph.values[in_id];
-  const Value& out = L.graph.values[out_id];
+  const int in_id = layer.inputs[0];
+  const Value& out = L.graph.values[layer.output];
   const ConvGeometry& geo = L.plan.geometry[li];
-  const CorePlan& cp = L.plan.cores[core];
-  const CoreQueues& q = L.queues[core];
   for (int v : {in_id, layer.epilogue.residual})
     if (v >= 0 && L.plan.reload[v] && L.graph.values[v].consumers.front() == li)
       reload(L, v, li, core);
   const bool streamed = L.plan.in_dram[in_id] && !L.plan.reload[in_id];
-  const auto layer_id = static_cast<std::uint32_t>(li);
-  const auto core16 = static_cast<std::uint16_t>(core);
-  const isa::DType dt = L.dtype();
-  const std::uint64_t bank_bytes = L.core.psum.bank_bytes();
   const auto chunks =
       spatial_chunks(L.images, out.height, out.width, psum_bank_elements(L.core), streamed,
-                     layer.name, streamed ? staged_rows(L.graph, li, L.core, dt) : 0, true);
+                     layer.name, streamed ? staged_rows(L.graph, li, L.core, L.dtype()) : 0, true);
   // Without weight-load overlap a reload costs the array's drain: a block with one (segment,
   // tap) then takes every chunk under one LoadWeights, each evacuated right after its MatMul.
   const bool one_load_per_block = !L.core.tensor.weight_load_overlap && !streamed;
   const int group_size =
       streamed ? 1 : std::min(kChunksPerGroup, std::max(1, L.core.psum.banks / 2));
-  const isa::TensorDecl* weights = &L.tensors[L.weight_tensor[li]];
-
-  // Input geometry: either the SBUF value (with halo) or a staging band.
-  const int in_hp = in.padded_height(), in_wp = in.padded_width();
-  const int stage_wp = in.width + c.pad_left + c.pad_right;
 
   std::uint64_t block_at = L.plan.weight_offset[li];
   std::uint64_t unit_at = 0;  // ring slot of the streamed unit being consumed
@@ -245,112 +379,13 @@ void lower_conv(Lowering& L, int li, int core) {
     block_at += blk.sbuf_bytes;
     const bool stream_block = !L.plan.resident[li] && blk.interleaved;
     const bool stream_segments = !L.plan.resident[li] && !blk.interleaved;
-    if (stream_block && blk.unit_blocks > 0) {
-      // The whole unit into the next ring slot with one DMA (rows are partitions).
-      const int slot = L.ring_next[core];
-      L.ring_next[core] = (slot + 1) % kWeightRingSlots;
-      unit_at = cp.ring_offset + static_cast<std::uint64_t>(slot) * cp.ring_slot_bytes;
-      const CiSegment& seg = blk.segments[0];
-      const auto rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
-      const auto row = static_cast<std::uint32_t>(blk.unit_bytes / L.dsize);
-      isa::Instruction ld;
-      ld.opcode = isa::Opcode::kDmaCopy;
-      ld.dst = isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), rows, unit_at, {row}, dt, core16);
-      ld.src0 = isa::dram(weights->dram_offset + blk.dram_offset, rows, {row}, dt, weights->core);
-      L.sched.emit(core, slot % 2 ? q.dma_weights_alt : q.dma_weights, ld, layer_id);
-      L.weights_streamed[core] += std::uint64_t{rows} * row * L.dsize;
-    }
+    if (stream_block && blk.unit_blocks > 0) unit_at = stream_unit(L, li, core, blk);
     if (stream_block) base = unit_at + blk.unit_offset;
-    const auto m = static_cast<std::uint16_t>(blk.count);
     const bool per_chunk = one_load_per_block && blk.segments.size() * geo.taps == 1;
     const std::size_t step = per_chunk ? chunks.size() : static_cast<std::size_t>(group_size);
-
-    for (std::size_t g0 = 0; g0 < chunks.size(); g0 += step) {
-      const std::size_t g1 = std::min(chunks.size(), g0 + step);
-      std::uint64_t stage_at = 0;
-      if (streamed) stage_at = stage_band(L, li, core, chunks[g0], chunks.front().rows);
-      std::vector<int> banks;
-      for (std::size_t k = g0; k < g1; ++k) banks.push_back(L.next_bank());
-      bool first = true;
-      for (std::size_t s = 0; s < blk.segments.size(); ++s) {
-        const CiSegment& seg = blk.segments[s];
-        const auto k_rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
-        std::uint64_t seg_at = base;
-        for (std::size_t j = 0; j < s; ++j) seg_at += blk.seg_elements[j] * L.dsize;
-        if (stream_segments) {
-          // Streamed: this segment into the next ring slot, on alternating DMA engines.
-          const int slot = L.ring_next[core];
-          L.ring_next[core] = (slot + 1) % kWeightRingSlots;
-          seg_at = cp.ring_offset + static_cast<std::uint64_t>(slot) * cp.ring_slot_bytes;
-          std::uint64_t dram_at = weights->dram_offset + blk.dram_offset;
-          for (std::size_t j = 0; j < s; ++j)
-            dram_at += blk.seg_elements[j] * L.dsize *
-                       static_cast<std::uint64_t>(blk.segments[j].p_hi - blk.segments[j].p_lo);
-          const auto row = static_cast<std::uint32_t>(blk.seg_elements[s]);
-          isa::Instruction ld;
-          ld.opcode = isa::Opcode::kDmaCopy;
-          ld.dst =
-              isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), k_rows, seg_at, {row}, dt, core16);
-          ld.src0 = isa::dram(dram_at, k_rows, {row}, dt, weights->core);
-          L.sched.emit(core, slot % 2 ? q.dma_weights_alt : q.dma_weights, ld, layer_id);
-          L.weights_streamed[core] += std::uint64_t{k_rows} * row * L.dsize;
-        }
-        for (int kh = 0; kh < c.kernel_h; ++kh) {
-          for (int kw = 0; kw < c.kernel_w; ++kw) {
-            const int tap = kh * c.kernel_w + kw;
-            isa::Instruction lw;
-            lw.opcode = isa::Opcode::kLoadWeights;
-            lw.src0 = isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), k_rows,
-                                seg_at + static_cast<std::uint64_t>(tap) * blk.count * L.dsize,
-                                {static_cast<std::uint32_t>(blk.count)}, dt, core16);
-            L.sched.emit(core, q.tensor, lw, layer_id);
-            for (std::size_t k = g0; k < g1; ++k) {
-              const Chunk& ch = chunks[k];
-              isa::Instruction mm;
-              mm.opcode = isa::Opcode::kMatMul;
-              mm.flags = first ? 0 : isa::kAccumulate;
-              const auto n = static_cast<std::uint32_t>(ch.images * ch.rows * ch.cols);
-              mm.dst = isa::psum(0, m, static_cast<std::uint64_t>(banks[k - g0]) * bank_bytes, {n},
-                                 isa::DType::kFp32, core16);
-              const auto sw = static_cast<std::int32_t>(c.stride_w);
-              if (streamed) {
-                const std::uint64_t elems =
-                    (static_cast<std::uint64_t>(kh) * c.dilation_h) * stage_wp +
-                    static_cast<std::uint64_t>(kw) * c.dilation_w +
-                    static_cast<std::uint64_t>(ch.col0) * c.stride_w;
-                const std::uint64_t tile_bytes = band_tile_stride(L, li, chunks.front().rows);
-                mm.src0 = isa::sbuf(
-                    static_cast<std::uint16_t>(seg.p_lo), k_rows,
-                    stage_at + seg.ci_tile * tile_bytes + elems * L.dsize,
-                    dims({axis(static_cast<std::uint32_t>(ch.rows), c.stride_h * stage_wp),
-                          axis(static_cast<std::uint32_t>(ch.cols), sw)}),
-                    dt, core16);
-              } else {
-                const ValueSlot& slot = L.plan.slot(in_id, core);
-                const std::int64_t row = static_cast<std::int64_t>(ch.row0) * c.stride_h -
-                                         c.pad_top + in.halo_h + kh * c.dilation_h;
-                const std::int64_t col = static_cast<std::int64_t>(ch.col0) * c.stride_w -
-                                         c.pad_left + in.halo_w + kw * c.dilation_w;
-                const std::uint64_t elems = static_cast<std::uint64_t>(
-                    (static_cast<std::int64_t>(ch.image0) * in_hp + row) * in_wp + col);
-                mm.src0 =
-                    isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), k_rows,
-                              slot.offset + seg.ci_tile * slot.tile_bytes + elems * L.dsize,
-                              dims({axis(static_cast<std::uint32_t>(ch.images), in_hp * in_wp),
-                                    axis(static_cast<std::uint32_t>(ch.rows), c.stride_h * in_wp),
-                                    axis(static_cast<std::uint32_t>(ch.cols), sw)}),
-                              dt, core16);
-              }
-              L.sched.emit(core, q.tensor, mm, layer_id);
-              if (per_chunk) evacuate(L, li, core, blk, ch, banks[k - g0]);
-            }
-            first = false;
-          }
-        }
-      }
-      if (!per_chunk)
-        for (std::size_t k = g0; k < g1; ++k) evacuate(L, li, core, blk, chunks[k], banks[k - g0]);
-    }
+    for (std::size_t g0 = 0; g0 < chunks.size(); g0 += step)
+      lower_chunk_group(L, li, core, blk, base, stream_segments, per_chunk, streamed, chunks, g0,
+                        std::min(chunks.size(), g0 + step));
   }
 }
 

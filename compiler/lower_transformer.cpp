@@ -110,254 +110,376 @@ void size_scratch(LayerGraph& graph, const isa::NeuronCoreConfig& core) {
   }
 }
 
-void lower_attention(Lowering& L, int li, int core) {
-  const Layer& layer = L.graph.layers[li];
-  const AttentionParams& a = layer.attention;
-  const int q_id = layer.inputs[0], k_id = layer.inputs[1], v_id = layer.inputs[2];
-  const Value& out = L.graph.values[layer.output];
-  const int seq = out.width, dh = a.head_dim;
-  check_sizes(L, layer, seq);
-  const CoreQueues& q = L.queues[core];
-  const auto layer_id = static_cast<std::uint32_t>(li);
-  const auto core16 = static_cast<std::uint16_t>(core);
-  const isa::DType dt = L.dtype();
-  const isa::DType f32 = isa::DType::kFp32;
-  const std::uint64_t bank_bytes = L.core.psum.bank_bytes();
-  const int kc = chunk_of(L.core), chunks = (seq + kc - 1) / kc;
-  const std::uint64_t scratch = L.plan.slot(layer.scratch, core).offset;
-  const std::uint64_t buffer = (attention_buffer_elements(seq, dh, L.core) * L.dsize + 63) & ~63ull;
-  auto emit = [&](int queue, const isa::Instruction& ins) {
-    L.sched.emit(core, queue, ins, layer_id);
-  };
-  auto bank = [&]() { return static_cast<std::uint64_t>(L.next_bank()) * bank_bytes; };
-  auto sb = [&](int p, int parts, std::uint64_t at, std::uint32_t n) {
-    return isa::sbuf(static_cast<std::uint16_t>(p), static_cast<std::uint16_t>(parts), at, {n}, dt,
-                     core16);
-  };
-  auto ps = [&](int parts, std::uint64_t at, std::uint32_t n) {
-    return isa::psum(0, static_cast<std::uint16_t>(parts), at, {n}, f32, core16);
-  };
+namespace {
+
+// One attention layer on one core (the scheme is in lower_transformer.h): the geometry its
+// steps share, and one method per step.
+class AttentionLowering {
+ public:
+  AttentionLowering(Lowering& L, int li, int core)
+      : L_(L),
+        layer_(L.graph.layers[li]),
+        a_(layer_.attention),
+        q_(L.queues[core]),
+        core_(core),
+        layer_id_(static_cast<std::uint32_t>(li)),
+        seq_(L.graph.values[layer_.output].width),
+        dh_(a_.head_dim),
+        kc_(chunk_of(L.core)),
+        chunks_((seq_ + kc_ - 1) / kc_),
+        scratch_(L.plan.slot(layer_.scratch, core).offset),
+        buffer_((attention_buffer_elements(seq_, dh_, L.core) * L.dsize + 63) & ~63ull),
+        masked_(layer_.inputs.size() > 3),
+        ones_at_(scratch_ + 2 * buffer_),
+        mrow_at_(ones_at_ + static_cast<std::uint64_t>(L.partitions()) * L.dsize) {}
+
+  void run() {
+    if (masked_) prepare_mask();
+    for (image_ = 0; image_ < L_.images; ++image_) {
+      if (masked_) scale_mask_row();
+      for (head_ = 0; head_ < a_.heads; ++head_) {
+        const std::uint64_t buf = scratch_ + static_cast<std::uint64_t>(head_ % 2) * buffer_;
+        p_at_ = buf;
+        pt_at_ = p_at_ + static_cast<std::uint64_t>(seq_) * L_.dsize;
+        vt_at_ = pt_at_ + static_cast<std::uint64_t>(chunks_) * kc_ * L_.dsize;
+        st_at_ = vt_at_ + static_cast<std::uint64_t>(chunks_) * dh_ * L_.dsize;
+        transpose_values();
+        for (int q0 = 0; q0 < seq_; q0 += kc_) {
+          const int mq = std::min(kc_, seq_ - q0);
+          const std::uint64_t scores = score(q0, mq);
+          softmax(mq, scores);
+          transpose_probabilities(mq);
+          context(q0, mq);
+        }
+      }
+    }
+  }
+
+ private:
+  void emit(int queue, const isa::Instruction& ins) { L_.sched.emit(core_, queue, ins, layer_id_); }
+  std::uint64_t bank() { return static_cast<std::uint64_t>(L_.next_bank()) * bank_bytes(); }
+  std::uint64_t bank_bytes() const { return L_.core.psum.bank_bytes(); }
+  isa::AccessPattern sb(int p, int parts, std::uint64_t at, std::uint32_t n) const {
+    return isa::sbuf(static_cast<std::uint16_t>(p), static_cast<std::uint16_t>(parts), at, {n},
+                     L_.dtype(), static_cast<std::uint16_t>(core_));
+  }
+  isa::AccessPattern ps(int parts, std::uint64_t at, std::uint32_t n) const {
+    return isa::psum(0, static_cast<std::uint16_t>(parts), at, {n}, isa::DType::kFp32,
+                     static_cast<std::uint16_t>(core_));
+  }
+  // Tokens [t0, t0 + n) of the current head of a value whose heads start at channel `offset`.
+  isa::AccessPattern tokens(int value, int offset, int t0, int n) const {
+    const int channel = offset + head_ * dh_;
+    isa::AccessPattern ap = L_.interior(value, core_, channel / L_.partitions(),
+                                        channel % L_.partitions(), dh_, image_, 1, 0, 1);
+    ap.offset += static_cast<std::uint64_t>(t0) * L_.dsize;
+    ap.dims = isa::dense_dims({static_cast<std::uint32_t>(n)});
+    return ap;
+  }
+  // Softmax statistic i of the current query block (see kStats).
+  isa::AccessPattern stat(int mq, int i, std::uint32_t n = 1) const {
+    return sb(0, mq, st_at_ + static_cast<std::uint64_t>(i) * L_.dsize, n);
+  }
+
   // The key mask: bias/scale is added to the raw scores (the exp applies the scale), as a ones
   // [1 x queries] weight times the mask row accumulated into the scores' PSUM. The two values
   // are clamped to +-30000 (exp(-30000 * scale) is 0 in every dtype; fp16 holds 30000).
-  const bool masked = layer.inputs.size() > 3;
-  const std::uint64_t ones_at = scratch + 2 * buffer;
-  const std::uint64_t mrow_at = ones_at + static_cast<std::uint64_t>(L.partitions()) * L.dsize;
-  float mask_a = 0.0f, mask_b = 0.0f;
-  if (masked) {
-    auto clamp = [&](float v) { return std::clamp(v / a.scale, -30000.0f, 30000.0f); };
-    mask_b = clamp(a.mask_bias[0]);
-    mask_a = clamp(a.mask_bias[1]) - mask_b;
-    isa::Instruction ones = make(isa::Opcode::kMemset, sb(0, 1, ones_at, kc), {});
+  void prepare_mask() {
+    auto clamp = [&](float v) { return std::clamp(v / a_.scale, -30000.0f, 30000.0f); };
+    mask_b_ = clamp(a_.mask_bias[0]);
+    mask_a_ = clamp(a_.mask_bias[1]) - mask_b_;
+    isa::Instruction ones = make(isa::Opcode::kMemset, sb(0, 1, ones_at_, kc_), {});
     ones.scale = 1.0f;
-    emit(q.vector, ones);
+    emit(q_.vector, ones);
   }
-  for (int image = 0; image < L.images; ++image) {
-    if (masked) {
-      isa::AccessPattern m = L.interior(layer.inputs[3], core, 0, 0, 1, image, 1, 0, 1);
-      m.dims = isa::dense_dims({static_cast<std::uint32_t>(seq)});
-      isa::Instruction scaled =
-          activate(isa::ActivationFunc::kIdentity,
-                   sb(0, 1, mrow_at, static_cast<std::uint32_t>(seq)), m, mask_a);
-      scaled.bias = mask_b;
-      emit(q.scalar, scaled);
-    }
-    for (int h = 0; h < a.heads; ++h) {
-      const std::uint64_t buf = scratch + static_cast<std::uint64_t>(h % 2) * buffer;
-      const std::uint64_t p_at = buf;
-      const std::uint64_t pt_at = p_at + static_cast<std::uint64_t>(seq) * L.dsize;
-      const std::uint64_t vt_at = pt_at + static_cast<std::uint64_t>(chunks) * kc * L.dsize;
-      const std::uint64_t st_at = vt_at + static_cast<std::uint64_t>(chunks) * dh * L.dsize;
-      // Tokens [t0, t0 + n) of head h of a value whose heads start at channel `offset`.
-      auto tokens = [&](int value, int offset, int t0, int n) {
-        const int channel = offset + h * dh;
-        isa::AccessPattern ap = L.interior(value, core, channel / L.partitions(),
-                                           channel % L.partitions(), dh, image, 1, 0, 1);
-        ap.offset += static_cast<std::uint64_t>(t0) * L.dsize;
-        ap.dims = isa::dense_dims({static_cast<std::uint32_t>(n)});
-        return ap;
-      };
-      // V^T per key chunk: [keys][dh].
-      for (int c = 0; c < chunks; ++c) {
-        const int k0 = c * kc, kn = std::min(kc, seq - k0);
-        const std::uint64_t b = bank();
-        emit(q.tensor, make(isa::Opcode::kTranspose, ps(kn, b, static_cast<std::uint32_t>(dh)),
-                            tokens(v_id, a.offsets[2], k0, kn)));
-        emit(q.scalar, activate(isa::ActivationFunc::kIdentity,
-                                sb(0, kn, vt_at + static_cast<std::uint64_t>(c) * dh * L.dsize,
-                                   static_cast<std::uint32_t>(dh)),
-                                ps(kn, b, static_cast<std::uint32_t>(dh))));
-      }
-      for (int q0 = 0; q0 < seq; q0 += kc) {
-        const int mq = std::min(kc, seq - q0);
-        const auto mq32 = static_cast<std::uint32_t>(mq), seq32 = static_cast<std::uint32_t>(seq);
-        isa::Instruction lw;
-        lw.opcode = isa::Opcode::kLoadWeights;
-        lw.src0 = tokens(q_id, a.offsets[0], q0, mq);
-        emit(q.tensor, lw);
-        const std::uint64_t scores = bank();
-        emit(q.tensor,
-             make(isa::Opcode::kMatMul, ps(mq, scores, seq32), tokens(k_id, a.offsets[1], 0, seq)));
-        if (masked) {
-          isa::Instruction w;
-          w.opcode = isa::Opcode::kLoadWeights;
-          w.src0 = sb(0, 1, ones_at, mq32);
-          emit(q.tensor, w);
-          isa::Instruction add =
-              make(isa::Opcode::kMatMul, ps(mq, scores, seq32), sb(0, 1, mrow_at, seq32));
-          add.flags = isa::kAccumulate;
-          emit(q.tensor, add);
-        }
-        auto stat = [&](int i, std::uint32_t n = 1) {
-          return sb(0, mq, st_at + static_cast<std::uint64_t>(i) * L.dsize, n);
-        };
-        emit(q.vector, alu(isa::Opcode::kReduce, isa::AluOp::kMax, stat(0), ps(mq, scores, seq32)));
-        isa::Instruction neg = alu(isa::Opcode::kTensorScalar, isa::AluOp::kMul, stat(1), stat(0));
-        neg.scale = -a.scale;
-        neg.func2 = static_cast<std::uint8_t>(isa::AluOp::kNone);
-        emit(q.vector, neg);
-        emit(q.scalar, activate(isa::ActivationFunc::kExp, sb(0, mq, p_at, seq32),
-                                ps(mq, scores, seq32), a.scale, stat(1)));
-        emit(q.vector,
-             alu(isa::Opcode::kReduce, isa::AluOp::kAdd, stat(2), sb(0, mq, p_at, seq32)));
-        emit(q.scalar, activate(isa::ActivationFunc::kReciprocal, stat(3), stat(2)));
-        isa::Instruction norm = alu(isa::Opcode::kTensorScalar, isa::AluOp::kMul,
-                                    sb(0, mq, p_at, seq32), sb(0, mq, p_at, seq32), stat(3, 2));
-        norm.flags = isa::kPerPartition;
-        norm.func2 = static_cast<std::uint8_t>(isa::AluOp::kNone);
-        emit(q.vector, norm);
-        // P^T per key chunk: [keys][queries].
-        for (int c = 0; c < chunks; ++c) {
-          const int k0 = c * kc, kn = std::min(kc, seq - k0);
-          const std::uint64_t b = bank();
-          emit(q.tensor, make(isa::Opcode::kTranspose, ps(kn, b, mq32),
-                              sb(0, mq, p_at + static_cast<std::uint64_t>(k0) * L.dsize,
-                                 static_cast<std::uint32_t>(kn))));
-          emit(q.vector, alu(isa::Opcode::kTensorScalar, isa::AluOp::kNone,
-                             sb(0, kn, pt_at + static_cast<std::uint64_t>(c) * kc * L.dsize, mq32),
-                             ps(kn, b, mq32)));
-        }
-        const std::uint64_t ctx = bank();
-        for (int c = 0; c < chunks; ++c) {
-          const int kn = std::min(kc, seq - c * kc);
-          isa::Instruction w;
-          w.opcode = isa::Opcode::kLoadWeights;
-          w.src0 = sb(0, kn, vt_at + static_cast<std::uint64_t>(c) * dh * L.dsize,
-                      static_cast<std::uint32_t>(dh));
-          emit(q.tensor, w);
-          isa::Instruction mm =
-              make(isa::Opcode::kMatMul, ps(dh, ctx, mq32),
-                   sb(0, kn, pt_at + static_cast<std::uint64_t>(c) * kc * L.dsize, mq32));
-          mm.flags = c == 0 ? 0 : isa::kAccumulate;
-          emit(q.tensor, mm);
-        }
-        emit(q.scalar, activate(isa::ActivationFunc::kIdentity, tokens(layer.output, 0, q0, mq),
-                                ps(dh, ctx, mq32)));
-      }
+
+  // The current image's mask row, scaled into the scratch.
+  void scale_mask_row() {
+    isa::AccessPattern m = L_.interior(layer_.inputs[3], core_, 0, 0, 1, image_, 1, 0, 1);
+    m.dims = isa::dense_dims({static_cast<std::uint32_t>(seq_)});
+    isa::Instruction scaled =
+        activate(isa::ActivationFunc::kIdentity,
+                 sb(0, 1, mrow_at_, static_cast<std::uint32_t>(seq_)), m, mask_a_);
+    scaled.bias = mask_b_;
+    emit(q_.scalar, scaled);
+  }
+
+  // V^T per key chunk: [keys][dh].
+  void transpose_values() {
+    for (int c = 0; c < chunks_; ++c) {
+      const int k0 = c * kc_, kn = std::min(kc_, seq_ - k0);
+      const std::uint64_t b = bank();
+      emit(q_.tensor, make(isa::Opcode::kTranspose, ps(kn, b, static_cast<std::uint32_t>(dh_)),
+                           tokens(layer_.inputs[2], a_.offsets[2], k0, kn)));
+      emit(q_.scalar, activate(isa::ActivationFunc::kIdentity,
+                               sb(0, kn, vt_at_ + static_cast<std::uint64_t>(c) * dh_ * L_.dsize,
+                                  static_cast<std::uint32_t>(dh_)),
+                               ps(kn, b, static_cast<std::uint32_t>(dh_))));
     }
   }
+
+  // Q x K^T (plus the mask row) of queries [q0, q0 + mq) into a PSUM bank; returns the bank.
+  std::uint64_t score(int q0, int mq) {
+    const auto mq32 = static_cast<std::uint32_t>(mq), seq32 = static_cast<std::uint32_t>(seq_);
+    isa::Instruction lw;
+    lw.opcode = isa::Opcode::kLoadWeights;
+    lw.src0 = tokens(layer_.inputs[0], a_.offsets[0], q0, mq);
+    emit(q_.tensor, lw);
+    const std::uint64_t scores = bank();
+    emit(q_.tensor, make(isa::Opcode::kMatMul, ps(mq, scores, seq32),
+                         tokens(layer_.inputs[1], a_.offsets[1], 0, seq_)));
+    if (masked_) {
+      isa::Instruction w;
+      w.opcode = isa::Opcode::kLoadWeights;
+      w.src0 = sb(0, 1, ones_at_, mq32);
+      emit(q_.tensor, w);
+      isa::Instruction add =
+          make(isa::Opcode::kMatMul, ps(mq, scores, seq32), sb(0, 1, mrow_at_, seq32));
+      add.flags = isa::kAccumulate;
+      emit(q_.tensor, add);
+    }
+    return scores;
+  }
+
+  // Softmax along the keys, PSUM scores -> P in the scratch.
+  void softmax(int mq, std::uint64_t scores) {
+    const auto seq32 = static_cast<std::uint32_t>(seq_);
+    emit(q_.vector,
+         alu(isa::Opcode::kReduce, isa::AluOp::kMax, stat(mq, 0), ps(mq, scores, seq32)));
+    isa::Instruction neg =
+        alu(isa::Opcode::kTensorScalar, isa::AluOp::kMul, stat(mq, 1), stat(mq, 0));
+    neg.scale = -a_.scale;
+    neg.func2 = static_cast<std::uint8_t>(isa::AluOp::kNone);
+    emit(q_.vector, neg);
+    emit(q_.scalar, activate(isa::ActivationFunc::kExp, sb(0, mq, p_at_, seq32),
+                             ps(mq, scores, seq32), a_.scale, stat(mq, 1)));
+    emit(q_.vector,
+         alu(isa::Opcode::kReduce, isa::AluOp::kAdd, stat(mq, 2), sb(0, mq, p_at_, seq32)));
+    emit(q_.scalar, activate(isa::ActivationFunc::kReciprocal, stat(mq, 3), stat(mq, 2)));
+    isa::Instruction norm = alu(isa::Opcode::kTensorScalar, isa::AluOp::kMul,
+                                sb(0, mq, p_at_, seq32), sb(0, mq, p_at_, seq32), stat(mq, 3, 2));
+    norm.flags = isa::kPerPartition;
+    norm.func2 = static_cast<std::uint8_t>(isa::AluOp::kNone);
+    emit(q_.vector, norm);
+  }
+
+  // P^T per key chunk: [keys][queries].
+  void transpose_probabilities(int mq) {
+    const auto mq32 = static_cast<std::uint32_t>(mq);
+    for (int c = 0; c < chunks_; ++c) {
+      const int k0 = c * kc_, kn = std::min(kc_, seq_ - k0);
+      const std::uint64_t b = bank();
+      emit(q_.tensor, make(isa::Opcode::kTranspose, ps(kn, b, mq32),
+                           sb(0, mq, p_at_ + static_cast<std::uint64_t>(k0) * L_.dsize,
+                              static_cast<std::uint32_t>(kn))));
+      emit(q_.vector, alu(isa::Opcode::kTensorScalar, isa::AluOp::kNone,
+                          sb(0, kn, pt_at_ + static_cast<std::uint64_t>(c) * kc_ * L_.dsize, mq32),
+                          ps(kn, b, mq32)));
+    }
+  }
+
+  // V^T x P^T accumulated over the key chunks, into the head's slice of the output.
+  void context(int q0, int mq) {
+    const auto mq32 = static_cast<std::uint32_t>(mq);
+    const std::uint64_t ctx = bank();
+    for (int c = 0; c < chunks_; ++c) {
+      const int kn = std::min(kc_, seq_ - c * kc_);
+      isa::Instruction w;
+      w.opcode = isa::Opcode::kLoadWeights;
+      w.src0 = sb(0, kn, vt_at_ + static_cast<std::uint64_t>(c) * dh_ * L_.dsize,
+                  static_cast<std::uint32_t>(dh_));
+      emit(q_.tensor, w);
+      isa::Instruction mm =
+          make(isa::Opcode::kMatMul, ps(dh_, ctx, mq32),
+               sb(0, kn, pt_at_ + static_cast<std::uint64_t>(c) * kc_ * L_.dsize, mq32));
+      mm.flags = c == 0 ? 0 : isa::kAccumulate;
+      emit(q_.tensor, mm);
+    }
+    emit(q_.scalar, activate(isa::ActivationFunc::kIdentity, tokens(layer_.output, 0, q0, mq),
+                             ps(dh_, ctx, mq32)));
+  }
+
+  Lowering& L_;
+  const Layer& layer_;
+  const AttentionParams& a_;
+  const CoreQueues& q_;
+  const int core_;
+  const std::uint32_t layer_id_;
+  const int seq_, dh_;
+  const int kc_, chunks_;  // keys per chunk, key chunks
+  const std::uint64_t scratch_, buffer_;
+  const bool masked_;
+  const std::uint64_t ones_at_, mrow_at_;
+  float mask_a_ = 0.0f, mask_b_ = 0.0f;
+  int image_ = 0, head_ = 0;
+  // The current head's half of the scratch: P, P^T, V^T, softmax statistics.
+  std::uint64_t p_at_ = 0, pt_at_ = 0, vt_at_ = 0, st_at_ = 0;
+};
+
+}  // namespace
+
+void lower_attention(Lowering& L, int li, int core) {
+  const Layer& layer = L.graph.layers[li];
+  check_sizes(L, layer, L.graph.values[layer.output].width);
+  AttentionLowering(L, li, core).run();
 }
 
-void lower_layer_norm(Lowering& L, int li, int core) {
-  const Layer& layer = L.graph.layers[li];
-  const int in_id = layer.inputs[0];
-  const Value& out = L.graph.values[layer.output];
-  const int seq = out.width, d = out.channels, tiles = L.tiles(d);
-  check_sizes(L, layer, seq);
-  const CoreQueues& q = L.queues[core];
-  const auto layer_id = static_cast<std::uint32_t>(li);
-  const auto core16 = static_cast<std::uint16_t>(core);
-  const isa::DType dt = L.dtype();
-  const std::uint64_t bank_bytes = L.core.psum.bank_bytes();
-  const int rows = std::min({kLayerNormRows, d, L.core.tensor.cols});
-  const std::uint64_t scratch = L.plan.slot(layer.scratch, core).offset;
-  const int per_chunk =
-      std::max(1, static_cast<int>(psum_bank_elements(L.core) / static_cast<std::uint64_t>(seq)));
-  auto emit = [&](int queue, const isa::Instruction& ins) {
-    L.sched.emit(core, queue, ins, layer_id);
-  };
-  auto sb = [&](int p, int parts, std::uint64_t at, std::uint32_t n) {
-    return isa::sbuf(static_cast<std::uint16_t>(p), static_cast<std::uint16_t>(parts), at, {n}, dt,
-                     core16);
-  };
-  isa::Instruction ones = make(isa::Opcode::kMemset, sb(0, L.partitions(), scratch, rows), {});
-  ones.scale = 1.0f;
-  emit(q.vector, ones);
-  for (int image0 = 0; image0 < L.images; image0 += per_chunk) {
-    const int images = std::min(per_chunk, L.images - image0);
-    const auto n = static_cast<std::uint32_t>(images * seq);
-    const std::uint64_t sq_at = scratch + kLayerNormRows * L.dsize;
-    const std::uint64_t mean_at = sq_at + static_cast<std::uint64_t>(tiles) * n * L.dsize;
-    const std::uint64_t var_at = mean_at + n * L.dsize;
-    auto x = [&](int value, int t, int p, int parts) {
-      isa::AccessPattern ap = L.interior(value, core, t, p, parts, image0, images, 0, 1);
-      ap.dims = isa::dense_dims({n});
-      return ap;
-    };
-    const std::uint64_t sum = static_cast<std::uint64_t>(L.next_bank()) * bank_bytes;
-    const std::uint64_t sumsq = static_cast<std::uint64_t>(L.next_bank()) * bank_bytes;
-    auto ps = [&](std::uint64_t at) {
-      return isa::psum(0, static_cast<std::uint16_t>(rows), at, {n}, isa::DType::kFp32, core16);
-    };
-    // Two passes (sum x, then sum (x - mean)^2): the one-pass E[x^2] - mean^2 loses digits.
-    // Each tile is summed in slices of at most the array's rows (a LoadWeights of k ones rows
-    // from partition p, then the matmul of those partitions), all accumulated into one bank.
-    const int k_step = L.core.tensor.rows;
-    auto sum_tile = [&](std::uint64_t bank, int t, int cnt, auto moving) {
-      for (int p = 0; p < cnt; p += k_step) {
-        const int k = std::min(k_step, cnt - p);
-        isa::Instruction lw;
-        lw.opcode = isa::Opcode::kLoadWeights;
-        lw.src0 = sb(p, k, scratch, static_cast<std::uint32_t>(rows));
-        emit(q.tensor, lw);
-        isa::Instruction mm = make(isa::Opcode::kMatMul, ps(bank), moving(p, k));
-        mm.flags = t == 0 && p == 0 ? 0 : isa::kAccumulate;
-        emit(q.tensor, mm);
-      }
-    };
-    for (int t = 0; t < tiles; ++t)
-      sum_tile(sum, t, L.tile_size(d, t), [&](int p, int k) { return x(in_id, t, p, k); });
-    const float inv_d = 1.0f / static_cast<float>(d);
-    emit(q.scalar,
-         activate(isa::ActivationFunc::kIdentity, sb(0, rows, mean_at, n), ps(sum), inv_d));
-    for (int t = 0; t < tiles; ++t) {
-      const int cnt = L.tile_size(d, t);
-      const std::uint64_t sq = sq_at + static_cast<std::uint64_t>(t) * n * L.dsize;
-      for (int p = 0; p < cnt; p += rows) {
-        const int k = std::min(rows, cnt - p);
-        emit(q.vector, alu(isa::Opcode::kTensorTensor, isa::AluOp::kSub, x(layer.output, t, p, k),
-                           x(in_id, t, p, k), sb(0, k, mean_at, n)));
-      }
-      emit(q.scalar,
-           activate(isa::ActivationFunc::kSquare, sb(0, cnt, sq, n), x(layer.output, t, 0, cnt)));
-      sum_tile(sumsq, t, cnt, [&](int p, int k) { return sb(p, k, sq, n); });
+namespace {
+
+// One LayerNormalization layer on one core (the scheme is in lower_transformer.h), one method
+// per step, for one group of whole images at a time.
+class LayerNormLowering {
+ public:
+  LayerNormLowering(Lowering& L, int li, int core)
+      : L_(L),
+        layer_(L.graph.layers[li]),
+        li_(li),
+        q_(L.queues[core]),
+        core_(core),
+        seq_(L.graph.values[layer_.output].width),
+        d_(L.graph.values[layer_.output].channels),
+        tiles_(L.tiles(d_)),
+        rows_(std::min({kLayerNormRows, d_, L.core.tensor.cols})),
+        scratch_(L.plan.slot(layer_.scratch, core).offset),
+        inv_d_(1.0f / static_cast<float>(d_)) {}
+
+  void run() {
+    const int per_chunk = std::max(
+        1, static_cast<int>(psum_bank_elements(L_.core) / static_cast<std::uint64_t>(seq_)));
+    isa::Instruction ones = make(isa::Opcode::kMemset, sb(0, L_.partitions(), scratch_, rows_), {});
+    ones.scale = 1.0f;
+    emit(q_.vector, ones);
+    for (image0_ = 0; image0_ < L_.images; image0_ += per_chunk) {
+      images_ = std::min(per_chunk, L_.images - image0_);
+      n_ = static_cast<std::uint32_t>(images_ * seq_);
+      sq_at_ = scratch_ + kLayerNormRows * L_.dsize;
+      mean_at_ = sq_at_ + static_cast<std::uint64_t>(tiles_) * n_ * L_.dsize;
+      var_at_ = mean_at_ + n_ * L_.dsize;
+      const std::uint64_t sum = static_cast<std::uint64_t>(L_.next_bank()) * bank_bytes();
+      const std::uint64_t sumsq = static_cast<std::uint64_t>(L_.next_bank()) * bank_bytes();
+      mean(sum);
+      center_and_sum_squares(sumsq);
+      inverse_deviation(sumsq);
+      normalize();
     }
+  }
+
+ private:
+  void emit(int queue, const isa::Instruction& ins) {
+    L_.sched.emit(core_, queue, ins, static_cast<std::uint32_t>(li_));
+  }
+  std::uint64_t bank_bytes() const { return L_.core.psum.bank_bytes(); }
+  isa::AccessPattern sb(int p, int parts, std::uint64_t at, std::uint32_t n) const {
+    return isa::sbuf(static_cast<std::uint16_t>(p), static_cast<std::uint16_t>(parts), at, {n},
+                     L_.dtype(), static_cast<std::uint16_t>(core_));
+  }
+  isa::AccessPattern ps(std::uint64_t at) const {
+    return isa::psum(0, static_cast<std::uint16_t>(rows_), at, {n_}, isa::DType::kFp32,
+                     static_cast<std::uint16_t>(core_));
+  }
+  // Partitions [p, p + parts) of tile t of a value, the current group's tokens.
+  isa::AccessPattern x(int value, int t, int p, int parts) const {
+    isa::AccessPattern ap = L_.interior(value, core_, t, p, parts, image0_, images_, 0, 1);
+    ap.dims = isa::dense_dims({n_});
+    return ap;
+  }
+
+  // Two passes (sum x, then sum (x - mean)^2): the one-pass E[x^2] - mean^2 loses digits.
+  // Each tile is summed in slices of at most the array's rows (a LoadWeights of k ones rows
+  // from partition p, then the matmul of those partitions), all accumulated into one bank.
+  template <typename Moving>
+  void sum_tile(std::uint64_t bank, int t, int cnt, Moving moving) {
+    const int k_step = L_.core.tensor.rows;
+    for (int p = 0; p < cnt; p += k_step) {
+      const int k = std::min(k_step, cnt - p);
+      isa::Instruction lw;
+      lw.opcode = isa::Opcode::kLoadWeights;
+      lw.src0 = sb(p, k, scratch_, static_cast<std::uint32_t>(rows_));
+      emit(q_.tensor, lw);
+      isa::Instruction mm = make(isa::Opcode::kMatMul, ps(bank), moving(p, k));
+      mm.flags = t == 0 && p == 0 ? 0 : isa::kAccumulate;
+      emit(q_.tensor, mm);
+    }
+  }
+
+  void mean(std::uint64_t sum) {
+    const int in_id = layer_.inputs[0];
+    for (int t = 0; t < tiles_; ++t)
+      sum_tile(sum, t, L_.tile_size(d_, t), [&](int p, int k) { return x(in_id, t, p, k); });
+    emit(q_.scalar,
+         activate(isa::ActivationFunc::kIdentity, sb(0, rows_, mean_at_, n_), ps(sum), inv_d_));
+  }
+
+  // y = x - mean into the output, y^2 into the scratch, summed into `sumsq`.
+  void center_and_sum_squares(std::uint64_t sumsq) {
+    for (int t = 0; t < tiles_; ++t) {
+      const int cnt = L_.tile_size(d_, t);
+      const std::uint64_t sq = sq_at_ + static_cast<std::uint64_t>(t) * n_ * L_.dsize;
+      for (int p = 0; p < cnt; p += rows_) {
+        const int k = std::min(rows_, cnt - p);
+        emit(q_.vector, alu(isa::Opcode::kTensorTensor, isa::AluOp::kSub, x(layer_.output, t, p, k),
+                            x(layer_.inputs[0], t, p, k), sb(0, k, mean_at_, n_)));
+      }
+      emit(q_.scalar,
+           activate(isa::ActivationFunc::kSquare, sb(0, cnt, sq, n_), x(layer_.output, t, 0, cnt)));
+      sum_tile(sumsq, t, cnt, [&](int p, int k) { return sb(p, k, sq, n_); });
+    }
+  }
+
+  // rstd = rsqrt(sum / D + eps).
+  void inverse_deviation(std::uint64_t sumsq) {
     isa::Instruction var =
-        alu(isa::Opcode::kTensorScalar, isa::AluOp::kMul, sb(0, rows, var_at, n), ps(sumsq));
+        alu(isa::Opcode::kTensorScalar, isa::AluOp::kMul, sb(0, rows_, var_at_, n_), ps(sumsq));
     var.func2 = static_cast<std::uint8_t>(isa::AluOp::kAdd);
-    var.scale = inv_d;
-    var.bias = layer.epsilon;
-    emit(q.vector, var);
-    emit(q.scalar,
-         activate(isa::ActivationFunc::kRsqrt, sb(0, rows, var_at, n), sb(0, rows, var_at, n)));
-    for (int t = 0; t < tiles; ++t) {
-      const int cnt = L.tile_size(d, t);
-      for (int p = 0; p < cnt; p += rows) {
-        const int k = std::min(rows, cnt - p);
-        const isa::AccessPattern y = x(layer.output, t, p, k);
-        emit(q.vector,
-             alu(isa::Opcode::kTensorTensor, isa::AluOp::kMul, y, y, sb(0, k, var_at, n)));
+    var.scale = inv_d_;
+    var.bias = layer_.epsilon;
+    emit(q_.vector, var);
+    emit(q_.scalar, activate(isa::ActivationFunc::kRsqrt, sb(0, rows_, var_at_, n_),
+                             sb(0, rows_, var_at_, n_)));
+  }
+
+  // y * rstd, then y * gamma + beta per partition.
+  void normalize() {
+    for (int t = 0; t < tiles_; ++t) {
+      const int cnt = L_.tile_size(d_, t);
+      for (int p = 0; p < cnt; p += rows_) {
+        const int k = std::min(rows_, cnt - p);
+        const isa::AccessPattern y = x(layer_.output, t, p, k);
+        emit(q_.vector,
+             alu(isa::Opcode::kTensorTensor, isa::AluOp::kMul, y, y, sb(0, k, var_at_, n_)));
         isa::Instruction affine =
             alu(isa::Opcode::kTensorScalar, isa::AluOp::kMul, y, y,
                 isa::sbuf(static_cast<std::uint16_t>(p), static_cast<std::uint16_t>(k),
-                          L.plan.const_offset[li] + static_cast<std::uint64_t>(t) * 8, {2},
-                          isa::DType::kFp32, core16));
+                          L_.plan.const_offset[li_] + static_cast<std::uint64_t>(t) * 8, {2},
+                          isa::DType::kFp32, static_cast<std::uint16_t>(core_)));
         affine.func2 = static_cast<std::uint8_t>(isa::AluOp::kAdd);
         affine.flags = isa::kPerPartition;
-        emit(q.vector, affine);
+        emit(q_.vector, affine);
       }
     }
   }
+
+  Lowering& L_;
+  const Layer& layer_;
+  const int li_;
+  const CoreQueues& q_;
+  const int core_;
+  const int seq_, d_, tiles_;
+  const int rows_;  // partitions the sums are replicated on
+  const std::uint64_t scratch_;
+  const float inv_d_;
+  // The current group of images and where its statistics live in the scratch.
+  int image0_ = 0, images_ = 0;
+  std::uint32_t n_ = 0;
+  std::uint64_t sq_at_ = 0, mean_at_ = 0, var_at_ = 0;
+};
+
+}  // namespace
+
+void lower_layer_norm(Lowering& L, int li, int core) {
+  const Layer& layer = L.graph.layers[li];
+  check_sizes(L, layer, L.graph.values[layer.output].width);
+  LayerNormLowering(L, li, core).run();
 }
 
 }  // namespace infsim::compiler
