@@ -7,6 +7,7 @@
 #include "compiler/compile_error.h"
 #include "compiler/layout.h"
 #include "compiler/lowering.h"
+#include "isa/panic.h"
 
 namespace infsim::compiler {
 namespace {
@@ -462,20 +463,32 @@ class ProgramBuilder {
   std::uint64_t dram_next_ = 0;
 };
 
-// Channel tile `tile` of a graph input or output in its DRAM tensor, for the current pass's images:
-// a row per channel, each image's pixels dense, as load_input reads and store_output writes it.
+// Channel tile `tile` of a graph input or output in its DRAM tensor, for the current pass's images,
+// as load_input reads and store_output writes it.
 isa::AccessPattern io_tile_in_dram(const Lowering& L, int value, int tile) {
   const Value& v = L.graph.values[value];
-  const isa::TensorDecl& t = L.tensors[L.value_tensor[value]];
-  const std::uint64_t hw = static_cast<std::uint64_t>(v.pixels());
-  const std::uint64_t row = static_cast<std::uint64_t>(L.graph.batch) * hw;
-  return isa::dram(t.dram_offset + (tile * L.partitions() * row + L.image0 * hw) * L.dsize,
-                   static_cast<std::uint16_t>(L.tile_size(v.channels, tile)),
-                   static_cast<std::int64_t>(row),
-                   isa::dense_dims({static_cast<std::uint32_t>(L.images * hw)}), L.dtype(), t.core);
+  return L.dram_rows(value, tile * L.partitions(), L.tile_size(v.channels, tile), 0, 0, v.height,
+                     L.images);
 }
 
 }  // namespace
+
+isa::AccessPattern Lowering::dram_rows(int value, int channel, int count, int image, int row,
+                                       int rows, int count_images) const {
+  const Value& v = graph.values[value];
+  INFSIM_PANIC_IF(count_images > 1 && (row != 0 || rows != v.height),
+                  "several images take whole images", count_images, row, rows, v.height);
+  const isa::TensorDecl& t = tensors[value_tensor[value]];
+  const std::uint64_t hw = static_cast<std::uint64_t>(v.pixels());
+  const std::uint64_t stride = static_cast<std::uint64_t>(graph.batch) * hw;
+  const std::uint64_t first = static_cast<std::uint64_t>(channel) * stride +
+                              static_cast<std::uint64_t>(image0 + image) * hw +
+                              static_cast<std::uint64_t>(row) * v.width;
+  const auto elems = static_cast<std::uint32_t>(static_cast<std::uint64_t>(count_images) * rows *
+                                                static_cast<std::uint64_t>(v.width));
+  return isa::dram(t.dram_offset + first * dsize, static_cast<std::uint16_t>(count),
+                   static_cast<std::int64_t>(stride), isa::dense_dims({elems}), dtype(), t.core);
+}
 
 std::uint64_t Lowering::interior_offset(int value, int core_id, int tile, int image, int row,
                                         int col) const {

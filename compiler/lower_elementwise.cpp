@@ -2,9 +2,11 @@
 // Vector Engine (TensorTensor), activations on the Scalar Engine (Activate), and per-channel
 // scale/shift (a standalone BatchNormalization, or x op constant) as a TensorScalar with
 // per-partition scalars. One instruction per channel tile and pass, over the interiors.
-// Concatenation copies each input's channel tiles into the output's channel slices with SBUF to
-// SBUF DMAs (a slice that straddles two output tiles takes two); producers do not write into the
-// slices directly, which costs the copies but keeps every value's layout its own.
+// Concatenation copies each input's channel tiles into the output's channel slices with DMAs (a
+// slice that straddles two output tiles takes two), between SBUF and DRAM as each value lives
+// (a spilled input or output is copied straight from or into its DRAM tensor, whole images of
+// the pass per channel); producers do not write into the slices directly, which costs the copies
+// but keeps every value's layout its own.
 
 #include <algorithm>
 
@@ -58,9 +60,14 @@ void lower_concat(Lowering& L, int li, int core) {
         const int count = std::min(L.tile_size(in.channels, t) - c, L.partitions() - dst_p);
         isa::Instruction ins;
         ins.opcode = isa::Opcode::kDmaCopy;
-        ins.src0 = L.interior(in_id, core, t, c, count, 0, L.images, 0, in.height);
-        ins.dst =
-            L.interior(layer.output, core, dst_tile, dst_p, count, 0, L.images, 0, out.height);
+        ins.src0 =
+            L.plan.in_dram[in_id]
+                ? L.dram_rows(in_id, t * L.partitions() + c, count, 0, 0, in.height, L.images)
+                : L.interior(in_id, core, t, c, count, 0, L.images, 0, in.height);
+        ins.dst = L.plan.in_dram[layer.output]
+                      ? L.dram_rows(layer.output, dst_channel, count, 0, 0, out.height, L.images)
+                      : L.interior(layer.output, core, dst_tile, dst_p, count, 0, L.images, 0,
+                                   out.height);
         L.sched.emit(core, (t + c) % 2 ? L.queues[core].dma_out : L.queues[core].dma_in, ins,
                      static_cast<std::uint32_t>(li));
         c += count;

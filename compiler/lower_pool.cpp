@@ -1,8 +1,9 @@
 // Pooling on the Vector Engine: one Pool instruction per channel tile and pass, reading the
 // input's interior (the instruction itself treats out-of-range window positions as padding, so
 // pooling needs no halo). Global average/max pooling is a Reduce over the pixels when the input is
-// dense, else a Pool whose window is the whole image. An input spilled to DRAM is pooled in bands
-// of rows staged in SBUF, the band's own position turned into the instruction's top padding.
+// dense, else a Pool whose window is the whole image. An input or output spilled to DRAM is pooled
+// in bands of rows (the band's own position turned into the instruction's top padding), the input
+// rows staged in SBUF and the results sent out through bounce slots.
 
 #include <algorithm>
 
@@ -27,49 +28,68 @@ void set_pool_window(isa::Instruction& ins, const PoolParams& p, int pad_top) {
   ins.pad_left = static_cast<std::uint8_t>(p.pad_left);
 }
 
-void lower_pool_from_dram(Lowering& L, int li, int core) {
+// Bands of output rows (one PSUM bank's worth, as a convolution's chunks) when the input or the
+// output is in DRAM: the input rows a band needs come from a staging slot (copied from DRAM) or
+// from the input's SBUF interior, and the result goes to the output's interior or, through a
+// bounce slot, to its DRAM tensor.
+void lower_pool_banded(Lowering& L, int li, int core) {
   const Layer& layer = L.graph.layers[li];
   const PoolParams& p = layer.pool;
   const int in_id = layer.inputs[0], out_id = layer.output;
   const Value& in = L.graph.values[in_id];
   const Value& out = L.graph.values[out_id];
+  const bool from_dram = L.plan.in_dram[in_id], to_dram = L.plan.in_dram[out_id];
   const CorePlan& cp = L.plan.cores[core];
+  const CoreQueues& q = L.queues[core];
   const auto core16 = static_cast<std::uint16_t>(core);
   const auto layer_id = static_cast<std::uint32_t>(li);
-  const isa::TensorDecl& t = L.tensors[L.value_tensor[in_id]];
-  const std::uint64_t hw = static_cast<std::uint64_t>(in.pixels());
-  const std::uint64_t row = static_cast<std::uint64_t>(L.graph.batch) * hw;
   const auto chunks =
       spatial_chunks(L.images, out.height, out.width, psum_bank_elements(L.core), true, layer.name);
   for (int tile = 0; tile < L.tiles(out.channels); ++tile) {
+    const int c0 = tile * L.partitions();
     const auto cnt = static_cast<std::uint16_t>(L.tile_size(out.channels, tile));
     for (const Chunk& ch : chunks) {
       const int ih0 = ch.row0 * p.stride_h - p.pad_top;
       const int r_lo = std::max(0, ih0);
       const int r_hi = std::min(in.height, ih0 + (ch.rows - 1) * p.stride_h + p.window_h);
-      const std::uint64_t slot =
-          cp.staging_offset +
-          static_cast<std::uint64_t>(L.staging_next[core]) * cp.staging_slot_bytes;
-      L.staging_next[core] = (L.staging_next[core] + 1) % kStagingSlots;
-      const auto elems = static_cast<std::uint32_t>((r_hi - r_lo) * in.width);
-      isa::Instruction ld;
-      ld.opcode = isa::Opcode::kDmaCopy;
-      ld.dst = isa::sbuf(0, cnt, slot, {elems}, L.dtype(), core16);
-      ld.src0 = isa::dram(t.dram_offset + (static_cast<std::uint64_t>(tile) * L.partitions() * row +
-                                           static_cast<std::uint64_t>(L.image0 + ch.image0) * hw +
-                                           static_cast<std::uint64_t>(r_lo) * in.width) *
-                                              L.dsize,
-                          cnt, static_cast<std::int64_t>(row), isa::dense_dims({elems}), L.dtype(),
-                          t.core);
-      L.sched.emit(core, L.queues[core].dma_in, ld, layer_id);
       isa::Instruction ins;
       set_pool_window(ins, p, r_lo - ih0);
-      ins.src0 = isa::sbuf(0, cnt, slot,
-                           isa::dense_dims({1u, static_cast<std::uint32_t>(r_hi - r_lo),
-                                            static_cast<std::uint32_t>(in.width)}),
+      if (from_dram) {
+        const std::uint64_t slot =
+            cp.staging_offset +
+            static_cast<std::uint64_t>(L.staging_next[core]) * cp.staging_slot_bytes;
+        L.staging_next[core] = (L.staging_next[core] + 1) % kStagingSlots;
+        isa::Instruction ld;
+        ld.opcode = isa::Opcode::kDmaCopy;
+        ld.src0 = L.dram_rows(in_id, c0, cnt, ch.image0, r_lo, r_hi - r_lo);
+        ld.dst = isa::sbuf(0, cnt, slot, {static_cast<std::uint32_t>(ld.src0.free_elements())},
                            L.dtype(), core16);
-      ins.dst = L.interior(out_id, core, tile, 0, cnt, ch.image0, 1, ch.row0, ch.rows);
-      L.sched.emit(core, L.queues[core].vector, ins, layer_id);
+        L.sched.emit(core, q.dma_in, ld, layer_id);
+        ins.src0 = isa::sbuf(0, cnt, slot,
+                             isa::dense_dims({1u, static_cast<std::uint32_t>(r_hi - r_lo),
+                                              static_cast<std::uint32_t>(in.width)}),
+                             L.dtype(), core16);
+      } else {
+        ins.src0 = L.interior(in_id, core, tile, 0, cnt, ch.image0, 1, r_lo, r_hi - r_lo);
+      }
+      if (!to_dram) {
+        ins.dst = L.interior(out_id, core, tile, 0, cnt, ch.image0, 1, ch.row0, ch.rows);
+        L.sched.emit(core, q.vector, ins, layer_id);
+        continue;
+      }
+      const std::uint64_t bounce =
+          cp.bounce_offset + static_cast<std::uint64_t>(L.bounce_next[core]) * cp.bounce_slot_bytes;
+      L.bounce_next[core] = (L.bounce_next[core] + 1) % kBounceSlots;
+      ins.dst = isa::sbuf(0, cnt, bounce,
+                          isa::dense_dims({1u, static_cast<std::uint32_t>(ch.rows),
+                                           static_cast<std::uint32_t>(out.width)}),
+                          L.dtype(), core16);
+      L.sched.emit(core, q.vector, ins, layer_id);
+      isa::Instruction st;
+      st.opcode = isa::Opcode::kDmaCopy;
+      st.src0 = ins.dst;
+      st.dst = L.dram_rows(out_id, c0, cnt, ch.image0, ch.row0, ch.rows);
+      L.sched.emit(core, q.dma_out, st, layer_id);
     }
   }
 }
@@ -77,11 +97,11 @@ void lower_pool_from_dram(Lowering& L, int li, int core) {
 }  // namespace
 
 void lower_pool(Lowering& L, int li, int core) {
-  if (L.plan.in_dram[L.graph.layers[li].inputs[0]]) {
-    lower_pool_from_dram(L, li, core);
+  const Layer& layer = L.graph.layers[li];
+  if (L.plan.in_dram[layer.inputs[0]] || L.plan.in_dram[layer.output]) {
+    lower_pool_banded(L, li, core);
     return;
   }
-  const Layer& layer = L.graph.layers[li];
   const PoolParams& p = layer.pool;
   const int in_id = layer.inputs[0], out_id = layer.output;
   const Value& in = L.graph.values[in_id];

@@ -81,6 +81,11 @@ struct Lowering {
   // [partition, partition + partitions) of one tile: dims {images, rows, width}.
   isa::AccessPattern interior(int value, int core_id, int tile, int partition, int partitions,
                               int image, int count, int row, int rows) const;
+  // Channels [channel, channel + count) of a value's DRAM tensor (C-major: a row per channel),
+  // rows [row, row + rows) of images [image, image + count_images) of the current pass, as one
+  // dense run per channel; more than one image takes whole images.
+  isa::AccessPattern dram_rows(int value, int channel, int count, int image, int row, int rows,
+                               int count_images = 1) const;
   // Zero the halo of every tile of a value produced on `core_id` this pass.
   void clear_halo(int value, int core_id, std::uint32_t layer);
   // Store a graph output produced on `core_id` to its DRAM tensor.

@@ -8,10 +8,11 @@
 //   activations (first fit over layer lifetimes)
 // The batch runs as ceil(batch / sub_batch) passes over the layers, with the largest sub-batch
 // whose activations fit, spilling activations to DRAM as needed (the largest first, among those
-// a convolution writes and only convolutions and pooling read); weights that do not fit beside
-// them are streamed from DRAM once per pass. When not even one image fits and nothing is left to
-// spill, compilation fails saying which core is short and by how much. One-core plans may
-// instead choose the passes per segment of layers (plan_memory_segmented).
+// convolutions, windowed pooling and concatenations write and only they read, in bands of rows or
+// whole-image copies); weights that do not fit beside them are streamed from DRAM once per pass.
+// When not even one image fits and nothing is left to spill, compilation fails saying which core
+// is short and by how much. One-core plans may instead choose the passes per segment of layers
+// (plan_memory_segmented).
 
 #include <cstdint>
 #include <map>

@@ -117,6 +117,7 @@ void MemoryPlanner::plan_staging() {
       const Value& in = graph_.values[layer.inputs[0]];
       const Value& out = graph_.values[layer.output];
       plan_.staging_bytes[l] = 0;
+      if (layer.kind == LayerKind::kConcat) continue;  // copies straight from and to DRAM
       if (plan_.in_dram[layer.output] ||
           (layer.epilogue.residual >= 0 && plan_.in_dram[layer.epilogue.residual]))
         cp.bounce_slot_bytes = 2 * align(bank_ * dsize_);
@@ -217,18 +218,26 @@ std::string MemoryPlanner::shortfall_of(int s, int images, const CoreNeed& need)
          std::to_string(capacity_) + ": short by " + std::to_string(total - capacity_) + " bytes";
 }
 
+// The layers that read and write a value in DRAM: in bands of rows (convolutions, windowed
+// pooling) or whole images of the pass per channel (concatenations).
+bool MemoryPlanner::banded(const Layer& l) {
+  return l.kind == LayerKind::kConv || l.kind == LayerKind::kConcat ||
+         (l.kind == LayerKind::kPool && !l.pool.global);
+}
+
 bool MemoryPlanner::spillable(int v, int s) const {
   const Value& val = graph_.values[v];
   if (val.graph_input || val.graph_output || val.producer < 0) return false;
   if (stages_.layer_stage[val.producer] != s) return false;
-  if (graph_.layers[val.producer].kind != LayerKind::kConv) return false;
+  if (!banded(graph_.layers[val.producer])) return false;
   bool ok = !val.consumers.empty();
   for (int c : val.consumers) {
     const Layer& l = graph_.layers[c];
-    const bool as_input = l.inputs[0] == v;
+    const bool as_input = l.kind == LayerKind::kConcat
+                              ? std::count(l.inputs.begin(), l.inputs.end(), v) == 1
+                              : l.inputs[0] == v;
     const bool as_residual = l.kind == LayerKind::kConv && l.epilogue.residual == v;
-    ok = ok && stages_.layer_stage[c] == s && (as_input != as_residual) &&
-         (l.kind == LayerKind::kConv || (l.kind == LayerKind::kPool && !l.pool.global));
+    ok = ok && stages_.layer_stage[c] == s && (as_input != as_residual) && banded(l);
   }
   return ok;
 }

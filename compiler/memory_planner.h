@@ -79,8 +79,10 @@ class MemoryPlanner {
   bool fits(int s, const std::vector<int>& layer_images) const {
     return need(s, layer_images).total() <= capacity_;
   }
-  // Whether value v, produced on core s, may live in DRAM: a convolution writes it and only
-  // convolutions (as input or residual) and pooling on the same core read it.
+  // Whether value v, produced on core s, may live in DRAM: a convolution, a windowed pooling or
+  // a concatenation writes it, and only those (a convolution as input or residual) on the same
+  // core read it.
+  static bool banded(const Layer& l);
   bool spillable(int v, int s) const;
   // Keeps activations in DRAM until `images` per pass fit on every core: each time the largest
   // spillable one on the first short core. False when a core is still short with nothing left

@@ -40,8 +40,10 @@ def number(text):
 def table(results_csv):
     with open(results_csv, newline="") as f:
         rows = list(csv.reader(f))
-    header = [h for h in rows[0] if h != "message"]
-    keep = [i for i, h in enumerate(rows[0]) if h != "message"]
+    # The provenance columns are the same on every row and the line above the table gives it.
+    skip = ("message", "infsim_version", "config_hash")
+    header = [h for h in rows[0] if h not in skip]
+    keep = [i for i, h in enumerate(rows[0]) if h not in skip]
     status = rows[0].index("status")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows[1:]:
