@@ -82,7 +82,8 @@ std::string compile(const driver::CompileRequest& request, const std::string& in
                     const std::map<std::string, std::string>& set, const std::string& framework,
                     const std::string& output) {
   py::gil_scoped_release release;
-  const isa::InstanceConfig config = driver::load_instance(instance, assignments(set), framework);
+  const sim::SystemConfig config = driver::load_instance(instance, assignments(set), framework);
+  driver::warn_ignored_overrides(config, assignments(set), driver::ConfigUse::kMachine);
   const compiler::CompileResult result = driver::compile_model(request, config);
   if (!output.empty()) {
     const std::vector<std::uint8_t> bytes = isa::encode_program(result.program);

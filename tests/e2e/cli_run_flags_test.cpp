@@ -3,8 +3,12 @@
 // naming why. Each case here ran something else, or nothing, before.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <vector>
 
 #include "tests/common/test_paths.h"
 #include "tests/e2e/shell_helpers.h"
@@ -96,6 +100,54 @@ TEST(CliRunFlags, IgnoredSetIsAWarningNamingWhy) {
   o = infsim("run " + kTiny + " --set runtime.submit_overhead=50us");
   EXPECT_EQ(o.code, 0) << o.err;
   EXPECT_EQ(o.err.find("warning"), std::string::npos) << o.err;
+}
+
+// Every command that takes --set warns of a key with no effect in what it does, through one
+// mechanism (driver::warn_ignored_overrides); only `run` did. The compiler reads the machine
+// alone, so a runtime knob given to compile or verify changes nothing either.
+TEST(CliRunFlags, EveryCommandTakingSetWarnsOfAKeyWithNoEffect) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("infsim-set-warn-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "v.csv") << "name,instance,model,framework,dtype,batch_size,n_models,"
+                                  "workers_per_model,pipeline_size,throughput_avg\n"
+                                  "tiny,inf1.xlarge,tiny_cnn,neuronperf,bf16,1,1,1,1,1000\n";
+  std::ofstream(dir / "s.yaml") << "study: warn\n"
+                                   "base: {instance: inf1.xlarge, model: tiny_cnn, batch: 1,\n"
+                                   "       set: {runtime.daemon_workers: 4}}\n"
+                                   "evaluate: [compile]\n"
+                                   "parameters: {chip.core.clock: [1GHz]}\n"
+                                   "metrics: [fits]\n";
+  const std::string run_key = "runtime.daemon_workers=4";
+  const std::string runtime_why = "only Neuron runtime 1.x (neuron-rtd) reads it";
+  const std::string machine_why = "this command reads only the machine";
+  struct Case {
+    std::string args, why;
+  };
+  const std::string set = " --set " + run_key;
+  for (const Case& c : std::vector<Case>{
+           {"compile tiny_cnn -o t.ifx" + set, machine_why},
+           {"verify t.ifx" + set, machine_why},
+           {"run --functional --model tiny_cnn" + set, runtime_why},
+           {"profile tiny_cnn --iterations 1" + set, runtime_why},
+           {"table --models tiny_cnn --instances inf1.xlarge --batches 1 --requests 4" + set,
+            runtime_why},
+           {"validate v.csv --requests 4" + set, runtime_why},
+           {"config show" + set, runtime_why},
+           {"sweep s.yaml --out o --no-plot", machine_why},
+       }) {
+    const SplitOutput o = shell_split("'" + std::string(INFSIM_BINARY) + "' " + c.args, dir);
+    EXPECT_EQ(o.code, 0) << c.args << ": " << o.err;
+    EXPECT_CONTAINS(o.err, "warning: --set " + run_key + " has no effect: " + c.why);
+  }
+  // A key the compiler reads: no warning.
+  const SplitOutput o = shell_split(
+      "'" + std::string(INFSIM_BINARY) + "' compile tiny_cnn -o t.ifx --set chip.core.clock=1GHz",
+      dir);
+  EXPECT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(o.err.find("warning"), std::string::npos) << o.err;
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -104,6 +104,13 @@ TEST(DriverOutputs, IgnoredOverridesFollowTheRuntimeGeneration) {
       load_instance("inf1.xlarge", {"framework.shared_memory=true"}, "torch-neuron-2020");
   EXPECT_EQ(ignored_overrides(shm, {"runtime.daemon_copy_bandwidth=1GB/s"}).size(), 1u);
   EXPECT_TRUE(ignored_overrides(rtd, {"runtime.daemon_copy_bandwidth=1GB/s"}).empty());
+  // The compiler reads the machine alone: every host, runtime or framework key is ignored there,
+  // whatever the runtime generation; instance and chip keys are read.
+  const auto machine = ignored_overrides(rtd, set, ConfigUse::kMachine);
+  ASSERT_EQ(machine.size(), 2u);
+  EXPECT_EQ(machine[0].assignment, "runtime.daemon_workers=4");
+  EXPECT_EQ(machine[1].assignment, "runtime.submit_overhead=50us");
+  EXPECT_TRUE(ignored_overrides(rtd, {"instance.chips=2"}, ConfigUse::kMachine).empty());
   // The config hash follows the resolved values.
   EXPECT_EQ(config_hash(npf), config_hash(load_instance("inf1.xlarge", {}, "neuronperf")));
   EXPECT_NE(config_hash(npf), config_hash(rtd));

@@ -31,11 +31,13 @@ void add_instance_options(po::options_description& options) {
       "`infsim config keys` lists the keys)");
 }
 
-sim::SystemConfig instance_from_options(const po::variables_map& vm) {
+sim::SystemConfig instance_from_options(const po::variables_map& vm, ConfigUse use) {
   std::vector<std::string> overrides;
   if (vm.count("set")) overrides = vm["set"].as<std::vector<std::string>>();
-  return load_instance(vm["instance"].as<std::string>(), overrides,
-                       vm["framework"].as<std::string>());
+  sim::SystemConfig config =
+      load_instance(vm["instance"].as<std::string>(), overrides, vm["framework"].as<std::string>());
+  warn_ignored_overrides(config, overrides, use);
+  return config;
 }
 
 std::optional<po::variables_map> parse_command_args(

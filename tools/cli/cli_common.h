@@ -33,8 +33,9 @@ namespace infsim::driver {
 void add_instance_options(boost::program_options::options_description& options);
 
 // The configuration those options describe: the framework profile and the instance file with the
-// --set values applied.
-sim::SystemConfig instance_from_options(const boost::program_options::variables_map& vm);
+// --set values applied. A --set that has no effect for `use` is a warning (warn_ignored_overrides).
+sim::SystemConfig instance_from_options(const boost::program_options::variables_map& vm,
+                                        ConfigUse use = ConfigUse::kRun);
 
 // -q / -v: the stderr verbosity, and the simulator's log level with it (quiet: errors only,
 // normal: warnings, verbose: info).

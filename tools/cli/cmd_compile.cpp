@@ -57,8 +57,8 @@ int run_compile(const std::vector<std::string>& args) {
   request.seq_len = (*vm)["seq-len"].as<int>();
   request.cpu_fallback = (*vm)["cpu-fallback"].as<bool>();
   request.weights = (*vm)["weights"].as<bool>();
-  const compiler::CompileResult result =
-      driver::compile_model(request, driver::instance_from_options(*vm));
+  const compiler::CompileResult result = driver::compile_model(
+      request, driver::instance_from_options(*vm, driver::ConfigUse::kMachine));
   const std::vector<std::uint8_t> bytes = isa::encode_program(result.program);
   std::ostream& out = driver::write_outputs(
       outputs, [&](const std::string&) { return std::string(bytes.begin(), bytes.end()); });

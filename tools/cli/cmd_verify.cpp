@@ -30,7 +30,7 @@ int run_verify(const std::vector<std::string>& args) {
       options, positional);
   if (!vm) return 0;
   const std::string& input = (*vm)["input"].as<std::string>();
-  isa::InstanceConfig config = driver::instance_from_options(*vm);
+  isa::InstanceConfig config = driver::instance_from_options(*vm, driver::ConfigUse::kMachine);
   isa::Program program = isa::read_program(input);
   std::vector<isa::Diagnostic> diagnostics = isa::verify_program(program, config.chip.core);
   if (!diagnostics.empty()) {

@@ -20,6 +20,7 @@
 #include "tools/config/install_paths.h"
 #include "tools/config/units.h"
 #include "tools/config/utf8.h"
+#include "tools/config/verbosity.h"
 
 namespace infsim::driver {
 namespace {
@@ -522,7 +523,19 @@ void apply_override(sim::SystemConfig& config, const std::string& assignment) {
 }
 
 std::vector<IgnoredOverride> ignored_overrides(const sim::SystemConfig& config,
-                                               const std::vector<std::string>& overrides) {
+                                               const std::vector<std::string>& overrides,
+                                               ConfigUse use) {
+  if (use == ConfigUse::kMachine) {
+    std::vector<IgnoredOverride> out;
+    for (const std::string& assignment : overrides) {
+      const std::string path = split_assignment(assignment).first;
+      if (path.rfind("instance.", 0) == 0 || path.rfind("chip.", 0) == 0) continue;
+      out.push_back({assignment,
+                     "this command reads only the machine (instance.* and chip.*); host, "
+                     "runtime and framework keys apply when a model runs"});
+    }
+    return out;
+  }
   sim::SystemConfig copy = config;
   std::map<const void*, std::string> ignored;
   sim::describe_ignored(copy, [&](const auto& field, const std::string& why) {
@@ -542,6 +555,20 @@ std::vector<IgnoredOverride> ignored_overrides(const sim::SystemConfig& config,
     }
   }
   return out;
+}
+
+std::vector<std::string> warn_ignored_overrides(const sim::SystemConfig& config,
+                                                const std::vector<std::string>& overrides,
+                                                ConfigUse use) {
+  static std::set<std::string> said;
+  std::vector<std::string> texts;
+  for (const IgnoredOverride& w : ignored_overrides(config, overrides, use)) {
+    const std::string text = "--set " + w.assignment + " has no effect: " + w.why;
+    if (std::find(texts.begin(), texts.end(), text) != texts.end()) continue;
+    texts.push_back(text);
+    if (said.insert(text).second) progress_stream() << "infsim: warning: " << text << "\n";
+  }
+  return texts;
 }
 
 std::string get_config_value(const sim::SystemConfig& config, const std::string& path) {

@@ -36,14 +36,28 @@ sim::SystemConfig load_instance(const std::string& name_or_path,
 // related values can be set one after the other; run it after the last one.
 void apply_override(sim::SystemConfig& config, const std::string& assignment);
 
-// The `overrides` ("key=value") that `config` ignores (sim::describe_ignored: a runtime-1.x knob
-// under runtime 2.x, ...), each with why; commands print them as warnings.
+// What a command reads of the configuration: the machine alone (compile, verify: the instance and
+// chip sections, isa::InstanceConfig), or everything (a simulated run: also host, runtime and
+// framework).
+enum class ConfigUse { kMachine, kRun };
+
+// The `overrides` ("key=value") that have no effect for `use` under `config`, each with why: for
+// kMachine every key outside instance.* and chip.*; for kRun the knobs sim::describe_ignored
+// names (a runtime-1.x knob under runtime 2.x, ...).
 struct IgnoredOverride {
   std::string assignment;  // as given
   std::string why;
 };
 std::vector<IgnoredOverride> ignored_overrides(const sim::SystemConfig& config,
-                                               const std::vector<std::string>& overrides);
+                                               const std::vector<std::string>& overrides,
+                                               ConfigUse use = ConfigUse::kRun);
+
+// Every command that takes --set (or a file's `set`) calls this where it resolves a configuration:
+// prints "infsim: warning: --set K=V has no effect: why" on the progress stream, once per text
+// per process, and returns the texts (run records them in its JSON).
+std::vector<std::string> warn_ignored_overrides(const sim::SystemConfig& config,
+                                                const std::vector<std::string>& overrides,
+                                                ConfigUse use = ConfigUse::kRun);
 
 // A short stable hash of the fully resolved configuration (16 hex digits, FNV-1a 64 of
 // dump_config_yaml): outputs record it beside infsim_version as config_hash.

@@ -190,17 +190,6 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-// A --set the scenario's configuration ignores: once per command, on stderr with progress.
-void warn_ignored(const std::vector<IgnoredOverride>& ignored, const RunOptions& options,
-                  ExperimentOutcome& out) {
-  for (const IgnoredOverride& w : ignored) {
-    const std::string text = "--set " + w.assignment + " has no effect: " + w.why;
-    if (std::find(out.warnings.begin(), out.warnings.end(), text) != out.warnings.end()) continue;
-    out.warnings.push_back(text);
-    if (options.progress) std::cerr << "infsim: warning: " << text << "\n";
-  }
-}
-
 }  // namespace
 
 void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOutcome& out);
@@ -229,7 +218,10 @@ void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOu
         load_instance(ex.instance, overrides, options.framework.value_or(ex.framework));
     if (out.framework.empty()) out.framework = config.framework.name;
     if (out.instance.empty()) out.instance = config.name;
-    warn_ignored(ignored_overrides(config, options.overrides), options, out);
+    for (const std::string& w : warn_ignored_overrides(config, options.overrides)) {
+      if (std::find(out.warnings.begin(), out.warnings.end(), w) == out.warnings.end())
+        out.warnings.push_back(w);
+    }
     const std::string config_yaml = dump_config_yaml(config);
     sim::ScenarioSpec spec;
     spec.name = sc.name;

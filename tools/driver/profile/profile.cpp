@@ -37,6 +37,7 @@ std::vector<ModelProfile> profile_model(const ProfileRequest& request) {
   run.overrides = request.overrides;
   const sim::SystemConfig config =
       load_instance(request.instance, request.overrides, request.framework);
+  warn_ignored_overrides(config, request.overrides);
   RunOptions options;
   options.detail_full = true;
   options.profile = true;

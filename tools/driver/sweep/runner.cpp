@@ -19,7 +19,9 @@
 #include <optional>
 #include <thread>
 
+#include "tools/config/config_loader.h"
 #include "tools/config/errors.h"
+#include "tools/driver/experiment/experiment.h"
 #include "tools/driver/isolation.h"
 #include "tools/driver/sweep/plot.h"
 #include "tools/driver/sweep/point_store.h"
@@ -177,12 +179,37 @@ std::string self_executable() {
   return exe.string();
 }
 
+namespace {
+
+// The study's `set` and config-key parameters that a point's configuration ignores, warned once
+// (warn_ignored_overrides) before any point runs: a flat curve then says why. A point whose
+// configuration does not load reports that as its own status.
+void warn_ignored_study_overrides(const Study& study) {
+  const bool runs = std::find(study.modes.begin(), study.modes.end(), "run") != study.modes.end();
+  std::string instance = kDefaultInstance, framework = kDefaultFramework;
+  if (!study.base.experiment.empty()) {
+    const Experiment ex = load_experiment(study.base.experiment);
+    instance = ex.instance;
+    framework = ex.framework;
+  }
+  for (const PointSpec& p : study.points()) {
+    try {
+      warn_ignored_overrides(load_instance(p.field("instance", instance), p.overrides, framework),
+                             p.overrides, runs ? ConfigUse::kRun : ConfigUse::kMachine);
+    } catch (const UserError&) {
+    }
+  }
+}
+
+}  // namespace
+
 int run_sweep(const Study& study, const SweepOptions& options, std::ostream& out,
               std::ostream& err) {
   const std::string dir = absolute(options.out_dir);
   prepare_sweep_dir(dir, study);
   clean_stale_temp_files(dir);
   for (const auto& w : study.warnings) err << "infsim: warning: " << w << "\n";
+  warn_ignored_study_overrides(study);
 
   const std::size_t total = study.point_count();
   const std::set<int> done = finished_points(dir, study);

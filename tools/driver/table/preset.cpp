@@ -192,8 +192,12 @@ std::vector<PresetResult> run_preset(
     const std::function<void(int, int, const PresetRow&)>& progress) {
   int total = 0;
   for (const PresetTable& t : preset.tables) total += static_cast<int>(t.rows.size());
-  for (const PresetTable& t : preset.tables)
-    for (const PresetRow& r : t.rows) load_instance(r.spec.instance, overrides);  // fail early
+  // Fails early on a bad instance or value, and warns of a --set a row's configuration ignores.
+  for (const PresetTable& t : preset.tables) {
+    for (const PresetRow& r : t.rows)
+      warn_ignored_overrides(load_instance(r.spec.instance, overrides, r.spec.framework),
+                             overrides);
+  }
   std::vector<PresetResult> out;
   for (const PresetTable& t : preset.tables) {
     for (const PresetRow& row : t.rows) {

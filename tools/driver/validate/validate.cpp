@@ -133,6 +133,24 @@ std::vector<std::pair<std::size_t, std::size_t>> ValidationReport::off_by_2x() c
   return out;
 }
 
+namespace {
+
+// A --set (or a row's `set`) that a row's configuration ignores: warned before the rows run. A
+// row whose configuration does not load reports that as its own status.
+void warn_ignored_row_overrides(const ValidationFile& file, const ValidateOptions& options) {
+  for (const ValidationRow& row : file.rows) {
+    std::vector<std::string> overrides = row.run.overrides;
+    overrides.insert(overrides.end(), options.overrides.begin(), options.overrides.end());
+    const std::string framework = row.run.framework.empty() ? options.framework : row.run.framework;
+    try {
+      warn_ignored_overrides(load_instance(row.run.instance, overrides, framework), overrides);
+    } catch (const UserError&) {
+    }
+  }
+}
+
+}  // namespace
+
 ValidationReport run_validation(const ValidationFile& file, const ValidateOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   ValidationReport report;
@@ -143,6 +161,7 @@ ValidationReport run_validation(const ValidationFile& file, const ValidateOption
                         ": framework is empty and no --framework was given");
     }
   }
+  warn_ignored_row_overrides(file, options);
   for (std::size_t k = 0; k < file.rows.size(); ++k) {
     RowOutcome out;
     out.row = file.rows[k];
