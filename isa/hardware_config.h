@@ -77,8 +77,11 @@ struct TensorEngineConfig {
 };
 
 // The Vector and Scalar engines share a shape: FLOP per cycle spread over the SBUF partitions.
-struct VectorEngineConfig {
-  int flops_per_cycle = 256;
+// One declaration for both; the parameter is only the default throughput (the YAML in
+// configs/hardware/ sets the shipped values).
+template <int kDefaultFlopsPerCycle>
+struct SimdEngineConfig {
+  int flops_per_cycle = kDefaultFlopsPerCycle;
   int instruction_overhead_cycles = 78;
 
   template <class V>
@@ -89,19 +92,8 @@ struct VectorEngineConfig {
       "fixed cycles per instruction on this engine (decode, access-pattern setup, semaphores)");
   }
 };
-
-struct ScalarEngineConfig {
-  int flops_per_cycle = 512;
-  int instruction_overhead_cycles = 78;
-
-  template <class V>
-  void describe(V& v) {
-    v("flops_per_cycle", flops_per_cycle, Unit::kCount, Range{1, 1 << 20},
-      "floating-point operations per cycle, spread over the SBUF partitions");
-    v("instruction_overhead_cycles", instruction_overhead_cycles, Unit::kCount, Range{0, 100000},
-      "fixed cycles per instruction on this engine (decode, access-pattern setup, semaphores)");
-  }
-};
+using VectorEngineConfig = SimdEngineConfig<256>;
+using ScalarEngineConfig = SimdEngineConfig<512>;
 
 struct SbufConfig {
   int partitions = 128;

@@ -1,23 +1,19 @@
 #include "sim/chip/chip.h"
 
-namespace infsim::sim {
+#include "sim/core/stat_names.h"
 
-namespace {
-std::string prefix(int index) {
-  return "chip" + std::to_string(index);
-}
-}  // namespace
+namespace infsim::sim {
 
 Chip::Chip(sc_core::sc_module_name name, const isa::ChipConfig& cfg, int index, int num_chips,
            int first_core, Stats& stats, TraceWriter* trace)
     : sc_core::sc_module(name),
       config_(cfg),
       index_(index),
-      dram_("dram", cfg.dram, stats, prefix(index) + ".dram"),
-      pcie_("pcie", cfg.pcie, stats, prefix(index) + ".pcie"),
-      fabric_("fabric", cfg.fabric, stats, prefix(index) + ".fabric"),
+      dram_("dram", cfg.dram, stats, stat_names::child(stat_names::chip(index), "dram")),
+      pcie_("pcie", cfg.pcie, stats, stat_names::child(stat_names::chip(index), "pcie")),
+      fabric_("fabric", cfg.fabric, stats, stat_names::child(stat_names::chip(index), "fabric")),
       links_("neuronlink", cfg.neuronlink, index + 1 < num_chips, index > 0, stats,
-             prefix(index) + ".neuronlink"),
+             stat_names::child(stat_names::chip(index), "neuronlink")),
       cores_("core") {
   cores_.init(static_cast<std::size_t>(cfg.cores), [&](const char* core_name, std::size_t i) {
     return new NeuronCore(core_name, cfg.core, first_core + static_cast<int>(i), index,

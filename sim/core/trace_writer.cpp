@@ -178,19 +178,18 @@ void TraceWriter::flow(int from, double start_seconds, int to, double end_second
   const Track& b = tracks_[static_cast<std::size_t>(to)];
   if (a.lanes.empty() || b.lanes.empty()) return;  // a side was filtered out or never drawn
   const std::uint64_t id = next_flow_++;
+  flow_event('s', id, a, start_seconds);
+  flow_event('f', id, b, end_seconds);
+}
+
+void TraceWriter::flow_event(char phase, std::uint64_t id, const Track& track, double seconds) {
   begin_event();
   std::fprintf(file_,
-               "{\"ph\":\"s\",\"name\":\"request\",\"cat\":\"request\",\"id\":%llu,\"pid\":%d,"
-               "\"tid\":%d,\"ts\":",
-               static_cast<unsigned long long>(id), a.pid, a.lanes.front().tid);
-  write_time(to_ns(start_seconds));
-  std::fputc('}', file_);
-  begin_event();
-  std::fprintf(file_,
-               "{\"ph\":\"f\",\"bp\":\"e\",\"name\":\"request\",\"cat\":\"request\",\"id\":%llu,"
+               "{\"ph\":\"%c\",%s\"name\":\"request\",\"cat\":\"request\",\"id\":%llu,"
                "\"pid\":%d,\"tid\":%d,\"ts\":",
-               static_cast<unsigned long long>(id), b.pid, b.lanes.front().tid);
-  write_time(to_ns(end_seconds));
+               phase, phase == 'f' ? "\"bp\":\"e\"," : "", static_cast<unsigned long long>(id),
+               track.pid, track.lanes.front().tid);
+  write_time(to_ns(seconds));
   std::fputc('}', file_);
 }
 

@@ -120,6 +120,8 @@ class TraceWriter {
                   std::string_view args);
   void flush_run(int track, Run& run);
   void write_counters();
+  // One end of a flow arrow: 's' (its start) or 'f' (its finish, bound to the enclosing slice).
+  void flow_event(char phase, std::uint64_t id, const Track& track, double seconds);
   void begin_event();
   void write_escaped(std::string_view s);
   void write_time(std::int64_t ns);

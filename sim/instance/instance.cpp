@@ -4,6 +4,7 @@
 
 #include "sim/core/log.h"
 #include "sim/core/sim_error.h"
+#include "sim/core/stat_names.h"
 #include "sim/core/stats.h"
 #include "sim/core/trace_writer.h"
 
@@ -25,7 +26,7 @@ Instance::Instance(sc_core::sc_module_name name, const isa::InstanceConfig& cfg,
 void Instance::trace_counters(TraceWriter& trace) {
   for (int c = 0; c < num_chips(); ++c) {
     Chip& ch = chip(c);
-    trace.process(c, "chip" + std::to_string(c));
+    trace.process(c, stat_names::chip(c));
     for (int i = 0; i < ch.dram().channels(); ++i)
       ch.dram().channel(i).trace_to(&trace, c, "DRAM GB/s");
     ch.pcie().host_to_device().trace_to(&trace, c, "PCIe host-to-device GB/s");

@@ -1,6 +1,7 @@
 #include "sim/interconnect/neuronlink.h"
 
 #include "sim/core/clock.h"
+#include "sim/core/stat_names.h"
 
 namespace infsim::sim {
 
@@ -11,12 +12,12 @@ NeuronLinkPorts::NeuronLinkPorts(sc_core::sc_module_name name, const isa::Neuron
   // Two ports make a chain; with fewer, chips are not linked at all.
   if (cfg.ports >= 2) {
     if (has_east) {
-      east_ = std::make_unique<BusyResource>(stats, prefix + ".east", cfg.bandwidth,
-                                             "the NeuronLink East port (outgoing)");
+      east_ = std::make_unique<BusyResource>(stats, stat_names::child(prefix, "east"),
+                                             cfg.bandwidth, "the NeuronLink East port (outgoing)");
     }
     if (has_west) {
-      west_ = std::make_unique<BusyResource>(stats, prefix + ".west", cfg.bandwidth,
-                                             "the NeuronLink West port (outgoing)");
+      west_ = std::make_unique<BusyResource>(stats, stat_names::child(prefix, "west"),
+                                             cfg.bandwidth, "the NeuronLink West port (outgoing)");
     }
   }
 }

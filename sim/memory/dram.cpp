@@ -6,6 +6,7 @@
 
 #include "isa/panic.h"
 #include "sim/core/clock.h"
+#include "sim/core/stat_names.h"
 #include "sim/core/stats.h"
 
 namespace infsim::sim {
@@ -26,7 +27,7 @@ Dram::Dram(sc_core::sc_module_name name, const isa::DramConfig& cfg, Stats& stat
   const double channel_bw = cfg.bandwidth / cfg.channels;
   for (int c = 0; c < cfg.channels; ++c) {
     channels_.push_back(std::make_unique<BusyResource>(
-        stats, stat_prefix + ".ch" + std::to_string(c), channel_bw, "DRAM channel"));
+        stats, stat_names::child(stat_prefix, "ch", c), channel_bw, "DRAM channel"));
   }
   const double* read = &bytes_read_;
   const double* written = &bytes_written_;

@@ -1,6 +1,7 @@
 #include "sim/neuroncore/dma_engine.h"
 
 #include "sim/core/clock.h"
+#include "sim/core/stat_names.h"
 #include "sim/core/stats.h"
 
 namespace infsim::sim {
@@ -19,7 +20,7 @@ DmaEngine::DmaEngine(sc_core::sc_module_name name, const isa::DmaConfig& cfg, St
 void DmaEngine::count(int queue, double bytes) {
   const auto q = static_cast<std::size_t>(queue);
   if (queue_bytes_[q] == nullptr) {
-    const std::string p = prefix_ + ".q" + std::to_string(queue);
+    const std::string p = stat_names::child(prefix_, "q", queue);
     queue_bytes_[q] = &stats_.counter(p + ".bytes", "bytes", "bytes this DMA queue moved");
     queue_descriptors_[q] =
         &stats_.counter(p + ".descriptors", "count", "descriptors this DMA queue ran");

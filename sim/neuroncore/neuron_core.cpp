@@ -7,6 +7,7 @@
 #include "isa/instruction_text.h"
 #include "sim/core/log.h"
 #include "sim/core/sim_error.h"
+#include "sim/core/stat_names.h"
 #include "sim/core/stats.h"
 #include "sim/core/trace_event.h"
 #include "sim/core/trace_writer.h"
@@ -53,16 +54,18 @@ NeuronCore::NeuronCore(sc_core::sc_module_name name, const isa::NeuronCoreConfig
       global_index_(global_index),
       chip_(chip),
       local_index_(local_index),
-      label_("chip" + std::to_string(chip) + ".core" + std::to_string(local_index)),
+      label_(stat_names::core(chip, local_index)),
       trace_(trace),
       sbuf_("sbuf", cfg.sbuf),
       psum_("psum", cfg.psum),
-      tensor_("tensor", cfg.tensor, clock_, stats, label_ + ".tensor"),
-      vector_("vector", cfg.vector, cfg.sbuf.partitions, clock_, stats, label_ + ".vector"),
-      scalar_("scalar", cfg.scalar, cfg.sbuf.partitions, clock_, stats, label_ + ".scalar") {
+      tensor_("tensor", cfg.tensor, clock_, stats, stat_names::child(label_, "tensor")),
+      vector_("vector", cfg.vector, cfg.sbuf.partitions, clock_, stats,
+              stat_names::child(label_, "vector")),
+      scalar_("scalar", cfg.scalar, cfg.sbuf.partitions, clock_, stats,
+              stat_names::child(label_, "scalar")) {
   for (int e = 0; e < cfg.dma.engines; ++e) {
     dma_.push_back(std::make_unique<DmaEngine>(("dma" + std::to_string(e)).c_str(), cfg.dma, stats,
-                                               label_ + ".dma" + std::to_string(e)));
+                                               stat_names::child(label_, "dma", e)));
   }
 }
 

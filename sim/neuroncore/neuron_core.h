@@ -60,8 +60,8 @@ struct BlockedQueue {
 class NeuronCore : public sc_core::sc_module {
  public:
   // `global_index` numbers the cores of the instance, `chip`/`local_index` place it; statistics
-  // go under "chip<chip>.core<local_index>", trace tracks into process `chip`. `trace` may be
-  // null (no tracing).
+  // go under "chip<chip>.core<local_index>" (stat_names.h), trace tracks into process `chip`.
+  // `trace` may be null (no tracing).
   NeuronCore(sc_core::sc_module_name name, const isa::NeuronCoreConfig& cfg, int global_index,
              int chip, int local_index, Stats& stats, TraceWriter* trace);
   ~NeuronCore() override;
