@@ -125,6 +125,109 @@ std::string default_experiment_path() {
   return find_config_dir() + "/experiments/torch-neuron-resnet50.yaml";
 }
 
+namespace {
+
+// models.<id>: a relative .onnx or .ifx path is relative to the experiment file's folder `dir`.
+ModelDef read_model(const Reader& rd, const std::string& id, const YAML::Node& n,
+                    const fs::path& dir) {
+  ModelDef m;
+  m.id = id;
+  const std::string p = "models." + m.id;
+  rd.keys(n, p,
+          {"model", "batch", "dtype", "pipeline_cores", "image_size", "seq_len", "cpu_fallback"},
+          {"model"});
+  m.source = rd.text(n["model"], p + ".model");
+  const bool is_file = m.source.size() > 5 && (m.source.rfind(".onnx") == m.source.size() - 5 ||
+                                               m.source.rfind(".ifx") == m.source.size() - 4);
+  if (is_file && fs::path(m.source).is_relative()) m.source = (dir / m.source).string();
+  if (n["batch"]) m.batch = static_cast<int>(rd.integer(n["batch"], p + ".batch", 1, kMaxBatch));
+  if (n["dtype"]) {
+    m.dtype = rd.text(n["dtype"], p + ".dtype");
+    if (m.dtype != "bf16" && m.dtype != "fp16" && m.dtype != "fp32") {
+      rd.fail(n["dtype"], p + ".dtype", "expected bf16, fp16 or fp32, got '" + m.dtype + "'");
+    }
+  }
+  if (n["pipeline_cores"]) {
+    m.pipeline_cores = static_cast<int>(
+        rd.integer(n["pipeline_cores"], p + ".pipeline_cores", 1, kMaxPipelineCores));
+  }
+  if (n["image_size"]) {
+    m.image_size = static_cast<int>(
+        rd.integer(n["image_size"], p + ".image_size", kMinImageSize, kMaxImageSize));
+  }
+  if (n["seq_len"])
+    m.seq_len = static_cast<int>(rd.integer(n["seq_len"], p + ".seq_len", 1, kMaxSeqLen));
+  if (n["cpu_fallback"]) m.cpu_fallback = rd.flag(n["cpu_fallback"], p + ".cpu_fallback");
+  return m;
+}
+
+// One entry of a scenario's processes (at YAML path `pp`, index `pi`), `count` processes alike
+// appended to `sc`.
+void read_process(const Reader& rd, const YAML::Node& pn, const std::string& pp, std::size_t pi,
+                  const Experiment& ex, const sim::WorkloadSpec& default_workload,
+                  ScenarioDef& sc) {
+  rd.keys(pn, pp, {"name", "count", "group_sizes", "models", "copies", "workload"},
+          {"group_sizes", "models"});
+  ProcessDef pd;
+  pd.group_sizes =
+      parse_group_sizes(rd.text(pn["group_sizes"], pp + ".group_sizes"),
+                        rd.file() + ":" + std::to_string(pn["group_sizes"].Mark().line + 1) + ": " +
+                            pp + ".group_sizes");
+  const std::vector<std::string> ids = rd.strings(pn["models"], pp + ".models");
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    const bool known = std::any_of(ex.models.begin(), ex.models.end(),
+                                   [&](const ModelDef& m) { return m.id == ids[k]; });
+    if (!known) {
+      rd.fail(pn["models"], pp + ".models[" + std::to_string(k) + "]",
+              "unknown model id '" + ids[k] + "' (define it under models:)");
+    }
+  }
+  const int copies =
+      pn["copies"] ? static_cast<int>(rd.integer(pn["copies"], pp + ".copies", 1, 4096)) : 1;
+  for (int c = 0; c < copies; ++c) pd.models.insert(pd.models.end(), ids.begin(), ids.end());
+  pd.workload = default_workload;
+  if (pn["workload"]) read_workload(rd, pn["workload"], pp + ".workload", pd.workload);
+  if (pd.workload.call == sim::CallKind::kDataParallel && pd.workload.user_batch > 0 &&
+      pd.workload.user_batch % static_cast<int>(pd.models.size()) != 0) {
+    rd.fail(pn, pp + ".workload.user_batch",
+            "batch size must be an even multiple of the number of parallel NeuronCores (" +
+                std::to_string(pd.models.size()) + " models loaded)");
+  }
+  const int count =
+      pn["count"] ? static_cast<int>(rd.integer(pn["count"], pp + ".count", 1, 4096)) : 1;
+  const std::string base =
+      pn["name"] ? rd.text(pn["name"], pp + ".name") : "p" + std::to_string(pi);
+  for (int c = 0; c < count; ++c) {
+    ProcessDef copy = pd;
+    copy.name = count == 1 ? base : base + std::to_string(c);
+    sc.processes.push_back(copy);
+  }
+}
+
+// scenarios[si]: its overrides follow the experiment's.
+ScenarioDef read_scenario(const Reader& rd, const YAML::Node& sn, std::size_t si,
+                          const Experiment& ex, const sim::WorkloadSpec& default_workload) {
+  const std::string sp = "scenarios[" + std::to_string(si) + "]";
+  rd.keys(sn, sp, {"name", "set", "processes"}, {"processes"});
+  ScenarioDef sc;
+  sc.name = sn["name"] ? rd.text(sn["name"], sp + ".name") : "scenario " + std::to_string(si + 1);
+  sc.overrides = ex.overrides;
+  if (sn["set"]) {
+    for (const std::string& o : rd.strings(sn["set"], sp + ".set")) sc.overrides.push_back(o);
+  }
+  const YAML::Node& procs = sn["processes"];
+  if (!procs.IsSequence() || procs.size() == 0) {
+    rd.fail(procs, sp + ".processes", "expected a non-empty list of processes");
+  }
+  for (std::size_t pi = 0; pi < procs.size(); ++pi) {
+    read_process(rd, procs[pi], sp + ".processes[" + std::to_string(pi) + "]", pi, ex,
+                 default_workload, sc);
+  }
+  return sc;
+}
+
+}  // namespace
+
 Experiment load_experiment(const std::string& path) {
   YAML::Node root;
   try {
@@ -158,104 +261,20 @@ Experiment load_experiment(const std::string& path) {
   if (root["seed"]) {
     ex.seed = static_cast<std::uint64_t>(rd.integer(root["seed"], "seed", 0, 1L << 62));
   }
-  const fs::path dir = fs::path(path).parent_path();
   const YAML::Node& models = root["models"];
   if (!models.IsMap() || models.size() == 0)
     rd.fail(models, "models", "expected a mapping of model ids");
-  for (const auto& kv : models) {
-    ModelDef m;
-    m.id = kv.first.as<std::string>();
-    const std::string p = "models." + m.id;
-    const YAML::Node& n = kv.second;
-    rd.keys(n, p,
-            {"model", "batch", "dtype", "pipeline_cores", "image_size", "seq_len", "cpu_fallback"},
-            {"model"});
-    m.source = rd.text(n["model"], p + ".model");
-    const bool is_file = m.source.size() > 5 && (m.source.rfind(".onnx") == m.source.size() - 5 ||
-                                                 m.source.rfind(".ifx") == m.source.size() - 4);
-    if (is_file && fs::path(m.source).is_relative()) m.source = (dir / m.source).string();
-    if (n["batch"]) m.batch = static_cast<int>(rd.integer(n["batch"], p + ".batch", 1, kMaxBatch));
-    if (n["dtype"]) {
-      m.dtype = rd.text(n["dtype"], p + ".dtype");
-      if (m.dtype != "bf16" && m.dtype != "fp16" && m.dtype != "fp32") {
-        rd.fail(n["dtype"], p + ".dtype", "expected bf16, fp16 or fp32, got '" + m.dtype + "'");
-      }
-    }
-    if (n["pipeline_cores"]) {
-      m.pipeline_cores = static_cast<int>(
-          rd.integer(n["pipeline_cores"], p + ".pipeline_cores", 1, kMaxPipelineCores));
-    }
-    if (n["image_size"]) {
-      m.image_size = static_cast<int>(
-          rd.integer(n["image_size"], p + ".image_size", kMinImageSize, kMaxImageSize));
-    }
-    if (n["seq_len"])
-      m.seq_len = static_cast<int>(rd.integer(n["seq_len"], p + ".seq_len", 1, kMaxSeqLen));
-    if (n["cpu_fallback"]) m.cpu_fallback = rd.flag(n["cpu_fallback"], p + ".cpu_fallback");
-    ex.models.push_back(m);
-  }
+  for (const auto& kv : models)
+    ex.models.push_back(
+        read_model(rd, kv.first.as<std::string>(), kv.second, fs::path(path).parent_path()));
   sim::WorkloadSpec default_workload;
   if (root["workload"]) read_workload(rd, root["workload"], "workload", default_workload);
   const YAML::Node& scenarios = root["scenarios"];
   if (!scenarios.IsSequence() || scenarios.size() == 0) {
     rd.fail(scenarios, "scenarios", "expected a non-empty list of scenarios");
   }
-  for (std::size_t si = 0; si < scenarios.size(); ++si) {
-    const YAML::Node& sn = scenarios[si];
-    const std::string sp = "scenarios[" + std::to_string(si) + "]";
-    rd.keys(sn, sp, {"name", "set", "processes"}, {"processes"});
-    ScenarioDef sc;
-    sc.name = sn["name"] ? rd.text(sn["name"], sp + ".name") : "scenario " + std::to_string(si + 1);
-    sc.overrides = ex.overrides;
-    if (sn["set"]) {
-      for (const std::string& o : rd.strings(sn["set"], sp + ".set")) sc.overrides.push_back(o);
-    }
-    const YAML::Node& procs = sn["processes"];
-    if (!procs.IsSequence() || procs.size() == 0) {
-      rd.fail(procs, sp + ".processes", "expected a non-empty list of processes");
-    }
-    for (std::size_t pi = 0; pi < procs.size(); ++pi) {
-      const YAML::Node& pn = procs[pi];
-      const std::string pp = sp + ".processes[" + std::to_string(pi) + "]";
-      rd.keys(pn, pp, {"name", "count", "group_sizes", "models", "copies", "workload"},
-              {"group_sizes", "models"});
-      ProcessDef pd;
-      pd.group_sizes =
-          parse_group_sizes(rd.text(pn["group_sizes"], pp + ".group_sizes"),
-                            rd.file() + ":" + std::to_string(pn["group_sizes"].Mark().line + 1) +
-                                ": " + pp + ".group_sizes");
-      const std::vector<std::string> ids = rd.strings(pn["models"], pp + ".models");
-      for (std::size_t k = 0; k < ids.size(); ++k) {
-        const bool known = std::any_of(ex.models.begin(), ex.models.end(),
-                                       [&](const ModelDef& m) { return m.id == ids[k]; });
-        if (!known) {
-          rd.fail(pn["models"], pp + ".models[" + std::to_string(k) + "]",
-                  "unknown model id '" + ids[k] + "' (define it under models:)");
-        }
-      }
-      const int copies =
-          pn["copies"] ? static_cast<int>(rd.integer(pn["copies"], pp + ".copies", 1, 4096)) : 1;
-      for (int c = 0; c < copies; ++c) pd.models.insert(pd.models.end(), ids.begin(), ids.end());
-      pd.workload = default_workload;
-      if (pn["workload"]) read_workload(rd, pn["workload"], pp + ".workload", pd.workload);
-      if (pd.workload.call == sim::CallKind::kDataParallel && pd.workload.user_batch > 0 &&
-          pd.workload.user_batch % static_cast<int>(pd.models.size()) != 0) {
-        rd.fail(pn, pp + ".workload.user_batch",
-                "batch size must be an even multiple of the number of parallel NeuronCores (" +
-                    std::to_string(pd.models.size()) + " models loaded)");
-      }
-      const int count =
-          pn["count"] ? static_cast<int>(rd.integer(pn["count"], pp + ".count", 1, 4096)) : 1;
-      const std::string base =
-          pn["name"] ? rd.text(pn["name"], pp + ".name") : "p" + std::to_string(pi);
-      for (int c = 0; c < count; ++c) {
-        ProcessDef copy = pd;
-        copy.name = count == 1 ? base : base + std::to_string(c);
-        sc.processes.push_back(copy);
-      }
-    }
-    ex.scenarios.push_back(sc);
-  }
+  for (std::size_t si = 0; si < scenarios.size(); ++si)
+    ex.scenarios.push_back(read_scenario(rd, scenarios[si], si, ex, default_workload));
   return ex;
 }
 
