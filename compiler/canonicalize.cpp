@@ -50,6 +50,7 @@ const std::set<std::string>& device_ops() {
                                             "LayerNormalization",
                                             "Resize",
                                             "Slice",
+                                            "Split",
                                             "Erf",
                                             "Softplus",
                                             "Mish",
@@ -458,8 +459,12 @@ void Canonicalizer::rewrite_node(const Node& n) {
     rewrite_layer_norm(n);
   } else if (op == "Resize") {
     rewrite_resize(n);
+  } else if (op == "Slice" && graph_.tensors[n.inputs[0]].shape.size() == 4) {
+    rewrite_window_slice(n);
   } else if (op == "Slice") {
     rewrite_slice(n);
+  } else if (op == "Split") {
+    rewrite_split(n);
   } else if (op == "Erf") {
     fail(n, "Erf is only supported inside x * 0.5 * (1 + erf(x / sqrt(2))), which is GELU");
   } else if (op == "Div" && rewrite_gelu(n)) {

@@ -1,5 +1,5 @@
-// Data-movement operators: layout-preserving reshapes (views), zero Pad left to the consumer,
-// channel Concat, nearest Resize.
+// Data-movement operators: layout-preserving reshapes (views), zero Pad left to the consumer (any
+// other value is a layer, canonicalize_window.cpp), channel Concat, nearest and linear Resize.
 
 #include "compiler/canonicalizer.h"
 
@@ -53,12 +53,20 @@ void Canonicalizer::rewrite_pad(const Node& n) {
     if (pads.empty())
       for (float f : t->data) pads.push_back(static_cast<std::int64_t>(f));
   }
-  if (const models::Tensor* v = constant(n, 2))
-    if (!v->data.empty() && v->data[0] != 0.0f) fail(n, "only zero padding is supported");
+  float value = models::attr_float(n, "value", 0.0f);
+  if (n.inputs.size() > 2 && n.inputs[2] >= 0) {
+    const models::Tensor* v = constant(n, 2);
+    if (!v) fail(n, "the padding value must be constant");
+    if (!v->data.empty()) value = v->data[0];
+  }
   if (pads.size() != 8 || pads[0] || pads[1] || pads[4] || pads[5])
     fail(n, "only padding of the height and width of a 4-D tensor is supported");
   for (auto p : pads)
     if (p < 0) fail(n, "negative padding (cropping) is not supported");
+  if (value != 0.0f) {
+    add_pad(n, in, {static_cast<int>(pads[2]), static_cast<int>(pads[3])}, value);
+    return;
+  }
   in.pad = {in.pad[0] + static_cast<int>(pads[2]), in.pad[1] + static_cast<int>(pads[3]),
             in.pad[2] + static_cast<int>(pads[6]), in.pad[3] + static_cast<int>(pads[7])};
   bindings_[n.outputs[0]] = in;
@@ -95,10 +103,15 @@ void Canonicalizer::rewrite_resize(const Node& n) {
   const Value& x = out_.graph.values[in.value];
   const auto& os = graph_.tensors[n.outputs[0]].shape;
   const std::string mode = models::attr_string(n, "mode", "");
-  if (!mode.empty() && mode != "nearest") fail(n, "only nearest resizing is supported");
+  if (!mode.empty() && mode != "nearest" && mode != "linear")
+    fail(n, "only nearest and linear resizing are supported");
   if (os.size() != 4 || os[1] != x.channels || os[2] % x.height != 0 || os[3] % x.width != 0)
     fail(n, "only resizing H and W by integer factors is supported");
   const int fh = static_cast<int>(os[2] / x.height), fw = static_cast<int>(os[3] / x.width);
+  if (mode == "linear") {
+    rewrite_linear_resize(n, in.value, fh, fw);
+    return;
+  }
   std::string transform = models::attr_string(n, "coordinate_transformation_mode", "");
   std::string nearest = models::attr_string(n, "nearest_mode", "");
   if (transform.empty()) transform = "half_pixel";
@@ -124,6 +137,46 @@ void Canonicalizer::rewrite_resize(const Node& n) {
   int v = add_layer(std::move(l), n.outputs[0]);
   const Value& y = out_.graph.values[v];
   out_.graph.layers.back().flops = static_cast<std::uint64_t>(y.channels) * y.pixels();
+  bind_output(n, v);
+}
+
+// Linear Resize: columns, then rows, each one layer (a single axis when the other keeps its
+// size). half_pixel and pytorch_half_pixel agree for integer factors above 1; align_corners does
+// not repeat one pattern per factor and is refused.
+void Canonicalizer::rewrite_linear_resize(const Node& n, int value, int fh, int fw) {
+  std::string transform = models::attr_string(n, "coordinate_transformation_mode", "");
+  if (transform.empty()) transform = "half_pixel";
+  if (transform != "half_pixel" && transform != "pytorch_half_pixel" && transform != "asymmetric")
+    fail(n, "linear resizing in coordinate mode '" + transform + "' is not supported");
+  Layer base;
+  base.op = n.op;
+  base.kind = LayerKind::kResize;
+  base.resize_linear = true;
+  base.resize_half_pixel = transform != "asymmetric";
+  base.fused.push_back(n.name);
+  int v = value;
+  auto pass = [&](int rows_factor, int cols_factor, bool last) {
+    Layer l = base;
+    l.name = last ? n.name : n.name + ".columns";
+    l.inputs = {v};
+    l.resize_h = rows_factor;
+    l.resize_w = cols_factor;
+    if (last) {
+      v = add_layer(std::move(l), n.outputs[0]);
+    } else {
+      v = add_layer_like(std::move(l), v, n.name + ".columns");
+      out_.graph.values[v].width *= cols_factor;
+      out_.graph.values[v].shape[3] *= cols_factor;
+    }
+    const Value& y = out_.graph.values[v];
+    out_.graph.layers.back().flops = 3 * static_cast<std::uint64_t>(y.channels) * y.pixels();
+  };
+  if (fh == 1 && fw == 1) {
+    bindings_[n.outputs[0]] = raw_binding(n, 0);
+    return;
+  }
+  if (fw > 1) pass(1, fw, fh == 1);
+  if (fh > 1) pass(fh, 1, true);
   bind_output(n, v);
 }
 

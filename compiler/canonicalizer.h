@@ -6,6 +6,7 @@
 //   canonicalize_conv.cpp        Conv, Gemm/MatMul against constants, BatchNormalization folding
 //   canonicalize_elementwise.cpp activations (and the GELU pattern), binary operators
 //   canonicalize_data.cpp        Reshape/Flatten/Squeeze, Pad, Concat, Resize
+//   canonicalize_window.cpp      Slice and Split of 4-D values, Pad with a value
 //   canonicalize_pool.cpp        MaxPool, AveragePool, global pools
 //   canonicalize_transformer.cpp multi-head attention views, Slice of packed QKV, LayerNorm
 //   canonicalize_mask.cpp        attention masks folded into the masked softmax
@@ -132,9 +133,23 @@ class Canonicalizer {
   void rewrite_pad(const Node& n);
   // Concatenation along the channels (axis 1 of NCHW or of [N, F]).
   void rewrite_concat(const Node& n);
-  // Nearest Resize of H and W by integer factors, in a coordinate mode that maps output o to
-  // input floor(o / factor) (see lower_resize.cpp).
+  // Resize of H and W by integer factors: nearest in a coordinate mode that maps output o to
+  // input floor(o / factor), or linear (half_pixel or asymmetric) as one layer per axis (see
+  // lower_resize.cpp).
   void rewrite_resize(const Node& n);
+  void rewrite_linear_resize(const Node& n, int value, int fh, int fw);
+
+  // --- canonicalize_window.cpp ---
+  // A kSlice layer for output `output` of `n`: channels, rows, columns from `first` by `step`.
+  int add_window(const Node& n, int value, std::size_t output, const std::array<int, 3>& first,
+                 const std::array<int, 3>& step);
+  // Slice of the channels (step 1), rows and columns (positive steps) of a 4-D value.
+  void rewrite_window_slice(const Node& n);
+  // Split of the channels, rows or columns of a 4-D value: one window per used output.
+  void rewrite_split(const Node& n);
+  // Constant padding of H and W with a value other than zero: a padding layer.
+  void add_pad(const Node& n, const TensorBinding& in, const std::array<int, 2>& top_left,
+               float value);
 
   // --- canonicalize_reduce.cpp ---
   // A layer whose output is a new value shaped like value `like` (intermediates of a pattern).

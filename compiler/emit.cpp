@@ -120,6 +120,12 @@ class ProgramBuilder {
       case LayerKind::kResize:
         lower_resize(L_, l, s);
         break;
+      case LayerKind::kSlice:
+        lower_slice(L_, l, s);
+        break;
+      case LayerKind::kPad:
+        lower_pad(L_, l, s);
+        break;
     }
     if (g.values[layer.output].graph_output)
       L_.store_output(layer.output, s, static_cast<std::uint32_t>(l));

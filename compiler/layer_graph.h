@@ -42,7 +42,9 @@ enum class LayerKind {
   kConcat,      // channel concatenation (DMA copies into the output's channel slices)
   kAttention,   // multi-head self-attention core, inputs {Q, K, V[, mask]} (lower_transformer.h)
   kLayerNorm,   // LayerNormalization over the channels, gamma/beta in scale/shift
-  kResize,      // nearest-neighbour upsampling by integer factors (lower_resize.cpp)
+  kResize,      // upsampling by integer factors, nearest or linear (lower_resize.cpp)
+  kSlice,       // a strided window of a value: Slice, Split (lower_data.cpp)
+  kPad,         // constant padding of H and W with a non-zero value (lower_data.cpp)
 };
 
 // kAttention: softmax(scale * Q_h^T K_h + bias) V_h per head h (head h = channels
@@ -76,6 +78,20 @@ struct PoolParams {
   bool global = false;
 };
 
+// kSlice: output channel c, row y, column x is input channel channel0 + c, row start_h + step_h
+// * y, column start_w + step_w * x.
+struct SliceParams {
+  int channel0 = 0;
+  int start_h = 0, step_h = 1;
+  int start_w = 0, step_w = 1;
+};
+
+// kPad: the input sits at (top, left) of an output filled with `value`.
+struct PadParams {
+  int top = 0, left = 0;
+  float value = 0.0f;
+};
+
 struct Epilogue {
   isa::ActivationFunc func = isa::ActivationFunc::kIdentity;
   float alpha = 0.0f;  // clip low / leaky slope
@@ -99,7 +115,13 @@ struct Layer {
   AttentionParams attention;          // kAttention
   float epsilon = 0.0f;               // kLayerNorm
   int resize_h = 1, resize_w = 1;     // kResize: output = input repeated resize_h x resize_w
-  int scratch = -1;  // value the layer may overwrite while it runs (kAttention, kLayerNorm)
+  // kResize linear (one axis per layer): output o samples input (o + 0.5) / f - 0.5 with
+  // half_pixel, o / f otherwise (asymmetric), interpolating between the two nearest pixels.
+  bool resize_linear = false;
+  bool resize_half_pixel = true;
+  SliceParams slice;  // kSlice
+  PadParams pad;      // kPad
+  int scratch = -1;   // value the layer may overwrite while it runs (kAttention, kLayerNorm)
   std::vector<std::string> fused;  // source nodes folded into this layer
   std::uint64_t macs = 0;          // per image
   std::uint64_t flops = 0;         // per image, Vector/Scalar work

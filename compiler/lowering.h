@@ -103,5 +103,7 @@ void lower_concat(Lowering& L, int layer, int core);
 void lower_attention(Lowering& L, int layer, int core);   // lower_transformer.cpp
 void lower_layer_norm(Lowering& L, int layer, int core);  // lower_transformer.cpp
 void lower_resize(Lowering& L, int layer, int core);      // lower_resize.cpp
+void lower_slice(Lowering& L, int layer, int core);       // lower_data.cpp
+void lower_pad(Lowering& L, int layer, int core);         // lower_data.cpp
 
 }  // namespace infsim::compiler

@@ -61,6 +61,23 @@ TEST(FunctionalOps, L2NormMatches) {
   expect_op_matches("l2norm");
 }
 
+// Data movement and interpolation on the engines: torch.split then Sigmoid/Tanh and Concat (two
+// channel windows); x[:, :, ::2, 1::2] (one window with row and column steps); F.pad with 0.5
+// (Memset and copy) before a conv; bilinear x2 (columns then rows, each a subtraction, a scaling
+// and an addition per output phase).
+TEST(FunctionalOps, SplitMatches) {
+  expect_op_matches("split");
+}
+TEST(FunctionalOps, StridedSliceMatches) {
+  expect_op_matches("strided_slice");
+}
+TEST(FunctionalOps, PadValueMatches) {
+  expect_op_matches("pad_value");
+}
+TEST(FunctionalOps, ResizeBilinearMatches) {
+  expect_op_matches("resize_bilinear");
+}
+
 // Two Hugging Face-style layers with the additive padding mask (5 of 16 keys masked): the
 // masked softmax adds the folded mask bias through the ones-row matmul.
 TEST(FunctionalOps, MaskedEncoderMatches) {

@@ -231,6 +231,60 @@ TEST(CompilerFunctional, ConcatAndPoolingSpilledInRowBands) {
   EXPECT_TRUE(spilled(mixed, "pool.out"));
 }
 
+// Data movement without arithmetic: a strided Slice whose channel range straddles input and
+// output tiles, read by a padded convolution (its output keeps a halo); Split of the channels (at
+// a tile boundary and across one) and of the rows; padding with a value, read by a max pool.
+TEST(CompilerFunctional, SlicesSplitsAndValuePadding) {
+  testing::GraphBuilder b("windows");
+  models::Graph& g = b.graph();
+  int x = b.input("x", {2, 200, 9, 11});
+  int window = b.node("slice", "Slice",
+                      {x, models::add_int_constant(g, "starts", {60, 1, 2}),
+                       models::add_int_constant(g, "ends", {190, 9, 100}),
+                       models::add_int_constant(g, "axes", {1, 2, 3}),
+                       models::add_int_constant(g, "steps", {1, 2, 3})});
+  int c = b.conv("conv", window, 16, 3, 1, 1);  // [2, 16, 4, 3]
+  auto split = [&](const std::string& name, int in, std::int64_t axis, testing::Ints sizes) {
+    std::vector<int> outs;
+    for (std::size_t i = 0; i < sizes.size(); ++i)
+      outs.push_back(models::add_tensor(g, name + ".out" + std::to_string(i), {}));
+    models::add_node(g, models::Node{name,
+                                     "Split",
+                                     {in, models::add_int_constant(g, name + ".sizes", sizes)},
+                                     outs,
+                                     {{"axis", axis}}});
+    models::infer_node_shapes(g, g.nodes.size() - 1);
+    return outs;
+  };
+  const auto parts = split("split_c", x, 1, {128, 30, 42});
+  const auto rows = split("split_h", parts[2], 2, {4, 5});
+  int sum = b.node("sum", "Add", {parts[1], b.conv("mix", parts[0], 30, 1, 1, 0)});
+  int padded = b.node("pad", "Pad",
+                      {rows[1], models::add_int_constant(g, "pads", {0, 0, 2, 1, 0, 0, 1, 3}),
+                       b.constant("value", {}, 0.0f, 0.75f)});
+  int pooled = b.node("pool", "MaxPool", {padded},
+                      {{"kernel_shape", testing::Ints{2, 2}}, {"strides", testing::Ints{2, 2}}});
+  g.outputs = {c, sum, pooled, rows[0]};
+  expect_matches_reference(g, 2);
+}
+
+// Linear Resize by integer factors, columns then rows as two layers: half_pixel (x3 columns, x2
+// rows) and asymmetric (x2 columns), over two channel tiles.
+TEST(CompilerFunctional, LinearResize) {
+  for (const char* mode : {"half_pixel", "asymmetric"}) {
+    testing::GraphBuilder b(std::string("resize_") + mode);
+    models::Graph& g = b.graph();
+    int x = b.input("x", {2, 130, 5, 4});
+    const bool half = std::string(mode) == "half_pixel";
+    int scales = models::add_constant(g, "scales", {4},
+                                      {1.0f, 1.0f, half ? 2.0f : 1.0f, half ? 3.0f : 2.0f});
+    int y = b.node(
+        "resize", "Resize", {b.node("relu", "Relu", {x}), -1, scales},
+        {{"mode", std::string("linear")}, {"coordinate_transformation_mode", std::string(mode)}});
+    expect_matches_reference(b.finish(b.conv("conv", y, 8, 3, 1, 1)), 2);
+  }
+}
+
 // Batch 4 with large early activations and large late weights: the first convolutions run one
 // image per pass, the rest take the whole batch in one pass (their input handed over through
 // DRAM), so their weights are read from DRAM once per batch rather than once per image.
