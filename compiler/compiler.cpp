@@ -66,11 +66,18 @@ CompileResult compile(const models::Graph& graph, const isa::NeuronCoreConfig& c
   StagePlan stages =
       partition_layers(g, static_cast<int>(options.pipeline_cores), layer_costs(g, core, dsize));
   // Plans that differ: fewer passes with more spilling, or the reverse, and on one core passes
-  // chosen per segment of layers; the one with the lower estimated latency wins.
+  // chosen per segment of layers; the one with the lower estimated latency wins. At batch 1,
+  // where none of those has a choice to make, the tight layout (buffers among the activations:
+  // room for more resident weights and fewer spills) is the other candidate; with a batch it is
+  // only what plan_memory falls back on when nothing else fits.
   std::vector<MemoryPlan> plans = {plan_memory(g, stages, core, options.dtype, false)};
   if (options.batch > 1) {
     MemoryPlan more = plan_memory(g, stages, core, options.dtype, true);
     if (more.sub_batch > plans[0].sub_batch) plans.push_back(std::move(more));
+  }
+  if (options.batch == 1 && !plans[0].tight) {
+    MemoryPlan tight = plan_memory_tight(g, stages, core, options.dtype);
+    if (!tight.cores.empty()) plans.push_back(std::move(tight));
   }
   if (options.batch > 1 && stages.stages() == 1) {
     MemoryPlan segmented = plan_memory_segmented(g, stages, core, options.dtype);

@@ -127,7 +127,7 @@ class ProgramBuilder {
         lower_pad(L_, l, s);
         break;
     }
-    if (g.values[layer.output].graph_output)
+    if (g.values[layer.output].graph_output && !L_.plan.in_dram[layer.output])
       L_.store_output(layer.output, s, static_cast<std::uint32_t>(l));
   }
 
@@ -212,7 +212,7 @@ class ProgramBuilder {
     for (int v : g.outputs)
       declare_activation(v, isa::TensorKind::kOutput, L_.stages.layer_stage[g.values[v].producer]);
     for (std::size_t v = 0; v < g.values.size(); ++v)
-      if (L_.plan.in_dram[v] && !g.values[v].graph_input)
+      if (L_.plan.in_dram[v] && !g.values[v].graph_input && !g.values[v].graph_output)
         declare_activation(static_cast<int>(v), isa::TensorKind::kSpill,
                            L_.stages.layer_stage[g.values[v].producer]);
     for (int l = 0; l < n; ++l) {

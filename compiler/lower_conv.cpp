@@ -48,11 +48,11 @@ std::uint64_t stage_band(Lowering& L, int li, int core, const Chunk& ch, int max
   const ConvParams& c = layer.conv;
   const int in_id = layer.inputs[0];
   const Value& in = L.graph.values[in_id];
-  const CorePlan& cp = L.plan.cores[core];
+  const LayerBuffers& buf = L.plan.buffers[li];
   const auto core16 = static_cast<std::uint16_t>(core);
   const auto layer_id = static_cast<std::uint32_t>(li);
   const std::uint64_t slot =
-      cp.staging_offset + static_cast<std::uint64_t>(L.staging_next[core]) * cp.staging_slot_bytes;
+      buf.staging + static_cast<std::uint64_t>(L.staging_next[core]) * buf.staging_slot;
   L.staging_next[core] = (L.staging_next[core] + 1) % kStagingSlots;
   const std::uint64_t stride = band_tile_stride(L, li, max_rows);
   const int tiles = L.tiles(in.channels);
@@ -133,7 +133,7 @@ isa::AccessPattern chunk_in_sbuf(const Lowering& L, int value, int core, const W
 void evacuate(Lowering& L, int li, int core, const WeightBlock& blk, const Chunk& ch, int bank) {
   const Layer& layer = L.graph.layers[li];
   const Value& out = L.graph.values[layer.output];
-  const CorePlan& cp = L.plan.cores[core];
+  const LayerBuffers& buf = L.plan.buffers[li];
   const CoreQueues& q = L.queues[core];
   const auto layer_id = static_cast<std::uint32_t>(li);
   const auto core16 = static_cast<std::uint16_t>(core);
@@ -170,8 +170,7 @@ void evacuate(Lowering& L, int li, int core, const WeightBlock& blk, const Chunk
   const bool residual_in_dram =
       residual >= 0 && L.plan.in_dram[residual] && !L.plan.reload[residual];
   if (to_dram || residual_in_dram) {
-    bounce =
-        cp.bounce_offset + static_cast<std::uint64_t>(L.bounce_next[core]) * cp.bounce_slot_bytes;
+    bounce = buf.bounce + static_cast<std::uint64_t>(L.bounce_next[core]) * buf.bounce_slot;
     L.bounce_next[core] = (L.bounce_next[core] + 1) % kBounceSlots;
   }
   act.dst = to_dram ? isa::sbuf(0, m, bounce, {n}, dt, core16)
@@ -187,7 +186,7 @@ void evacuate(Lowering& L, int li, int core, const WeightBlock& blk, const Chunk
     if (residual_in_dram) {
       isa::Instruction ld;
       ld.opcode = isa::Opcode::kDmaCopy;
-      ld.dst = isa::sbuf(0, m, bounce + cp.bounce_slot_bytes / 2, {n}, dt, core16);
+      ld.dst = isa::sbuf(0, m, bounce + buf.bounce_slot / 2, {n}, dt, core16);
       ld.src0 = dram_chunk(residual);
       L.sched.emit(core, q.dma_in, ld, layer_id);
       add.src1 = ld.dst;
@@ -229,9 +228,12 @@ std::uint64_t stream_unit(Lowering& L, int li, int core, const WeightBlock& blk)
   return unit_at;
 }
 
-// Streams input-channel segment s of a block into the next ring slot, on alternating DMA
-// engines; returns the slot's offset.
-std::uint64_t stream_segment(Lowering& L, int li, int core, const WeightBlock& blk, std::size_t s) {
+// Streams taps [tap0, tap0 + taps) of input-channel segment s of a block (a whole segment, or
+// a piece of one that exceeds the ring slot) into the next ring slot, on alternating DMA
+// engines; returns the slot's offset. Interleaved DRAM rows hold every segment of the block,
+// the others one segment each (layout.h).
+std::uint64_t stream_piece(Lowering& L, int li, int core, const WeightBlock& blk, std::size_t s,
+                           int tap0, int taps) {
   const CorePlan& cp = L.plan.cores[core];
   const CoreQueues& q = L.queues[core];
   const isa::TensorDecl& weights = L.tensors[L.weight_tensor[li]];
@@ -242,15 +244,20 @@ std::uint64_t stream_segment(Lowering& L, int li, int core, const WeightBlock& b
   const std::uint64_t seg_at =
       cp.ring_offset + static_cast<std::uint64_t>(slot) * cp.ring_slot_bytes;
   std::uint64_t dram_at = weights.dram_offset + blk.dram_offset;
+  auto dram_row = static_cast<std::int64_t>(blk.seg_elements[s]);
   for (std::size_t j = 0; j < s; ++j)
-    dram_at += blk.seg_elements[j] * L.dsize *
-               static_cast<std::uint64_t>(blk.segments[j].p_hi - blk.segments[j].p_lo);
-  const auto row = static_cast<std::uint32_t>(blk.seg_elements[s]);
+    dram_at +=
+        blk.seg_elements[j] * L.dsize *
+        (blk.interleaved ? 1
+                         : static_cast<std::uint64_t>(blk.segments[j].p_hi - blk.segments[j].p_lo));
+  if (blk.interleaved) dram_row = static_cast<std::int64_t>(blk.sbuf_bytes / L.dsize);
+  dram_at += static_cast<std::uint64_t>(tap0) * blk.count * L.dsize;
+  const auto row = static_cast<std::uint32_t>(static_cast<std::uint64_t>(taps) * blk.count);
   isa::Instruction ld;
   ld.opcode = isa::Opcode::kDmaCopy;
   ld.dst = isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), k_rows, seg_at, {row}, L.dtype(),
                      static_cast<std::uint16_t>(core));
-  ld.src0 = isa::dram(dram_at, k_rows, {row}, L.dtype(), weights.core);
+  ld.src0 = isa::dram(dram_at, k_rows, dram_row, isa::dense_dims({row}), L.dtype(), weights.core);
   L.sched.emit(core, slot % 2 ? q.dma_weights_alt : q.dma_weights, ld,
                static_cast<std::uint32_t>(li));
   L.weights_streamed[core] += std::uint64_t{k_rows} * row * L.dsize;
@@ -301,10 +308,12 @@ isa::AccessPattern moving_tile(const Lowering& L, int li, int core, const CiSegm
 // Chunks [g0, g1) of block `blk`, sharing each loaded weight tile: per (input-channel segment,
 // tap) one LoadWeights, then one MatMul per chunk into its own PSUM bank (the first contribution
 // overwrites it, the rest accumulate); then the evacuations, or each right after its MatMul when
-// `per_chunk`. `base`: the block's weights in SBUF, unless streamed segment by segment.
+// `per_chunk`. `base`: the block's weights in SBUF, unless streamed in pieces of `piece_taps`
+// taps of a segment (0: not).
 void lower_chunk_group(Lowering& L, int li, int core, const WeightBlock& blk, std::uint64_t base,
-                       bool stream_segments, bool per_chunk, bool streamed,
+                       int piece_taps, bool per_chunk, bool streamed,
                        const std::vector<Chunk>& chunks, std::size_t g0, std::size_t g1) {
+  const int taps = L.plan.geometry[li].taps;
   const ConvParams& c = L.graph.layers[li].conv;
   const CoreQueues& q = L.queues[core];
   const auto layer_id = static_cast<std::uint32_t>(li);
@@ -320,15 +329,20 @@ void lower_chunk_group(Lowering& L, int li, int core, const WeightBlock& blk, st
     const auto k_rows = static_cast<std::uint16_t>(seg.p_hi - seg.p_lo);
     std::uint64_t seg_at = base;
     for (std::size_t j = 0; j < s; ++j) seg_at += blk.seg_elements[j] * L.dsize;
-    if (stream_segments) seg_at = stream_segment(L, li, core, blk, s);
+    int piece_tap0 = 0;  // the first tap at seg_at
     for (int kh = 0; kh < c.kernel_h; ++kh) {
       for (int kw = 0; kw < c.kernel_w; ++kw) {
         const int tap = kh * c.kernel_w + kw;
+        if (piece_taps > 0 && tap % piece_taps == 0) {
+          seg_at = stream_piece(L, li, core, blk, s, tap, std::min(piece_taps, taps - tap));
+          piece_tap0 = tap;
+        }
         isa::Instruction lw;
         lw.opcode = isa::Opcode::kLoadWeights;
-        lw.src0 = isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), k_rows,
-                            seg_at + static_cast<std::uint64_t>(tap) * blk.count * L.dsize,
-                            {static_cast<std::uint32_t>(blk.count)}, L.dtype(), core16);
+        lw.src0 =
+            isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), k_rows,
+                      seg_at + static_cast<std::uint64_t>(tap - piece_tap0) * blk.count * L.dsize,
+                      {static_cast<std::uint32_t>(blk.count)}, L.dtype(), core16);
         L.sched.emit(core, q.tensor, lw, layer_id);
         for (std::size_t k = g0; k < g1; ++k) {
           const Chunk& ch = chunks[k];
@@ -377,14 +391,23 @@ void lower_conv(Lowering& L, int li, int core) {
   for (const WeightBlock& blk : geo.blocks) {
     std::uint64_t base = block_at;
     block_at += blk.sbuf_bytes;
-    const bool stream_block = !L.plan.resident[li] && blk.interleaved;
-    const bool stream_segments = !L.plan.resident[li] && !blk.interleaved;
+    // A streamed unit that fits a ring slot moves whole with one DMA; any other streamed block
+    // moves in pieces: a segment, or groups of its taps when the segment exceeds the slot.
+    const std::uint64_t ring_slot = L.plan.cores[core].ring_slot_bytes;
+    const bool stream_block = !L.plan.resident[li] && blk.interleaved &&
+                              (blk.unit_blocks == 0 || blk.unit_bytes <= ring_slot);
+    const std::uint64_t tap_bytes = static_cast<std::uint64_t>(blk.count) * L.dsize;
+    const int piece_taps =
+        L.plan.resident[li] || stream_block
+            ? 0
+            : static_cast<int>(std::clamp<std::uint64_t>(ring_slot / tap_bytes, 1,
+                                                         static_cast<std::uint64_t>(geo.taps)));
     if (stream_block && blk.unit_blocks > 0) unit_at = stream_unit(L, li, core, blk);
     if (stream_block) base = unit_at + blk.unit_offset;
     const bool per_chunk = one_load_per_block && blk.segments.size() * geo.taps == 1;
     const std::size_t step = per_chunk ? chunks.size() : static_cast<std::size_t>(group_size);
     for (std::size_t g0 = 0; g0 < chunks.size(); g0 += step)
-      lower_chunk_group(L, li, core, blk, base, stream_segments, per_chunk, streamed, chunks, g0,
+      lower_chunk_group(L, li, core, blk, base, piece_taps, per_chunk, streamed, chunks, g0,
                         std::min(chunks.size(), g0 + step));
   }
 }

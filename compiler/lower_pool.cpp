@@ -39,12 +39,12 @@ void lower_pool_banded(Lowering& L, int li, int core) {
   const Value& in = L.graph.values[in_id];
   const Value& out = L.graph.values[out_id];
   const bool from_dram = L.plan.in_dram[in_id], to_dram = L.plan.in_dram[out_id];
-  const CorePlan& cp = L.plan.cores[core];
+  const LayerBuffers& buf = L.plan.buffers[li];
   const CoreQueues& q = L.queues[core];
   const auto core16 = static_cast<std::uint16_t>(core);
   const auto layer_id = static_cast<std::uint32_t>(li);
-  const auto chunks =
-      spatial_chunks(L.images, out.height, out.width, psum_bank_elements(L.core), true, layer.name);
+  const auto chunks = spatial_chunks(L.images, out.height, out.width, psum_bank_elements(L.core),
+                                     true, layer.name, L.plan.band_rows[li]);
   for (int tile = 0; tile < L.tiles(out.channels); ++tile) {
     const int c0 = tile * L.partitions();
     const auto cnt = static_cast<std::uint16_t>(L.tile_size(out.channels, tile));
@@ -56,8 +56,7 @@ void lower_pool_banded(Lowering& L, int li, int core) {
       set_pool_window(ins, p, r_lo - ih0);
       if (from_dram) {
         const std::uint64_t slot =
-            cp.staging_offset +
-            static_cast<std::uint64_t>(L.staging_next[core]) * cp.staging_slot_bytes;
+            buf.staging + static_cast<std::uint64_t>(L.staging_next[core]) * buf.staging_slot;
         L.staging_next[core] = (L.staging_next[core] + 1) % kStagingSlots;
         isa::Instruction ld;
         ld.opcode = isa::Opcode::kDmaCopy;
@@ -78,7 +77,7 @@ void lower_pool_banded(Lowering& L, int li, int core) {
         continue;
       }
       const std::uint64_t bounce =
-          cp.bounce_offset + static_cast<std::uint64_t>(L.bounce_next[core]) * cp.bounce_slot_bytes;
+          buf.bounce + static_cast<std::uint64_t>(L.bounce_next[core]) * buf.bounce_slot;
       L.bounce_next[core] = (L.bounce_next[core] + 1) % kBounceSlots;
       ins.dst = isa::sbuf(0, cnt, bounce,
                           isa::dense_dims({1u, static_cast<std::uint32_t>(ch.rows),

@@ -1,5 +1,6 @@
 #include "compiler/memory_plan.h"
 
+#include "compiler/compile_error.h"
 #include "compiler/memory_planner.h"
 
 namespace infsim::compiler {
@@ -27,15 +28,45 @@ int staged_rows(const LayerGraph& graph, int layer, const isa::NeuronCoreConfig&
   return rows;
 }
 
-MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
-                       const isa::NeuronCoreConfig& core, isa::DType dtype, bool spill_for_batch) {
+namespace {
+
+MemoryPlan plan_uniform(const LayerGraph& graph, const StagePlan& stages,
+                        const isa::NeuronCoreConfig& core, isa::DType dtype, bool spill_for_batch,
+                        bool tight) {
   MemoryPlanner planner(graph, stages, core, dtype);
+  if (tight) planner.tighten();
   planner.place_dram_inputs();
   planner.place_constants();
   planner.plan_staging();
   planner.choose_sub_batch(spill_for_batch);
+  if (tight) planner.widen_ring();
   planner.lay_out();
   return planner.take();
+}
+
+}  // namespace
+
+MemoryPlan plan_memory_tight(const LayerGraph& graph, const StagePlan& stages,
+                             const isa::NeuronCoreConfig& core, isa::DType dtype) {
+  try {
+    return plan_uniform(graph, stages, core, dtype, false, true);
+  } catch (const CompileError& e) {
+    if (e.kind() != ErrorKind::kDoesNotFit) throw;
+  }
+  return MemoryPlan{};
+}
+
+// The tight layout only when the usual one does not fit: its buffers share room with the
+// activations (so a layer may wait for the one before to release it) and its ring may move
+// weights in smaller pieces, both slower where the usual layout fits.
+MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
+                       const isa::NeuronCoreConfig& core, isa::DType dtype, bool spill_for_batch) {
+  try {
+    return plan_uniform(graph, stages, core, dtype, spill_for_batch, false);
+  } catch (const CompileError& e) {
+    if (e.kind() != ErrorKind::kDoesNotFit) throw;
+  }
+  return plan_uniform(graph, stages, core, dtype, spill_for_batch, true);
 }
 
 MemoryPlan plan_memory_segmented(const LayerGraph& graph, const StagePlan& stages,

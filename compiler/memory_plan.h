@@ -6,6 +6,11 @@
 //   input staging (bands of a DRAM input, double buffered)
 //   bounce buffers (results on their way to DRAM, double buffered)
 //   activations (first fit over layer lifetimes)
+// When that does not fit, the tight layout drops the fixed staging and bounce regions: each
+// layer's staging and bounce slots live only while the layer runs, placed by first fit among the
+// activations; pooling from DRAM takes bands within the staging share as convolutions do; and the
+// weight ring's slots shrink to what fits, a streamed block then moving in pieces (a segment, or
+// a group of its taps) instead of whole.
 // The batch runs as ceil(batch / sub_batch) passes over the layers, with the largest sub-batch
 // whose activations fit, spilling activations to DRAM as needed (the largest first, among those
 // convolutions, windowed pooling and concatenations write and only they read, in bands of rows or
@@ -46,6 +51,13 @@ struct CorePlan {
   std::uint64_t total() const { return act_offset + act_peak; }
 };
 
+// A layer's staging slots (bands of a DRAM input) and bounce slots (results on their way to DRAM
+// and residuals from it): slot 0's per-partition offset and the bytes between slots.
+struct LayerBuffers {
+  std::uint64_t staging = 0, staging_slot = 0;
+  std::uint64_t bounce = 0, bounce_slot = 0;
+};
+
 // A run of consecutive layers of a one-core plan that goes through the whole batch, in passes
 // of its own sub-batch, before the next run starts; activations crossing into it come from DRAM.
 struct Segment {
@@ -70,6 +82,10 @@ struct MemoryPlan {
   std::vector<std::uint64_t> weight_offset;  // per layer: resident weights' offset
   std::vector<std::uint64_t> const_offset;   // per layer: constants' offset
   std::vector<std::uint64_t> staging_bytes;  // per layer: one staging slot (0 = none)
+  std::vector<LayerBuffers> buffers;         // per layer
+  // Per layer: output rows per band of a pooling's DRAM input (0 = as many as a PSUM bank holds).
+  std::vector<int> band_rows;
+  bool tight = false;  // the tight layout (above)
 
   const ValueSlot& slot(int value, int core) const { return slots.at({value, core}); }
   bool has_slot(int value, int core) const { return slots.count({value, core}) > 0; }
@@ -90,6 +106,10 @@ int staged_rows(const LayerGraph& graph, int layer, const isa::NeuronCoreConfig&
 MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
                        const isa::NeuronCoreConfig& core, isa::DType dtype,
                        bool spill_for_batch = false);
+
+// The tight layout (above) with one image per pass; no cores when even that does not fit.
+MemoryPlan plan_memory_tight(const LayerGraph& graph, const StagePlan& stages,
+                             const isa::NeuronCoreConfig& core, isa::DType dtype);
 
 // One core only: the pass structure chosen per segment of layers, as a real scheduler does.
 // Early layers (large activations, small weights) run in passes of the few images that fit; late

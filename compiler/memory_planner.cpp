@@ -63,6 +63,8 @@ MemoryPlanner::MemoryPlanner(const LayerGraph& graph, const StagePlan& stages,
   plan_.weight_offset.assign(n, 0);
   plan_.const_offset.assign(n, 0);
   plan_.staging_bytes.assign(n, 0);
+  plan_.buffers.assign(n, LayerBuffers{});
+  plan_.band_rows.assign(n, 0);
   plan_.in_dram.assign(graph.values.size(), false);
   plan_.reload.assign(graph.values.size(), false);
   base_.assign(graph.values.size(), false);
@@ -71,6 +73,34 @@ MemoryPlanner::MemoryPlanner(const LayerGraph& graph, const StagePlan& stages,
 std::uint64_t MemoryPlanner::tiles_bytes(int v, int images) const {
   const Value& val = graph_.values[v];
   return channel_tiles(val.channels, core_.sbuf.partitions) * tile_bytes(val, images, dsize_);
+}
+
+void MemoryPlanner::tighten() {
+  plan_.tight = true;
+  ring_slot_.assign(plan_.cores.size(), 0);
+}
+
+bool MemoryPlanner::needs_bounce(int l) const {
+  const Layer& layer = graph_.layers[l];
+  if (layer.kind == LayerKind::kConcat) return false;  // copies straight from and to DRAM
+  return plan_.in_dram[layer.output] ||
+         (layer.epilogue.residual >= 0 && plan_.in_dram[layer.epilogue.residual]);
+}
+
+// [result | residual], each one PSUM bank's worth.
+std::uint64_t MemoryPlanner::bounce_slot_bytes() const {
+  return 2 * align(bank_ * dsize_);
+}
+
+int MemoryPlanner::pool_band_rows(int l) const {
+  const Layer& layer = graph_.layers[l];
+  const PoolParams& p = layer.pool;
+  const std::uint64_t row_bytes =
+      static_cast<std::uint64_t>(graph_.values[layer.inputs[0]].width) * dsize_;
+  const std::uint64_t budget = capacity_ / kStagingShare;
+  int rows = 1;
+  while ((static_cast<std::uint64_t>(rows) * p.stride_h + p.window_h) * row_bytes <= budget) ++rows;
+  return rows;
 }
 
 void MemoryPlanner::place_dram_inputs() {
@@ -102,6 +132,11 @@ void MemoryPlanner::place_constants() {
         plan_.const_offset[l] = cp.const_bytes;
         cp.const_bytes += align(channel_tiles(out.channels, core_.sbuf.partitions) * 8);
       }
+      // The tight ring starts at the smallest piece a block streams in: one tap.
+      if (plan_.tight)
+        for (const WeightBlock& b : plan_.geometry[l].blocks)
+          ring_slot_[s] =
+              std::max(ring_slot_[s], align(static_cast<std::uint64_t>(b.count) * dsize_));
     }
   }
 }
@@ -118,13 +153,13 @@ void MemoryPlanner::plan_staging() {
       const Value& out = graph_.values[layer.output];
       plan_.staging_bytes[l] = 0;
       if (layer.kind == LayerKind::kConcat) continue;  // copies straight from and to DRAM
-      if (plan_.in_dram[layer.output] ||
-          (layer.epilogue.residual >= 0 && plan_.in_dram[layer.epilogue.residual]))
-        cp.bounce_slot_bytes = 2 * align(bank_ * dsize_);
+      if (needs_bounce(l)) cp.bounce_slot_bytes = bounce_slot_bytes();
       if (!plan_.in_dram[layer.inputs[0]] || plan_.reload[layer.inputs[0]]) continue;
       const bool conv = layer.kind == LayerKind::kConv;
-      auto chunks = spatial_chunks(1, out.height, out.width, bank_, true, layer.name,
-                                   conv ? staged_rows(graph_, l, core_, dtype_) : 0, conv);
+      if (!conv && plan_.tight) plan_.band_rows[l] = pool_band_rows(l);
+      auto chunks =
+          spatial_chunks(1, out.height, out.width, bank_, true, layer.name,
+                         conv ? staged_rows(graph_, l, core_, dtype_) : plan_.band_rows[l], conv);
       const int rows = chunks.front().rows;
       if (conv) {
         const ConvParams& c = layer.conv;
@@ -181,7 +216,27 @@ std::vector<ActivationItem> MemoryPlanner::activation_items(
     }
     items.push_back({id, start, end, align(tiles_bytes(id, images)), images});
   }
+  if (plan_.tight) {
+    for (int l = first; l <= last; ++l) {
+      const std::uint64_t bytes = kStagingSlots * plan_.staging_bytes[l] +
+                                  (needs_bounce(l) ? kBounceSlots * bounce_slot_bytes() : 0);
+      if (bytes > 0) items.push_back({-1, l, l, bytes, 0, 0, l});
+    }
+  }
   return items;
+}
+
+void MemoryPlanner::widen_ring() {
+  const std::vector<int> images = layer_images();
+  for (int s = 0; s < stages_.stages(); ++s) {
+    const std::uint64_t smallest = ring_slot_[s];
+    for (std::uint64_t slot = align(weights(s).largest_block); slot > smallest;
+         slot = align(slot / 2)) {
+      ring_slot_[s] = slot;
+      if (fits(s, images)) break;
+      ring_slot_[s] = smallest;
+    }
+  }
 }
 
 StageWeights MemoryPlanner::weights(int s) const {
@@ -201,8 +256,11 @@ CoreNeed MemoryPlanner::need(int s, const std::vector<int>& layer_images) const 
   const CorePlan& cp = plan_.cores[s];
   CoreNeed need;
   need.activations = first_fit(items);
-  need.weights = std::min(w.total, kWeightRingSlots * w.largest_block);
-  need.buffers = kStagingSlots * cp.staging_slot_bytes + kBounceSlots * cp.bounce_slot_bytes;
+  need.weights =
+      std::min(w.total, kWeightRingSlots * (plan_.tight ? ring_slot_[s] : w.largest_block));
+  // The tight layout's staging and bounce slots are among the activations.
+  if (!plan_.tight)
+    need.buffers = kStagingSlots * cp.staging_slot_bytes + kBounceSlots * cp.bounce_slot_bytes;
   need.constants = cp.const_bytes;
   return need;
 }
@@ -227,10 +285,13 @@ bool MemoryPlanner::banded(const Layer& l) {
 
 bool MemoryPlanner::spillable(int v, int s) const {
   const Value& val = graph_.values[v];
-  if (val.graph_input || val.graph_output || val.producer < 0) return false;
+  // The tight layout also lets a banded layer write a graph output that nothing reads straight
+  // to its DRAM tensor.
+  const bool output = plan_.tight && val.graph_output && val.consumers.empty();
+  if (val.graph_input || (val.graph_output && !output) || val.producer < 0) return false;
   if (stages_.layer_stage[val.producer] != s) return false;
   if (!banded(graph_.layers[val.producer])) return false;
-  bool ok = !val.consumers.empty();
+  bool ok = !val.consumers.empty() || output;
   for (int c : val.consumers) {
     const Layer& l = graph_.layers[c];
     const bool as_input = l.kind == LayerKind::kConcat
@@ -450,20 +511,24 @@ void MemoryPlanner::lay_out() {
 }
 
 // Per partition, from address 0: constants, resident weights, the weight ring, staging,
-// bounce buffers, activations. Weights stay resident while they fit beside the rest (all of
-// them, or else layer by layer in order beside the ring); the others stream through the ring.
+// bounce buffers, activations (in the tight layout: the ring, then the activations with every
+// layer's staging and bounce slots among them). Weights stay resident while they fit beside the
+// rest (all of them, or else layer by layer in order beside the ring); the others stream
+// through the ring.
 void MemoryPlanner::lay_out_core(int s, const std::vector<int>& layer_images) {
   const int n = layers();
   CorePlan& cp = plan_.cores[s];
   auto items = activation_items(s, layer_images);
   cp.act_peak = first_fit(items);
   const StageWeights w = weights(s);
+  if (plan_.tight) cp.staging_slot_bytes = cp.bounce_slot_bytes = 0;
+  const std::uint64_t slot = plan_.tight ? ring_slot_[s] : align(w.largest_block);
   std::uint64_t room = capacity_ - cp.const_bytes - kStagingSlots * cp.staging_slot_bytes -
                        kBounceSlots * cp.bounce_slot_bytes - cp.act_peak;
   cp.resident_offset = cp.const_bytes;
   std::uint64_t at = cp.resident_offset;
   const bool all = w.total <= room;
-  if (!all) room -= kWeightRingSlots * w.largest_block;
+  if (!all) room -= kWeightRingSlots * (plan_.tight ? slot : w.largest_block);
   for (int l = stages_.first[s]; l <= stages_.last(s, n); ++l) {
     std::uint64_t bytes = 0;
     for (const WeightBlock& b : plan_.geometry[l].blocks) bytes += b.sbuf_bytes;
@@ -479,15 +544,26 @@ void MemoryPlanner::lay_out_core(int s, const std::vector<int>& layer_images) {
   }
   cp.resident_bytes = at - cp.resident_offset;
   cp.ring_offset = at;
-  cp.ring_slot_bytes = cp.weights_streamed > 0 ? align(w.largest_block) : 0;
+  cp.ring_slot_bytes = cp.weights_streamed > 0 ? slot : 0;
   for (int l = stages_.first[s]; l <= stages_.last(s, n); ++l)
     if (!plan_.resident[l]) group_stream_units(plan_.geometry[l], cp.ring_slot_bytes);
   cp.staging_offset = cp.ring_offset + kWeightRingSlots * cp.ring_slot_bytes;
   cp.bounce_offset = cp.staging_offset + kStagingSlots * cp.staging_slot_bytes;
   cp.act_offset = cp.bounce_offset + kBounceSlots * cp.bounce_slot_bytes;
-  for (const ActivationItem& it : items)
+  for (int l = stages_.first[s]; l <= stages_.last(s, n); ++l)
+    plan_.buffers[l] = LayerBuffers{cp.staging_offset, cp.staging_slot_bytes, cp.bounce_offset,
+                                    cp.bounce_slot_bytes};
+  for (const ActivationItem& it : items) {
+    if (it.buffers_of >= 0) {
+      const std::uint64_t staging = cp.act_offset + it.offset;
+      const std::uint64_t one = plan_.staging_bytes[it.buffers_of];
+      plan_.buffers[it.buffers_of] =
+          LayerBuffers{staging, one, staging + kStagingSlots * one, bounce_slot_bytes()};
+      continue;
+    }
     plan_.slots[{it.value, s}] = ValueSlot{cp.act_offset + it.offset,
                                            tile_bytes(graph_.values[it.value], it.images, dsize_)};
+  }
 }
 
 }  // namespace infsim::compiler

@@ -4,6 +4,8 @@
 //   place_dram_inputs, place_constants, plan_staging     (what does not depend on the batch)
 //   choose_sub_batch  or  choose_segments                (how many images per pass, what spills)
 //   lay_out                                               (offsets of every region and value)
+// plan_memory runs them again after tighten() (the tight layout, memory_plan.h) when the plan
+// does not fit, with widen_ring() after choose_sub_batch.
 // Steps change the plan in place; the queries between them (activation_items, weights, need,
 // spillable, crossing, ...) read it.
 
@@ -22,6 +24,7 @@ struct ActivationItem {
   std::uint64_t size = 0;  // per partition, all channel tiles
   int images = 0;
   std::uint64_t offset = 0;  // set by first_fit
+  int buffers_of = -1;       // tight layout: not a value but layer buffers_of's staging and bounce
 };
 
 // First fit over lifetimes, in order of first use: sets each item's offset; returns the peak.
@@ -46,6 +49,8 @@ class MemoryPlanner {
                 isa::DType dtype);
 
   // --- Steps, in order.
+  // The tight layout from here on (first, before the other steps).
+  void tighten();
   // Graph inputs read only by convolutions and larger than 1/16 of a partition stay in DRAM.
   void place_dram_inputs();
   // Per-channel constants (biases, scale/shift) of each layer, from address 0 of its core.
@@ -57,6 +62,9 @@ class MemoryPlanner {
   // with spill_for_batch, as much as it takes. Throws CompileError (kDoesNotFit) saying which
   // core is short and by how much.
   void choose_sub_batch(bool spill_for_batch);
+  // Tight layout, after choose_sub_batch: the largest weight-ring slot (down to one tap of a
+  // block) with which every core still fits.
+  void widen_ring();
   // One core: the segments of layers and their images per pass that stream the fewest bytes.
   // False when there is no segmented plan (plan_memory's plans are then the ones to use).
   bool choose_segments();
@@ -89,6 +97,9 @@ class MemoryPlanner {
   // to spill (then shortfall() says by how much).
   bool spill_until_fits(int images);
   const std::string& shortfall() const { return shortfall_; }
+  // Bytes per partition of stage s's weight-ring slot: the largest streamed unit, or in the
+  // tight layout what widen_ring chose (at first the smallest piece, one tap of a block).
+  std::uint64_t ring_slot(int s) const;
 
   // --- Segments (one core). The values in DRAM before any hand-over are fixed by
   // choose_segments' first step (spilling what one image needs); until then, none.
@@ -111,6 +122,11 @@ class MemoryPlanner {
   int layers() const { return static_cast<int>(graph_.layers.size()); }
   std::uint64_t tiles_bytes(int v, int images) const;
   std::string shortfall_of(int s, int images, const CoreNeed& need) const;
+  // Whether layer l's result goes to DRAM or its residual comes from there (through bounce slots).
+  bool needs_bounce(int l) const;
+  std::uint64_t bounce_slot_bytes() const;
+  // Tight layout: output rows per band of pooling layer l's DRAM input, within the staging share.
+  int pool_band_rows(int l) const;
   // Whether weights that cannot all stay resident beside one image per pass exist (otherwise
   // passes cost nothing and only spills count).
   bool weights_matter() const;
@@ -127,6 +143,7 @@ class MemoryPlanner {
   std::uint64_t bank_;      // PSUM bank elements
   MemoryPlan plan_;
   std::vector<bool> base_;  // segments: in_dram before any hand-over (set by choose_segments)
+  std::vector<std::uint64_t> ring_slot_;  // tight layout: per core
   std::string shortfall_;
 };
 

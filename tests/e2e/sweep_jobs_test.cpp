@@ -41,7 +41,7 @@ class SweepJobsTest : public ::testing::Test {
                                           "parameters:\n"
                                           "  chip.core.clock: {from: 0.5GHz, to: 2GHz, factor: 2}\n"
                                           "  batch: [1, 16]\n"
-                                          "  chip.core.sbuf.size: [1MiB, 4MiB]\n";
+                                          "  chip.core.sbuf.size: [512KiB, 4MiB]\n";
   }
   void TearDown() override { fs::remove_all(dir_); }
 

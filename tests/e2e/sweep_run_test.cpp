@@ -61,9 +61,9 @@ class SweepRunTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  // single_conv compiled for a few SBUF sizes and batches; 4MiB cannot hold batch 16's
-  // activations, so the grid has points that do not fit.
-  fs::path write_study(const std::string& sbuf_values = "[1MiB, 2MiB, 4MiB]",
+  // single_conv compiled for a few SBUF sizes and batches; 512KiB cannot hold even one image
+  // (4 KiB per partition, a 56 x 56 map takes 6 KiB), so the grid has points that do not fit.
+  fs::path write_study(const std::string& sbuf_values = "[512KiB, 2MiB, 4MiB]",
                        const std::string& batches = "[1, 4, 16]") {
     fs::path p = dir_ / "small.yaml";
     std::ofstream(p) << "study: small\n"
@@ -94,9 +94,9 @@ TEST_F(SweepRunTest, WritesTidyResultsSensitivityAndPlots) {
             "point,chip.core.sbuf.size,batch,status,fits,estimated_latency_ms,sbuf_peak_bytes,"
             "instructions,message,infsim_version,config_hash");
   EXPECT_EQ(count_lines(csv), 1 + 9);
-  EXPECT_NE(csv.find("\n0,1MiB,1,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\n0,512KiB,1,"), std::string::npos) << csv;
   EXPECT_NE(csv.find("\n8,4MiB,16,"), std::string::npos) << csv;
-  EXPECT_NE(csv.find(",does_not_fit,0,"), std::string::npos) << "1MiB cannot hold batch 16\n"
+  EXPECT_NE(csv.find(",does_not_fit,0,"), std::string::npos) << "512KiB cannot hold batch 16\n"
                                                              << csv;
   EXPECT_NE(csv.find(",ok,1,"), std::string::npos) << csv;
   EXPECT_NE(o.text.find("sensitivity"), std::string::npos) << o.text;
@@ -114,7 +114,7 @@ TEST_F(SweepRunTest, WritesTidyResultsSensitivityAndPlots) {
     const std::string svg = read(dir_ / "out" / "plots" / "estimated_latency_ms-vs-batch.svg");
     for (const char* text :
          {"<text>estimated_latency_ms (ms)</text>", "<text> 0</text>",
-          "<text>chip.core.sbuf.size=1MiB</text>", "<text>failed (does not fit or error)</text>"})
+          "<text>chip.core.sbuf.size=512KiB</text>", "<text>failed (does not fit or error)</text>"})
       EXPECT_NE(svg.find(text), std::string::npos) << text;
     const std::string fits = read(dir_ / "out" / "plots" / "fits-vs-batch.svg");
     EXPECT_NE(fits.find("<text>no (0)</text>"), std::string::npos);

@@ -281,5 +281,40 @@ TEST(CompilerMemoryPlanner, LayOutPlacesRegionsInOrderWithinAPartition) {
   }
 }
 
+// ResNet-50 in 2 MiB per core (16 KiB per partition) fits only in the tight layout: every
+// layer's staging and bounce slots are placed among the activations, live only while that layer
+// runs, and the weight ring shrinks below conv1's 6,272-byte block (7x7 taps x 64 columns) to
+// what fits, at least one tap of a block (64 columns x 2 bytes).
+TEST(CompilerMemoryPlanner, TheTightLayoutFitsResNet50InTwoMiB) {
+  Case su(resnet50());
+  su.core.sbuf.size = 2 << 20;
+  MemoryPlanner usual = su.prepared();
+  EXPECT_THROW(usual.choose_sub_batch(false), CompileError);
+
+  MemoryPlanner p(su.g, su.s, su.core, su.dtype);
+  p.tighten();
+  p.place_dram_inputs();
+  p.place_constants();
+  p.plan_staging();
+  p.choose_sub_batch(false);
+  p.widen_ring();
+  p.lay_out();
+  const MemoryPlan& plan = p.plan();
+  const CorePlan& cp = plan.cores[0];
+  EXPECT_TRUE(plan.tight);
+  EXPECT_LE(cp.total(), su.core.sbuf.partition_bytes());
+  EXPECT_GE(cp.ring_slot_bytes, 128u);
+  EXPECT_LT(cp.ring_slot_bytes, plan.geometry[0].max_stream_bytes);
+  int staged = 0;
+  for (std::size_t l = 0; l < su.g.layers.size(); ++l) {
+    const LayerBuffers& b = plan.buffers[l];
+    if (plan.staging_bytes[l] == 0) continue;
+    ++staged;
+    EXPECT_GE(b.staging, cp.act_offset) << su.g.layers[l].name;
+    EXPECT_LE(b.staging + kStagingSlots * b.staging_slot, cp.total()) << su.g.layers[l].name;
+  }
+  EXPECT_GT(staged, 0);  // conv1 reads the image from DRAM in bands
+}
+
 }  // namespace
 }  // namespace infsim::compiler
