@@ -40,6 +40,8 @@ class RunTest(unittest.TestCase):
         t4 = four["scenarios"][0]["throughput_avg"]
         self.assertGreater(t4, 1.5 * t1)
         self.assertEqual(dict(one), dict(again))
+        # NeuronPerf's throughput_peak: the best window, never below the mean.
+        self.assertGreaterEqual(four["scenarios"][0]["throughput_peak"], t4)
 
     def test_set_changes_the_config(self):
         # Halving the NeuronCore clock cannot make a compute-bound ResNet-50 faster.

@@ -78,6 +78,22 @@ Traffic traffic(const Stats& stats) {
   return t;
 }
 
+double peak_throughput(std::vector<double> completions, double start, double images_per_request) {
+  const int n = static_cast<int>(completions.size());
+  if (n == 0) return 0;
+  std::sort(completions.begin(), completions.end());
+  const int windows = std::clamp(n / kRequestsPerWindow, 1, kMaxWindows);
+  double best = 0, from = start;
+  for (int w = 0; w < windows; ++w) {
+    // Window w holds completions [w n / windows, (w + 1) n / windows).
+    const int first = w * n / windows, last = (w + 1) * n / windows - 1;
+    const double to = completions[static_cast<std::size_t>(last)];
+    if (to > from) best = std::max(best, (last - first + 1) * images_per_request / (to - from));
+    from = to;
+  }
+  return best;
+}
+
 ScenarioResult collect_result(const SystemConfig& config, const ScenarioSpec& spec,
                               const std::vector<std::unique_ptr<ProcessState>>& processes,
                               const DevicePath& device, const Traffic& at_start,
@@ -102,6 +118,11 @@ ScenarioResult collect_result(const SystemConfig& config, const ScenarioSpec& sp
   for (const auto& p : processes) {
     const double w = p->measure_end - p->measure_start;
     if (p->measure_start >= 0 && w > 0) r.throughput += p->measured_images / w;
+    if (p->measure_start >= 0 && !p->completions.empty()) {
+      r.throughput_peak += peak_throughput(
+          p->completions, p->measure_start,
+          static_cast<double>(p->measured_images) / static_cast<double>(p->completions.size()));
+    }
   }
   r.latency = percentiles(lat);
   r.simulated_seconds = sc_core::sc_time_stamp().to_seconds();

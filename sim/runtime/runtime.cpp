@@ -285,6 +285,7 @@ void Runtime::run_requests(ProcessState& p, int count, bool measured) {
                    issued](double started) {
       if (measured) {
         p.latencies.push_back(now_s() - (closed ? started : issued));
+        p.completions.push_back(now_s());
         p.measured_images += images;
       }
       if (--remaining == 0) all_done.notify();

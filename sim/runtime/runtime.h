@@ -129,9 +129,10 @@ struct ScenarioResult {
   int requests = 0;  // measured
   int images = 0;    // measured
   double window_seconds = 0;
-  double throughput = 0;    // images per second: the sum of the processes' rates
-  Percentiles latency;      // seconds, per measured request
-  double load_seconds = 0;  // the slowest process's model loads
+  double throughput = 0;       // images per second: the sum of the processes' rates
+  double throughput_peak = 0;  // the same over each process's best window (peak_throughput)
+  Percentiles latency;         // seconds, per measured request
+  double load_seconds = 0;     // the slowest process's model loads
   std::vector<CoreUse> cores;
   std::vector<LoadedModelResult> models;
   int inferences = 0;  // device inferences, warm-up included

@@ -80,6 +80,7 @@ struct ProcessState {
   double measure_start = -1;
   double measure_end = 0;
   std::vector<double> latencies;
+  std::vector<double> completions;  // when each measured request returned (s), for the peak
   int measured_images = 0;
   std::uint64_t next_request = 0;
 };

@@ -38,12 +38,14 @@ TEST(RunTable, ColumnsRowsCostAndCsv) {
                 out),
             0);
   // NeuronPerf's column names (the grid had instance, model, cost_per_1M_inferences).
-  EXPECT_NE(out.find("| model_name | model_details | framework | application_type | run_mode | "
-                     "instance_type | dtype | batch_size | pipeline_size | n_models | "
-                     "workers_per_model | cores | threads | throughput_avg | throughput_unit | "
-                     "latency_ms_p0 | latency_ms_p50 | latency_ms_p90 | latency_ms_p95 | "
-                     "latency_ms_p99 | latency_ms_p100 | total_infs | cost_per_1m_inf |"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find(
+          "| model_name | model_details | framework | application_type | run_mode | "
+          "instance_type | dtype | batch_size | pipeline_size | n_models | "
+          "workers_per_model | cores | threads | throughput_avg | throughput_peak | "
+          "throughput_unit | latency_ms_p0 | latency_ms_p50 | latency_ms_p90 | latency_ms_p95 | "
+          "latency_ms_p99 | latency_ms_p100 | total_infs | cost_per_1m_inf |"),
+      std::string::npos)
       << out;
   EXPECT_NE(
       out.find(
@@ -69,6 +71,14 @@ TEST(RunTable, ColumnsRowsCostAndCsv) {
   EXPECT_EQ(t.header.back(), "config_hash");
   EXPECT_EQ(t.header[t.header.size() - 2], "infsim_version");
   EXPECT_EQ(t.records[0].fields.back().size(), 16u);
+  // NeuronPerf's throughput_peak, the best window: never below the mean.
+  std::size_t avg = 0, peak = 0;
+  for (std::size_t i = 0; i < t.header.size(); ++i) {
+    if (t.header[i] == "throughput_avg") avg = i;
+    if (t.header[i] == "throughput_peak") peak = i;
+  }
+  ASSERT_GT(peak, 0u);
+  EXPECT_GE(std::stod(t.records[0].fields[peak]), std::stod(t.records[0].fields[avg]));
   std::filesystem::remove(csv_path);
 }
 
@@ -105,7 +115,7 @@ TEST(RunTable, PresetSectionsColumnsCsvAndJson) {
   const std::string csv = ss.str();
   EXPECT_EQ(csv.rfind("table,model_name,model_details,framework,application_type,run_mode,"
                       "instance_type,dtype,batch_size,pipeline_size,n_models,workers_per_model,"
-                      "cores,threads,throughput_avg,throughput_unit,latency_ms_p0,",
+                      "cores,threads,throughput_avg,throughput_peak,throughput_unit,latency_ms_p0,",
                       0),
             0u)
       << csv;

@@ -7,6 +7,7 @@
 
 #include "isa/access_pattern_builders.h"
 #include "sim/core/sim_error.h"
+#include "sim/runtime/results.h"
 #include "sim/runtime/runtime.h"
 
 namespace infsim::sim {
@@ -102,6 +103,30 @@ ProcessSpec process(const std::string& name, std::vector<int> groups, std::vecto
   p.models = std::move(models);
   p.workload = w;
   return p;
+}
+
+// NeuronPerf's throughput_peak (results.h): the best of windows of consecutive completions.
+TEST(RuntimeTest, PeakThroughputIsTheBestWindowNeverBelowTheMean) {
+  // A steady stream, one request per 2 ms of 4 images: every window runs at the mean, 2000/s.
+  std::vector<double> steady;
+  for (int i = 1; i <= 100; ++i) steady.push_back(0.002 * i);
+  EXPECT_NEAR(peak_throughput(steady, 0, 4), 2000, 1e-6);
+  // The same requests with the first half twice as fast: 10 windows of 10; the fast ones run at
+  // 2 x 1/(1 ms), whatever the slow half does, and the mean lies between.
+  std::vector<double> burst;
+  for (int i = 1; i <= 50; ++i) burst.push_back(0.001 * i);
+  for (int i = 1; i <= 50; ++i) burst.push_back(0.05 + 0.003 * i);
+  const double mean = 100 * 4 / burst.back();
+  EXPECT_NEAR(peak_throughput(burst, 0, 4), 4000, 1e-6);
+  EXPECT_LT(mean, 4000);
+  // Fewer than 20 requests make one window: the peak is the mean. None: no rate.
+  EXPECT_NEAR(peak_throughput({0.001, 0.005, 0.006}, 0, 1), 3 / 0.006, 1e-9);
+  EXPECT_EQ(peak_throughput({}, 0, 1), 0);
+  // Never below the mean over [start, last], whatever the spacing (the windows tile it).
+  std::vector<double> uneven;
+  double t = 0.5;
+  for (int i = 0; i < 57; ++i) uneven.push_back(t += 0.001 * (1 + (i * 7919) % 13));
+  EXPECT_GE(peak_throughput(uneven, 0.5, 1), 57 / (uneven.back() - 0.5));
 }
 
 TEST(RuntimeTest, SingleCoreLoopRunsEveryRequestAndReportsLoad) {

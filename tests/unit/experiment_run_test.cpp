@@ -89,14 +89,17 @@ TEST(ExperimentRunTest, JsonReportShape) {
   const nlohmann::json& s = j["scenarios"][0];
   // The names of driver/vocabulary.h, flat (not latency_ms.p50), NeuronPerf's where it has one.
   for (const char* key :
-       {"name", "throughput_avg", "throughput_unit", "latency_ms_p0", "latency_ms_p50",
-        "latency_ms_p90", "latency_ms_p95", "latency_ms_p99", "latency_ms_p100", "latency_ms_avg",
-        "load_avg_ms", "total_infs", "config_hash", "cores", "models", "traffic", "detailed",
-        "fast_forwarded"}) {
+       {"name", "throughput_avg", "throughput_peak", "throughput_unit", "latency_ms_p0",
+        "latency_ms_p50", "latency_ms_p90", "latency_ms_p95", "latency_ms_p99", "latency_ms_p100",
+        "latency_ms_avg", "load_avg_ms", "total_infs", "config_hash", "cores", "models", "traffic",
+        "detailed", "fast_forwarded"}) {
     EXPECT_TRUE(s.contains(key)) << key;
   }
-  for (const char* metric : {"throughput_avg", "latency_ms_p0", "latency_ms_p100", "latency_ms_avg",
-                             "load_avg_ms", "total_infs", "dram_bandwidth"}) {
+  // The best window is never slower than the mean over the windows it tiles.
+  EXPECT_GE(s["throughput_peak"].get<double>(), s["throughput_avg"].get<double>());
+  for (const char* metric :
+       {"throughput_avg", "throughput_peak", "latency_ms_p0", "latency_ms_p100", "latency_ms_avg",
+        "load_avg_ms", "total_infs", "dram_bandwidth"}) {
     EXPECT_NE(find_metric(metric), nullptr) << metric << " is not in the vocabulary";
   }
   EXPECT_TRUE(s["models"][0].contains("matrix_util_pct"));

@@ -10,6 +10,10 @@ const std::vector<MetricInfo>& metric_vocabulary() {
       // What NeuronPerf reports, under its names.
       {"throughput_avg", "1/s", "inferences (images, sequences) per second, over the window",
        S::kFromZero},
+      {"throughput_peak", "1/s",
+       "the best reporting window's throughput (docs/outputs.md: up to 10 equal windows of the "
+       "measured interval, about 10 requests each)",
+       S::kFromZero},
       {"latency_ms_p0", "ms", "fastest call", S::kFromZero},
       {"latency_ms_p50", "ms", "median latency of a call", S::kFromZero},
       {"latency_ms_p90", "ms", "90th percentile latency of a call", S::kFromZero},

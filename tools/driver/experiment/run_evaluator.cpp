@@ -30,25 +30,12 @@ void apply_fields(ModelDef& m, const PointSpec& spec, const StudyBase& base) {
 
 // Names from driver/vocabulary.h, the same as run's, table's and validate's.
 std::vector<std::string> run_metric_names() {
-  return {"throughput_avg",
-          "latency_ms_p50",
-          "latency_ms_p90",
-          "latency_ms_p99",
-          "latency_ms_p100",
-          "load_avg_ms",
-          "device_ms",
-          "matrix_util_pct",
-          "core_utilization",
-          "tensor_utilization",
-          "vector_utilization",
-          "scalar_utilization",
-          "dram_bandwidth",
-          "pcie_bandwidth",
-          "neuronlink_bandwidth",
-          "sbuf_peak_bytes",
-          "context_switches",
-          "inferences_detailed",
-          "inferences_fast_forwarded"};
+  return {
+      "throughput_avg",     "throughput_peak",  "latency_ms_p50",      "latency_ms_p90",
+      "latency_ms_p99",     "latency_ms_p100",  "load_avg_ms",         "device_ms",
+      "matrix_util_pct",    "core_utilization", "tensor_utilization",  "vector_utilization",
+      "scalar_utilization", "dram_bandwidth",   "pcie_bandwidth",      "neuronlink_bandwidth",
+      "sbuf_peak_bytes",    "context_switches", "inferences_detailed", "inferences_fast_forwarded"};
 }
 
 PointResult evaluate_run_point(const StudyBase& base, const PointSpec& spec) {
@@ -103,6 +90,7 @@ PointResult evaluate_run_point(const StudyBase& base, const PointSpec& spec) {
   const double w = r.window_seconds > 0 ? r.window_seconds : 1;
   Metrics& m = result.metrics;
   m["throughput_avg"] = r.throughput;
+  m["throughput_peak"] = r.throughput_peak;
   m["latency_ms_p50"] = r.latency.p50 * 1e3;
   m["latency_ms_p90"] = r.latency.p90 * 1e3;
   m["latency_ms_p99"] = r.latency.p99 * 1e3;

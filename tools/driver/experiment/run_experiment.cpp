@@ -70,6 +70,7 @@ json result_to_json(const sim::ScenarioResult& r) {
           {"images", r.images},
           {"window_seconds", r.window_seconds},
           {"throughput", r.throughput},
+          {"throughput_peak", r.throughput_peak},
           {"latency", percentiles_json(r.latency)},
           {"load_seconds", r.load_seconds},
           {"cores", cores},
@@ -93,6 +94,7 @@ sim::ScenarioResult result_from_json(const json& j) {
   r.images = j.at("images");
   r.window_seconds = j.at("window_seconds");
   r.throughput = j.at("throughput");
+  r.throughput_peak = j.at("throughput_peak");
   r.latency = percentiles_from(j.at("latency"));
   r.load_seconds = j.at("load_seconds");
   for (const json& c : j.at("cores")) {
@@ -395,6 +397,7 @@ namespace {
 std::vector<std::pair<const char*, double>> scenario_metrics(const sim::ScenarioResult& r) {
   const double w = r.window_seconds > 0 ? r.window_seconds : 1;
   return {{"throughput_avg", r.throughput},
+          {"throughput_peak", r.throughput_peak},
           {"latency_ms_p0", r.latency.min * 1e3},
           {"latency_ms_p50", r.latency.p50 * 1e3},
           {"latency_ms_p90", r.latency.p90 * 1e3},

@@ -119,6 +119,7 @@ const std::vector<Column>& columns() {
        },
        true},
       {"throughput_avg", value("%.1f", &TableRowResult::throughput), true},
+      {"throughput_peak", value("%.1f", &TableRowResult::throughput_peak), true},
       {"throughput_unit",
        [](const PresetResult& r) { return throughput_unit(r.result.item_kind); }},
       {"latency_ms_p0", value("%.3f", &TableRowResult::p0_ms), true},

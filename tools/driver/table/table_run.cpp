@@ -62,6 +62,7 @@ TableRowResult run_table_row(const TableRowSpec& spec) {
     row.item_kind = o.scenarios[0].item_kind;
     row.total_infs = r.images;
     row.throughput = r.throughput;
+    row.throughput_peak = r.throughput_peak;
     row.p0_ms = r.latency.min * 1e3;
     row.p100_ms = r.latency.max * 1e3;
     row.p50_ms = r.latency.p50 * 1e3;

@@ -34,6 +34,7 @@ struct TableRowResult {
   int n_models = 0;
   int cores = 0;  // NeuronCores in use
   double throughput = 0;
+  double throughput_peak = 0;
   double p0_ms = 0, p50_ms = 0, p90_ms = 0, p95_ms = 0, p99_ms = 0, p100_ms = 0;
   int total_infs = 0;                    // inferences in the measured window
   std::string item_kind = "inferences";  // what they are: images, sequences or inferences
