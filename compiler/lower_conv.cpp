@@ -31,14 +31,21 @@ using isa::dims;
 
 constexpr int kChunksPerGroup = 4;
 
+// Elements per row of a staging band: the padded input row, or the window of input columns
+// a chunk of plan.band_cols output columns reads.
+int band_pitch(const Lowering& L, int li) {
+  const ConvParams& c = L.graph.layers[li].conv;
+  const int cols = L.plan.band_cols[li];
+  if (cols > 0) return (cols - 1) * c.stride_w + (c.kernel_w - 1) * c.dilation_w + 1;
+  return L.graph.values[L.graph.layers[li].inputs[0]].width + c.pad_left + c.pad_right;
+}
+
 // Per-partition bytes between the channel tiles of a staging slot: the tallest band.
 std::uint64_t band_tile_stride(const Lowering& L, int li, int rows) {
-  const Layer& layer = L.graph.layers[li];
-  const ConvParams& c = layer.conv;
-  const Value& in = L.graph.values[layer.inputs[0]];
+  const ConvParams& c = L.graph.layers[li].conv;
   const std::uint64_t rows_in = static_cast<std::uint64_t>(rows - 1) * c.stride_h +
                                 static_cast<std::uint64_t>(c.kernel_h - 1) * c.dilation_h + 1;
-  return rows_in * static_cast<std::uint64_t>(in.width + c.pad_left + c.pad_right) * L.dsize;
+  return rows_in * static_cast<std::uint64_t>(band_pitch(L, li)) * L.dsize;
 }
 
 // Copies the input rows chunk `ch` needs from DRAM into the next staging slot (zeroed first when
@@ -56,7 +63,11 @@ std::uint64_t stage_band(Lowering& L, int li, int core, const Chunk& ch, int max
   L.staging_next[core] = (L.staging_next[core] + 1) % kStagingSlots;
   const std::uint64_t stride = band_tile_stride(L, li, max_rows);
   const int tiles = L.tiles(in.channels);
-  const int wp = in.width + c.pad_left + c.pad_right;
+  const int wp = band_pitch(L, li);
+  // The input columns the band holds: all (with the padding), or the chunk's window.
+  const bool window = L.plan.band_cols[li] > 0;
+  const int iw0 = window ? ch.col0 * c.stride_w - c.pad_left : -c.pad_left;
+  const int c_lo = std::max(0, iw0), c_hi = std::min(in.width, iw0 + wp);
   if (c.pad_top + c.pad_bottom + c.pad_left + c.pad_right > 0) {
     isa::Instruction clear;
     clear.opcode = isa::Opcode::kMemset;
@@ -73,10 +84,27 @@ std::uint64_t stage_band(Lowering& L, int li, int core, const Chunk& ch, int max
   const isa::TensorDecl& t = L.tensors[L.value_tensor[in_id]];
   const std::uint64_t hw = static_cast<std::uint64_t>(in.pixels());
   const std::uint64_t row = static_cast<std::uint64_t>(L.graph.batch) * hw;
+  if (window && c_hi <= c_lo) return slot;
   for (int tile = 0; tile < tiles; ++tile) {
     const auto p = static_cast<std::uint16_t>(L.tile_size(in.channels, tile));
     isa::Instruction ld;
     ld.opcode = isa::Opcode::kDmaCopy;
+    if (window) {
+      const auto rows = static_cast<std::uint32_t>(r_hi - r_lo);
+      const auto cols = static_cast<std::uint32_t>(c_hi - c_lo);
+      ld.src0 =
+          isa::dram(t.dram_offset + (tile * L.partitions() * row + (L.image0 + ch.image0) * hw +
+                                     static_cast<std::uint64_t>(r_lo) * in.width + c_lo) *
+                                        L.dsize,
+                    p, static_cast<std::int64_t>(row), dims({axis(rows, in.width), axis(cols, 1)}),
+                    L.dtype(), t.core);
+      ld.dst = isa::sbuf(0, p,
+                         slot + tile * stride +
+                             (static_cast<std::uint64_t>(r_lo - ih0) * wp + (c_lo - iw0)) * L.dsize,
+                         dims({axis(rows, wp), axis(cols, 1)}), L.dtype(), core16);
+      L.sched.emit(core, L.queues[core].dma_in, ld, layer_id);
+      continue;
+    }
     ld.src0 = isa::dram(t.dram_offset + (tile * L.partitions() * row + (L.image0 + ch.image0) * hw +
                                          static_cast<std::uint64_t>(r_lo) * in.width) *
                                             L.dsize,
@@ -278,10 +306,12 @@ isa::AccessPattern moving_tile(const Lowering& L, int li, int core, const CiSegm
   const auto core16 = static_cast<std::uint16_t>(core);
   const auto sw = static_cast<std::int32_t>(c.stride_w);
   if (streamed) {
-    const int stage_wp = in.width + c.pad_left + c.pad_right;
+    // A window of columns starts at the chunk's first one.
+    const int stage_wp = band_pitch(L, li);
+    const int col0 = L.plan.band_cols[li] > 0 ? 0 : ch.col0;
     const std::uint64_t elems = (static_cast<std::uint64_t>(kh) * c.dilation_h) * stage_wp +
                                 static_cast<std::uint64_t>(kw) * c.dilation_w +
-                                static_cast<std::uint64_t>(ch.col0) * c.stride_w;
+                                static_cast<std::uint64_t>(col0) * c.stride_w;
     const std::uint64_t tile_bytes = band_tile_stride(L, li, band_rows);
     return isa::sbuf(static_cast<std::uint16_t>(seg.p_lo), k_rows,
                      stage_at + seg.ci_tile * tile_bytes + elems * L.dsize,
@@ -377,9 +407,12 @@ void lower_conv(Lowering& L, int li, int core) {
     if (v >= 0 && L.plan.reload[v] && L.graph.values[v].consumers.front() == li)
       reload(L, v, li, core);
   const bool streamed = L.plan.in_dram[in_id] && !L.plan.reload[in_id];
-  const auto chunks =
-      spatial_chunks(L.images, out.height, out.width, psum_bank_elements(L.core), streamed,
-                     layer.name, streamed ? staged_rows(L.graph, li, L.core, L.dtype()) : 0, true);
+  // A band of band_cols columns: chunks of one row and at most that many columns.
+  const int band_cols = streamed ? L.plan.band_cols[li] : 0;
+  const auto chunks = spatial_chunks(
+      L.images, out.height, out.width,
+      band_cols > 0 ? static_cast<std::uint64_t>(band_cols) : psum_bank_elements(L.core), streamed,
+      layer.name, streamed ? staged_rows(L.graph, li, L.core, L.dtype()) : 0, true);
   // Without weight-load overlap a reload costs the array's drain: a block with one (segment,
   // tap) then takes every chunk under one LoadWeights, each evacuated right after its MatMul.
   const bool one_load_per_block = !L.core.tensor.weight_load_overlap && !streamed;

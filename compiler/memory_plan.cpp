@@ -1,5 +1,7 @@
 #include "compiler/memory_plan.h"
 
+#include <vector>
+
 #include "compiler/compile_error.h"
 #include "compiler/memory_planner.h"
 
@@ -30,18 +32,35 @@ int staged_rows(const LayerGraph& graph, int layer, const isa::NeuronCoreConfig&
 
 namespace {
 
+// The tight layout with windows of columns is the last resort: one-row bands of a few columns
+// re-stream a layer's weights for every band.
+enum class Layout { kUsual, kTight, kTightWindows };
+
 MemoryPlan plan_uniform(const LayerGraph& graph, const StagePlan& stages,
                         const isa::NeuronCoreConfig& core, isa::DType dtype, bool spill_for_batch,
-                        bool tight) {
+                        Layout layout) {
   MemoryPlanner planner(graph, stages, core, dtype);
-  if (tight) planner.tighten();
+  if (layout != Layout::kUsual) planner.tighten(layout == Layout::kTightWindows);
   planner.place_dram_inputs();
   planner.place_constants();
   planner.plan_staging();
   planner.choose_sub_batch(spill_for_batch);
-  if (tight) planner.widen_ring();
+  if (layout != Layout::kUsual) planner.widen_ring();
   planner.lay_out();
   return planner.take();
+}
+
+// The first of `layouts` that fits; rethrows the last one's error when none does.
+MemoryPlan first_that_fits(const LayerGraph& graph, const StagePlan& stages,
+                           const isa::NeuronCoreConfig& core, isa::DType dtype,
+                           bool spill_for_batch, const std::vector<Layout>& layouts) {
+  for (std::size_t i = 0;; ++i) {
+    try {
+      return plan_uniform(graph, stages, core, dtype, spill_for_batch, layouts[i]);
+    } catch (const CompileError& e) {
+      if (e.kind() != ErrorKind::kDoesNotFit || i + 1 == layouts.size()) throw;
+    }
+  }
 }
 
 }  // namespace
@@ -49,7 +68,8 @@ MemoryPlan plan_uniform(const LayerGraph& graph, const StagePlan& stages,
 MemoryPlan plan_memory_tight(const LayerGraph& graph, const StagePlan& stages,
                              const isa::NeuronCoreConfig& core, isa::DType dtype) {
   try {
-    return plan_uniform(graph, stages, core, dtype, false, true);
+    return first_that_fits(graph, stages, core, dtype, false,
+                           {Layout::kTight, Layout::kTightWindows});
   } catch (const CompileError& e) {
     if (e.kind() != ErrorKind::kDoesNotFit) throw;
   }
@@ -61,12 +81,8 @@ MemoryPlan plan_memory_tight(const LayerGraph& graph, const StagePlan& stages,
 // weights in smaller pieces, both slower where the usual layout fits.
 MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
                        const isa::NeuronCoreConfig& core, isa::DType dtype, bool spill_for_batch) {
-  try {
-    return plan_uniform(graph, stages, core, dtype, spill_for_batch, false);
-  } catch (const CompileError& e) {
-    if (e.kind() != ErrorKind::kDoesNotFit) throw;
-  }
-  return plan_uniform(graph, stages, core, dtype, spill_for_batch, true);
+  return first_that_fits(graph, stages, core, dtype, spill_for_batch,
+                         {Layout::kUsual, Layout::kTight, Layout::kTightWindows});
 }
 
 MemoryPlan plan_memory_segmented(const LayerGraph& graph, const StagePlan& stages,

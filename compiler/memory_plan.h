@@ -10,7 +10,8 @@
 // layer's staging and bounce slots live only while the layer runs, placed by first fit among the
 // activations; pooling from DRAM takes bands within the staging share as convolutions do; and the
 // weight ring's slots shrink to what fits, a streamed block then moving in pieces (a segment, or
-// a group of its taps) instead of whole.
+// a group of its taps) instead of whole; and when even that does not fit, a convolution's DRAM
+// input too wide for the staging share is staged in windows of columns.
 // The batch runs as ceil(batch / sub_batch) passes over the layers, with the largest sub-batch
 // whose activations fit, spilling activations to DRAM as needed (the largest first, among those
 // convolutions, windowed pooling and concatenations write and only they read, in bands of rows or
@@ -85,6 +86,10 @@ struct MemoryPlan {
   std::vector<LayerBuffers> buffers;         // per layer
   // Per layer: output rows per band of a pooling's DRAM input (0 = as many as a PSUM bank holds).
   std::vector<int> band_rows;
+  // Per layer, tight layout: output columns per band of a convolution's DRAM input when one
+  // whole row is more than the staging share (a MatMul's M tokens are one row); the band then
+  // holds the window of input columns those read (0 = whole rows).
+  std::vector<int> band_cols;
   bool tight = false;  // the tight layout (above)
 
   const ValueSlot& slot(int value, int core) const { return slots.at({value, core}); }

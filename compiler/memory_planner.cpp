@@ -65,6 +65,7 @@ MemoryPlanner::MemoryPlanner(const LayerGraph& graph, const StagePlan& stages,
   plan_.staging_bytes.assign(n, 0);
   plan_.buffers.assign(n, LayerBuffers{});
   plan_.band_rows.assign(n, 0);
+  plan_.band_cols.assign(n, 0);
   plan_.in_dram.assign(graph.values.size(), false);
   plan_.reload.assign(graph.values.size(), false);
   base_.assign(graph.values.size(), false);
@@ -75,8 +76,9 @@ std::uint64_t MemoryPlanner::tiles_bytes(int v, int images) const {
   return channel_tiles(val.channels, core_.sbuf.partitions) * tile_bytes(val, images, dsize_);
 }
 
-void MemoryPlanner::tighten() {
+void MemoryPlanner::tighten(bool column_windows) {
   plan_.tight = true;
+  column_windows_ = column_windows;
   ring_slot_.assign(plan_.cores.size(), 0);
 }
 
@@ -101,6 +103,29 @@ int MemoryPlanner::pool_band_rows(int l) const {
   int rows = 1;
   while ((static_cast<std::uint64_t>(rows) * p.stride_h + p.window_h) * row_bytes <= budget) ++rows;
   return rows;
+}
+
+int MemoryPlanner::conv_band_cols(int l) const {
+  const Layer& layer = graph_.layers[l];
+  const ConvParams& c = layer.conv;
+  const Value& in = graph_.values[layer.inputs[0]];
+  // Bytes per partition of one input column of a one-row band, over every channel tile.
+  const std::uint64_t column =
+      static_cast<std::uint64_t>(channel_tiles(in.channels, core_.sbuf.partitions)) *
+      (static_cast<std::uint64_t>(c.kernel_h - 1) * c.dilation_h + 1) * dsize_;
+  auto window = [&](int cols) {  // input columns `cols` output columns read
+    return static_cast<std::uint64_t>(cols - 1) * c.stride_w +
+           static_cast<std::uint64_t>(c.kernel_w - 1) * c.dilation_w + 1;
+  };
+  const std::uint64_t budget = capacity_ / kStagingShare;
+  const auto whole = static_cast<std::uint64_t>(in.width) + c.pad_left + c.pad_right;
+  if (column * whole <= budget) return 0;
+  const int width = graph_.values[layer.output].width;
+  int cols = 1;
+  while (cols + 1 < width && static_cast<std::uint64_t>(cols + 1) <= bank_ &&
+         column * window(cols + 1) <= budget)
+    ++cols;
+  return cols;
 }
 
 void MemoryPlanner::place_dram_inputs() {
@@ -157,15 +182,21 @@ void MemoryPlanner::plan_staging() {
       if (!plan_.in_dram[layer.inputs[0]] || plan_.reload[layer.inputs[0]]) continue;
       const bool conv = layer.kind == LayerKind::kConv;
       if (!conv && plan_.tight) plan_.band_rows[l] = pool_band_rows(l);
-      auto chunks =
-          spatial_chunks(1, out.height, out.width, bank_, true, layer.name,
-                         conv ? staged_rows(graph_, l, core_, dtype_) : plan_.band_rows[l], conv);
+      if (conv && column_windows_) plan_.band_cols[l] = conv_band_cols(l);
+      const int cols = plan_.band_cols[l];
+      auto chunks = spatial_chunks(
+          1, out.height, out.width, cols > 0 ? static_cast<std::uint64_t>(cols) : bank_, true,
+          layer.name, conv ? staged_rows(graph_, l, core_, dtype_) : plan_.band_rows[l], conv);
       const int rows = chunks.front().rows;
       if (conv) {
         const ConvParams& c = layer.conv;
         std::uint64_t rows_in = static_cast<std::uint64_t>(rows - 1) * c.stride_h +
                                 static_cast<std::uint64_t>(c.kernel_h - 1) * c.dilation_h + 1;
-        std::uint64_t wp = static_cast<std::uint64_t>(in.width) + c.pad_left + c.pad_right;
+        // The padded row, or the window of input columns a band of `cols` output columns reads.
+        std::uint64_t wp = cols > 0
+                               ? static_cast<std::uint64_t>(cols - 1) * c.stride_w +
+                                     static_cast<std::uint64_t>(c.kernel_w - 1) * c.dilation_w + 1
+                               : static_cast<std::uint64_t>(in.width) + c.pad_left + c.pad_right;
         plan_.staging_bytes[l] =
             align(channel_tiles(in.channels, core_.sbuf.partitions) * rows_in * wp * dsize_);
       } else {

@@ -49,8 +49,9 @@ class MemoryPlanner {
                 isa::DType dtype);
 
   // --- Steps, in order.
-  // The tight layout from here on (first, before the other steps).
-  void tighten();
+  // The tight layout from here on (first, before the other steps); `column_windows`: a
+  // convolution's DRAM input too wide for the staging share is staged in windows of columns.
+  void tighten(bool column_windows = false);
   // Graph inputs read only by convolutions and larger than 1/16 of a partition stay in DRAM.
   void place_dram_inputs();
   // Per-channel constants (biases, scale/shift) of each layer, from address 0 of its core.
@@ -127,6 +128,8 @@ class MemoryPlanner {
   std::uint64_t bounce_slot_bytes() const;
   // Tight layout: output rows per band of pooling layer l's DRAM input, within the staging share.
   int pool_band_rows(int l) const;
+  // Tight layout: output columns per band of convolution l's DRAM input (0: whole rows fit).
+  int conv_band_cols(int l) const;
   // Whether weights that cannot all stay resident beside one image per pass exist (otherwise
   // passes cost nothing and only spills count).
   bool weights_matter() const;
@@ -144,6 +147,7 @@ class MemoryPlanner {
   MemoryPlan plan_;
   std::vector<bool> base_;  // segments: in_dram before any hand-over (set by choose_segments)
   std::vector<std::uint64_t> ring_slot_;  // tight layout: per core
+  bool column_windows_ = false;
   std::string shortfall_;
 };
 

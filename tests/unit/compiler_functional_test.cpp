@@ -285,6 +285,20 @@ TEST(CompilerFunctional, LinearResize) {
   }
 }
 
+// A MatMul's M tokens are one row of its input: with 4 KiB per partition, a row of 512 tokens
+// of 256 fp32 features (two channel tiles, 4 KiB) is more than two staging slots can hold, so
+// the tight layout stages windows of a few columns (tokens), each chunk of output columns
+// reading its own window.
+TEST(CompilerFunctional, MatMulRowStagedInWindowsOfColumns) {
+  testing::GraphBuilder b("gemm");
+  const int x = b.input("x", {512, 256});
+  models::Graph g = b.finish(b.node("mm", "MatMul", {x, b.constant("w", {256, 64}, 0.05f)}));
+  isa::NeuronCoreConfig small;
+  small.sbuf.size = 128 * 4096;
+  const CompileResult r = expect_matches_reference(g, 1, 1, small);
+  EXPECT_GT(reads_of(r.program, "x"), 2 * 4);  // two tiles, several windows
+}
+
 // Batch 4 with large early activations and large late weights: the first convolutions run one
 // image per pass, the rest take the whole batch in one pass (their input handed over through
 // DRAM), so their weights are read from DRAM once per batch rather than once per image.
