@@ -14,17 +14,27 @@
 // conv alone is 0.0097x). fc1000 is left out: the table gives only its BiasAdd (6,746 cycles),
 // not its MatMul.
 //
-// Tolerances (measured on this commit; the errors print with the test):
-//   conv1 and the 3x3 convolutions (res2a_branch2b, res2b_branch2b): within a factor of 4 (now
-//   1.50x, 0.33x, 0.29x). These are MAC-bound in the simulator and the published cycles.
-//   the 1x1 convolutions and avg_pool: within a factor of 100 (now 0.011x to 0.34x). The published
-//   cycles for these layers are 5-100x what their MACs need at the published 15.75 % matrix
-//   utilization: the real profiler charges them with work the simulator does not model (layout
-//   changes, the max pool before res2a_branch2a, the final reduction), so this bound only guards
-//   against a regression of orders of magnitude and the layers stay a known miss.
-// And the profile itself: the layers' shares plus the idle time add up to the device time, conv1
-// is the longest layer (its 3 input channels use 3 of the array's 128 rows), and the device time
-// is within +-15 % of the published 2,709.63 us.
+// Tolerances: per row, the measured ratio (it prints with the test) with 15-35 % of room, so that a
+// change of the schedule shows here:
+//   conv1 1.50x (factor 2); the 3x3 convolutions res2a_branch2b 0.33x, res2b_branch2b 0.29x
+//   (factor 4); res2a_branch1 0.34x (4), res2a_branch2c 0.21x (6), res2b_branch2a 0.091x (14),
+//   res2a_branch2a with the max pool 0.031x (40), avg_pool 0.011x (100).
+// Why the 1x1 convolutions and avg_pool stay off (investigated, not a modelling error we can
+// name): the published stage-2 operators cost 115-130 k cycles each whatever their work (the
+// 1x1 64->256 and 256->64 convolutions 51 M MACs, the 3x3s 116 M), and neither MACs, output
+// elements nor bytes moved order them; TF2's table of the same network gives 70-237 k for the
+// same layers in yet another order. The simulator runs them MAC-bound (Tensor Engine busy 40-77 %
+// of the array, 6.5-39 k cycles) one after another: counting each layer's span per engine (first
+// start to last end, which would include overlap with its neighbours) instead of its busy cycles
+// moves the 1x1 rows only to 0.05-0.45x, so overlap does not explain the gap either. avg_pool costs
+// 150 k cycles here, 47 k in TF2's table and about 23 k in the 2019 profile (0.52 % of 4.69 ms):
+// the same operator varies 7x between compiler releases, an implementation choice of neuron-cc,
+// while the simulator's Vector Engine reduces the 7x7x2048 input in 1,648 cycles (16 partition
+// tiles of 49 elements, near its 128-lane rate). A knob per layer type to match these rows would
+// fit the profiler, not the hardware, so none is added; the device time (+-15 %) and the conv rows
+// hold. And the profile itself: the layers' shares plus the idle time add up to the device time,
+// conv1 is the longest layer (its 3 input channels use 3 of the array's 128 rows), and the device
+// time is within +-15 % of the published 2,709.63 us.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -55,12 +65,12 @@ struct Published {
 };
 
 const Published kTable[] = {
-    {"conv1", {"conv1"}, 661361, 4},
-    {"res2a_branch2a", {"maxpool", "layer1.0.conv1"}, 670626, 100},
-    {"res2a_branch1", {"layer1.0.downsample.0"}, 115059, 100},
+    {"conv1", {"conv1"}, 661361, 2},
+    {"res2a_branch2a", {"maxpool", "layer1.0.conv1"}, 670626, 40},
+    {"res2a_branch1", {"layer1.0.downsample.0"}, 115059, 4},
     {"res2a_branch2b", {"layer1.0.conv2"}, 115820, 4},
-    {"res2a_branch2c", {"layer1.0.conv3"}, 117314, 100},
-    {"res2b_branch2a", {"layer1.1.conv1"}, 117252, 100},
+    {"res2a_branch2c", {"layer1.0.conv3"}, 117314, 6},
+    {"res2b_branch2a", {"layer1.1.conv1"}, 117252, 14},
     {"res2b_branch2b", {"layer1.1.conv2"}, 129652, 4},
     {"avg_pool", {"avgpool"}, 150322, 100},
 };
