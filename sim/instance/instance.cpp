@@ -11,7 +11,7 @@
 namespace infsim::sim {
 Instance::Instance(sc_core::sc_module_name name, const isa::InstanceConfig& cfg, Stats& stats,
                    TraceWriter* trace)
-    : sc_core::sc_module(name), config_(cfg), stats_(stats), trace_(trace), chips_("chip") {
+    : sc_core::sc_module(name), config_(cfg), stats_(stats), chips_("chip") {
   // The config passed driver::validate_config() (tools/config/config_validation.h) and the
   // ranges of its describe(): it is not checked again here.
   chips_.init(static_cast<std::size_t>(cfg.chips), [&](const char* chip_name, std::size_t i) {

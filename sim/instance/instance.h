@@ -47,7 +47,6 @@ class Instance : public sc_core::sc_module, public MemorySystem {
 
   const isa::InstanceConfig& config() const { return config_; }
   Stats& stats() { return stats_; }
-  TraceWriter* trace() { return trace_; }
 
   int num_chips() const { return static_cast<int>(chips_.size()); }
   int num_cores() const override { return num_chips() * config_.chip.cores; }
@@ -93,7 +92,6 @@ class Instance : public sc_core::sc_module, public MemorySystem {
 
   isa::InstanceConfig config_;
   Stats& stats_;
-  TraceWriter* trace_;
   sc_core::sc_vector<Chip> chips_;
   std::unordered_map<ExecutionId, std::unique_ptr<Execution>> executions_;
   ExecutionId next_execution_id_ = 1;

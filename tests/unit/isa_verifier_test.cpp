@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cstdio>
 #include <limits>
 #include <string>
@@ -419,11 +418,10 @@ TEST(Verifier, IsLinearInInstructions) {
   }
   p.cores[0].queues.push_back(a);
   p.cores[0].queues.push_back(b);
-  auto start = std::chrono::steady_clock::now();
+  // No wall-clock bound (speed belongs in a benchmark): 400,000 instructions in one ping-pong
+  // chain take milliseconds when the verifier is linear, while a verifier that rescans the queues
+  // per semaphore step needs ~n^2 = 4e10 steps and runs into ctest's timeout, failing this test.
   EXPECT_EQ(all(verify_program(p, kCore)), "");
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(seconds, 1.0);
-  std::printf("verified %u instructions in %.1f ms\n", 2 * n, seconds * 1e3);
 }
 
 }  // namespace

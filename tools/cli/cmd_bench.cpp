@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "isa/access_pattern_builders.h"
+#include "isa/verifier.h"
 #include "sim/chip/chip.h"
 #include "sim/core/stats.h"
 #include "sim/instance/instance.h"
@@ -263,6 +264,19 @@ int run_bench(const std::vector<std::string>& args) {
         r.sim_seconds / r.wall_seconds, 100 * r.tensor, 100 * r.vector, 100 * r.scalar, 100 * r.dma,
         100 * r.dram);
   }
+  // The verifier runs before every simulation: its speed on the one-core program of the whole
+  // instruction budget (isa_verifier_test checks its result on a long chain, not its time).
+  const isa::Program whole = synthetic_program(
+      static_cast<std::uint32_t>(std::max<std::uint64_t>(1, total / kInstructionsPerTile)));
+  const double verify0 = cpu_seconds();
+  const std::vector<isa::Diagnostic> diagnostics = isa::verify_program(whole, cfg.chip.core);
+  const double verify_seconds = cpu_seconds() - verify0;
+  std::uint64_t verified = 0;
+  for (const isa::Queue& q : whole.cores[0].queues) verified += q.instructions.size();
+  std::printf("\nverifier: %llu instructions in %.3f cpu s (%.2f Minstr/s)%s\n",
+              static_cast<unsigned long long>(verified), verify_seconds,
+              static_cast<double>(verified) / verify_seconds / 1e6,
+              diagnostics.empty() ? "" : ", with diagnostics (a bug in the synthetic program)");
   std::printf(
       "\n(cpu): instructions per CPU second of this process, the figure to trust on a shared\n"
       "machine. Utilization: busy time over simulated time, averaged over the cores that ran\n"

@@ -80,7 +80,8 @@ std::pair<std::vector<std::optional<double>>, std::string> simulate_row(
     std::vector<std::string>& overrides = ex.scenarios.at(0).overrides;
     overrides.insert(overrides.begin(), options.base_overrides.begin(),
                      options.base_overrides.end());
-    const ExperimentOutcome outcome = run_experiment(ex, RunOptions{});
+    const RunOptions defaults;
+    const ExperimentOutcome outcome = run_experiment(ex, defaults);
     const sim::ScenarioResult& result = outcome.scenarios.at(0).result;
     json values = json::array();
     for (const ValidationMetric& m : validation_metrics()) values.push_back(m.simulated(result));
