@@ -72,7 +72,7 @@ TEST_F(CliOutputs, SymlinkFifoAndDevStdoutAreWrittenThrough) {
   SplitOutput o = infsim(kTiny + " --json link.json");
   ASSERT_EQ(o.code, 0) << o.err;
   EXPECT_TRUE(fs::is_symlink(dir_ / "link.json"));
-  EXPECT_NO_THROW(static_cast<void>(nlohmann::json::parse(read_file(dir_ / "target.json"))));
+  EXPECT_TRUE(nlohmann::json::accept(read_file(dir_ / "target.json")));
   // A FIFO stays a FIFO; its reader gets the CSV.
   ASSERT_EQ(::mkfifo((dir_ / "pipe.csv").c_str(), 0644), 0);
   o = shell_split("cat pipe.csv > got.csv & '" + std::string(INFSIM_BINARY) + "' " + kTiny +
@@ -86,8 +86,7 @@ TEST_F(CliOutputs, SymlinkFifoAndDevStdoutAreWrittenThrough) {
                   dir_);
   ASSERT_EQ(o.code, 0) << o.err;
   const std::string out = o.out;
-  EXPECT_NO_THROW(static_cast<void>(nlohmann::json::parse(out.substr(0, out.rfind('}') + 1))))
-      << out;
+  EXPECT_TRUE(nlohmann::json::accept(out.substr(0, out.rfind('}') + 1))) << out;
 }
 
 TEST_F(CliOutputs, EveryFileOutputOptionTakesDash) {
