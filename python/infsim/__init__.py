@@ -98,7 +98,7 @@ def run(experiment=None, *, model=None, batch=1, dtype="bf16", cores=1, pipeline
     command's), or with `model` the flags form (`cores` copies of the
     model, data parallel). `set` is a dict of config values (``--set``). Returns results.json's
     document: experiment, instance, framework, seed and "scenarios" (throughput_avg,
-    throughput_unit, latency_ms_p0 ... latency_ms_p100, load_avg_ms, cores with their
+    throughput_peak, throughput_unit, latency_ms_p0 ... latency_ms_p100, load_avg_ms, cores with their
     utilization, traffic, ...)."""
     if experiment is not None and model is not None:
         raise ImpossibleRequestError("run: give either an experiment file or --model, not both")
