@@ -17,11 +17,7 @@ void Canonicalizer::rewrite_conv(const Node& n) {
   const models::Tensor* w = constant(n, 1);
   if (!w || w->shape.size() != 4) fail(n, "the weights must be a constant 4-D tensor");
   const Value& x = out_.graph.values[in.value];
-  Layer l;
-  l.name = n.name;
-  l.op = n.op;
-  l.kind = LayerKind::kConv;
-  l.inputs = {in.value};
+  Layer l = node_layer(n, LayerKind::kConv, {in.value});
   ConvParams& c = l.conv;
   c.groups = static_cast<int>(models::attr_int(n, "group", 1));
   c.kernel_h = static_cast<int>(w->shape[2]);
@@ -97,11 +93,7 @@ void Canonicalizer::rewrite_gemm(const Node& n) {
   if (k != features)
     fail(n, "the weights " + models::shape_string(b->shape) + " do not match " +
                 std::to_string(features) + " input features");
-  Layer l;
-  l.name = n.name;
-  l.op = n.op;
-  l.kind = LayerKind::kConv;
-  l.inputs = {in.value};
+  Layer l = node_layer(n, LayerKind::kConv, {in.value});
   if (in.flattened) {
     l.conv.kernel_h = x.height;
     l.conv.kernel_w = x.width;
@@ -187,11 +179,7 @@ void Canonicalizer::scale_bias(const Node& n, std::size_t slot, int value, bool 
                                std::vector<float> scale, std::vector<float> shift) {
   const Value& x = out_.graph.values[value];
   if (fold_into_conv(n, n.inputs[slot], value, x.channels, have_data, scale, shift)) return;
-  Layer l;
-  l.name = n.name;
-  l.op = n.op;
-  l.kind = LayerKind::kScaleBias;
-  l.inputs = {value};
+  Layer l = node_layer(n, LayerKind::kScaleBias, {value});
   if (have_data) {
     l.scale = std::move(scale);
     l.shift = std::move(shift);

@@ -78,10 +78,7 @@ void Canonicalizer::rewrite_concat(const Node& n) {
   std::int64_t axis = models::attr_int(n, "axis", 1);
   if (axis < 0) axis += static_cast<std::int64_t>(os.size());
   if (axis != 1 || os.size() == 3) fail(n, "only concatenation along the channels is supported");
-  Layer l;
-  l.name = n.name;
-  l.op = n.op;
-  l.kind = LayerKind::kConcat;
+  Layer l = node_layer(n, LayerKind::kConcat, {});
   int channels = 0;
   for (std::size_t i = 0; i < n.inputs.size(); ++i) {
     const TensorBinding& in = input_binding(n, i);
@@ -126,11 +123,7 @@ void Canonicalizer::rewrite_resize(const Node& n) {
   if (!floor_like)
     fail(n, "coordinate mode '" + transform + "' with nearest mode '" + nearest +
                 "' does not repeat each pixel; it is not supported");
-  Layer l;
-  l.name = n.name;
-  l.op = n.op;
-  l.kind = LayerKind::kResize;
-  l.inputs = {in.value};
+  Layer l = node_layer(n, LayerKind::kResize, {in.value});
   l.resize_h = fh;
   l.resize_w = fw;
   l.fused.push_back(n.name);

@@ -141,11 +141,7 @@ void Canonicalizer::rewrite_activation(const Node& n) {
     }
   }
   const Value& x = out_.graph.values[in.value];
-  Layer l;
-  l.name = n.name;
-  l.op = n.op;
-  l.kind = LayerKind::kActivation;
-  l.inputs = {in.value};
+  Layer l = node_layer(n, LayerKind::kActivation, {in.value});
   l.epilogue = act;
   l.fused.push_back(n.name);
   l.flops = static_cast<std::uint64_t>(x.channels) * x.pixels();  // before x may move
@@ -188,11 +184,7 @@ void Canonicalizer::rewrite_binary(const Node& n) {
       return;
     }
   }
-  Layer l;
-  l.name = n.name;
-  l.op = n.op;
-  l.kind = LayerKind::kEltwise;
-  l.inputs = {a.value, b.value};
+  Layer l = node_layer(n, LayerKind::kEltwise, {a.value, b.value});
   static const std::map<std::string, isa::AluOp> ops = {
       {"Add", isa::AluOp::kAdd}, {"Sub", isa::AluOp::kSub}, {"Mul", isa::AluOp::kMul},
       {"Div", isa::AluOp::kDiv}, {"Max", isa::AluOp::kMax}, {"Min", isa::AluOp::kMin}};

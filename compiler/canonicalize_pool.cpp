@@ -10,11 +10,7 @@ void Canonicalizer::rewrite_pool(const Node& n) {
   const TensorBinding& in = input_binding(n, 0, n.op == "AveragePool");
   if (in.flattened) fail(n, "pooling of a flattened tensor");
   const Value& x = out_.graph.values[in.value];
-  Layer l;
-  l.name = n.name;
-  l.op = n.op;
-  l.kind = LayerKind::kPool;
-  l.inputs = {in.value};
+  Layer l = node_layer(n, LayerKind::kPool, {in.value});
   PoolParams& p = l.pool;
   p.func =
       (n.op == "MaxPool" || n.op == "GlobalMaxPool") ? isa::PoolFunc::kMax : isa::PoolFunc::kAvg;

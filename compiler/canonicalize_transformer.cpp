@@ -201,11 +201,7 @@ void Canonicalizer::rewrite_layer_norm(const Node& n) {
   const models::Tensor* beta = constant(n, 2);
   if (!gamma || (n.inputs.size() > 2 && n.inputs[2] >= 0 && !beta))
     fail(n, "scale and bias must be constants");
-  Layer l;
-  l.name = n.name;
-  l.op = n.op;
-  l.kind = LayerKind::kLayerNorm;
-  l.inputs = {in.value};
+  Layer l = node_layer(n, LayerKind::kLayerNorm, {in.value});
   l.epsilon = models::attr_float(n, "epsilon", 1e-5f);
   if (!gamma->data.empty() && (!beta || !beta->data.empty())) {
     l.scale = gamma->data;

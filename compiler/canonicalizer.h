@@ -59,6 +59,16 @@ struct TensorBinding {
 // Thrown in a survey when a node reads a tensor whose producer was rejected.
 struct BlockedInput {};
 
+// The layer a node becomes: its name and operator, `kind`, reading `inputs`.
+inline Layer node_layer(const Node& n, LayerKind kind, std::vector<int> inputs) {
+  Layer l;
+  l.name = n.name;
+  l.op = n.op;
+  l.kind = kind;
+  l.inputs = std::move(inputs);
+  return l;
+}
+
 class Canonicalizer {
  public:
   Canonicalizer(const Graph& graph, std::uint32_t batch, bool cpu_fallback, bool survey = false)

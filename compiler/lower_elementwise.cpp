@@ -15,36 +15,48 @@
 
 namespace infsim::compiler {
 
-void lower_eltwise(Lowering& L, int li, int core) {
+namespace {
+
+// One instruction per channel tile of the output, over every image of the pass: `ins` with
+// its destination and first source the tile's interiors (of the output and of input 0);
+// `finish(ins, tile, channels)` sets what else the tile needs.
+template <class Finish>
+void per_tile(Lowering& L, int li, int core, int queue, const isa::Instruction& ins,
+              Finish finish) {
   const Layer& layer = L.graph.layers[li];
   const Value& out = L.graph.values[layer.output];
   for (int t = 0; t < L.tiles(out.channels); ++t) {
     const int cnt = L.tile_size(out.channels, t);
-    isa::Instruction ins;
-    ins.opcode = isa::Opcode::kTensorTensor;
-    ins.func = static_cast<std::uint8_t>(layer.alu);
-    ins.flags = layer.eltwise_relu ? isa::kRelu : 0;
-    ins.dst = L.interior(layer.output, core, t, 0, cnt, 0, L.images, 0, out.height);
-    ins.src0 = L.interior(layer.inputs[0], core, t, 0, cnt, 0, L.images, 0, out.height);
-    ins.src1 = L.interior(layer.inputs[1], core, t, 0, cnt, 0, L.images, 0, out.height);
-    L.sched.emit(core, L.queues[core].vector, ins, static_cast<std::uint32_t>(li));
+    isa::Instruction tile = ins;
+    tile.dst = L.interior(layer.output, core, t, 0, cnt, 0, L.images, 0, out.height);
+    tile.src0 = L.interior(layer.inputs[0], core, t, 0, cnt, 0, L.images, 0, out.height);
+    finish(tile, t, cnt);
+    L.sched.emit(core, queue, tile, static_cast<std::uint32_t>(li));
   }
+}
+
+}  // namespace
+
+void lower_eltwise(Lowering& L, int li, int core) {
+  const Layer& layer = L.graph.layers[li];
+  const Value& out = L.graph.values[layer.output];
+  isa::Instruction ins;
+  ins.opcode = isa::Opcode::kTensorTensor;
+  ins.func = static_cast<std::uint8_t>(layer.alu);
+  ins.flags = layer.eltwise_relu ? isa::kRelu : 0;
+  per_tile(L, li, core, L.queues[core].vector, ins, [&](isa::Instruction& tile, int t, int cnt) {
+    tile.src1 = L.interior(layer.inputs[1], core, t, 0, cnt, 0, L.images, 0, out.height);
+  });
 }
 
 void lower_activation(Lowering& L, int li, int core) {
   const Layer& layer = L.graph.layers[li];
-  const Value& out = L.graph.values[layer.output];
-  for (int t = 0; t < L.tiles(out.channels); ++t) {
-    const int cnt = L.tile_size(out.channels, t);
-    isa::Instruction ins;
-    ins.opcode = isa::Opcode::kActivate;
-    ins.func = static_cast<std::uint8_t>(layer.epilogue.func);
-    ins.alpha = layer.epilogue.alpha;
-    ins.beta = layer.epilogue.beta;
-    ins.dst = L.interior(layer.output, core, t, 0, cnt, 0, L.images, 0, out.height);
-    ins.src0 = L.interior(layer.inputs[0], core, t, 0, cnt, 0, L.images, 0, out.height);
-    L.sched.emit(core, L.queues[core].scalar, ins, static_cast<std::uint32_t>(li));
-  }
+  isa::Instruction ins;
+  ins.opcode = isa::Opcode::kActivate;
+  ins.func = static_cast<std::uint8_t>(layer.epilogue.func);
+  ins.alpha = layer.epilogue.alpha;
+  ins.beta = layer.epilogue.beta;
+  per_tile(L, li, core, L.queues[core].scalar, ins, [](isa::Instruction&, int, int) {});
 }
 
 void lower_concat(Lowering& L, int li, int core) {
@@ -78,21 +90,15 @@ void lower_concat(Lowering& L, int li, int core) {
 }
 
 void lower_scale_bias(Lowering& L, int li, int core) {
-  const Layer& layer = L.graph.layers[li];
-  const Value& out = L.graph.values[layer.output];
-  for (int t = 0; t < L.tiles(out.channels); ++t) {
-    const int cnt = L.tile_size(out.channels, t);
-    isa::Instruction ins;
-    ins.opcode = isa::Opcode::kTensorScalar;
-    ins.func = static_cast<std::uint8_t>(isa::AluOp::kMul);
-    ins.func2 = static_cast<std::uint8_t>(isa::AluOp::kAdd);
-    ins.flags = isa::kPerPartition;
-    ins.dst = L.interior(layer.output, core, t, 0, cnt, 0, L.images, 0, out.height);
-    ins.src0 = L.interior(layer.inputs[0], core, t, 0, cnt, 0, L.images, 0, out.height);
-    ins.src1 = isa::sbuf(0, static_cast<std::uint16_t>(cnt), L.plan.const_offset[li] + t * 8, {2},
-                         isa::DType::kFp32, static_cast<std::uint16_t>(core));
-    L.sched.emit(core, L.queues[core].vector, ins, static_cast<std::uint32_t>(li));
-  }
+  isa::Instruction ins;
+  ins.opcode = isa::Opcode::kTensorScalar;
+  ins.func = static_cast<std::uint8_t>(isa::AluOp::kMul);
+  ins.func2 = static_cast<std::uint8_t>(isa::AluOp::kAdd);
+  ins.flags = isa::kPerPartition;
+  per_tile(L, li, core, L.queues[core].vector, ins, [&](isa::Instruction& tile, int t, int cnt) {
+    tile.src1 = isa::sbuf(0, static_cast<std::uint16_t>(cnt), L.plan.const_offset[li] + t * 8, {2},
+                          isa::DType::kFp32, static_cast<std::uint16_t>(core));
+  });
 }
 
 }  // namespace infsim::compiler

@@ -187,23 +187,23 @@ EngineTiming NeuronCore::issue_dma(Execution& ex, const isa::Queue& q, const isa
   return EngineTiming{t.start, t.data_end, t.done};
 }
 
+std::string NeuronCore::where(const Worker& w, const isa::Queue& q, std::size_t i) const {
+  std::string s = label_ + " (program core " + std::to_string(w.job.program_core) + ") queue " +
+                  std::to_string(w.job.queue_index) + " (" + queue_text(q) + ")";
+  if (i < q.instructions.size()) {
+    s += " instruction " + std::to_string(i) + " (" +
+         std::string(isa::opcode_info(q.instructions[i].opcode).text) + ")";
+  }
+  return s;
+}
+
 void NeuronCore::run_queue(Worker& w) {
   Execution& ex = *w.job.execution;
   const int pc = w.job.program_core;
   const isa::Queue& q = ex.queues(pc)[static_cast<std::size_t>(w.job.queue_index)];
-  const int semaphores = ex.semaphores_per_core();
-  auto where = [&](std::size_t i) {
-    std::string s = label_ + " (program core " + std::to_string(pc) + ") queue " +
-                    std::to_string(w.job.queue_index) + " (" + queue_text(q) + ")";
-    if (i < q.instructions.size()) {
-      s += " instruction " + std::to_string(i) + " (" +
-           std::string(isa::opcode_info(q.instructions[i].opcode).text) + ")";
-    }
-    return s;
-  };
   if (q.engine == isa::EngineKind::kDma &&
       (q.dma_engine >= config_.dma.engines || q.dma_queue >= config_.dma.queues_per_engine)) {
-    throw SimError(where(q.instructions.size()) + ": the core has " +
+    throw SimError(where(w, q, q.instructions.size()) + ": the core has " +
                    std::to_string(config_.dma.engines) + " DMA engines of " +
                    std::to_string(config_.dma.queues_per_engine) + " queues");
   }
@@ -216,73 +216,10 @@ void NeuronCore::run_queue(Worker& w) {
     const sc_core::sc_time ready = sc_core::sc_time_stamp();
     InstructionEvent::Wait blocked[2];
     try {
-      for (std::size_t k = 0; k < inst.waits.size(); ++k) {
-        const isa::SemaphoreWait& wait = inst.waits[k];
-        if (wait.semaphore == isa::kNoSemaphore) continue;
-        if (wait.semaphore >= semaphores) {
-          throw SimError("waits on semaphore " + std::to_string(wait.semaphore) + " of " +
-                         std::to_string(semaphores));
-        }
-        Semaphore& s = ex.semaphore(pc, wait.semaphore);
-        if (s.ready(wait.value)) continue;
-        INFSIM_LOG(LogModule::kNeuronCore, LogLevel::kDebug,
-                   where(i) << " waits for semaphore " << int{wait.semaphore}
-                            << " >= " << wait.value << " (now " << s.value() << ")");
-        w.blocked = true;
-        w.instruction = i;
-        w.semaphore = wait.semaphore;
-        w.wanted = wait.value;
-        const sc_core::sc_time before = sc_core::sc_time_stamp();
-        s.wait_until(wait.value);
-        w.blocked = false;
-        blocked[k] = {wait.semaphore, (sc_core::sc_time_stamp() - before).to_seconds()};
-      }
-      if (inst.opcode != isa::Opcode::kNop && isa::opcode_info(inst.opcode).engine != q.engine) {
-        throw SimError("a " + std::string(isa::engine_text(isa::opcode_info(inst.opcode).engine)) +
-                       " instruction on a " + std::string(isa::engine_text(q.engine)) + " queue");
-      }
-      const sc_core::sc_time now = sc_core::sc_time_stamp();
-      if (q.engine == isa::EngineKind::kDma) {
-        t = inst.opcode == isa::Opcode::kNop ? EngineTiming{now, now, now}
-                                             : issue_dma(ex, q, inst, now);
-      } else {
-        const std::uint8_t used = isa::opcode_info(inst.opcode).operands;
-        const isa::AccessPattern* ops[3] = {&inst.dst, &inst.src0, &inst.src1};
-        for (int k = 0; k < 3; ++k) {
-          if (!ops[k]->valid()) {
-            if (k < 2 && (used & (1 << k)))
-              throw SimError(std::string("missing ") + operand_name(k));
-            continue;
-          }
-          try {
-            check_local(*ops[k]);
-          } catch (const SimError& e) {
-            throw SimError(std::string(operand_name(k)) + ": " + e.what(), e.kind(), e.where());
-          }
-        }
-        switch (q.engine) {
-          case isa::EngineKind::kTensor:
-            t = tensor_.issue(inst, now);
-            break;
-          case isa::EngineKind::kVector:
-            t = vector_.issue(inst, now);
-            break;
-          default:
-            t = scalar_.issue(inst, now);
-            break;
-        }
-      }
-      if (inst.signal.semaphore != isa::kNoSemaphore) {
-        const int target = inst.signal.core == isa::kThisCore ? pc : inst.signal.core;
-        if (target >= ex.num_program_cores() || inst.signal.semaphore >= semaphores) {
-          throw SimError("signals semaphore " + std::to_string(inst.signal.semaphore) +
-                         " of program core " + std::to_string(target) + " (the program has " +
-                         std::to_string(ex.num_program_cores()) + " cores of " +
-                         std::to_string(semaphores) + " semaphores)");
-        }
-      }
+      wait_semaphores(w, q, i, blocked);
+      t = issue(ex, pc, q, inst);
     } catch (const SimError& e) {
-      throw SimError(where(i) + ": " + e.what(), e.kind(), e.where());
+      throw SimError(where(w, q, i) + ": " + e.what(), e.kind(), e.where());
     }
 
     const sc_core::sc_time issued = sc_core::sc_time_stamp();
@@ -322,6 +259,84 @@ void NeuronCore::run_queue(Worker& w) {
   }
   const sc_core::sc_time now = sc_core::sc_time_stamp();
   if (last_visible > now) sc_core::wait(last_visible - now);
+}
+
+void NeuronCore::wait_semaphores(Worker& w, const isa::Queue& q, std::size_t i,
+                                 InstructionEvent::Wait blocked[2]) {
+  Execution& ex = *w.job.execution;
+  const isa::Instruction& inst = q.instructions[i];
+  const int semaphores = ex.semaphores_per_core();
+  for (std::size_t k = 0; k < inst.waits.size(); ++k) {
+    const isa::SemaphoreWait& wait = inst.waits[k];
+    if (wait.semaphore == isa::kNoSemaphore) continue;
+    if (wait.semaphore >= semaphores) {
+      throw SimError("waits on semaphore " + std::to_string(wait.semaphore) + " of " +
+                     std::to_string(semaphores));
+    }
+    Semaphore& s = ex.semaphore(w.job.program_core, wait.semaphore);
+    if (s.ready(wait.value)) continue;
+    INFSIM_LOG(LogModule::kNeuronCore, LogLevel::kDebug,
+               where(w, q, i) << " waits for semaphore " << int{wait.semaphore}
+                              << " >= " << wait.value << " (now " << s.value() << ")");
+    w.blocked = true;
+    w.instruction = i;
+    w.semaphore = wait.semaphore;
+    w.wanted = wait.value;
+    const sc_core::sc_time before = sc_core::sc_time_stamp();
+    s.wait_until(wait.value);
+    w.blocked = false;
+    blocked[k] = {wait.semaphore, (sc_core::sc_time_stamp() - before).to_seconds()};
+  }
+}
+
+EngineTiming NeuronCore::issue(Execution& ex, int pc, const isa::Queue& q,
+                               const isa::Instruction& inst) {
+  if (inst.opcode != isa::Opcode::kNop && isa::opcode_info(inst.opcode).engine != q.engine) {
+    throw SimError("a " + std::string(isa::engine_text(isa::opcode_info(inst.opcode).engine)) +
+                   " instruction on a " + std::string(isa::engine_text(q.engine)) + " queue");
+  }
+  const sc_core::sc_time now = sc_core::sc_time_stamp();
+  EngineTiming t;
+  if (q.engine == isa::EngineKind::kDma) {
+    t = inst.opcode == isa::Opcode::kNop ? EngineTiming{now, now, now}
+                                         : issue_dma(ex, q, inst, now);
+  } else {
+    const std::uint8_t used = isa::opcode_info(inst.opcode).operands;
+    const isa::AccessPattern* ops[3] = {&inst.dst, &inst.src0, &inst.src1};
+    for (int k = 0; k < 3; ++k) {
+      if (!ops[k]->valid()) {
+        if (k < 2 && (used & (1 << k))) throw SimError(std::string("missing ") + operand_name(k));
+        continue;
+      }
+      try {
+        check_local(*ops[k]);
+      } catch (const SimError& e) {
+        throw SimError(std::string(operand_name(k)) + ": " + e.what(), e.kind(), e.where());
+      }
+    }
+    switch (q.engine) {
+      case isa::EngineKind::kTensor:
+        t = tensor_.issue(inst, now);
+        break;
+      case isa::EngineKind::kVector:
+        t = vector_.issue(inst, now);
+        break;
+      default:
+        t = scalar_.issue(inst, now);
+        break;
+    }
+  }
+  if (inst.signal.semaphore != isa::kNoSemaphore) {
+    const int semaphores = ex.semaphores_per_core();
+    const int target = inst.signal.core == isa::kThisCore ? pc : inst.signal.core;
+    if (target >= ex.num_program_cores() || inst.signal.semaphore >= semaphores) {
+      throw SimError("signals semaphore " + std::to_string(inst.signal.semaphore) +
+                     " of program core " + std::to_string(target) + " (the program has " +
+                     std::to_string(ex.num_program_cores()) + " cores of " +
+                     std::to_string(semaphores) + " semaphores)");
+    }
+  }
+  return t;
 }
 
 std::vector<BlockedQueue> NeuronCore::blocked_queues() {

@@ -23,6 +23,7 @@
 #include "isa/hardware_config.h"
 #include "isa/program.h"
 #include "sim/core/clock.h"
+#include "sim/core/trace_event.h"
 #include "sim/memory/psum.h"
 #include "sim/memory/sbuf.h"
 #include "sim/neuroncore/dma_engine.h"
@@ -126,6 +127,15 @@ class NeuronCore : public sc_core::sc_module {
 
   void worker_main(Worker* w);
   void run_queue(Worker& w);
+  // "chip0.core1 (program core 0) queue 3 (dma1.q0) instruction 7 (DmaCopy)", for messages.
+  std::string where(const Worker& w, const isa::Queue& q, std::size_t i) const;
+  // Blocks until the semaphores instruction i of `q` waits for are ready; `blocked` gets how
+  // long each wait took. Throws SimError for a semaphore out of range.
+  void wait_semaphores(Worker& w, const isa::Queue& q, std::size_t i,
+                       InstructionEvent::Wait blocked[2]);
+  // Checks an instruction against its queue (engine, operands, signal target) and issues it to
+  // its engine at the current time.
+  EngineTiming issue(Execution& ex, int pc, const isa::Queue& q, const isa::Instruction& inst);
   EngineTiming issue_dma(Execution& ex, const isa::Queue& q, const isa::Instruction& inst,
                          const sc_core::sc_time& now);
   DmaEndpoint endpoint(Execution& ex, const isa::AccessPattern& ap) const;

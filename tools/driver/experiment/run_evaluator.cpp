@@ -38,6 +38,51 @@ std::vector<std::string> run_metric_names() {
       "sbuf_peak_bytes",    "context_switches", "inferences_detailed", "inferences_fast_forwarded"};
 }
 
+namespace {
+
+// A scenario's result as run_metric_names().
+Metrics scenario_metrics(const sim::ScenarioResult& r) {
+  const double w = r.window_seconds > 0 ? r.window_seconds : 1;
+  Metrics m;
+  m["throughput_avg"] = r.throughput;
+  m["throughput_peak"] = r.throughput_peak;
+  m["latency_ms_p50"] = r.latency.p50 * 1e3;
+  m["latency_ms_p90"] = r.latency.p90 * 1e3;
+  m["latency_ms_p99"] = r.latency.p99 * 1e3;
+  m["latency_ms_p100"] = r.latency.max * 1e3;
+  m["load_avg_ms"] = r.load_seconds * 1e3;
+  double device = 0, matrix = 0;
+  for (const sim::LoadedModelResult& lm : r.models) {
+    device += lm.device_seconds;
+    matrix += lm.matrix_utilization;
+  }
+  const double nm = r.models.empty() ? 1 : static_cast<double>(r.models.size());
+  m["device_ms"] = device / nm * 1e3;
+  m["matrix_util_pct"] = matrix / nm * 100;
+  double u[4] = {0, 0, 0, 0};
+  for (const sim::CoreUse& c : r.cores) {
+    u[0] += c.utilization;
+    u[1] += c.tensor_utilization;
+    u[2] += c.vector_utilization;
+    u[3] += c.scalar_utilization;
+  }
+  const double nc = r.cores.empty() ? 1 : static_cast<double>(r.cores.size());
+  m["core_utilization"] = u[0] / nc;
+  m["tensor_utilization"] = u[1] / nc;
+  m["vector_utilization"] = u[2] / nc;
+  m["scalar_utilization"] = u[3] / nc;
+  m["dram_bandwidth"] = r.dram_bytes / w;
+  m["pcie_bandwidth"] = r.pcie_bytes / w;
+  m["neuronlink_bandwidth"] = r.neuronlink_bytes / w;
+  m["sbuf_peak_bytes"] = r.sbuf_peak_bytes;
+  m["context_switches"] = r.context_switches;
+  m["inferences_detailed"] = r.detailed;
+  m["inferences_fast_forwarded"] = r.fast_forwarded;
+  return m;
+}
+
+}  // namespace
+
 PointResult evaluate_run_point(const StudyBase& base, const PointSpec& spec) {
   Experiment ex;
   if (!base.experiment.empty()) {
@@ -87,42 +132,7 @@ PointResult evaluate_run_point(const StudyBase& base, const PointSpec& spec) {
   }
   const sim::ScenarioResult& r = outcome.scenarios[0].result;
   result.config_hash = outcome.scenarios[0].config_hash;
-  const double w = r.window_seconds > 0 ? r.window_seconds : 1;
-  Metrics& m = result.metrics;
-  m["throughput_avg"] = r.throughput;
-  m["throughput_peak"] = r.throughput_peak;
-  m["latency_ms_p50"] = r.latency.p50 * 1e3;
-  m["latency_ms_p90"] = r.latency.p90 * 1e3;
-  m["latency_ms_p99"] = r.latency.p99 * 1e3;
-  m["latency_ms_p100"] = r.latency.max * 1e3;
-  m["load_avg_ms"] = r.load_seconds * 1e3;
-  double device = 0, matrix = 0;
-  for (const sim::LoadedModelResult& lm : r.models) {
-    device += lm.device_seconds;
-    matrix += lm.matrix_utilization;
-  }
-  const double nm = r.models.empty() ? 1 : static_cast<double>(r.models.size());
-  m["device_ms"] = device / nm * 1e3;
-  m["matrix_util_pct"] = matrix / nm * 100;
-  double u[4] = {0, 0, 0, 0};
-  for (const sim::CoreUse& c : r.cores) {
-    u[0] += c.utilization;
-    u[1] += c.tensor_utilization;
-    u[2] += c.vector_utilization;
-    u[3] += c.scalar_utilization;
-  }
-  const double nc = r.cores.empty() ? 1 : static_cast<double>(r.cores.size());
-  m["core_utilization"] = u[0] / nc;
-  m["tensor_utilization"] = u[1] / nc;
-  m["vector_utilization"] = u[2] / nc;
-  m["scalar_utilization"] = u[3] / nc;
-  m["dram_bandwidth"] = r.dram_bytes / w;
-  m["pcie_bandwidth"] = r.pcie_bytes / w;
-  m["neuronlink_bandwidth"] = r.neuronlink_bytes / w;
-  m["sbuf_peak_bytes"] = r.sbuf_peak_bytes;
-  m["context_switches"] = r.context_switches;
-  m["inferences_detailed"] = r.detailed;
-  m["inferences_fast_forwarded"] = r.fast_forwarded;
+  result.metrics = scenario_metrics(r);
   return result;
 }
 

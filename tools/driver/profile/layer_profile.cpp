@@ -110,6 +110,70 @@ std::vector<ModelProfile> LayerProfiler::finish(const std::string& scenario) con
   return out;
 }
 
+double LayerProfiler::attribute(const Execution& x, std::vector<double>& attributed) {
+  // Sweep over the inference's instruction boundaries, splitting each stretch evenly among the
+  // layers in flight.
+  std::vector<std::pair<double, std::int64_t>> edges;  // time, +/-(layer + 1)
+  edges.reserve(2 * x.intervals.size());
+  for (const Interval& i : x.intervals) {
+    if (!(i.end > i.start)) continue;
+    edges.emplace_back(i.start, static_cast<std::int64_t>(i.layer) + 1);
+    edges.emplace_back(i.end, -static_cast<std::int64_t>(i.layer) - 1);
+  }
+  std::sort(edges.begin(), edges.end());
+  std::vector<int> in_flight(attributed.size(), 0);
+  std::vector<std::uint32_t> active;
+  double t = x.first;
+  double busy = 0;
+  for (const auto& [time, signed_layer] : edges) {
+    if (time > t && !active.empty()) {
+      const double share = (time - t) / static_cast<double>(active.size());
+      for (std::uint32_t a : active) attributed[a] += share;
+      busy += time - t;
+    }
+    t = std::max(t, time);
+    const auto layer = static_cast<std::uint32_t>(std::llabs(signed_layer) - 1);
+    if (signed_layer > 0) {
+      if (in_flight[layer]++ == 0) active.push_back(layer);
+    } else if (--in_flight[layer] == 0) {
+      active.erase(std::find(active.begin(), active.end(), layer));
+    }
+  }
+  return busy;
+}
+
+LayerProfileRow LayerProfiler::layer_row(const isa::Program& p, const Model& m, std::size_t i,
+                                         double device_seconds, double inference_seconds) {
+  const double n = static_cast<double>(m.executions.size());
+  const LayerSums& s = m.layers[i];
+  LayerProfileRow row;
+  row.name = p.layers[i].name;
+  row.op = p.layers[i].op;
+  row.core = p.layers[i].core;
+  row.macs = p.layers[i].macs;
+  row.device_seconds = device_seconds;
+  row.share = inference_seconds > 0 ? row.device_seconds / inference_seconds : 0;
+  for (std::size_t k = 0; k < 4; ++k) {
+    row.busy_cycles[k] = s.busy_seconds[k] * m.clock_hz / n;
+    row.cycles += row.busy_cycles[k];
+  }
+  const double array_cycles = static_cast<double>(m.rows) * m.cols * row.busy_cycles[0];
+  row.matrix_utilization = array_cycles > 0 ? static_cast<double>(row.macs) / array_cycles : 0;
+  row.dma_in_bytes = s.dma_in / n;
+  row.dma_out_bytes = s.dma_out / n;
+  row.weights = s.resident && s.streamed ? "both"
+                : s.resident             ? "resident"
+                : s.streamed             ? "streamed"
+                                         : "-";
+  row.stall_semaphore_seconds = s.stall[kSemaphore] / n;
+  row.stall_dma_seconds = s.stall[kDma] / n;
+  row.stall_dependency_seconds = s.stall[kDependency] / n;
+  if (i < m.estimates.size()) {
+    for (std::uint64_t b : m.estimates[i].busy) row.estimated_cycles += b;
+  }
+  return row;
+}
+
 ModelProfile LayerProfiler::summarize(const isa::Program& p, const Model& m) const {
   ModelProfile r;
   r.model = m.name;
@@ -117,67 +181,14 @@ ModelProfile LayerProfiler::summarize(const isa::Program& p, const Model& m) con
   r.inferences = static_cast<int>(m.executions.size());
   const double n = r.inferences;
   std::vector<double> attributed(p.layers.size(), 0.0);
-  // Sweep over each inference's instruction boundaries, splitting each stretch evenly among the
-  // layers in flight.
   for (const auto& [id, x] : m.executions) {
     r.device_seconds += x.last - x.first;
-    std::vector<std::pair<double, std::int64_t>> edges;  // time, +/-(layer + 1)
-    edges.reserve(2 * x.intervals.size());
-    for (const Interval& i : x.intervals) {
-      if (!(i.end > i.start)) continue;
-      edges.emplace_back(i.start, static_cast<std::int64_t>(i.layer) + 1);
-      edges.emplace_back(i.end, -static_cast<std::int64_t>(i.layer) - 1);
-    }
-    std::sort(edges.begin(), edges.end());
-    std::vector<int> in_flight(p.layers.size(), 0);
-    std::vector<std::uint32_t> active;
-    double t = x.first;
-    double busy = 0;
-    for (const auto& [time, signed_layer] : edges) {
-      if (time > t && !active.empty()) {
-        const double share = (time - t) / static_cast<double>(active.size());
-        for (std::uint32_t a : active) attributed[a] += share;
-        busy += time - t;
-      }
-      t = std::max(t, time);
-      const auto layer = static_cast<std::uint32_t>(std::llabs(signed_layer) - 1);
-      if (signed_layer > 0) {
-        if (in_flight[layer]++ == 0) active.push_back(layer);
-      } else if (--in_flight[layer] == 0) {
-        active.erase(std::find(active.begin(), active.end(), layer));
-      }
-    }
-    r.idle_seconds += (x.last - x.first) - busy;
+    r.idle_seconds += (x.last - x.first) - attribute(x, attributed);
   }
   r.device_seconds /= n;
   r.idle_seconds /= n;
   for (std::size_t i = 0; i < p.layers.size(); ++i) {
-    const LayerSums& s = m.layers[i];
-    LayerProfileRow row;
-    row.name = p.layers[i].name;
-    row.op = p.layers[i].op;
-    row.core = p.layers[i].core;
-    row.macs = p.layers[i].macs;
-    row.device_seconds = attributed[i] / n;
-    row.share = r.device_seconds > 0 ? row.device_seconds / r.device_seconds : 0;
-    for (std::size_t k = 0; k < 4; ++k) {
-      row.busy_cycles[k] = s.busy_seconds[k] * m.clock_hz / n;
-      row.cycles += row.busy_cycles[k];
-    }
-    const double array_cycles = static_cast<double>(m.rows) * m.cols * row.busy_cycles[0];
-    row.matrix_utilization = array_cycles > 0 ? static_cast<double>(row.macs) / array_cycles : 0;
-    row.dma_in_bytes = s.dma_in / n;
-    row.dma_out_bytes = s.dma_out / n;
-    row.weights = s.resident && s.streamed ? "both"
-                  : s.resident             ? "resident"
-                  : s.streamed             ? "streamed"
-                                           : "-";
-    row.stall_semaphore_seconds = s.stall[kSemaphore] / n;
-    row.stall_dma_seconds = s.stall[kDma] / n;
-    row.stall_dependency_seconds = s.stall[kDependency] / n;
-    if (i < m.estimates.size()) {
-      for (std::uint64_t b : m.estimates[i].busy) row.estimated_cycles += b;
-    }
+    LayerProfileRow row = layer_row(p, m, i, attributed[i] / n, r.device_seconds);
     r.macs += row.macs;
     r.estimated_cycles += row.estimated_cycles;
     if (row.cycles > 0 || row.device_seconds > 0) r.layers.push_back(row);

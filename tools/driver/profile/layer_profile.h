@@ -115,6 +115,12 @@ class LayerProfiler : public sim::InstructionObserver {
   static int stall_kind(const Model& m, const sim::InstructionEvent& e, int semaphore);
   bool reads_weights(const Model& m, const isa::AccessPattern& ap) const;
   ModelProfile summarize(const isa::Program& p, const Model& m) const;
+  // Adds to `attributed` (per layer) each stretch of one inference split evenly among the layers
+  // with an instruction in flight; returns the seconds with any in flight.
+  static double attribute(const Execution& x, std::vector<double>& attributed);
+  // Layer i's row, per inference; `device_seconds` its attributed share of `inference_seconds`.
+  static LayerProfileRow layer_row(const isa::Program& p, const Model& m, std::size_t i,
+                                   double device_seconds, double inference_seconds);
 
   std::map<const isa::Program*, Model> models_;
 };
