@@ -112,17 +112,36 @@ void size_scratch(LayerGraph& graph, const isa::NeuronCoreConfig& core) {
 
 namespace {
 
+// What each step of a layer's lowering on one core needs: the layer, the core's queues, and
+// SBUF operands and instructions in its name.
+class LayerLowering {
+ protected:
+  LayerLowering(Lowering& L, int li, int core)
+      : L_(L), layer_(L.graph.layers[li]), li_(li), q_(L.queues[core]), core_(core) {}
+
+  void emit(int queue, const isa::Instruction& ins) {
+    L_.sched.emit(core_, queue, ins, static_cast<std::uint32_t>(li_));
+  }
+  std::uint64_t bank_bytes() const { return L_.core.psum.bank_bytes(); }
+  isa::AccessPattern sb(int p, int parts, std::uint64_t at, std::uint32_t n) const {
+    return isa::sbuf(static_cast<std::uint16_t>(p), static_cast<std::uint16_t>(parts), at, {n},
+                     L_.dtype(), static_cast<std::uint16_t>(core_));
+  }
+
+  Lowering& L_;
+  const Layer& layer_;
+  const int li_;
+  const CoreQueues& q_;
+  const int core_;
+};
+
 // One attention layer on one core (the scheme is in lower_transformer.h): the geometry its
 // steps share, and one method per step.
-class AttentionLowering {
+class AttentionLowering : LayerLowering {
  public:
   AttentionLowering(Lowering& L, int li, int core)
-      : L_(L),
-        layer_(L.graph.layers[li]),
+      : LayerLowering(L, li, core),
         a_(layer_.attention),
-        q_(L.queues[core]),
-        core_(core),
-        layer_id_(static_cast<std::uint32_t>(li)),
         seq_(L.graph.values[layer_.output].width),
         dh_(a_.head_dim),
         kc_(chunk_of(L.core)),
@@ -156,13 +175,7 @@ class AttentionLowering {
   }
 
  private:
-  void emit(int queue, const isa::Instruction& ins) { L_.sched.emit(core_, queue, ins, layer_id_); }
   std::uint64_t bank() { return static_cast<std::uint64_t>(L_.next_bank()) * bank_bytes(); }
-  std::uint64_t bank_bytes() const { return L_.core.psum.bank_bytes(); }
-  isa::AccessPattern sb(int p, int parts, std::uint64_t at, std::uint32_t n) const {
-    return isa::sbuf(static_cast<std::uint16_t>(p), static_cast<std::uint16_t>(parts), at, {n},
-                     L_.dtype(), static_cast<std::uint16_t>(core_));
-  }
   isa::AccessPattern ps(int parts, std::uint64_t at, std::uint32_t n) const {
     return isa::psum(0, static_cast<std::uint16_t>(parts), at, {n}, isa::DType::kFp32,
                      static_cast<std::uint16_t>(core_));
@@ -299,12 +312,7 @@ class AttentionLowering {
                              ps(dh_, ctx, mq32)));
   }
 
-  Lowering& L_;
-  const Layer& layer_;
   const AttentionParams& a_;
-  const CoreQueues& q_;
-  const int core_;
-  const std::uint32_t layer_id_;
   const int seq_, dh_;
   const int kc_, chunks_;  // keys per chunk, key chunks
   const std::uint64_t scratch_, buffer_;
@@ -328,14 +336,10 @@ namespace {
 
 // One LayerNormalization layer on one core (the scheme is in lower_transformer.h), one method
 // per step, for one group of whole images at a time.
-class LayerNormLowering {
+class LayerNormLowering : LayerLowering {
  public:
   LayerNormLowering(Lowering& L, int li, int core)
-      : L_(L),
-        layer_(L.graph.layers[li]),
-        li_(li),
-        q_(L.queues[core]),
-        core_(core),
+      : LayerLowering(L, li, core),
         seq_(L.graph.values[layer_.output].width),
         d_(L.graph.values[layer_.output].channels),
         tiles_(L.tiles(d_)),
@@ -365,14 +369,6 @@ class LayerNormLowering {
   }
 
  private:
-  void emit(int queue, const isa::Instruction& ins) {
-    L_.sched.emit(core_, queue, ins, static_cast<std::uint32_t>(li_));
-  }
-  std::uint64_t bank_bytes() const { return L_.core.psum.bank_bytes(); }
-  isa::AccessPattern sb(int p, int parts, std::uint64_t at, std::uint32_t n) const {
-    return isa::sbuf(static_cast<std::uint16_t>(p), static_cast<std::uint16_t>(parts), at, {n},
-                     L_.dtype(), static_cast<std::uint16_t>(core_));
-  }
   isa::AccessPattern ps(std::uint64_t at) const {
     return isa::psum(0, static_cast<std::uint16_t>(rows_), at, {n_}, isa::DType::kFp32,
                      static_cast<std::uint16_t>(core_));
@@ -459,11 +455,6 @@ class LayerNormLowering {
     }
   }
 
-  Lowering& L_;
-  const Layer& layer_;
-  const int li_;
-  const CoreQueues& q_;
-  const int core_;
   const int seq_, d_, tiles_;
   const int rows_;  // partitions the sums are replicated on
   const std::uint64_t scratch_;
