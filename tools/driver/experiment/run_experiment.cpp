@@ -210,8 +210,111 @@ ExperimentOutcome run_experiment(const Experiment& ex, const RunOptions& options
   return out;
 }
 
+namespace {
+
+using ModelCache = std::map<std::string, std::shared_ptr<CompiledModel>>;
+
+// The compiled models a scenario's spec points into, and their item kinds.
+struct ScenarioModels {
+  std::vector<std::shared_ptr<CompiledModel>> keep;
+  std::set<std::string> kinds;
+};
+
+// Scenario `sc`'s models and processes into `spec`; each model compiled once per configuration
+// (`cache`, keyed by the model id and the configuration's YAML).
+void add_processes(const Experiment& ex, const ScenarioDef& sc, const sim::SystemConfig& config,
+                   const std::string& config_yaml, const RunOptions& options, ModelCache& cache,
+                   sim::ScenarioSpec& spec, ScenarioModels& models) {
+  std::map<std::string, int> index;
+  for (const ProcessDef& p : sc.processes) {
+    sim::ProcessSpec ps;
+    ps.name = p.name;
+    ps.group_sizes = p.group_sizes;
+    ps.workload = p.workload;
+    for (const std::string& id : p.models) {
+      if (!index.count(id)) {
+        const ModelDef& m = ex.model(id);
+        const std::string key = id + "\n" + config_yaml;
+        if (!cache.count(key)) {
+          if (options.progress)
+            std::cerr << "infsim: compiling " << id << " (" << m.source << ", batch " << m.batch
+                      << ")\n";
+          cache[key] = build_model(m, config);
+        }
+        const std::shared_ptr<CompiledModel>& cm = cache[key];
+        models.keep.push_back(cm);
+        models.kinds.insert(cm->item_kind);
+        sim::RuntimeModel rm;
+        rm.name = id;
+        rm.program = &cm->program;
+        rm.program_bytes = cm->program_bytes;
+        rm.user_input_elements = tensor_elements(cm->program, isa::TensorKind::kInput);
+        rm.user_output_elements = tensor_elements(cm->program, isa::TensorKind::kOutput);
+        index[id] = static_cast<int>(spec.models.size());
+        spec.models.push_back(rm);
+      }
+      ps.models.push_back(index[id]);
+    }
+    spec.processes.push_back(ps);
+  }
+}
+
+// Scenario si's trace (FILE.<si+1>.json when there are several), written under a temporary name;
+// the command publishes it once everything succeeded.
+void stage_trace(const Experiment& ex, std::size_t si, const RunOptions& options,
+                 sim::ScenarioSpec& spec, ExperimentOutcome& out) {
+  std::string path = options.trace_path;
+  if (ex.scenarios.size() > 1 && is_stdout_path(path)) {
+    throw UsageError("--trace -: the experiment has " + std::to_string(ex.scenarios.size()) +
+                     " scenarios, one trace each; standard output takes one (give a FILE)");
+  }
+  if (ex.scenarios.size() > 1) {
+    const std::filesystem::path p(path);
+    path = (p.parent_path() /
+            (p.stem().string() + "." + std::to_string(si + 1) + p.extension().string()))
+               .string();
+  }
+  out.trace_files.push_back(stage_file(path));
+  spec.trace_path = out.trace_files.back().staging;
+  spec.trace_options = options.trace_options;
+}
+
+// The profiler watches every model of the spec.
+void watch_models(LayerProfiler& profiler, const ScenarioModels& models,
+                  const sim::ScenarioSpec& spec, const sim::SystemConfig& config) {
+  for (const std::shared_ptr<CompiledModel>& cm : models.keep) {
+    for (const sim::RuntimeModel& rm : spec.models) {
+      if (rm.program != &cm->program) continue;
+      profiler.add_model(&cm->program, rm.name, cm->estimates, config.chip.core.clock,
+                         config.chip.core.tensor.rows, config.chip.core.tensor.cols);
+    }
+  }
+}
+
+// Simulates the scenario in an isolated child process; its result and the profiles come back as
+// JSON. The outcome's wall time includes the fork.
+ScenarioOutcome simulate_isolated(const sim::SystemConfig& config, const sim::ScenarioSpec& spec,
+                                  LayerProfiler& profiler, const std::string& name) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string j = run_isolated([&] {
+    json r = result_to_json(sim::run_scenario(config, spec));
+    json profiles = json::array();
+    for (const ModelProfile& p : profiler.finish(name)) profiles.push_back(profile_to_json(p));
+    r["profiles"] = profiles;
+    return r.dump();
+  });
+  ScenarioOutcome so;
+  const json parsed = json::parse(j);
+  so.result = result_from_json(parsed);
+  for (const json& p : parsed.at("profiles")) so.profiles.push_back(profile_from_json(p));
+  so.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return so;
+}
+
+}  // namespace
+
 void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOutcome& out) {
-  std::map<std::string, std::shared_ptr<CompiledModel>> cache;
+  ModelCache cache;
   for (std::size_t si = 0; si < ex.scenarios.size(); ++si) {
     const ScenarioDef& sc = ex.scenarios[si];
     std::vector<std::string> overrides = sc.overrides;
@@ -229,89 +332,23 @@ void run_scenarios(const Experiment& ex, const RunOptions& options, ExperimentOu
     spec.name = sc.name;
     spec.seed = out.seed;
     spec.detail.full = options.detail_full;
-    std::map<std::string, int> index;
-    std::vector<std::shared_ptr<CompiledModel>> keep;
-    std::set<std::string> kinds;
-    for (const ProcessDef& p : sc.processes) {
-      sim::ProcessSpec ps;
-      ps.name = p.name;
-      ps.group_sizes = p.group_sizes;
-      ps.workload = p.workload;
-      for (const std::string& id : p.models) {
-        if (!index.count(id)) {
-          const ModelDef& m = ex.model(id);
-          const std::string key = id + "\n" + config_yaml;
-          if (!cache.count(key)) {
-            if (options.progress)
-              std::cerr << "infsim: compiling " << id << " (" << m.source << ", batch " << m.batch
-                        << ")\n";
-            cache[key] = build_model(m, config);
-          }
-          const std::shared_ptr<CompiledModel>& cm = cache[key];
-          keep.push_back(cm);
-          kinds.insert(cm->item_kind);
-          sim::RuntimeModel rm;
-          rm.name = id;
-          rm.program = &cm->program;
-          rm.program_bytes = cm->program_bytes;
-          rm.user_input_elements = tensor_elements(cm->program, isa::TensorKind::kInput);
-          rm.user_output_elements = tensor_elements(cm->program, isa::TensorKind::kOutput);
-          index[id] = static_cast<int>(spec.models.size());
-          spec.models.push_back(rm);
-        }
-        ps.models.push_back(index[id]);
-      }
-      spec.processes.push_back(ps);
-    }
-    if (!options.trace_path.empty()) {
-      std::string path = options.trace_path;
-      if (ex.scenarios.size() > 1 && is_stdout_path(path)) {
-        throw UsageError("--trace -: the experiment has " + std::to_string(ex.scenarios.size()) +
-                         " scenarios, one trace each; standard output takes one (give a FILE)");
-      }
-      if (ex.scenarios.size() > 1) {
-        const std::filesystem::path p(path);
-        path = (p.parent_path() /
-                (p.stem().string() + "." + std::to_string(si + 1) + p.extension().string()))
-                   .string();
-      }
-      // Written under a temporary name; the command publishes it once everything succeeded.
-      out.trace_files.push_back(stage_file(path));
-      spec.trace_path = out.trace_files.back().staging;
-      spec.trace_options = options.trace_options;
-    }
+    ScenarioModels models;
+    add_processes(ex, sc, config, config_yaml, options, cache, spec, models);
+    if (!options.trace_path.empty()) stage_trace(ex, si, options, spec, out);
     LayerProfiler profiler;
     if (options.profile) {
-      for (const std::shared_ptr<CompiledModel>& cm : keep) {
-        for (const sim::RuntimeModel& rm : spec.models) {
-          if (rm.program != &cm->program) continue;
-          profiler.add_model(&cm->program, rm.name, cm->estimates, config.chip.core.clock,
-                             config.chip.core.tensor.rows, config.chip.core.tensor.cols);
-        }
-      }
+      watch_models(profiler, models, spec, config);
       spec.observer = &profiler;
     }
     if (options.progress) {
       std::cerr << "infsim: scenario " << si + 1 << "/" << ex.scenarios.size() << ": " << sc.name
                 << "\n";
     }
-    const auto t0 = std::chrono::steady_clock::now();
-    const std::string j = run_isolated([&] {
-      json r = result_to_json(sim::run_scenario(config, spec));
-      json profiles = json::array();
-      for (const ModelProfile& p : profiler.finish(sc.name)) profiles.push_back(profile_to_json(p));
-      r["profiles"] = profiles;
-      return r.dump();
-    });
-    ScenarioOutcome so;
-    const json parsed = json::parse(j);
-    so.result = result_from_json(parsed);
-    for (const json& p : parsed.at("profiles")) so.profiles.push_back(profile_from_json(p));
-    so.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ScenarioOutcome so = simulate_isolated(config, spec, profiler, sc.name);
     so.instance = config.name;
     so.config_yaml = config_yaml;
     so.config_hash = config_hash_of_yaml(config_yaml);
-    so.item_kind = kinds.size() == 1 ? *kinds.begin() : "inferences";
+    so.item_kind = models.kinds.size() == 1 ? *models.kinds.begin() : "inferences";
     so.price_per_hour = config.price_per_hour;
     so.cores = config.total_cores();
     if (options.progress) {
