@@ -91,6 +91,11 @@ class ProgramBuilder {
         L_.load_input(v, s, static_cast<std::uint32_t>(l));
         loaded[v] = true;
       }
+    if (L_.plan.constants_streamed && L_.const_tensor[l] >= 0) {
+      L_.sched.emit(s, L_.queues[s].dma_weights, load_constants(l, s),
+                    static_cast<std::uint32_t>(l));
+      L_.weights_streamed[s] += L_.tensors[L_.const_tensor[l]].bytes;
+    }
     L_.clear_halo(layer.output, s, static_cast<std::uint32_t>(l));
     switch (layer.kind) {
       case LayerKind::kConv:
@@ -313,6 +318,17 @@ class ProgramBuilder {
     return rows;
   }
 
+  // The DMA that brings layer l's constants (fp32 rows) from DRAM to const_offset on core c:
+  // at model load, or when the layer runs if the plan streams them.
+  isa::Instruction load_constants(int l, int c) const {
+    const isa::TensorDecl& t = L_.tensors[L_.const_tensor[l]];
+    const auto rows = static_cast<std::uint16_t>(t.shape[0]);
+    const auto row = static_cast<std::uint32_t>(t.bytes / 4 / rows);
+    return dma(isa::sbuf(0, rows, L_.plan.const_offset[l], {row}, isa::DType::kFp32,
+                         static_cast<std::uint16_t>(c)),
+               isa::dram(t.dram_offset, rows, {row}, isa::DType::kFp32, t.core));
+  }
+
   void load_setup(int c) {
     const LayerGraph& g = L_.graph;
     const int n = static_cast<int>(g.layers.size());
@@ -324,14 +340,7 @@ class ProgramBuilder {
       next = (next + 1) % static_cast<int>(q.setup.size());
     };
     for (int l = L_.stages.first[c]; l <= L_.stages.last(c, n); ++l) {
-      if (L_.const_tensor[l] >= 0) {
-        const isa::TensorDecl& t = L_.tensors[L_.const_tensor[l]];
-        const auto rows = static_cast<std::uint16_t>(t.shape[0]);
-        const auto row = static_cast<std::uint32_t>(t.bytes / 4 / rows);
-        setup(dma(isa::sbuf(0, rows, L_.plan.const_offset[l], {row}, isa::DType::kFp32, core16),
-                  isa::dram(t.dram_offset, rows, {row}, isa::DType::kFp32, t.core)),
-              l);
-      }
+      if (L_.const_tensor[l] >= 0 && !L_.plan.constants_streamed) setup(load_constants(l, c), l);
       if (L_.weight_tensor[l] >= 0 && L_.plan.resident[l]) {
         const isa::TensorDecl& t = L_.tensors[L_.weight_tensor[l]];
         std::uint64_t sbuf_at = L_.plan.weight_offset[l];

@@ -32,15 +32,26 @@ int staged_rows(const LayerGraph& graph, int layer, const isa::NeuronCoreConfig&
 
 namespace {
 
-// The tight layout with windows of columns is the last resort: one-row bands of a few columns
-// re-stream a layer's weights for every band.
-enum class Layout { kUsual, kTight, kTightWindows };
+// The tight layout with windows of columns comes late: one-row bands of a few columns
+// re-stream a layer's weights for every band. Streaming constants (with whole rows, then with
+// windows) comes last: every layer then waits for its constants' DMA, and the plans of models
+// that fit without it stay as they were.
+enum class Layout {
+  kUsual,
+  kTight,
+  kTightWindows,
+  kTightStreamedConstants,
+  kTightStreamedConstantsWindows
+};
 
 MemoryPlan plan_uniform(const LayerGraph& graph, const StagePlan& stages,
                         const isa::NeuronCoreConfig& core, isa::DType dtype, bool spill_for_batch,
                         Layout layout) {
   MemoryPlanner planner(graph, stages, core, dtype);
-  if (layout != Layout::kUsual) planner.tighten(layout == Layout::kTightWindows);
+  if (layout != Layout::kUsual)
+    planner.tighten(layout == Layout::kTightWindows ||
+                    layout == Layout::kTightStreamedConstantsWindows);
+  if (layout >= Layout::kTightStreamedConstants) planner.stream_constants();
   planner.place_dram_inputs();
   planner.place_constants();
   planner.plan_staging();
@@ -82,7 +93,8 @@ MemoryPlan plan_memory_tight(const LayerGraph& graph, const StagePlan& stages,
 MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
                        const isa::NeuronCoreConfig& core, isa::DType dtype, bool spill_for_batch) {
   return first_that_fits(graph, stages, core, dtype, spill_for_batch,
-                         {Layout::kUsual, Layout::kTight, Layout::kTightWindows});
+                         {Layout::kUsual, Layout::kTight, Layout::kTightWindows,
+                          Layout::kTightStreamedConstants, Layout::kTightStreamedConstantsWindows});
 }
 
 MemoryPlan plan_memory_segmented(const LayerGraph& graph, const StagePlan& stages,

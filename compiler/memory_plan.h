@@ -11,7 +11,10 @@
 // activations; pooling from DRAM takes bands within the staging share as convolutions do; and the
 // weight ring's slots shrink to what fits, a streamed block then moving in pieces (a segment, or
 // a group of its taps) instead of whole; and when even that does not fit, a convolution's DRAM
-// input too wide for the staging share is staged in windows of columns.
+// input too wide for the staging share is staged in windows of columns; and last, each layer's
+// constants are loaded from DRAM when it runs, into a slot beside its staging and bounce slots,
+// instead of all staying resident from address 0 (BERT-base's 7.5 KiB of biases and LayerNorm
+// parameters per partition in 16 KiB).
 // The batch runs as ceil(batch / sub_batch) passes over the layers, with the largest sub-batch
 // whose activations fit, spilling activations to DRAM as needed (the largest first, among those
 // convolutions, windowed pooling and concatenations write and only they read, in bands of rows or
@@ -91,6 +94,9 @@ struct MemoryPlan {
   // holds the window of input columns those read (0 = whole rows).
   std::vector<int> band_cols;
   bool tight = false;  // the tight layout (above)
+  // Tight layout, last resort: each layer's constants loaded per inference, when it runs, at
+  // const_offset (among the activations) instead of at model load.
+  bool constants_streamed = false;
 
   const ValueSlot& slot(int value, int core) const { return slots.at({value, core}); }
   bool has_slot(int value, int core) const { return slots.count({value, core}) > 0; }

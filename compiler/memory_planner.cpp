@@ -62,6 +62,7 @@ MemoryPlanner::MemoryPlanner(const LayerGraph& graph, const StagePlan& stages,
   plan_.resident.assign(n, false);
   plan_.weight_offset.assign(n, 0);
   plan_.const_offset.assign(n, 0);
+  const_size_.assign(n, 0);
   plan_.staging_bytes.assign(n, 0);
   plan_.buffers.assign(n, LayerBuffers{});
   plan_.band_rows.assign(n, 0);
@@ -80,6 +81,11 @@ void MemoryPlanner::tighten(bool column_windows) {
   plan_.tight = true;
   column_windows_ = column_windows;
   ring_slot_.assign(plan_.cores.size(), 0);
+}
+
+void MemoryPlanner::stream_constants() {
+  INFSIM_PANIC_IF(!plan_.tight, "streamed constants are part of the tight layout");
+  plan_.constants_streamed = true;
 }
 
 bool MemoryPlanner::needs_bounce(int l) const {
@@ -151,11 +157,14 @@ void MemoryPlanner::place_constants() {
       const Value& out = graph_.values[layer.output];
       if (layer.kind == LayerKind::kConv) {
         plan_.geometry[l] = conv_geometry(layer, in.channels, out.channels, core_, dtype_);
-        plan_.const_offset[l] = cp.const_bytes;
-        cp.const_bytes += align(plan_.geometry[l].blocks.size() * 4);
+        const_size_[l] = align(plan_.geometry[l].blocks.size() * 4);
       } else if (layer.kind == LayerKind::kScaleBias || layer.kind == LayerKind::kLayerNorm) {
+        const_size_[l] = align(channel_tiles(out.channels, core_.sbuf.partitions) * 8);
+      }
+      // Streamed constants are placed by lay_out, among the activations.
+      if (const_size_[l] > 0 && !plan_.constants_streamed) {
         plan_.const_offset[l] = cp.const_bytes;
-        cp.const_bytes += align(channel_tiles(out.channels, core_.sbuf.partitions) * 8);
+        cp.const_bytes += const_size_[l];
       }
       // The tight ring starts at the smallest piece a block streams in: one tap.
       if (plan_.tight)
@@ -250,7 +259,8 @@ std::vector<ActivationItem> MemoryPlanner::activation_items(
   if (plan_.tight) {
     for (int l = first; l <= last; ++l) {
       const std::uint64_t bytes = kStagingSlots * plan_.staging_bytes[l] +
-                                  (needs_bounce(l) ? kBounceSlots * bounce_slot_bytes() : 0);
+                                  (needs_bounce(l) ? kBounceSlots * bounce_slot_bytes() : 0) +
+                                  (plan_.constants_streamed ? const_size_[l] : 0);
       if (bytes > 0) items.push_back({-1, l, l, bytes, 0, 0, l});
     }
   }
@@ -543,9 +553,9 @@ void MemoryPlanner::lay_out() {
 
 // Per partition, from address 0: constants, resident weights, the weight ring, staging,
 // bounce buffers, activations (in the tight layout: the ring, then the activations with every
-// layer's staging and bounce slots among them). Weights stay resident while they fit beside the
-// rest (all of them, or else layer by layer in order beside the ring); the others stream
-// through the ring.
+// layer's staging and bounce slots among them, and its constants when they are streamed). Weights
+// stay resident while they fit beside the rest (all of them, or else layer by layer in order beside
+// the ring); the others stream through the ring.
 void MemoryPlanner::lay_out_core(int s, const std::vector<int>& layer_images) {
   const int n = layers();
   CorePlan& cp = plan_.cores[s];
@@ -588,8 +598,12 @@ void MemoryPlanner::lay_out_core(int s, const std::vector<int>& layer_images) {
     if (it.buffers_of >= 0) {
       const std::uint64_t staging = cp.act_offset + it.offset;
       const std::uint64_t one = plan_.staging_bytes[it.buffers_of];
-      plan_.buffers[it.buffers_of] =
-          LayerBuffers{staging, one, staging + kStagingSlots * one, bounce_slot_bytes()};
+      const int l = it.buffers_of;
+      const std::uint64_t bounce = staging + kStagingSlots * one;
+      plan_.buffers[l] = LayerBuffers{staging, one, bounce, bounce_slot_bytes()};
+      // Streamed constants follow the bounce slots (if the layer has any).
+      if (plan_.constants_streamed)
+        plan_.const_offset[l] = bounce + (needs_bounce(l) ? kBounceSlots * bounce_slot_bytes() : 0);
       continue;
     }
     plan_.slots[{it.value, s}] = ValueSlot{cp.act_offset + it.offset,

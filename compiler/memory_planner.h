@@ -5,7 +5,8 @@
 //   choose_sub_batch  or  choose_segments                (how many images per pass, what spills)
 //   lay_out                                               (offsets of every region and value)
 // plan_memory runs them again after tighten() (the tight layout, memory_plan.h) when the plan
-// does not fit, with widen_ring() after choose_sub_batch.
+// does not fit, with widen_ring() after choose_sub_batch, and last after tighten() and
+// stream_constants().
 // Steps change the plan in place; the queries between them (activation_items, weights, need,
 // spillable, crossing, ...) read it.
 
@@ -52,9 +53,13 @@ class MemoryPlanner {
   // The tight layout from here on (first, before the other steps); `column_windows`: a
   // convolution's DRAM input too wide for the staging share is staged in windows of columns.
   void tighten(bool column_windows = false);
+  // Tight layout, after tighten: each layer's constants loaded when it runs, beside its staging
+  // and bounce slots (live only while it runs), instead of resident for the whole program.
+  void stream_constants();
   // Graph inputs read only by convolutions and larger than 1/16 of a partition stay in DRAM.
   void place_dram_inputs();
-  // Per-channel constants (biases, scale/shift) of each layer, from address 0 of its core.
+  // Per-channel constants (biases, scale/shift) of each layer, from address 0 of its core
+  // (streamed: only sized here; lay_out places them with the layer's buffers).
   void place_constants();
   // Staging (bands of DRAM inputs) and bounce buffers (results on their way to DRAM), which
   // follow the values kept in DRAM: rerun whenever in_dram or reload change.
@@ -146,7 +151,8 @@ class MemoryPlanner {
   std::uint64_t bank_;      // PSUM bank elements
   MemoryPlan plan_;
   std::vector<bool> base_;  // segments: in_dram before any hand-over (set by choose_segments)
-  std::vector<std::uint64_t> ring_slot_;  // tight layout: per core
+  std::vector<std::uint64_t> ring_slot_;   // tight layout: per core
+  std::vector<std::uint64_t> const_size_;  // per layer: its constants, per partition
   bool column_windows_ = false;
   std::string shortfall_;
 };

@@ -209,6 +209,35 @@ TEST(FunctionalModels, InceptionV3At96Fp32PipelinedOverTwoCoresMatchesReference)
   expect_matches(run_functional(req));
 }
 
+// Per-inference DMAs (not setup) that read a DRAM tensor whose name ends in `suffix`.
+int per_inference_reads(const isa::Program& program, const std::string& suffix) {
+  int reads = 0;
+  for (const isa::TensorDecl& t : program.tensors) {
+    if (t.name.size() < suffix.size() ||
+        t.name.compare(t.name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    for (const isa::CoreProgram& c : program.cores)
+      for (const isa::Queue& q : c.queues)
+        for (const isa::Instruction& ins : q.instructions)
+          reads += ins.opcode == isa::Opcode::kDmaCopy && ins.src0.space == isa::MemSpace::kDram &&
+                   ins.src0.offset >= t.dram_offset && ins.src0.offset < t.dram_offset + t.bytes;
+  }
+  return reads;
+}
+
+// BERT-base in 2 MiB of SBUF per core (16 KiB per partition) fits only with its 7.5 KiB of
+// biases and LayerNorm parameters per partition loaded layer by layer, into slots among the
+// activations that later layers reuse (compiler/memory_plan.h): each layer's DMA must land
+// after the previous user of those bytes is done and before the layer reads them.
+TEST(FunctionalModels, BertBaseIn2MiBOfSbufBf16MatchesReference) {
+  FunctionalRequest req = zoo_request("bert_base", isa::DType::kBf16, 1);
+  req.instance.chip.core.sbuf.size = 2 * 1024 * 1024;
+  const FunctionalResult r = run_functional(req);
+  EXPECT_EQ(per_inference_reads(r.program, ".scale_shift"), 24) << "one per LayerNorm";
+  EXPECT_EQ(per_inference_reads(r.program, ".bias"), 72) << "one per MatMul";
+  expect_matches(r);
+}
+
 TEST(FunctionalModels, FunctionalModeKeepsTheTimingOfTimingMode) {
   FunctionalRequest req = onnx_request("resnet18_w8", isa::DType::kBf16);
   req.measure_timing_mode = true;

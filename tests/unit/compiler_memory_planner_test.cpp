@@ -316,5 +316,54 @@ TEST(CompilerMemoryPlanner, TheTightLayoutFitsResNet50InTwoMiB) {
   EXPECT_GT(staged, 0);  // conv1 reads the image from DRAM in bands
 }
 
+// BERT-base in 2 MiB per core is 1,984 bytes per partition short even in the tight layout: its
+// biases and LayerNorm parameters take 7,680 of the 16,384 bytes. Streamed, each layer's
+// constants take a slot beside its staging and bounce slots, among the activations and live only
+// while the layer runs, so no live activation shares their bytes and nothing is left resident
+// below the weights.
+TEST(CompilerMemoryPlanner, StreamedConstantsFitBertBaseInTwoMiB) {
+  Case c(models::build_zoo_model("bert_base", models::ZooOptions{}));
+  c.core.sbuf.size = 2 << 20;
+  auto plan_with = [&](bool streamed) {
+    MemoryPlanner p(c.g, c.s, c.core, c.dtype);
+    p.tighten();
+    if (streamed) p.stream_constants();
+    p.place_dram_inputs();
+    p.place_constants();
+    p.plan_staging();
+    p.choose_sub_batch(false);
+    p.widen_ring();
+    p.lay_out();
+    return p;
+  };
+  EXPECT_THROW(plan_with(false), CompileError);
+  const MemoryPlanner p = plan_with(true);
+  const MemoryPlan& plan = p.plan();
+  const CorePlan& cp = plan.cores[0];
+  EXPECT_TRUE(plan.constants_streamed);
+  EXPECT_EQ(cp.const_bytes, 0u);
+  EXPECT_LE(cp.total(), c.core.sbuf.partition_bytes());
+  std::vector<ActivationItem> items = p.activation_items(0, p.uniform(1));
+  first_fit(items);
+  int streamed = 0;
+  for (const ActivationItem& it : items) {
+    if (it.buffers_of < 0) continue;
+    const int l = it.buffers_of;
+    const LayerKind kind = c.g.layers[l].kind;
+    if (kind != LayerKind::kConv && kind != LayerKind::kLayerNorm) continue;
+    ++streamed;
+    const std::uint64_t at = plan.const_offset[l], lo = cp.act_offset + it.offset;
+    EXPECT_GE(at, lo) << c.g.layers[l].name;
+    EXPECT_LT(at, lo + it.size) << c.g.layers[l].name;
+    for (const ActivationItem& live : items) {
+      if (live.value < 0 || live.start > l || live.end < l) continue;
+      const ValueSlot& slot = plan.slot(live.value, 0);
+      EXPECT_TRUE(slot.offset >= lo + it.size || slot.offset + live.size <= lo)
+          << c.g.layers[l].name << " and " << c.g.values[live.value].name;
+    }
+  }
+  EXPECT_EQ(streamed, 12 * 8);  // per encoder layer: six MatMuls, two LayerNorms
+}
+
 }  // namespace
 }  // namespace infsim::compiler
