@@ -196,15 +196,15 @@ TEST(RunTable, BadFlagsExit2) {
 }
 
 // A row's outcome is data, set from the error's kind (never read back from the status text):
-// too little SBUF (ResNet-50 needs 2MiB on one core) and more NeuronCores than the instance has
-// do not fit; an unknown model is an error of the row.
+// too little SBUF (ResNet-50 needs 1MiB on one core, its constants then loaded layer by layer)
+// and more NeuronCores than the instance has do not fit; an unknown model is an error of the row.
 TEST(RunTable, RowOutcomeComesFromTheErrorKind) {
   using infsim::driver::TableRowOutcome;
   infsim::driver::TableRowSpec spec;
   spec.instance = "inf1.xlarge";
   spec.model = "resnet50";
   spec.requests = 4;
-  spec.overrides = {"chip.core.sbuf.size=1MiB"};
+  spec.overrides = {"chip.core.sbuf.size=512KiB"};
   EXPECT_EQ(infsim::driver::run_table_row(spec).outcome, TableRowOutcome::kDoesNotFit);
   spec.overrides = {};
   spec.pipeline_cores = 8;
