@@ -51,6 +51,7 @@ const std::set<std::string>& device_ops() {
                                             "Resize",
                                             "Slice",
                                             "Split",
+                                            "TopK",
                                             "Erf",
                                             "Softplus",
                                             "Mish",
@@ -465,6 +466,8 @@ void Canonicalizer::rewrite_node(const Node& n) {
     rewrite_slice(n);
   } else if (op == "Split") {
     rewrite_split(n);
+  } else if (op == "TopK") {
+    rewrite_topk(n);
   } else if (op == "Erf") {
     fail(n, "Erf is only supported inside x * 0.5 * (1 + erf(x / sqrt(2))), which is GELU");
   } else if (op == "Div" && rewrite_gelu(n)) {

@@ -7,6 +7,7 @@
 //   canonicalize_elementwise.cpp activations (and the GELU pattern), binary operators
 //   canonicalize_data.cpp        Reshape/Flatten/Squeeze, Pad, Concat, Resize
 //   canonicalize_window.cpp      Slice and Split of 4-D values, Pad with a value
+//   canonicalize_topk.cpp        TopK
 //   canonicalize_pool.cpp        MaxPool, AveragePool, global pools
 //   canonicalize_transformer.cpp multi-head attention views, Slice of packed QKV, LayerNorm
 //   canonicalize_mask.cpp        attention masks folded into the masked softmax
@@ -160,6 +161,10 @@ class Canonicalizer {
   // Constant padding of H and W with a value other than zero: a padding layer.
   void add_pad(const Node& n, const TensorBinding& in, const std::array<int, 2>& top_left,
                float value);
+
+  // --- canonicalize_topk.cpp ---
+  // TopK over the features of [N, F], largest first, values only.
+  void rewrite_topk(const Node& n);
 
   // --- canonicalize_reduce.cpp ---
   // A layer whose output is a new value shaped like value `like` (intermediates of a pattern).

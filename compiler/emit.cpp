@@ -131,6 +131,9 @@ class ProgramBuilder {
       case LayerKind::kPad:
         lower_pad(L_, l, s);
         break;
+      case LayerKind::kTopK:
+        lower_topk(L_, l, s);
+        break;
     }
     if (g.values[layer.output].graph_output && !L_.plan.in_dram[layer.output])
       L_.store_output(layer.output, s, static_cast<std::uint32_t>(l));

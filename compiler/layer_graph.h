@@ -45,6 +45,7 @@ enum class LayerKind {
   kResize,      // upsampling by integer factors, nearest or linear (lower_resize.cpp)
   kSlice,       // a strided window of a value: Slice, Split (lower_data.cpp)
   kPad,         // constant padding of H and W with a non-zero value (lower_data.cpp)
+  kTopK,        // the `topk` largest of each image's features, largest first (lower_topk.cpp)
 };
 
 // kAttention: softmax(scale * Q_h^T K_h + bias) V_h per head h (head h = channels
@@ -121,7 +122,8 @@ struct Layer {
   bool resize_half_pixel = true;
   SliceParams slice;  // kSlice
   PadParams pad;      // kPad
-  int scratch = -1;   // value the layer may overwrite while it runs (kAttention, kLayerNorm)
+  int topk = 0;       // kTopK: how many
+  int scratch = -1;   // value the layer may overwrite while it runs (kAttention, kLayerNorm, kTopK)
   std::vector<std::string> fused;  // source nodes folded into this layer
   std::uint64_t macs = 0;          // per image
   std::uint64_t flops = 0;         // per image, Vector/Scalar work

@@ -6,6 +6,7 @@
 
 #include "compiler/compile_error.h"
 #include "compiler/layout.h"
+#include "compiler/lower_topk.h"
 #include "compiler/lowering.h"
 
 namespace infsim::compiler {
@@ -101,9 +102,12 @@ void size_scratch(LayerGraph& graph, const isa::NeuronCoreConfig& core) {
   for (const Layer& l : graph.layers) {
     if (l.scratch < 0) continue;
     const Value& out = graph.values[l.output];
+    const Value& in = graph.values[l.inputs[0]];
     const std::uint64_t elements =
         l.kind == LayerKind::kAttention
             ? attention_scratch_elements(out.width, l.attention.head_dim, l.inputs.size() > 3, core)
+        : l.kind == LayerKind::kTopK
+            ? topk_scratch_elements(in.channels * static_cast<int>(in.pixels()), l.topk)
             : layer_norm_scratch_elements(out.channels, out.width, core);
     graph.values[l.scratch].width = static_cast<int>(elements);
     graph.values[l.scratch].shape[3] = static_cast<std::int64_t>(elements);

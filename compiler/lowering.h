@@ -105,5 +105,6 @@ void lower_layer_norm(Lowering& L, int layer, int core);  // lower_transformer.c
 void lower_resize(Lowering& L, int layer, int core);      // lower_resize.cpp
 void lower_slice(Lowering& L, int layer, int core);       // lower_data.cpp
 void lower_pad(Lowering& L, int layer, int core);         // lower_data.cpp
+void lower_topk(Lowering& L, int layer, int core);        // lower_topk.cpp
 
 }  // namespace infsim::compiler

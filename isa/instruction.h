@@ -155,10 +155,14 @@ inline constexpr int kNumActivationFuncs = 0
 #undef INFSIM_COUNT
     ;
 
-// TensorTensor / TensorScalar op; Reduce uses kAdd (sum) and kMax.
+// TensorTensor / TensorScalar op; Reduce uses kAdd (sum) and kMax. is_ge is 1 where a >= b,
+// else 0 (the masks of a selection: TopK).
+// clang-format off
 #define INFSIM_ALU_OPS(X) \
   X(None, "none")         \
-  X(Add, "add") X(Sub, "sub") X(Mul, "mul") X(Div, "div") X(Max, "max") X(Min, "min")
+  X(Add, "add") X(Sub, "sub") X(Mul, "mul") X(Div, "div") X(Max, "max") X(Min, "min") \
+  X(IsGe, "is_ge")
+// clang-format on
 enum class AluOp : std::uint8_t {
 #define INFSIM_ENUM(name, text) k##name,
   INFSIM_ALU_OPS(INFSIM_ENUM)

@@ -78,6 +78,8 @@ float alu(isa::AluOp op, float a, float b) {
       return std::max(a, b);
     case isa::AluOp::kMin:
       return std::min(a, b);
+    case isa::AluOp::kIsGe:
+      return a >= b ? 1.0f : 0.0f;
   }
   return a;
 }

@@ -78,6 +78,12 @@ TEST(FunctionalOps, ResizeBilinearMatches) {
   expect_op_matches("resize_bilinear");
 }
 
+// torch.topk(x.flatten(1), 5).values: features transposed into one row per image, maxima and
+// counts by comparison, the values transposed back.
+TEST(FunctionalOps, TopKMatches) {
+  expect_op_matches("topk");
+}
+
 // Two Hugging Face-style layers with the additive padding mask (5 of 16 keys masked): the
 // masked softmax adds the folded mask bias through the ones-row matmul.
 TEST(FunctionalOps, MaskedEncoderMatches) {

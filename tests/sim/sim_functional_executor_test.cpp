@@ -442,8 +442,8 @@ TEST(FunctionalVector, TensorTensorOpsAndRelu) {
   World w;
   w.put_sbuf(0, 0, 0, DType::kFp32, {1, -2, 3, 8});
   w.put_sbuf(0, 0, 64, DType::kFp32, {2, 2, -4, 2});
-  const AluOp ops[] = {AluOp::kAdd, AluOp::kSub, AluOp::kMul,
-                       AluOp::kDiv, AluOp::kMax, AluOp::kMin};
+  const AluOp ops[] = {AluOp::kAdd, AluOp::kSub, AluOp::kMul, AluOp::kDiv,
+                       AluOp::kMax, AluOp::kMin, AluOp::kIsGe};
   std::vector<Instruction> prog;
   for (std::size_t i = 0; i < std::size(ops); ++i) {
     Instruction t = op(Opcode::kTensorTensor);
@@ -464,6 +464,7 @@ TEST(FunctionalVector, TensorTensorOpsAndRelu) {
   EXPECT_EQ(w.get_sbuf(0, 0, 224, DType::kFp32, 4), (std::vector<float>{0.5f, -1, -0.75f, 4}));
   EXPECT_EQ(w.get_sbuf(0, 0, 256, DType::kFp32, 4), (std::vector<float>{2, 2, 3, 8}));
   EXPECT_EQ(w.get_sbuf(0, 0, 288, DType::kFp32, 4), (std::vector<float>{1, -2, -4, 2}));
+  EXPECT_EQ(w.get_sbuf(0, 0, 320, DType::kFp32, 4), (std::vector<float>{0, 0, 1, 1}));
   EXPECT_EQ(w.get_sbuf(0, 0, 512, DType::kFp32, 4), (std::vector<float>{3, 0, 0, 10}));
 }
 

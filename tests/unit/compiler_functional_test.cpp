@@ -299,6 +299,30 @@ TEST(CompilerFunctional, MatMulRowStagedInWindowsOfColumns) {
   EXPECT_GT(reads_of(r.program, "x"), 2 * 4);  // two tiles, several windows
 }
 
+// TopK values, largest first, of a flattened feature map after a Relu (many features tie at 0,
+// and k = 40 of 72 reaches them) and of a 200-feature vector (two channel tiles), batch 3.
+TEST(CompilerFunctional, TopKWithTies) {
+  testing::GraphBuilder b("topk");
+  models::Graph& g = b.graph();
+  auto topk = [&](const std::string& name, int in, std::int64_t k) {
+    const int values = models::add_tensor(g, name + ".values", {});
+    const int indices = models::add_tensor(g, name + ".indices", {}, models::DType::kInt64);
+    models::add_node(g, models::Node{name,
+                                     "TopK",
+                                     {in, models::add_int_constant(g, name + ".k", {k})},
+                                     {values, indices},
+                                     {{"axis", std::int64_t{1}}}});
+    models::infer_node_shapes(g, g.nodes.size() - 1);
+    return values;
+  };
+  int x = b.input("x", {3, 8, 3, 3});
+  int flat =
+      b.node("flatten", "Flatten", {b.node("relu", "Relu", {x})}, {{"axis", std::int64_t{1}}});
+  int v = b.input("v", {3, 24});
+  g.outputs = {topk("top_map", flat, 40), topk("top_vec", b.gemm("fc", v, 200), 7)};
+  expect_matches_reference(g, 3);
+}
+
 // Batch 4 with large early activations and large late weights: the first convolutions run one
 // image per pass, the rest take the whole batch in one pass (their input handed over through
 // DRAM), so their weights are read from DRAM once per batch rather than once per image.

@@ -164,6 +164,8 @@ class Interpreter {
         return std::max(a, b);
       case isa::AluOp::kMin:
         return std::min(a, b);
+      case isa::AluOp::kIsGe:
+        return a >= b ? 1.0f : 0.0f;
       case isa::AluOp::kNone:
         return a;
     }
