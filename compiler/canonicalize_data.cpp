@@ -141,9 +141,7 @@ void Canonicalizer::rewrite_linear_resize(const Node& n, int value, int fh, int 
   if (transform.empty()) transform = "half_pixel";
   if (transform != "half_pixel" && transform != "pytorch_half_pixel" && transform != "asymmetric")
     fail(n, "linear resizing in coordinate mode '" + transform + "' is not supported");
-  Layer base;
-  base.op = n.op;
-  base.kind = LayerKind::kResize;
+  Layer base = node_layer(n, LayerKind::kResize, {});
   base.resize_linear = true;
   base.resize_half_pixel = transform != "asymmetric";
   base.fused.push_back(n.name);

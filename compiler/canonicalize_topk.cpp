@@ -23,11 +23,7 @@ void Canonicalizer::rewrite_topk(const Node& n) {
   const std::int64_t k =
       kt->int_data.empty() ? static_cast<std::int64_t>(kt->data[0]) : kt->int_data[0];
   if (k < 1 || k > shape[1]) fail(n, "k out of range");
-  Layer l;
-  l.name = n.name;
-  l.op = n.op;
-  l.kind = LayerKind::kTopK;
-  l.inputs = {in.value};
+  Layer l = node_layer(n, LayerKind::kTopK, {in.value});
   l.topk = static_cast<int>(k);
   l.fused.push_back(n.name);
   const int v = add_layer(std::move(l), n.outputs[0]);

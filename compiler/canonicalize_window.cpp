@@ -21,11 +21,8 @@ std::int64_t clamp_bound(std::int64_t b, std::int64_t dim) {
 int Canonicalizer::add_window(const Node& n, int value, std::size_t output,
                               const std::array<int, 3>& first, const std::array<int, 3>& step) {
   if (step[0] != 1) fail(n, "a channel step other than 1 is not supported");
-  Layer l;
-  l.name = output == 0 ? n.name : n.name + "." + std::to_string(output);
-  l.op = n.op;
-  l.kind = LayerKind::kSlice;
-  l.inputs = {value};
+  Layer l = node_layer(n, LayerKind::kSlice, {value});
+  if (output > 0) l.name += "." + std::to_string(output);
   l.slice = SliceParams{first[0], first[1], step[1], first[2], step[2]};
   l.fused.push_back(n.name);
   const int v = add_layer(std::move(l), n.outputs[output]);
@@ -101,11 +98,7 @@ void Canonicalizer::rewrite_split(const Node& n) {
 void Canonicalizer::add_pad(const Node& n, const TensorBinding& in,
                             const std::array<int, 2>& top_left, float value) {
   if (in.padded()) fail(n, "two pads in a row with different values");
-  Layer l;
-  l.name = n.name;
-  l.op = n.op;
-  l.kind = LayerKind::kPad;
-  l.inputs = {in.value};
+  Layer l = node_layer(n, LayerKind::kPad, {in.value});
   l.pad = PadParams{top_left[0], top_left[1], value};
   l.fused.push_back(n.name);
   const int v = add_layer(std::move(l), n.outputs[0]);
