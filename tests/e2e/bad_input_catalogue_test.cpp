@@ -106,7 +106,7 @@ std::vector<BadInput> catalogue() {
       {"OnnxInitializerExternal", "analyze $DATA/bad/onnx/initializer_external.onnx",
        "tensor 'k' uses external data"},
       {"OnnxInitializerHuge", "analyze $DATA/bad/onnx/initializer_huge.onnx",
-       "tensor 'k' [1000000, 1000000] needs 3.64 TiB over the model size budget of 1 GiB"},
+       "tensor 'k' [1000000, 1000000] needs 3.64 TiB over the model size budget of 2 GiB"},
       // `analyze` lists an unknown operator as unsupported (as torch.neuron.analyze_model does);
       // compiling it is the error.
       {"OnnxUnsupportedOp", "compile $DATA/bad/onnx/unsupported_op.onnx -o out.ifx",
