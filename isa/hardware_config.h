@@ -187,6 +187,11 @@ struct DramConfig {
   double bandwidth = 50.0 * (1ull << 30);  // bytes/s per chip, all channels together
   double latency = 100e-9;                 // seconds, first byte
   std::uint64_t interleave = 4096;         // bytes: address stripe per channel
+  // Sustained bandwidth over the peak: refresh, row-buffer misses and read/write turnarounds
+  // leave a loaded DRAM moving less than its pin rate.
+  double efficiency = 0.9;
+
+  double sustained_bandwidth() const { return bandwidth * efficiency; }
 
   template <class V>
   void describe(V& v) {
@@ -199,6 +204,8 @@ struct DramConfig {
     v("latency", latency, Unit::kTime, Range{0, 1}, "DRAM first-byte latency");
     v("interleave", interleave, Unit::kBytes, Range{64, 1 << 30},
       "bytes of one channel's stripe before the next channel");
+    v("efficiency", efficiency, Unit::kRatio, Range{0.05, 1},
+      "sustained DRAM bandwidth over the peak (refresh, row misses, read/write turnaround)");
   }
 };
 

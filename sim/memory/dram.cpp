@@ -22,9 +22,10 @@ Dram::Dram(sc_core::sc_module_name name, const isa::DramConfig& cfg, Stats& stat
   // DramConfig's ranges (checked when the config is loaded) keep these; a config built in code
   // that breaks them is a bug of its caller.
   INFSIM_PANIC_IF(
-      cfg.channels < 1 || cfg.channels > kMaxChannels || cfg.interleave == 0 || cfg.bandwidth <= 0,
+      cfg.channels < 1 || cfg.channels > kMaxChannels || cfg.interleave == 0 || cfg.bandwidth <= 0 ||
+          cfg.efficiency <= 0,
       "DRAM config outside DramConfig's ranges", cfg.channels, cfg.interleave, cfg.bandwidth);
-  const double channel_bw = cfg.bandwidth / cfg.channels;
+  const double channel_bw = cfg.sustained_bandwidth() / cfg.channels;
   for (int c = 0; c < cfg.channels; ++c) {
     channels_.push_back(std::make_unique<BusyResource>(
         stats, stat_names::child(stat_prefix, "ch", c), channel_bw, "DRAM channel"));

@@ -1,8 +1,10 @@
 #pragma once
-// A chip's device DRAM: `channels` channels sharing the configured bandwidth equally, addresses
-// interleaved across them in `interleave`-byte stripes, a fixed first-byte latency. Each channel
-// is a busy-until resource, so concurrent requests to the same channel serialize and requests
-// that spread over both channels use both.
+// A chip's device DRAM: `channels` channels sharing the sustained bandwidth (the configured peak
+// times `efficiency`) equally, addresses interleaved across them in `interleave`-byte stripes, a
+// fixed first-byte latency. Each channel is a busy-until resource, so concurrent requests to the
+// same channel serialize and requests that spread over both channels use both. `efficiency`
+// stands for what a fluid busy-until channel does not see: refresh, row-buffer misses when the
+// cores' streams interleave, and read/write bus turnarounds.
 //
 // Functional mode keeps sparse contents: 1 MiB pages allocated (zeroed) on first touch.
 
