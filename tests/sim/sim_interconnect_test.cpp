@@ -64,7 +64,8 @@ TEST(Interconnect, FourCoresShareOneChipsDramBandwidth) {
   const double bytes_per_core = 32 * kMiB;
   Stats stats;
   Instance inst("inst", chips(1), stats, nullptr);
-  const double dram_bw = inst.config().chip.dram.bandwidth;
+  // What the channels sustain: the peak times chip.dram.efficiency.
+  const double dram_bw = inst.config().chip.dram.sustained_bandwidth();
   double alone = 0;
   double shared[4] = {};
   sc_core::sc_spawn([&] {
