@@ -251,5 +251,11 @@ TEST(CompilerTransformer, DistilBertBatchFourOnSixteenCores) {
   compile_bert("distilbert_base", 4, 16);
 }
 
+// BERT-large (302M parameters, 1.21 GB of fp32 weights) is the zoo's largest model: the default
+// model size budget must hold it (it was 1 GiB, and `infsim run --model bert_large` failed).
+TEST(CompilerTransformer, BertLargeFitsTheDefaultModelBudget) {
+  compile_bert("bert_large", 1, 4);
+}
+
 }  // namespace
 }  // namespace infsim::compiler

@@ -87,7 +87,8 @@ int run_bench(const std::vector<std::string>& args) {
   std::printf("\nverifier: %llu instructions in %.3f cpu s (%.2f Minstr/s)%s\n",
               static_cast<unsigned long long>(v.instructions), v.cpu_seconds,
               static_cast<double>(v.instructions) / v.cpu_seconds / 1e6,
-              v.clean ? "" : ", with diagnostics (a bug in the synthetic program)");
+              v.diagnostics.empty() ? "" : ", with diagnostics (a bug in the synthetic program):");
+  std::fputs(v.diagnostics.substr(0, 2000).c_str(), stdout);
   std::printf(
       "\n(cpu): instructions per CPU second of this process, the figure to trust on a shared\n"
       "machine. Utilization: busy time over simulated time, averaged over the cores that ran\n"

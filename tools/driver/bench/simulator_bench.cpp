@@ -121,6 +121,19 @@ isa::Program bench_program(std::uint32_t tiles) {
   isa::Program p;
   p.options.model = "bench";
   p.cores.resize(1);
+  // The DRAM regions the tiles cycle through, declared so that the program verifies.
+  isa::TensorDecl input;
+  input.name = "input";
+  input.kind = isa::TensorKind::kInput;
+  input.shape = {kRegionTiles, 128, 128};
+  input.bytes = kRegionTiles * 32768;
+  isa::TensorDecl output;
+  output.name = "output";
+  output.kind = isa::TensorKind::kOutput;
+  output.shape = {kRegionTiles, 64, 128};
+  output.dram_offset = 8u << 20;
+  output.bytes = kRegionTiles * 16384;
+  p.tensors = {input, output};
   for (isa::Queue* q : {&in0, &in1, &tensor, &scalar, &vector, &out}) {
     p.cores[0].queues.push_back(std::move(*q));
   }
@@ -198,7 +211,7 @@ VerifierBench run_verifier_bench(const isa::InstanceConfig& cfg, std::uint64_t t
   const std::vector<isa::Diagnostic> diagnostics = isa::verify_program(whole, cfg.chip.core);
   v.cpu_seconds = cpu_seconds() - verify0;
   for (const isa::Queue& q : whole.cores[0].queues) v.instructions += q.instructions.size();
-  v.clean = diagnostics.empty();
+  v.diagnostics = isa::format_diagnostics(diagnostics);
   return v;
 }
 

@@ -5,6 +5,7 @@
 // and CPU second, simulated time, and the average utilization of the engines that ran.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "isa/hardware_config.h"
@@ -38,7 +39,7 @@ std::vector<BenchStage> run_simulator_bench(const isa::InstanceConfig& cfg,
 struct VerifierBench {
   std::uint64_t instructions = 0;
   double cpu_seconds = 0;
-  bool clean = true;  // no diagnostics (else the synthetic program has a bug)
+  std::string diagnostics;  // the verifier's findings; empty when clean (else a bug in the program)
 };
 VerifierBench run_verifier_bench(const isa::InstanceConfig& cfg, std::uint64_t total_instructions);
 
