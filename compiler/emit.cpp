@@ -414,9 +414,34 @@ class ProgramBuilder {
                           layer, Scheduler::Remote{s - 1, L_.queues[s - 1].ack_from_next});
   }
 
+  // Per layer: the PSUM banks its inference instructions read or write (a bank accumulates one
+  // output tile; the lowering rotates through them, so a layer holds the banks it touched).
+  std::vector<std::uint64_t> banks_per_layer(const isa::Program& program) const {
+    const std::uint64_t bank = L_.core.psum.bank_bytes();
+    const auto banks = static_cast<std::size_t>(L_.core.psum.banks);
+    std::vector<std::vector<bool>> used(L_.graph.layers.size(), std::vector<bool>(banks, false));
+    for (const isa::CoreProgram& core : program.cores)
+      for (const isa::Queue& q : core.queues)
+        for (const isa::Instruction& inst : q.instructions)
+          for (const isa::OperandSlot& slot : isa::kOperandSlots) {
+            const isa::AccessPattern& a = inst.*slot.pattern;
+            if (a.space != isa::MemSpace::kPsum || inst.layer >= used.size()) continue;
+            const std::uint64_t bytes = a.free_elements() * isa::dtype_bytes(a.dtype);
+            if (bytes == 0) continue;
+            const std::size_t last =
+                std::min<std::size_t>((a.offset + bytes - 1) / bank, banks - 1);
+            for (std::size_t b = a.offset / bank; b <= last; ++b) used[inst.layer][b] = true;
+          }
+    std::vector<std::uint64_t> count;
+    for (const std::vector<bool>& u : used)
+      count.push_back(static_cast<std::uint64_t>(std::count(u.begin(), u.end(), true)));
+    return count;
+  }
+
   void fill_layers(isa::Program& program, CompileReport& report) {
     const LayerGraph& g = L_.graph;
     const auto& busy = L_.sched.layer_busy();
+    const std::vector<std::uint64_t> psum_banks = banks_per_layer(program);
     for (std::size_t l = 0; l < g.layers.size(); ++l) {
       const Layer& layer = g.layers[l];
       isa::LayerInfo info;
@@ -425,6 +450,9 @@ class ProgramBuilder {
       info.macs = layer.macs * static_cast<std::uint64_t>(g.batch);
       info.flops = layer.flops * static_cast<std::uint64_t>(g.batch);
       info.core = static_cast<std::uint16_t>(L_.stages.layer_stage[l]);
+      info.sbuf_bytes = L_.plan.sbuf_in_use[l] * L_.partitions();
+      info.psum_bytes = psum_banks[l] * L_.core.psum.bank_bytes() *
+                        static_cast<std::uint64_t>(L_.core.psum.partitions);
       program.layers.push_back(info);
       LayerEstimate e;
       e.name = layer.name;
@@ -456,7 +484,8 @@ class ProgramBuilder {
         if (L_.plan.resident[l]) resident += L_.plan.geometry[l].weight_bytes;
       m.sbuf_static_weights = resident;
       m.weights_streamed = L_.weights_streamed[c];
-      m.psum_peak = L_.core.psum.size;
+      for (int l = L_.stages.first[c]; l <= L_.stages.last(c, n); ++l)
+        m.psum_peak = std::max(m.psum_peak, program.layers[l].psum_bytes);
       for (const isa::TensorDecl& t : program.tensors)
         if (t.core == c) m.dram_bytes += align(t.bytes);
       program.memory.push_back(m);

@@ -97,6 +97,10 @@ struct MemoryPlan {
   // Tight layout, last resort: each layer's constants loaded per inference, when it runs, at
   // const_offset (among the activations) instead of at model load.
   bool constants_streamed = false;
+  // Per layer: bytes per partition of its core's SBUF in use while it runs, i.e. every region
+  // below the activations plus the activations (and, tight, layer buffers and streamed constants) live during it. At
+  // most the core's total(): first fit may leave holes between the live activations.
+  std::vector<std::uint64_t> sbuf_in_use;
 
   const ValueSlot& slot(int value, int core) const { return slots.at({value, core}); }
   bool has_slot(int value, int core) const { return slots.count({value, core}) > 0; }

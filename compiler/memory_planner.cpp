@@ -67,6 +67,7 @@ MemoryPlanner::MemoryPlanner(const LayerGraph& graph, const StagePlan& stages,
   plan_.buffers.assign(n, LayerBuffers{});
   plan_.band_rows.assign(n, 0);
   plan_.band_cols.assign(n, 0);
+  plan_.sbuf_in_use.assign(n, 0);
   plan_.in_dram.assign(graph.values.size(), false);
   plan_.reload.assign(graph.values.size(), false);
   base_.assign(graph.values.size(), false);
@@ -608,6 +609,12 @@ void MemoryPlanner::lay_out_core(int s, const std::vector<int>& layer_images) {
     }
     plan_.slots[{it.value, s}] = ValueSlot{cp.act_offset + it.offset,
                                            tile_bytes(graph_.values[it.value], it.images, dsize_)};
+  }
+  for (int l = stages_.first[s]; l <= stages_.last(s, n); ++l) {
+    std::uint64_t live = 0;
+    for (const ActivationItem& it : items)
+      if (it.start <= l && l <= it.end) live += it.size;
+    plan_.sbuf_in_use[l] = cp.act_offset + live;
   }
 }
 

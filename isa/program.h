@@ -56,6 +56,11 @@ struct LayerInfo {
   std::uint64_t macs = 0;   // multiply-accumulates of the Tensor Engine part
   std::uint64_t flops = 0;  // other arithmetic (Vector/Scalar)
   std::uint16_t core = 0;   // program-relative core it runs on
+  // Bytes of its core's SBUF and PSUM in use while it runs (all partitions): the fixed regions
+  // (constants, resident weights, weight ring, staging and bounce buffers) plus the activations
+  // live during the layer; the PSUM banks its instructions accumulate into.
+  std::uint64_t sbuf_bytes = 0;
+  std::uint64_t psum_bytes = 0;
 };
 
 // Operators placed on the host (--cpu-fallback); the runtime's host model times them.
@@ -90,8 +95,8 @@ struct CoreMemoryPlan {
   std::uint64_t sbuf_peak = 0;            // bytes per core at the busiest point
   std::uint64_t sbuf_static_weights = 0;  // weights resident in SBUF across inferences
   std::uint64_t weights_streamed = 0;     // weight bytes read from DRAM per inference
-  std::uint64_t psum_peak = 0;
-  std::uint64_t dram_bytes = 0;  // this core's share of device DRAM
+  std::uint64_t psum_peak = 0;            // the most PSUM any of its layers uses
+  std::uint64_t dram_bytes = 0;           // this core's share of device DRAM
 };
 
 struct Program {

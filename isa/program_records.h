@@ -50,12 +50,14 @@ struct FieldSpec {
   X(bytes, "bytes", "bytes", kKey)                   \
   X(data, "data", "initial data", kData)
 
-#define INFSIM_LAYER_INFO_FIELDS(X) \
-  X(name, "name", "name", kName)    \
-  X(op, "op", "op", kKey)           \
-  X(macs, "macs", "macs", kKey)     \
-  X(flops, "flops", "flops", kKey)  \
-  X(core, "core", "core", kKey)
+#define INFSIM_LAYER_INFO_FIELDS(X)               \
+  X(name, "name", "name", kName)                  \
+  X(op, "op", "op", kKey)                         \
+  X(macs, "macs", "macs", kKey)                   \
+  X(flops, "flops", "flops", kKey)                \
+  X(core, "core", "core", kKey)                   \
+  X(sbuf_bytes, "sbuf_bytes", "sbuf_bytes", kKey) \
+  X(psum_bytes, "psum_bytes", "psum_bytes", kKey)
 
 #define INFSIM_HOST_OP_FIELDS(X)   \
   X(name, "name", "name", kName)   \

@@ -6,7 +6,7 @@
 //   .tensor "conv1.weight" kind=weight dtype=bf16 shape=[64,3,7,7] dim_order=[0,1,2,3] core=0
 //           offset=0x0 bytes=18816          (one line)
 //   .data 3f80c000...                        (initial contents, hex, following their .tensor)
-//   .layer "conv1" op="Conv" macs=118013952 flops=0 core=0
+//   .layer "conv1" op="Conv" macs=118013952 flops=0 core=0 sbuf_bytes=... psum_bytes=...
 //   .host_op "embed" op="Gather" flops=0 bytes=4096 before_device=true
 //   .memory sbuf_peak=... sbuf_static_weights=... weights_streamed=... psum_peak=... dram_bytes=...
 //   .operator "Conv" count=53 supported=true arithmetic=true

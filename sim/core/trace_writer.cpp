@@ -225,6 +225,35 @@ void TraceWriter::level(int pid, std::string_view name, double time, double delt
   s.bins[b] += delta;
 }
 
+void TraceWriter::occupancy(int chip, int local_core, double time, double sbuf_bytes,
+                            double psum_bytes) {
+  if (file_ == nullptr) return;
+  const std::string core = "core" + std::to_string(local_core);
+  const std::pair<const char*, double> counters[] = {{" SBUF KiB", sbuf_bytes},
+                                                     {" PSUM KiB", psum_bytes}};
+  for (const auto& [suffix, bytes] : counters) {
+    const std::string name = core + suffix;
+    const double kib = bytes / 1024.0;
+    const double delta = kib - series(chip, name, false).value;
+    series(chip, name, false).value = kib;
+    level(chip, name, time, delta);
+  }
+}
+
+// A core starts a layer when the first of its instructions of an inference runs; layers of one
+// inference run in order on a core, so a lower index than the current one is a straggler of a
+// layer already counted (a queue behind the others).
+void TraceWriter::track_layer(const InstructionEvent& e) {
+  const std::uint32_t l = e.instruction->layer;
+  if (e.setup || l >= e.program->layers.size()) return;
+  CoreLayer& c = core_layers_[e.global_core];
+  if (c.running && c.execution == e.execution && l <= c.layer) return;
+  c = CoreLayer{e.execution, l, true};
+  const isa::LayerInfo& info = e.program->layers[l];
+  occupancy(e.chip, e.local_core, e.start, static_cast<double>(info.sbuf_bytes),
+            static_cast<double>(info.psum_bytes));
+}
+
 // Each series on a grid of at most kCounterBins points over the whole run, written only where
 // its value changes: a bandwidth is the bytes of the point's interval over its length, a level
 // (in-flight inferences) its mean over the interval.
@@ -274,6 +303,7 @@ int TraceWriter::engine_track(const InstructionEvent& e) {
 void TraceWriter::instruction(const InstructionEvent& e) {
   for (InstructionObserver* o : observers_) o->on_instruction(e);
   if (e.end > last_time_) last_time_ = e.end;
+  if (file_ != nullptr) track_layer(e);
   if (!keep(e.start, e.global_core)) return;
   const isa::Instruction& inst = *e.instruction;
   if (inst.opcode == isa::Opcode::kNop) return;

@@ -82,6 +82,10 @@ class TraceWriter {
   // in GB/s), or a level change of +/-`delta` at `time` (e.g. in-flight inferences).
   void transfer(int pid, std::string_view name, double start, double end, double bytes);
   void level(int pid, std::string_view name, double time, double delta);
+  // SBUF and PSUM bytes in use on a core from `time` on (its counters are levels set to these
+  // values). instruction() sets them when a core starts a layer of an inference (the layer's
+  // sbuf_bytes and psum_bytes); the runtime sets them when the core's inference ends.
+  void occupancy(int chip, int local_core, double time, double sbuf_bytes, double psum_bytes);
   // One executed instruction: to the observers, and as a slice per the options.
   void instruction(const InstructionEvent& e);
 
@@ -112,6 +116,12 @@ class TraceWriter {
     std::string name;
     bool rate = true;          // bandwidth (bytes per bin) or a level (deltas)
     std::vector<double> bins;  // fine bins of kFineBin seconds
+    double value = 0;          // a level: the sum of the deltas so far, in call order
+  };
+  struct CoreLayer {  // the inference layer a core is running, for its occupancy counters
+    std::uint64_t execution = 0;
+    std::uint32_t layer = 0;
+    bool running = false;
   };
 
   bool keep(double start, int core) const;
@@ -119,6 +129,7 @@ class TraceWriter {
   void emit_slice(int track, std::string_view name, std::int64_t ts, std::int64_t end,
                   std::string_view args);
   void flush_run(int track, Run& run);
+  void track_layer(const InstructionEvent& e);
   void write_counters();
   // One end of a flow arrow: 's' (its start) or 'f' (its finish, bound to the enclosing slice).
   void flow_event(char phase, std::uint64_t id, const Track& track, double seconds);
@@ -140,6 +151,7 @@ class TraceWriter {
   std::map<std::string, int> engine_tracks_;  // "chip.core.queue" -> track
   std::map<int, Run> runs_;                   // per track, kLayer
   std::map<std::string, Series> series_;
+  std::map<int, CoreLayer> core_layers_;  // per global core
   std::uint64_t next_flow_ = 1;
   double last_time_ = 0;
 };

@@ -60,27 +60,30 @@ void DevicePath::stage_busy(int core, double start, double end, const LoadedMode
   if (trace_ != nullptr) {
     trace_->slice(c.trace_track, lm.model->name, start, end,
                   detailed ? "\"mode\":\"detailed\"" : "\"mode\":\"fast-forward\"", core);
-    trace_memory_plan(core, start, end, lm);
+    trace_memory_plan(core, start, end, lm, detailed);
   }
 }
 
-// SBUF and PSUM occupancy counters of the core: the running program's planned peak (the compiler's
-// memory plan) while its inference runs on the core.
-void DevicePath::trace_memory_plan(int core, double start, double end, const LoadedModel& lm) {
+// SBUF and PSUM occupancy counters of the core. A detailed inference sets them layer by layer as
+// the core starts each layer (TraceWriter::instruction); a fast-forwarded one runs no
+// instructions, so it holds the program's busiest layer on this core for its whole span. Both
+// drop to zero when the core's inference ends.
+void DevicePath::trace_memory_plan(int core, double start, double end, const LoadedModel& lm,
+                                   bool detailed) {
   const std::vector<int>& cores = lm.binding.cores;
-  const auto pc =
-      static_cast<std::size_t>(std::find(cores.begin(), cores.end(), core) - cores.begin());
-  const isa::Program& prog = *lm.model->program;
-  if (pc >= prog.memory.size()) return;
-  const isa::CoreMemoryPlan& plan = prog.memory[pc];
+  const auto pc = std::find(cores.begin(), cores.end(), core) - cores.begin();
   const int chip = inst_.chip_of(core);
-  const std::string label = "core" + std::to_string(core % inst_.cores_per_chip());
-  const double sbuf = static_cast<double>(plan.sbuf_peak) / 1024.0;
-  const double psum = static_cast<double>(plan.psum_peak) / 1024.0;
-  trace_->level(chip, label + " SBUF KiB (planned peak)", start, sbuf);
-  trace_->level(chip, label + " SBUF KiB (planned peak)", end, -sbuf);
-  trace_->level(chip, label + " PSUM KiB (planned peak)", start, psum);
-  trace_->level(chip, label + " PSUM KiB (planned peak)", end, -psum);
+  const int local = core % inst_.cores_per_chip();
+  if (!detailed) {
+    double sbuf = 0, psum = 0;
+    for (const isa::LayerInfo& l : lm.model->program->layers) {
+      if (l.core != pc) continue;
+      sbuf = std::max(sbuf, static_cast<double>(l.sbuf_bytes));
+      psum = std::max(psum, static_cast<double>(l.psum_bytes));
+    }
+    trace_->occupancy(chip, local, start, sbuf, psum);
+  }
+  trace_->occupancy(chip, local, end, 0, 0);
 }
 
 // Books up to `bytes` of a fast-forward slice on the DRAM channels, but never past the slice's

@@ -56,7 +56,7 @@ class DevicePath {
   const DetailOptions& detail_;
   Instance& inst_;
   Stats& stats_;
-  void trace_memory_plan(int core, double start, double end, const LoadedModel& lm);
+  void trace_memory_plan(int core, double start, double end, const LoadedModel& lm, bool detailed);
 
   TraceWriter* trace_;
   std::vector<TicketLock> locks_;

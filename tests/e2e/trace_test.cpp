@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <regex>
+#include <set>
 #include <string>
 
 #include <unistd.h>
@@ -100,9 +101,8 @@ TEST(Trace, LevelsAndCoreFilter) {
   EXPECT_TRUE(layer.problems.empty());
   EXPECT_TRUE(instr.problems.empty());
   EXPECT_GT(instr.slice_names.count("matmul"), 0u);
-  for (const char* counter :
-       {"DRAM GB/s", "PCIe host-to-device GB/s", "core1 SBUF KiB (planned peak)",
-        "core1 PSUM KiB (planned peak)", "in-flight resnet18"}) {
+  for (const char* counter : {"DRAM GB/s", "PCIe host-to-device GB/s", "core1 SBUF KiB",
+                              "core1 PSUM KiB", "in-flight resnet18"}) {
     EXPECT_EQ(layer.counter_names.count(counter), 1u) << counter;
   }
   for (const auto& [name, n] : instr.track_names)
@@ -113,6 +113,47 @@ TEST(Trace, LevelsAndCoreFilter) {
       layer_arg = !e.at("args").at("layer").get<std::string>().empty();
   }
   EXPECT_TRUE(layer_arg);
+}
+
+// The SBUF and PSUM counters follow the layers a core runs: over detailed inferences of
+// ResNet-18 they take several values (a layer's live activations differ from the next one's),
+// never more than the configured SBUF and PSUM of a core, and at most the compiled plan's peak
+// (the counters are means over the trace's counter grid, so a short layer may blur into its
+// neighbours; conv1, the busiest, runs long enough to show at its full value).
+TEST(Trace, OccupancyFollowsTheLayersWithinTheirCapacity) {
+  const fs::path t = temp("occupancy.json"), ifx = temp("r18.ifx");
+  const std::string bin = std::string(INFSIM_BINARY);
+  const fs::path cwd = fs::temp_directory_path();
+  ASSERT_EQ(shell(bin + " run --model resnet18 --iterations 3 --trace " + t.string(), cwd).code, 0);
+  ASSERT_EQ(shell(bin + " compile resnet18 -o " + ifx.string(), cwd).code, 0);
+  const Output text = shell(bin + " disasm " + ifx.string(), cwd);
+  const nlohmann::json config = nlohmann::json::parse(shell(bin + " config show --json", cwd).text);
+  const nlohmann::json trace = nlohmann::json::parse(read_file(t));
+  fs::remove(t);
+  fs::remove(ifx);
+  std::smatch m;
+  ASSERT_TRUE(
+      std::regex_search(text.text, m, std::regex("sbuf_peak=([0-9]+).*psum_peak=([0-9]+)")));
+  const double plan_sbuf = std::stod(m[1].str()) / 1024, plan_psum = std::stod(m[2].str()) / 1024;
+  const double sbuf_size = config["chip"]["core"]["sbuf"]["size"].get<double>() / 1024;
+  const double psum_size = config["chip"]["core"]["psum"]["size"].get<double>() / 1024;
+  std::set<double> sbuf, psum;
+  for (const auto& e : trace.at("traceEvents")) {
+    if (e.at("ph") != "C") continue;
+    const double v = e.at("args").at("value").get<double>();
+    if (e.at("name") == "core0 SBUF KiB") sbuf.insert(v);
+    if (e.at("name") == "core0 PSUM KiB") psum.insert(v);
+  }
+  ASSERT_FALSE(sbuf.empty());
+  ASSERT_FALSE(psum.empty());
+  EXPECT_GT(sbuf.size(), 3u);
+  EXPECT_GT(psum.size(), 2u);
+  EXPECT_EQ(*sbuf.begin(), 0);  // idle between inferences
+  EXPECT_LE(plan_sbuf, sbuf_size);
+  EXPECT_LE(plan_psum, psum_size);
+  EXPECT_LE(*sbuf.rbegin(), plan_sbuf * (1 + 1e-9));
+  EXPECT_LE(*psum.rbegin(), plan_psum * (1 + 1e-9));
+  EXPECT_DOUBLE_EQ(*sbuf.rbegin(), plan_sbuf);
 }
 
 }  // namespace

@@ -26,6 +26,39 @@ TEST(CompilerMemoryPlan, SmallModelKeepsEverythingResidentInOnePass) {
   EXPECT_LE(p.cores[0].total(), isa::NeuronCoreConfig{}.sbuf.partition_bytes());
 }
 
+// The SBUF in use while each layer runs, per partition (bf16, 128 partitions, one pass of the
+// batch of 2; a tile is 64-byte aligned):
+//   constants   conv1's and conv2's 16 fp32 biases, one per partition, 64 B each    = 128
+//   weights     conv1 1x1: 16 outputs x 2 B = 32 -> 64; conv2 3x3: 16 x 9 x 2 = 288 -> 320
+//                                                                                    = 384
+//   x           2 images x 6 x 6 x 2 B = 144 -> 192, read by conv1 and (residual) conv2
+//   y1          conv1's output with conv2's halo: 2 x 8 x 8 x 2 B = 256
+//   out         conv2's output, 2 x 6 x 6 x 2 B = 144 -> 192
+// conv1: 512 + x + y1 = 960; conv2: 512 + x + y1 + out = 1152, the plan's peak (no holes).
+TEST(CompilerMemoryPlan, SbufInUsePerLayerAddsTheLiveActivationsToTheFixedRegions) {
+  MemoryPlan p = plan_for(testing::residual_block(2), 2, {});
+  ASSERT_EQ(p.passes, 1);
+  EXPECT_EQ(p.cores[0].const_bytes, 128u);
+  EXPECT_EQ(p.cores[0].resident_bytes, 384u);
+  EXPECT_EQ(p.cores[0].act_offset, 512u);
+  EXPECT_EQ(p.sbuf_in_use, (std::vector<std::uint64_t>{960, 1152}));
+  EXPECT_EQ(p.cores[0].total(), 1152u);
+}
+
+// First fit may leave holes, so the busiest layer's bytes in use are at most the plan's extent;
+// on ResNet-50 they change from layer to layer.
+TEST(CompilerMemoryPlan, SbufInUseStaysWithinThePlansPeak) {
+  models::ZooOptions o;
+  MemoryPlan p = plan_for(models::build_zoo_model("resnet50", o), 1, {});
+  std::uint64_t most = 0, least = ~0ull;
+  for (std::uint64_t b : p.sbuf_in_use) {
+    most = std::max(most, b);
+    least = std::min(least, b);
+  }
+  EXPECT_LE(most, p.cores[0].total());
+  EXPECT_LT(least, most);
+}
+
 TEST(CompilerMemoryPlan, ResNet50StreamsWeightsAndReadsItsInputInBands) {
   models::ZooOptions o;
   MemoryPlan p = plan_for(models::build_zoo_model("resnet50", o), 1, {});

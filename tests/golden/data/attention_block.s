@@ -12,12 +12,12 @@
 .tensor "attn.output.MatMul.weight" kind=weight dtype=bf16 shape=[4096] dim_order=[0] core=0 offset=0x6b00 bytes=8192
 .tensor "attn.output.MatMul.bias" kind=weight dtype=fp32 shape=[64,1] dim_order=[0,1] core=0 offset=0x8b00 bytes=256
 .tensor "attn.LayerNorm.scale_shift" kind=weight dtype=fp32 shape=[64,1,2] dim_order=[0,1,2] core=0 offset=0x8c00 bytes=512
-.layer "attn.query.MatMul" op="MatMul" macs=32768 flops=0 core=0
-.layer "attn.key.MatMul" op="MatMul" macs=32768 flops=0 core=0
-.layer "attn.value.MatMul" op="MatMul" macs=32768 flops=0 core=0
-.layer "attn.context.Reshape" op="Attention" macs=8192 flops=768 core=0
-.layer "attn.output.MatMul" op="MatMul" macs=32768 flops=512 core=0
-.layer "attn.LayerNorm" op="LayerNormalization" macs=0 flops=5120 core=0
+.layer "attn.query.MatMul" op="MatMul" macs=32768 flops=0 core=0 sbuf_bytes=122880 psum_bytes=131072
+.layer "attn.key.MatMul" op="MatMul" macs=32768 flops=0 core=0 sbuf_bytes=131072 psum_bytes=131072
+.layer "attn.value.MatMul" op="MatMul" macs=32768 flops=0 core=0 sbuf_bytes=139264 psum_bytes=131072
+.layer "attn.context.Reshape" op="Attention" macs=8192 flops=768 core=0 sbuf_bytes=262144 psum_bytes=1048576
+.layer "attn.output.MatMul" op="MatMul" macs=32768 flops=512 core=0 sbuf_bytes=131072 psum_bytes=131072
+.layer "attn.LayerNorm" op="LayerNormalization" macs=0 flops=5120 core=0 sbuf_bytes=147456 psum_bytes=262144
 .memory sbuf_peak=262144 sbuf_static_weights=32768 weights_streamed=0 psum_peak=1048576 dram_bytes=36352
 .operator "Add" count=5 supported=true arithmetic=true
 .operator "Div" count=1 supported=true arithmetic=true

@@ -5,8 +5,8 @@
 .tensor "relu.out" kind=output dtype=bf16 shape=[1,8,4,4] dim_order=[1,0,2,3] core=0 offset=0x1c0 bytes=256
 .tensor "conv.weight" kind=weight dtype=bf16 shape=[288] dim_order=[0] core=0 offset=0x2c0 bytes=576
 .tensor "conv.bias" kind=weight dtype=fp32 shape=[8,1] dim_order=[0,1] core=0 offset=0x500 bytes=32
-.layer "conv" op="Conv" macs=4608 flops=0 core=0
-.memory sbuf_peak=65536 sbuf_static_weights=576 weights_streamed=0 psum_peak=1048576 dram_bytes=1344
+.layer "conv" op="Conv" macs=4608 flops=0 core=0 sbuf_bytes=65536 psum_bytes=131072
+.memory sbuf_peak=65536 sbuf_static_weights=576 weights_streamed=0 psum_peak=131072 dram_bytes=1344
 .operator "BatchNormalization" count=1 supported=true arithmetic=true
 .operator "Conv" count=1 supported=true arithmetic=true
 .operator "Relu" count=1 supported=true arithmetic=true

@@ -5,8 +5,8 @@
 .tensor "fc.out" kind=output dtype=bf16 shape=[2,10] dim_order=[1,0] core=0 offset=0x80 bytes=40
 .tensor "fc.weight" kind=weight dtype=bf16 shape=[320] dim_order=[0] core=0 offset=0xc0 bytes=640
 .tensor "fc.bias" kind=weight dtype=fp32 shape=[10,1] dim_order=[0,1] core=0 offset=0x340 bytes=40
-.layer "fc" op="Gemm" macs=640 flops=0 core=0
-.memory sbuf_peak=32768 sbuf_static_weights=640 weights_streamed=0 psum_peak=1048576 dram_bytes=896
+.layer "fc" op="Gemm" macs=640 flops=0 core=0 sbuf_bytes=32768 psum_bytes=131072
+.memory sbuf_peak=32768 sbuf_static_weights=640 weights_streamed=0 psum_peak=131072 dram_bytes=896
 .operator "Gemm" count=1 supported=true arithmetic=true
 .core 0
 .setup

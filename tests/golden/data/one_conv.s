@@ -5,8 +5,8 @@
 .tensor "conv.out" kind=output dtype=bf16 shape=[1,16,6,6] dim_order=[1,0,2,3] core=0 offset=0x240 bytes=1152
 .tensor "conv.weight" kind=weight dtype=bf16 shape=[1152] dim_order=[0] core=0 offset=0x6c0 bytes=2304
 .tensor "conv.bias" kind=weight dtype=fp32 shape=[16,1] dim_order=[0,1] core=0 offset=0xfc0 bytes=64
-.layer "conv" op="Conv" macs=41472 flops=0 core=0
-.memory sbuf_peak=81920 sbuf_static_weights=2304 weights_streamed=0 psum_peak=1048576 dram_bytes=4096
+.layer "conv" op="Conv" macs=41472 flops=0 core=0 sbuf_bytes=81920 psum_bytes=131072
+.memory sbuf_peak=81920 sbuf_static_weights=2304 weights_streamed=0 psum_peak=131072 dram_bytes=4096
 .operator "Conv" count=1 supported=true arithmetic=true
 .core 0
 .setup

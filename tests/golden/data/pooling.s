@@ -3,10 +3,10 @@
 .options model="pooling" batch=1 dtype=bf16 pipeline_cores=1 cpu_fallback=false
 .tensor "x" kind=input dtype=bf16 shape=[1,8,8,8] dim_order=[1,0,2,3] core=0 offset=0x0 bytes=1024
 .tensor "gap.out" kind=output dtype=bf16 shape=[1,8,1,1] dim_order=[1,0,2,3] core=0 offset=0x400 bytes=16
-.layer "maxpool" op="MaxPool" macs=0 flops=1152 core=0
-.layer "avgpool" op="AveragePool" macs=0 flops=128 core=0
-.layer "gap" op="GlobalAveragePool" macs=0 flops=32 core=0
-.memory sbuf_peak=24576 sbuf_static_weights=0 weights_streamed=0 psum_peak=1048576 dram_bytes=1088
+.layer "maxpool" op="MaxPool" macs=0 flops=1152 core=0 sbuf_bytes=24576 psum_bytes=0
+.layer "avgpool" op="AveragePool" macs=0 flops=128 core=0 sbuf_bytes=16384 psum_bytes=0
+.layer "gap" op="GlobalAveragePool" macs=0 flops=32 core=0 sbuf_bytes=16384 psum_bytes=0
+.memory sbuf_peak=24576 sbuf_static_weights=0 weights_streamed=0 psum_peak=0 dram_bytes=1088
 .operator "AveragePool" count=1 supported=true arithmetic=true
 .operator "GlobalAveragePool" count=1 supported=true arithmetic=true
 .operator "MaxPool" count=1 supported=true arithmetic=true

@@ -7,9 +7,9 @@
 .tensor "conv1.bias" kind=weight dtype=fp32 shape=[16,1] dim_order=[0,1] core=0 offset=0x1400 bytes=64
 .tensor "conv2.weight" kind=weight dtype=bf16 shape=[2304] dim_order=[0] core=0 offset=0x1440 bytes=4608
 .tensor "conv2.bias" kind=weight dtype=fp32 shape=[16,1] dim_order=[0,1] core=0 offset=0x2640 bytes=64
-.layer "conv1" op="Conv" macs=18432 flops=0 core=0
-.layer "conv2" op="Conv" macs=165888 flops=1152 core=0
-.memory sbuf_peak=147456 sbuf_static_weights=5120 weights_streamed=0 psum_peak=1048576 dram_bytes=9856
+.layer "conv1" op="Conv" macs=18432 flops=0 core=0 sbuf_bytes=122880 psum_bytes=131072
+.layer "conv2" op="Conv" macs=165888 flops=1152 core=0 sbuf_bytes=147456 psum_bytes=131072
+.memory sbuf_peak=147456 sbuf_static_weights=5120 weights_streamed=0 psum_peak=131072 dram_bytes=9856
 .operator "Add" count=1 supported=true arithmetic=true
 .operator "BatchNormalization" count=2 supported=true arithmetic=true
 .operator "Conv" count=2 supported=true arithmetic=true

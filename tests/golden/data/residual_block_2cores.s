@@ -7,10 +7,10 @@
 .tensor "conv1.bias" kind=weight dtype=fp32 shape=[16,1] dim_order=[0,1] core=0 offset=0xb00 bytes=64
 .tensor "conv2.weight" kind=weight dtype=bf16 shape=[2304] dim_order=[0] core=1 offset=0xb40 bytes=4608
 .tensor "conv2.bias" kind=weight dtype=fp32 shape=[16,1] dim_order=[0,1] core=1 offset=0x1d40 bytes=64
-.layer "conv1" op="Conv" macs=9216 flops=0 core=0
-.layer "conv2" op="Conv" macs=82944 flops=576 core=1
-.memory sbuf_peak=49152 sbuf_static_weights=512 weights_streamed=0 psum_peak=1048576 dram_bytes=1728
-.memory sbuf_peak=98304 sbuf_static_weights=4608 weights_streamed=0 psum_peak=1048576 dram_bytes=5824
+.layer "conv1" op="Conv" macs=9216 flops=0 core=0 sbuf_bytes=49152 psum_bytes=131072
+.layer "conv2" op="Conv" macs=82944 flops=576 core=1 sbuf_bytes=98304 psum_bytes=131072
+.memory sbuf_peak=49152 sbuf_static_weights=512 weights_streamed=0 psum_peak=131072 dram_bytes=1728
+.memory sbuf_peak=98304 sbuf_static_weights=4608 weights_streamed=0 psum_peak=131072 dram_bytes=5824
 .operator "Add" count=1 supported=true arithmetic=true
 .operator "BatchNormalization" count=2 supported=true arithmetic=true
 .operator "Conv" count=2 supported=true arithmetic=true
