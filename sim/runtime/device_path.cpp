@@ -21,11 +21,10 @@ void wait_s(double s) {
 }  // namespace
 
 DevicePath::DevicePath(const SystemConfig& config, const DetailOptions& detail, Instance& instance,
-                       Stats& stats, TraceWriter* trace)
+                       TraceWriter* trace)
     : config_(config),
       detail_(detail),
       inst_(instance),
-      stats_(stats),
       trace_(trace),
       locks_(static_cast<std::size_t>(instance.num_cores())),
       cores_(static_cast<std::size_t>(instance.num_cores())) {

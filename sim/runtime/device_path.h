@@ -29,7 +29,7 @@ namespace infsim::sim {
 class DevicePath {
  public:
   DevicePath(const SystemConfig& config, const DetailOptions& detail, Instance& instance,
-             Stats& stats, TraceWriter* trace);
+             TraceWriter* trace);
 
   // Blocking, from an SC_THREAD: the model's setup queues on its group (weights into SBUF), in
   // the group's queue order; the model becomes the group's active one.
@@ -55,7 +55,6 @@ class DevicePath {
   const SystemConfig& config_;
   const DetailOptions& detail_;
   Instance& inst_;
-  Stats& stats_;
   void trace_memory_plan(int core, double start, double end, const LoadedModel& lm, bool detailed);
 
   TraceWriter* trace_;

@@ -75,7 +75,7 @@ class Runtime {
         trace_(trace),
         host_(cfg.host, spec.seed ^ 0x9e3779b97f4a7c15ull),
         daemon_(cfg.runtime.daemon_workers),
-        device_(cfg, spec.detail, inst, stats, trace),
+        device_(cfg, spec.detail, inst, trace),
         placement_(place(cfg, spec, program_sizes(spec))),
         rng_(spec.seed) {
     build();
@@ -281,8 +281,7 @@ void Runtime::run_requests(ProcessState& p, int count, bool measured) {
     if (arrival > now_s()) wait_s(arrival - now_s());
     const bool closed = !measured || w.arrivals == ArrivalKind::kClosedLoop;
     const double issued = now_s();
-    auto finish = [this, &p, &remaining, &all_done, measured, images, closed,
-                   issued](double started) {
+    auto finish = [&p, &remaining, &all_done, measured, images, closed, issued](double started) {
       if (measured) {
         p.latencies.push_back(now_s() - (closed ? started : issued));
         p.completions.push_back(now_s());
