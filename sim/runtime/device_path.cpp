@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "sim/core/sim_error.h"
 #include "sim/instance/run_program.h"
@@ -138,120 +139,178 @@ void DevicePath::record_sample(LoadedModel& lm, const std::vector<double>& stage
   }
 }
 
-double DevicePath::execute(LoadedModel& lm) {
+// One inference in flight on a group, shared by its stage processes: stage c waits on `progress`
+// for stage c-1 to start or finish, and execute() waits on it for every stage to be done.
+struct DevicePath::Inference {
+  Inference(LoadedModel& model, std::vector<std::uint64_t> group_tickets, bool is_detailed,
+            ExecutionId exec_id)
+      : lm(model),
+        tickets(std::move(group_tickets)),
+        detailed(is_detailed),
+        id(exec_id),
+        stage(static_cast<std::size_t>(model.ncores), 0),
+        start(static_cast<std::size_t>(model.ncores), -1),
+        end(static_cast<std::size_t>(model.ncores), 0),
+        work(static_cast<std::size_t>(model.ncores), 0),
+        finished(static_cast<std::size_t>(model.ncores), false),
+        remaining(model.ncores) {}
+
+  LoadedModel& lm;
+  std::vector<std::uint64_t> tickets;  // this inference's place in each group core's queue
+  bool detailed;
+  ExecutionId id;
+  std::vector<double> stage, start, end, work;  // per program core
+  std::vector<bool> finished;
+  sc_core::sc_event progress;
+  int remaining;
+};
+
+// Queues the inference on every core of its group (so later inferences queue behind it), waits
+// for its turn on the first one, and makes its model the group's active one. Cores of the group
+// the program does not use are passed through at once, so they do not hold up the queue.
+std::vector<std::uint64_t> DevicePath::acquire_group(LoadedModel& lm) {
   GroupState& g = *lm.group;
-  const isa::Program& prog = *lm.model->program;
-  const int n = lm.ncores;
-  const PlacedModel& placed = *lm.placed;
   std::vector<std::uint64_t> tickets;
   for (int core : g.cores) tickets.push_back(lock(core).take());
-  auto group_lock = [&](std::size_t i) -> TicketLock& { return lock(g.cores[i]); };
-  group_lock(0).wait_turn(tickets[0]);
+  lock(g.cores[0]).wait_turn(tickets[0]);
   if (g.active != &lm) {
     // Only one model of a group runs at a time: drain the group, then bring this model's
     // on-chip state back (its setup queues through the DMA model) and restart it.
-    for (std::size_t i = 1; i < g.cores.size(); ++i) group_lock(i).wait_turn(tickets[i]);
-    run_program(inst_, prog, lm.binding, Phase::kSetup);
+    for (std::size_t i = 1; i < g.cores.size(); ++i) lock(g.cores[i]).wait_turn(tickets[i]);
+    run_program(inst_, *lm.model->program, lm.binding, Phase::kSetup);
     wait_s(config_.runtime.context_switch_overhead);
     g.active = &lm;
     ++lm.switches;
   }
-  for (std::size_t i = static_cast<std::size_t>(n); i < g.cores.size(); ++i) {
-    group_lock(i).wait_turn(tickets[i]);
-    group_lock(i).release();
+  for (std::size_t i = static_cast<std::size_t>(lm.ncores); i < g.cores.size(); ++i) {
+    lock(g.cores[i]).wait_turn(tickets[i]);
+    lock(g.cores[i]).release();
   }
+  return tickets;
+}
+
+// Counts the inference and decides its mode: in detail until the model's device time has
+// converged (the sample buffers are made on its first detailed inference), fast-forwarded after.
+bool DevicePath::begin_inference(LoadedModel& lm) {
   ++lm.inferences;
   const bool detailed = !lm.sampling.converged;
   if (detailed) {
     if (lm.sampling.samples.empty()) {
-      lm.sampling.samples.assign(static_cast<std::size_t>(n), {});
-      lm.sampling.work_samples.assign(static_cast<std::size_t>(n), {});
-      lm.sampling.tail_samples.assign(static_cast<std::size_t>(n), {});
+      const auto n = static_cast<std::size_t>(lm.ncores);
+      lm.sampling.samples.assign(n, {});
+      lm.sampling.work_samples.assign(n, {});
+      lm.sampling.tail_samples.assign(n, {});
     }
     ++lm.detailed;
   } else {
     ++lm.fast_forwarded;
   }
+  return detailed;
+}
+
+// Stage c runs the program core c's instructions through the SystemC NeuronCore; the engines'
+// busy time it adds is the stage's own work (what a fast-forwarded stage later occupies the core
+// for, as opposed to time spent waiting on its neighbours).
+void DevicePath::run_detailed_stage(Inference& inf, int c, int core, double t0) {
+  const auto cu = static_cast<std::size_t>(c);
+  CoreRecord& rec = cores_[static_cast<std::size_t>(core)];
+  double before[3];
+  for (int e = 0; e < 3; ++e) before[e] = rec.engines[e]->busy_cycles();
+  inf.start[cu] = t0;
+  inf.progress.notify();
+  run_program_core(inst_, *inf.lm.model->program, c, inf.lm.binding, Phase::kInference, inf.id);
+  const double clock = config_.chip.core.clock;
+  for (int e = 0; e < 3; ++e) {
+    const double busy = (rec.engines[e]->busy_cycles() - before[e]) / clock;
+    rec.engine_seconds[e] += busy;
+    inf.work[cu] = std::max(inf.work[cu], busy);
+  }
+  rec.detailed_seconds += now_s() - t0;
+}
+
+// A stage cannot start before the one feeding it; it does its own work, and it cannot finish
+// before the measured tail after the stage feeding it has finished.
+void DevicePath::run_fast_forward_stage(Inference& inf, int c) {
+  const auto cu = static_cast<std::size_t>(c);
+  const LoadedModel& lm = inf.lm;
+  const PlacedModel& placed = *lm.placed;
+  while (c > 0 && inf.start[cu - 1] < 0) sc_core::wait(inf.progress);
+  inf.start[cu] = now_s();
+  inf.progress.notify();
+  // The traffic goes out in bursts no larger than the program's largest DMA: a detailed
+  // neighbour's transfer then waits behind at most one burst, as it would behind one of
+  // this core's own DMAs, not behind a whole slice of the inference's traffic.
+  const CoreTraffic& traffic = placed.traffic[cu];
+  const double bursts =
+      std::ceil(std::max(traffic.read, traffic.write) / std::max(traffic.largest_dma, 1.0));
+  const int slices = std::max({1, detail_.ff_slices, static_cast<int>(bursts)});
+  const double step = lm.sampling.ff_time[cu] / slices;
+  const std::uint64_t span = std::max<std::uint64_t>(placed.region_bytes[cu], 1);
+  for (int s = 0; s < slices; ++s) {
+    book_fast_forward(placed.chip_of_core[cu], placed.dram_base[cu], span, traffic.read / slices,
+                      false, step);
+    book_fast_forward(placed.chip_of_core[cu], placed.dram_base[cu], span, traffic.write / slices,
+                      true, step);
+    wait_s(step);
+  }
+  while (c > 0 && !inf.finished[cu - 1]) sc_core::wait(inf.progress);
+  if (c > 0) wait_s(inf.end[cu - 1] + lm.sampling.ff_tail[cu] - now_s());
+}
+
+// Stage c of the inference on its core, in the core's queue order; the core is released (to the
+// next inference's stage c) as soon as this stage ends, which is what streams a pipeline.
+void DevicePath::run_stage(Inference& inf, int c) {
+  const auto cu = static_cast<std::size_t>(c);
+  lock(inf.lm.group->cores[cu]).wait_turn(inf.tickets[cu]);
+  const int core = inf.lm.group->cores[cu];
+  const double t0 = now_s();
+  if (inf.detailed) {
+    run_detailed_stage(inf, c, core, t0);
+  } else {
+    run_fast_forward_stage(inf, c);
+  }
+  inf.stage[cu] = now_s() - t0;
+  inf.end[cu] = now_s();
+  stage_busy(core, t0, now_s(), inf.lm, inf.detailed);
+  inf.finished[cu] = true;
+  lock(inf.lm.group->cores[cu]).release();
+  --inf.remaining;
+  inf.progress.notify();
+}
+
+double DevicePath::execute(LoadedModel& lm) {
+  std::vector<std::uint64_t> tickets = acquire_group(lm);
+  const bool detailed = begin_inference(lm);
   const ExecutionId id = detailed ? inst_.new_execution_id() : 0;
-  const auto nu = static_cast<std::size_t>(n);
-  std::vector<double> stage(nu, 0), start(nu, -1), end(nu, 0), work(nu, 0);
-  std::vector<bool> finished(nu, false);
-  sc_core::sc_event progress;
-  int remaining = n;
-  auto run_stage = [&, detailed, id](int c) {
-    const auto cu = static_cast<std::size_t>(c);
-    group_lock(cu).wait_turn(tickets[cu]);
-    const int core = g.cores[cu];
-    const double t0 = now_s();
-    if (detailed) {
-      CoreRecord& rec = cores_[static_cast<std::size_t>(core)];
-      double before[3];
-      for (int e = 0; e < 3; ++e) before[e] = rec.engines[e]->busy_cycles();
-      start[cu] = t0;
-      progress.notify();
-      run_program_core(inst_, prog, c, lm.binding, Phase::kInference, id);
-      const double clock = config_.chip.core.clock;
-      for (int e = 0; e < 3; ++e) {
-        const double busy = (rec.engines[e]->busy_cycles() - before[e]) / clock;
-        rec.engine_seconds[e] += busy;
-        work[cu] = std::max(work[cu], busy);
-      }
-      rec.detailed_seconds += now_s() - t0;
-    } else {
-      // A stage cannot start before the one feeding it; it does its own work, and it cannot
-      // finish before the measured tail after the stage feeding it has finished.
-      while (c > 0 && start[cu - 1] < 0) sc_core::wait(progress);
-      start[cu] = now_s();
-      progress.notify();
-      // The traffic goes out in bursts no larger than the program's largest DMA: a detailed
-      // neighbour's transfer then waits behind at most one burst, as it would behind one of
-      // this core's own DMAs, not behind a whole slice of the inference's traffic.
-      const CoreTraffic& traffic = placed.traffic[cu];
-      const double bursts =
-          std::ceil(std::max(traffic.read, traffic.write) / std::max(traffic.largest_dma, 1.0));
-      const int slices = std::max({1, detail_.ff_slices, static_cast<int>(bursts)});
-      const double step = lm.sampling.ff_time[cu] / slices;
-      const std::uint64_t span = std::max<std::uint64_t>(placed.region_bytes[cu], 1);
-      for (int s = 0; s < slices; ++s) {
-        book_fast_forward(placed.chip_of_core[cu], placed.dram_base[cu], span,
-                          traffic.read / slices, false, step);
-        book_fast_forward(placed.chip_of_core[cu], placed.dram_base[cu], span,
-                          traffic.write / slices, true, step);
-        wait_s(step);
-      }
-      while (c > 0 && !finished[cu - 1]) sc_core::wait(progress);
-      if (c > 0) wait_s(end[cu - 1] + lm.sampling.ff_tail[cu] - now_s());
-    }
-    stage[cu] = now_s() - t0;
-    end[cu] = now_s();
-    stage_busy(core, t0, now_s(), lm, detailed);
-    finished[cu] = true;
-    group_lock(cu).release();
-    --remaining;
-    progress.notify();
-  };
+  Inference inf(lm, std::move(tickets), detailed, id);
+  const int n = lm.ncores;
+  // Stages 1.. run in their own processes, so that a pipeline's stages overlap; stage 0 runs in
+  // the caller's. A stage's SimError is reported to the instance, which stops the run.
   for (int c = 1; c < n; ++c) {
     sc_core::sc_spawn(
-        [&, c] {
+        [this, &inf, c] {
           try {
-            run_stage(c);
+            run_stage(inf, c);
           } catch (const SimError&) {
             inst_.report_error(std::current_exception());
           }
         },
         sc_core::sc_gen_unique_name("stage"));
   }
-  run_stage(0);
-  while (remaining > 0 && !inst_.failed()) sc_core::wait(progress);
+  run_stage(inf, 0);
+  while (inf.remaining > 0 && !inst_.failed()) sc_core::wait(inf.progress);
   if (inst_.failed()) return now_s();
-  lm.device_total +=
-      *std::max_element(end.begin(), end.end()) - *std::min_element(start.begin(), start.end());
+  lm.device_total += *std::max_element(inf.end.begin(), inf.end.end()) -
+                     *std::min_element(inf.start.begin(), inf.start.end());
   if (detailed) {
-    std::vector<double> tail(nu, 0);
-    for (std::size_t c = 1; c < nu; ++c) tail[c] = std::max(0.0, end[c] - end[c - 1]);
-    record_sample(lm, stage, work, tail);
+    // A stage's tail: how long after the stage feeding it finished it finished.
+    std::vector<double> tail(inf.end.size(), 0);
+    for (std::size_t c = 1; c < tail.size(); ++c) {
+      tail[c] = std::max(0.0, inf.end[c] - inf.end[c - 1]);
+    }
+    record_sample(lm, inf.stage, inf.work, tail);
   }
-  return start[0];
+  return inf.start[0];
 }
 
 }  // namespace infsim::sim

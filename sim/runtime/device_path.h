@@ -46,6 +46,13 @@ class DevicePath {
 
  private:
   TicketLock& lock(int global_core) { return locks_[static_cast<std::size_t>(global_core)]; }
+  // execute(), by step: queue on the group, choose the mode, run each pipeline stage.
+  struct Inference;
+  std::vector<std::uint64_t> acquire_group(LoadedModel& lm);
+  bool begin_inference(LoadedModel& lm);
+  void run_stage(Inference& inf, int c);
+  void run_detailed_stage(Inference& inf, int c, int core, double t0);
+  void run_fast_forward_stage(Inference& inf, int c);
   void stage_busy(int core, double start, double end, const LoadedModel& lm, bool detailed);
   void book_fast_forward(int chip, std::uint64_t base, std::uint64_t span, double bytes, bool write,
                          double step);

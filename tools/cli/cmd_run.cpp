@@ -230,7 +230,9 @@ void write_run_outputs(const po::variables_map& vm, const driver::OutputList& ou
   }
 }
 
-int run_run(const std::vector<std::string>& args) {
+// Every flag of every form of `run` (check_flags says which form reads which), plus the
+// instance options shared with the other commands.
+po::options_description run_option_table() {
   po::options_description options("options");
   options.add_options()("experiment", po::value<std::string>()->value_name("FILE"),
                         "experiment file (default configs/experiments/torch-neuron-resnet50.yaml)")(
@@ -272,6 +274,41 @@ int run_run(const std::vector<std::string>& args) {
       "--functional: write the output (- for standard output)")(
       "check", "--functional: also run the reference executor and compare");
   driver::add_instance_options(options);
+  return options;
+}
+
+// How a timing run goes (detail, progress, seed, framework, trace, profile, --set overrides),
+// the same for an experiment file and the flags form.
+driver::RunOptions timing_run_options(const po::variables_map& vm) {
+  driver::RunOptions ro;
+  ro.detail_full = vm["detail"].as<std::string>() == "full";
+  ro.progress = driver::verbosity() != driver::Verbosity::kQuiet;
+  if (vm.count("seed")) ro.seed = vm["seed"].as<std::uint64_t>();
+  // An experiment names its framework; --framework replaces it when given.
+  if (!vm["framework"].defaulted() || vm.count("model")) {
+    ro.framework = vm["framework"].as<std::string>();
+  }
+  if (vm.count("trace")) ro.trace_path = vm["trace"].as<std::string>();
+  ro.trace_options = driver::parse_trace_options(vm["trace-level"].as<std::string>(),
+                                                 vm["trace-cores"].as<std::string>(),
+                                                 vm["trace-window"].as<std::string>());
+  ro.profile = vm.count("profile") > 0;
+  if (vm.count("set")) ro.overrides = vm["set"].as<std::vector<std::string>>();
+  return ro;
+}
+
+// What a timing run replays: the flags form's experiment, or the experiment file (default: the
+// tutorial), whose instance --instance replaces when given.
+driver::Experiment timing_experiment(const po::variables_map& vm, Form form) {
+  if (form == kModelForm) return experiment_from_flags(vm);
+  const std::string path = vm.count("experiment") ? vm["experiment"].as<std::string>()
+                                                  : driver::default_experiment_path();
+  driver::Experiment ex = driver::load_experiment(path);
+  if (!vm["instance"].defaulted()) ex.instance = vm["instance"].as<std::string>();
+  return ex;
+}
+
+int run_run(const std::vector<std::string>& args) {
   po::positional_options_description positional;
   positional.add("experiment", 1);
   auto vm = driver::parse_command_args(
@@ -281,7 +318,7 @@ int run_run(const std::vector<std::string>& args) {
       "Replays an experiment (default: the torch-neuron ResNet-50 tutorial) on simulated Inf1\n"
       "instances and prints per scenario: throughput, latency p50/p90/p99/max, NeuronCore\n"
       "utilization, model load time. Progress and simulator speed go to stderr.",
-      options, positional);
+      run_option_table(), positional);
   if (!vm) return 0;
   const Form form = form_of(*vm);
   if (vm->count("model") && vm->count("experiment")) {
@@ -292,29 +329,8 @@ int run_run(const std::vector<std::string>& args) {
   driver::check_directory_options(*vm, {"out"});
   const driver::OutputList outputs =
       driver::given_outputs(*vm, {"json", "csv", "profile", "trace"});
-  driver::RunOptions ro;
-  ro.detail_full = (*vm)["detail"].as<std::string>() == "full";
-  ro.progress = driver::verbosity() != driver::Verbosity::kQuiet;
-  if (vm->count("seed")) ro.seed = (*vm)["seed"].as<std::uint64_t>();
-  // An experiment names its framework; --framework replaces it when given.
-  if (!(*vm)["framework"].defaulted() || vm->count("model")) {
-    ro.framework = (*vm)["framework"].as<std::string>();
-  }
-  if (vm->count("trace")) ro.trace_path = (*vm)["trace"].as<std::string>();
-  ro.trace_options = driver::parse_trace_options((*vm)["trace-level"].as<std::string>(),
-                                                 (*vm)["trace-cores"].as<std::string>(),
-                                                 (*vm)["trace-window"].as<std::string>());
-  ro.profile = vm->count("profile") > 0;
-  driver::Experiment ex;
-  if (vm->count("set")) ro.overrides = (*vm)["set"].as<std::vector<std::string>>();
-  if (form == kModelForm) {
-    ex = experiment_from_flags(*vm);
-  } else {
-    const std::string path = vm->count("experiment") ? (*vm)["experiment"].as<std::string>()
-                                                     : driver::default_experiment_path();
-    ex = driver::load_experiment(path);
-    if (!(*vm)["instance"].defaulted()) ex.instance = (*vm)["instance"].as<std::string>();
-  }
+  const driver::RunOptions ro = timing_run_options(*vm);
+  const driver::Experiment ex = timing_experiment(*vm, form);
   const driver::ExperimentOutcome outcome = driver::run_experiment(ex, ro);
   write_run_outputs(*vm, outputs, outcome);
   return 0;
