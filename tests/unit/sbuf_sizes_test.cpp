@@ -11,43 +11,23 @@
 #include <vector>
 
 #include "compiler/compiler.h"
-#include "compiler_test_graphs.h"
 #include "isa/verifier.h"
+#include "issue_gemms.h"
 #include "tools/config/config_loader.h"
 
 namespace infsim {
 namespace {
 
-struct Gemm {
-  std::int64_t m, n, k;
-  std::int64_t h, w;  // the 1x1 convolution's output map, h * w = m
-};
-
-// M x N x K as issue 12 lists them (tests/unit/scalesim_crosscheck_test.cpp).
-const std::vector<Gemm> kShapes = {{128, 128, 128, 8, 16},     {256, 256, 256, 16, 16},
-                                   {1024, 1024, 1024, 32, 32}, {512, 2048, 512, 16, 32},
-                                   {512, 512, 2048, 16, 32},   {2048, 512, 512, 32, 64},
-                                   {3136, 64, 64, 56, 56},     {784, 512, 128, 28, 28},
-                                   {49, 2048, 512, 7, 7},      {1, 1000, 2048, 1, 1}};
-
-models::Graph conv_1x1(const Gemm& g) {
-  compiler::testing::GraphBuilder b("conv1x1");
-  const int x = b.input("x", {1, g.k, g.h, g.w});
-  return b.finish(b.conv("conv", x, g.n, 1, 1, 0));
-}
-
-models::Graph matmul(const Gemm& g) {
-  compiler::testing::GraphBuilder b("gemm");
-  const int x = b.input("x", {g.m, g.k});
-  return b.finish(b.node("mm", "MatMul", {x, b.constant("w", {g.k, g.n}, 0.01f)}));
-}
+using testing::conv_1x1;
+using testing::Gemm;
+using testing::matmul;
 
 TEST(SbufSizes, GemmsCompileAndVerifyFromTwoTo48MiB) {
   for (int mib : {2, 3, 4, 8, 24, 48}) {
     const isa::NeuronCoreConfig core =
         driver::load_instance("inf1.xlarge", {"chip.core.sbuf.size=" + std::to_string(mib) + "MiB"})
             .chip.core;
-    for (const Gemm& g : kShapes) {
+    for (const Gemm& g : testing::kIssueGemms) {
       for (bool as_conv : {true, false}) {
         SCOPED_TRACE(std::to_string(g.m) + " x " + std::to_string(g.n) + " x " +
                      std::to_string(g.k) + (as_conv ? " 1x1 conv" : " MatMul") + " in " +

@@ -20,25 +20,17 @@
 #include <vector>
 
 #include "compiler/compiler.h"
-#include "compiler_test_graphs.h"
 #include "isa/cost_model.h"
 #include "isa/verifier.h"
+#include "issue_gemms.h"
 #include "tools/config/config_loader.h"
 
 namespace infsim {
 namespace {
 
-struct Gemm {
-  std::int64_t m, n, k;
-  std::int64_t h, w;  // the 1x1 convolution's output map, h * w = m
-};
-
-// M x N x K as the issue lists them, with a feature map of M pixels for the convolution form.
-const std::vector<Gemm> kShapes = {{128, 128, 128, 8, 16},     {256, 256, 256, 16, 16},
-                                   {1024, 1024, 1024, 32, 32}, {512, 2048, 512, 16, 32},
-                                   {512, 512, 2048, 16, 32},   {2048, 512, 512, 32, 64},
-                                   {3136, 64, 64, 56, 56},     {784, 512, 128, 28, 28},
-                                   {49, 2048, 512, 7, 7},      {1, 1000, 2048, 1, 1}};
+using testing::conv_1x1;
+using testing::Gemm;
+using testing::matmul;
 
 std::uint64_t scalesim_cycles(const Gemm& g, std::int64_t r, std::int64_t c) {
   const std::int64_t folds = ((g.k + r - 1) / r) * ((g.n + c - 1) / c);
@@ -59,19 +51,6 @@ isa::NeuronCoreConfig scalesim_core(int r, int c) {
       .chip.core;
 }
 
-models::Graph conv_1x1(const Gemm& g) {
-  compiler::testing::GraphBuilder b("conv1x1");
-  const int x = b.input("x", {1, g.k, g.h, g.w});
-  return b.finish(b.conv("conv", x, g.n, 1, 1, 0));
-}
-
-// [M, K] x [K, N]: M tokens streamed through the array at batch 1.
-models::Graph matmul(const Gemm& g) {
-  compiler::testing::GraphBuilder b("gemm");
-  const int x = b.input("x", {g.m, g.k});
-  return b.finish(b.node("mm", "MatMul", {x, b.constant("w", {g.k, g.n}, 0.01f)}));
-}
-
 std::uint64_t infsim_cycles(const models::Graph& graph, const isa::NeuronCoreConfig& core) {
   compiler::CompilerOptions options;
   options.batch = 1;
@@ -84,7 +63,7 @@ std::uint64_t infsim_cycles(const models::Graph& graph, const isa::NeuronCoreCon
 TEST(ScaleSimCrossCheck, TensorEngineCyclesWithinOnePercentOfTheWeightStationaryFormula) {
   for (int size : {128, 64}) {
     const isa::NeuronCoreConfig core = scalesim_core(size, size);
-    for (const Gemm& g : kShapes) {
+    for (const Gemm& g : testing::kIssueGemms) {
       const std::uint64_t expected = scalesim_cycles(g, size, size);
       for (bool as_conv : {true, false}) {
         SCOPED_TRACE(std::to_string(g.m) + " x " + std::to_string(g.n) + " x " +
