@@ -63,14 +63,27 @@ CompileResult compile(const models::Graph& graph, const isa::NeuronCoreConfig& c
   assign_halos(g);
   size_scratch(g, core);
   const std::uint64_t dsize = static_cast<std::uint64_t>(isa::dtype_bytes(options.dtype));
-  StagePlan stages =
-      partition_layers(g, static_cast<int>(options.pipeline_cores), layer_costs(g, core, dsize));
+  const std::vector<double> costs = layer_costs(g, core, dsize);
+  const int cores = static_cast<int>(options.pipeline_cores);
+  StagePlan stages = partition_layers(g, cores, costs);
+  // The stages balanced by time may hold more than a core's SBUF: then the most balanced
+  // partition among those whose every stage has a plan that fits (the same planner, in any of
+  // its layouts). Pipelines that fit as balanced keep their stages.
+  std::vector<MemoryPlan> plans;
+  try {
+    plans.push_back(plan_memory(g, stages, core, options.dtype, false));
+  } catch (const CompileError& e) {
+    if (e.kind() != ErrorKind::kDoesNotFit || cores == 1) throw;
+    stages = partition_layers(g, cores, costs, [&](const StagePlan& plan, int s) {
+      return stage_shortfall(g, plan, s, core, options.dtype);
+    });
+    plans.push_back(plan_memory(g, stages, core, options.dtype, false));
+  }
   // Plans that differ: fewer passes with more spilling, or the reverse, and on one core passes
   // chosen per segment of layers; the one with the lower estimated latency wins. At batch 1,
   // where none of those has a choice to make, the tight layout (buffers among the activations:
   // room for more resident weights and fewer spills) is the other candidate; with a batch it is
   // only what plan_memory falls back on when nothing else fits.
-  std::vector<MemoryPlan> plans = {plan_memory(g, stages, core, options.dtype, false)};
   if (options.batch > 1) {
     MemoryPlan more = plan_memory(g, stages, core, options.dtype, true);
     if (more.sub_batch > plans[0].sub_batch) plans.push_back(std::move(more));

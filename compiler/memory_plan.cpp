@@ -44,10 +44,12 @@ enum class Layout {
   kTightStreamedConstantsWindows
 };
 
-MemoryPlan plan_uniform(const LayerGraph& graph, const StagePlan& stages,
-                        const isa::NeuronCoreConfig& core, isa::DType dtype, bool spill_for_batch,
-                        Layout layout) {
-  MemoryPlanner planner(graph, stages, core, dtype);
+// plan_memory's layouts, in the order it tries them.
+const std::vector<Layout> kEveryLayout = {Layout::kUsual, Layout::kTight, Layout::kTightWindows,
+                                          Layout::kTightStreamedConstants,
+                                          Layout::kTightStreamedConstantsWindows};
+
+void prepare(MemoryPlanner& planner, Layout layout) {
   if (layout != Layout::kUsual)
     planner.tighten(layout == Layout::kTightWindows ||
                     layout == Layout::kTightStreamedConstantsWindows);
@@ -55,6 +57,13 @@ MemoryPlan plan_uniform(const LayerGraph& graph, const StagePlan& stages,
   planner.place_dram_inputs();
   planner.place_constants();
   planner.plan_staging();
+}
+
+MemoryPlan plan_uniform(const LayerGraph& graph, const StagePlan& stages,
+                        const isa::NeuronCoreConfig& core, isa::DType dtype, bool spill_for_batch,
+                        Layout layout) {
+  MemoryPlanner planner(graph, stages, core, dtype);
+  prepare(planner, layout);
   planner.choose_sub_batch(spill_for_batch);
   if (layout != Layout::kUsual) planner.widen_ring();
   planner.lay_out();
@@ -92,9 +101,20 @@ MemoryPlan plan_memory_tight(const LayerGraph& graph, const StagePlan& stages,
 // weights in smaller pieces, both slower where the usual layout fits.
 MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
                        const isa::NeuronCoreConfig& core, isa::DType dtype, bool spill_for_batch) {
-  return first_that_fits(graph, stages, core, dtype, spill_for_batch,
-                         {Layout::kUsual, Layout::kTight, Layout::kTightWindows,
-                          Layout::kTightStreamedConstants, Layout::kTightStreamedConstantsWindows});
+  return first_that_fits(graph, stages, core, dtype, spill_for_batch, kEveryLayout);
+}
+
+std::string stage_shortfall(const LayerGraph& graph, const StagePlan& stages, int s,
+                            const isa::NeuronCoreConfig& core, isa::DType dtype) {
+  std::string why;
+  for (Layout layout : kEveryLayout) {
+    MemoryPlanner planner(graph, stages, core, dtype);
+    planner.only_stage(s);
+    prepare(planner, layout);
+    if (planner.spill_until_fits(1)) return "";
+    why = planner.shortfall();
+  }
+  return why;
 }
 
 MemoryPlan plan_memory_segmented(const LayerGraph& graph, const StagePlan& stages,

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -98,8 +99,9 @@ struct MemoryPlan {
   // const_offset (among the activations) instead of at model load.
   bool constants_streamed = false;
   // Per layer: bytes per partition of its core's SBUF in use while it runs, i.e. every region
-  // below the activations plus the activations (and, tight, layer buffers and streamed constants) live during it. At
-  // most the core's total(): first fit may leave holes between the live activations.
+  // below the activations plus the activations (and, tight, layer buffers and streamed constants)
+  // live during it. At most the core's total(): first fit may leave holes between the live
+  // activations.
   std::vector<std::uint64_t> sbuf_in_use;
 
   const ValueSlot& slot(int value, int core) const { return slots.at({value, core}); }
@@ -125,6 +127,14 @@ MemoryPlan plan_memory(const LayerGraph& graph, const StagePlan& stages,
 // The tight layout (above) with one image per pass; no cores when even that does not fit.
 MemoryPlan plan_memory_tight(const LayerGraph& graph, const StagePlan& stages,
                              const isa::NeuronCoreConfig& core, isa::DType dtype);
+
+// Why stage s of `stages` fits its core in none of plan_memory's layouts, even at one image per
+// pass with every activation it may spill in DRAM (what plan_memory would say about that core);
+// empty when it fits in one of them. A stage's room does not depend on the other stages (a
+// value crossing cores is never spilled), so the pipeline partition checks candidate stages
+// one by one.
+std::string stage_shortfall(const LayerGraph& graph, const StagePlan& stages, int s,
+                            const isa::NeuronCoreConfig& core, isa::DType dtype);
 
 // One core only: the pass structure chosen per segment of layers, as a real scheduler does.
 // Early layers (large activations, small weights) run in passes of the few images that fit; late

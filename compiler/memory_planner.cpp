@@ -151,6 +151,7 @@ void MemoryPlanner::place_dram_inputs() {
 void MemoryPlanner::place_constants() {
   const int n = layers();
   for (int s = 0; s < stages_.stages(); ++s) {
+    if (!planned(s)) continue;
     CorePlan& cp = plan_.cores[s];
     for (int l = stages_.first[s]; l <= stages_.last(s, n); ++l) {
       const Layer& layer = graph_.layers[l];
@@ -179,6 +180,7 @@ void MemoryPlanner::place_constants() {
 void MemoryPlanner::plan_staging() {
   const int n = layers();
   for (int s = 0; s < stages_.stages(); ++s) {
+    if (!planned(s)) continue;
     CorePlan& cp = plan_.cores[s];
     cp.staging_slot_bytes = 0;
     cp.bounce_slot_bytes = 0;
@@ -309,13 +311,17 @@ CoreNeed MemoryPlanner::need(int s, const std::vector<int>& layer_images) const 
 
 std::string MemoryPlanner::shortfall_of(int s, int images, const CoreNeed& need) const {
   const std::uint64_t total = need.total();
-  return "core " + std::to_string(s) + " (layers '" + graph_.layers[stages_.first[s]].name +
-         "' to '" + graph_.layers[stages_.last(s, layers())].name + "') needs " +
-         std::to_string(total) + " bytes per SBUF partition for " + std::to_string(images) +
-         " image(s) (activations " + std::to_string(need.activations) + ", weight buffers " +
-         std::to_string(need.weights) + ", staging " + std::to_string(need.buffers) +
-         ", constants " + std::to_string(need.constants) + ") but a partition has " +
-         std::to_string(capacity_) + ": short by " + std::to_string(total - capacity_) + " bytes";
+  const std::string which = "layers '" + graph_.layers[stages_.first[s]].name + "' to '" +
+                            graph_.layers[stages_.last(s, layers())].name + "'";
+  // only_stage: a candidate stage, not yet a core of the program.
+  return (only_ >= 0 ? "a core running " + which
+                     : "core " + std::to_string(s) + " (" + which + ")") +
+         " needs " + std::to_string(total) + " bytes per SBUF partition for " +
+         std::to_string(images) + " image(s) (activations " + std::to_string(need.activations) +
+         ", weight buffers " + std::to_string(need.weights) + ", staging " +
+         std::to_string(need.buffers) + ", constants " + std::to_string(need.constants) +
+         ") but a partition has " + std::to_string(capacity_) + ": short by " +
+         std::to_string(total - capacity_) + " bytes";
 }
 
 // The layers that read and write a value in DRAM: in bands of rows (convolutions, windowed
@@ -349,6 +355,7 @@ bool MemoryPlanner::spill_until_fits(int images) {
   for (;;) {
     int short_core = -1;
     for (int s = 0; s < stages_.stages() && short_core < 0; ++s) {
+      if (!planned(s)) continue;
       const CoreNeed n = need(s, uniform(images));
       if (n.total() > capacity_) {
         short_core = s;

@@ -78,6 +78,10 @@ class MemoryPlanner {
   // images per pass chosen.
   void lay_out();
 
+  // Only stage s from here on (place_constants, plan_staging and spill_until_fits leave the
+  // others alone): whether a candidate pipeline stage fits on its core (stage_shortfall).
+  void only_stage(int s) { only_ = s; }
+
   const MemoryPlan& plan() const { return plan_; }
   MemoryPlan take() { return std::move(plan_); }
 
@@ -126,6 +130,7 @@ class MemoryPlanner {
 
  private:
   int layers() const { return static_cast<int>(graph_.layers.size()); }
+  bool planned(int s) const { return only_ < 0 || only_ == s; }
   std::uint64_t tiles_bytes(int v, int images) const;
   std::string shortfall_of(int s, int images, const CoreNeed& need) const;
   // Whether layer l's result goes to DRAM or its residual comes from there (through bounce slots).
@@ -154,6 +159,7 @@ class MemoryPlanner {
   std::vector<std::uint64_t> ring_slot_;   // tight layout: per core
   std::vector<std::uint64_t> const_size_;  // per layer: its constants, per partition
   bool column_windows_ = false;
+  int only_ = -1;  // only_stage: the one stage planned, or -1 for all
   std::string shortfall_;
 };
 
