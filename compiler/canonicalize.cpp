@@ -283,13 +283,16 @@ isa::HostOp Canonicalizer::host_op(const Node& n, bool before) const {
   op.name = n.name;
   op.op = n.op;
   op.before_device = before;
-  std::uint64_t bytes = 0, elements = 0;
-  for (int t : n.inputs)
-    if (t >= 0) bytes += tensor_bytes(t);
+  std::uint64_t bytes = 0, elements = 0, written = 0;
   for (int t : n.outputs) {
-    bytes += tensor_bytes(t);
+    written += tensor_bytes(t);
     elements += static_cast<std::uint64_t>(models::num_elements(graph_.tensors[t].shape));
   }
+  // A Gather reads only the rows it picks, as many bytes as it writes: an embedding lookup of 128
+  // tokens touches 128 rows of its table, not the whole vocabulary.
+  for (std::size_t i = 0; i < n.inputs.size(); ++i)
+    if (n.inputs[i] >= 0) bytes += n.op == "Gather" && i == 0 ? written : tensor_bytes(n.inputs[i]);
+  bytes += written;
   op.bytes = bytes;
   op.flops = elements;  // one operation per output element: these are data-movement ops
   return op;
