@@ -292,6 +292,10 @@ const std::vector<ZooModel>& models() {
       {{"inception_v3", "Inception-v3 without aux logits (torchvision), 299x299"}, inception_v3},
       {{"bert_base", "BERT-base encoder: 12 layers, hidden 768, 12 heads (embeddings on host)"},
        [](const ZooOptions& o) { return zoo_detail::bert_encoder("bert_base", o, 12); }},
+      {{"bert_base_cased",
+        "Hugging Face bert-base-cased (BertModel without pooler): token ids, attention mask and "
+        "token types in; embedding lookups on the host with --cpu-fallback"},
+       zoo_detail::bert_base_cased},
       {{"bert_large", "BERT-large encoder: 24 layers, hidden 1024, 16 heads (embeddings on host)"},
        zoo_detail::bert_large},
       {{"distilbert_base", "DistilBERT-base encoder: 6 layers, hidden 768 (embeddings on host)"},

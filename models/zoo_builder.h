@@ -226,6 +226,7 @@ inline std::int64_t image_size(const ZooOptions& o, std::int64_t fallback) {
 }
 
 Graph bert_encoder(const std::string& name, const ZooOptions& o, int layers);
+Graph bert_base_cased(const ZooOptions& o);
 Graph bert_large(const ZooOptions& o);
 Graph roberta_encoder(const std::string& name, const ZooOptions& o, int layers);
 Graph yolov4(const ZooOptions& o);

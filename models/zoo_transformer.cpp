@@ -17,6 +17,9 @@ struct EncoderShape {
   std::int64_t hidden = 768, heads = 12, ffn = 3072;
   float epsilon = 1e-12f;
   bool mask = false;  // an attention_mask [B, S] input (1 = token, 0 = padding)
+  // > 0: the whole Hugging Face BertModel front (token ids in, the embedding lookups, their sum
+  // and LayerNorm) instead of an `embeddings` input.
+  std::int64_t vocab = 0, max_positions = 512, token_types = 2;
 };
 
 // Hugging Face's get_extended_attention_mask: mask[:, None, None, :], cast to float,
@@ -28,13 +31,44 @@ int extended_mask(Builder& b, int mask) {
   return b.node("mask.Mul", "Mul", {m, b.scalar("mask.min", -3.4028234663852886e38f)});
 }
 
+// Hugging Face's BertEmbeddings in the order BertModel.forward takes its inputs (input_ids,
+// attention_mask, token_type_ids): word + token type + position embedding lookups (Gather), their
+// sum, LayerNorm; `mask` gets the extended attention mask. The position ids are the constant
+// 0 .. S-1 per sequence (the position_ids buffer, sliced and traced as a constant).
+int embeddings(Builder& b, const EncoderShape& e, std::int64_t n, std::int64_t s, int& mask) {
+  const int ids = b.input("input_ids", {n, s}, DType::kInt64);
+  mask = extended_mask(b, b.input("attention_mask", {n, s}, DType::kInt64));
+  const int types = b.input("token_type_ids", {n, s}, DType::kInt64);
+  const double fan_in = static_cast<double>(e.hidden);
+  auto lookup = [&](const std::string& name, std::int64_t rows, int indices) {
+    return b.node("embeddings." + name, "Gather",
+                  {b.weight("embeddings." + name + ".weight", {rows, e.hidden}, fan_in), indices});
+  };
+  Ints positions;
+  for (std::int64_t i = 0; i < n; ++i)
+    for (std::int64_t t = 0; t < s; ++t) positions.push_back(t);
+  const int position_ids = b.int_constant("embeddings.position_ids", positions);
+  b.graph().tensors[static_cast<std::size_t>(position_ids)].shape = {n, s};
+  int x = b.node("embeddings.add_token_type", "Add",
+                 {lookup("word_embeddings", e.vocab, ids),
+                  lookup("token_type_embeddings", e.token_types, types)});
+  x = b.node("embeddings.add_position", "Add",
+             {x, lookup("position_embeddings", e.max_positions, position_ids)});
+  return b.layer_norm("embeddings.LayerNorm", x, e.epsilon);
+}
+
 Graph encoder(const std::string& name, const ZooOptions& o, const EncoderShape& e) {
   if (o.seq_len <= 0) throw ModelError(name + ": seq_len must be positive");
   const std::int64_t head_dim = e.hidden / e.heads;
   Builder b(name, o);
   const std::int64_t n = o.batch, s = o.seq_len;
-  int x = b.input("embeddings", {n, s, e.hidden});
-  int mask = e.mask ? extended_mask(b, b.input("attention_mask", {n, s}, DType::kInt64)) : -1;
+  int x = -1, mask = -1;
+  if (e.vocab > 0) {
+    x = embeddings(b, e, n, s, mask);
+  } else {
+    x = b.input("embeddings", {n, s, e.hidden});
+    if (e.mask) mask = extended_mask(b, b.input("attention_mask", {n, s}, DType::kInt64));
+  }
   for (int l = 0; l < e.layers; ++l) {
     std::string p = "encoder.layer." + std::to_string(l);
     std::string a = p + ".attention.self";
@@ -72,6 +106,17 @@ Graph bert_encoder(const std::string& name, const ZooOptions& o, int layers) {
   EncoderShape e;
   e.layers = layers;
   return encoder(name, o, e);
+}
+
+// Hugging Face bert-base-cased as torch-neuron traces BertModel for the Inf1 encoder benchmarks
+// (ref §3.5): token ids, attention mask and token type ids in (int64), the three embedding lookups
+// (vocabulary 28,996), the extended attention mask, the 12 layers; the output is the last hidden
+// state (the pooler, one 768 x 768 dense on the first token, is left out). aten::embedding does not
+// run on Neuron (ref §5.1), so compiled with the CPU fallback the lookups are host work.
+Graph bert_base_cased(const ZooOptions& o) {
+  EncoderShape e;
+  e.vocab = 28996;
+  return encoder("bert_base_cased", o, e);
 }
 
 // BERT-large as the Neuron BERT-large demo ran it: 24 layers, hidden 1024, 16 heads, FFN 4096.

@@ -80,6 +80,36 @@ TEST(CompilerCanonicalize, CpuFallbackMovesTheGraphEndsToTheHost) {
   EXPECT_EQ(c.host_ops[0].bytes, 2u * 64 * 4);
 }
 
+// bert-base-cased as torch-neuron runs it: the three embedding lookups (and the position ids
+// they read) are the host's work, the rest -- their sum, LayerNorm, the mask, the 12 layers -- is
+// the device's. A lookup reads the rows it picks, not its table: per Gather at seq 128 the token
+// ids (128 x 8 B int64; the position ids too), 128 rows of 768 fp32 read and the same written,
+// 1,024 + 2 x 393,216 = 787,456 B, where the whole word table alone is 28,996 x 768 x 4 =
+// 89,075,712 B.
+TEST(CompilerCanonicalize, EmbeddingLookupsGoToTheHostAndReadOnlyTheirRows) {
+  const models::Graph g = models::build_zoo_model("bert_base_cased", {});
+  EXPECT_THROW(canonicalize(g, 1, false), CompileError);
+  const CanonicalGraph c = canonicalize(g, 1, true);
+  std::set<std::string> gathers;
+  for (const isa::HostOp& h : c.host_ops) {
+    EXPECT_TRUE(h.before_device) << h.name;
+    if (h.op != "Gather") continue;
+    gathers.insert(h.name);
+    EXPECT_EQ(h.bytes, 128u * 8 + 2u * 128 * 768 * 4) << h.name;
+  }
+  EXPECT_EQ(gathers,
+            (std::set<std::string>{"embeddings.word_embeddings", "embeddings.token_type_embeddings",
+                                   "embeddings.position_embeddings"}));
+  int attention = 0, masked = 0;
+  for (const Layer& l : c.graph.layers) {
+    if (l.kind != LayerKind::kAttention) continue;
+    ++attention;
+    if (l.inputs.size() == 4) ++masked;
+  }
+  EXPECT_EQ(attention, 12);
+  EXPECT_EQ(masked, 12);
+}
+
 // YOLOv4 as its export writes it: all 72 Softplus -> Tanh -> Mul(x, .) become one Mish fused into
 // the producing convolution, and the YOLO output layer (its 5-D views and everything after)
 // goes to the host with --cpu-fallback, leaving the three head convolutions as device outputs.

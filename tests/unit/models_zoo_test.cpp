@@ -41,6 +41,9 @@ const Expected kPublished[] = {
     // QKV+output projections 4*128*768*768 + FFN 2*128*768*3072 + attention 2*12*128*128*64
     // = 931,135,488; x12.
     {"bert_base", 85'054'464, 11'173'625'856},
+    // Hugging Face bert-base-cased's 108,310,272 without the pooler's 590,592: the encoder plus
+    // the embeddings (28,996 + 512 + 2 rows of 768, LayerNorm 2 x 768); lookups add no MACs.
+    {"bert_base_cased", 107'719'680, 11'173'625'856},
     // 66,362,880 - 23,835,648 embeddings; 6 of the same layers.
     {"distilbert_base", 42'527'232, 5'586'812'928},
 };
@@ -123,10 +126,11 @@ TEST(ModelsZoo, EveryListedModelBuildsAndValidates) {
     EXPECT_FALSE(entry.description.empty());
     Graph g = build_zoo_model(entry.name, {});
     EXPECT_EQ(g.name, entry.name);
-    // roberta models also take the attention mask; ssd300 and openpose have two outputs.
+    // roberta models also take the attention mask, bert_base_cased the token ids, mask and token
+    // types; ssd300 and openpose have two outputs.
     const bool masked = entry.name.find("roberta") != std::string::npos;
     const bool two_outputs = entry.name == "ssd300" || entry.name == "openpose";
-    EXPECT_EQ(g.inputs.size(), masked ? 2u : 1u);
+    EXPECT_EQ(g.inputs.size(), entry.name == "bert_base_cased" ? 3u : masked ? 2u : 1u);
     EXPECT_EQ(g.outputs.size(), two_outputs ? 2u : 1u);
     EXPECT_NO_THROW(validate(g));
     // Without weights only operand constants carry values: scalars, Resize scales, anchors.
