@@ -211,6 +211,9 @@ ValidationFile parse_validation_csv(const std::string& text, const std::string& 
     run.user_batch = cell.positive_int("user_batch", 0);
     run.model.seq_len = cell.positive_int("seq_len", run.model.seq_len);
     run.model.image_size = cell.positive_int("image_size", 0);
+    // As the frameworks run it: torch-neuron, TensorFlow-Neuron and NeuronPerf's models partition
+    // the graph and leave what Neuron does not support (embedding lookups) on the CPU (ref §5.1).
+    run.model.cpu_fallback = true;
     run.overrides = split_overrides(cell.text("set"), cell);
     row.tolerance_pct = cell.positive_number("tolerance_pct");
     bool any = false;
