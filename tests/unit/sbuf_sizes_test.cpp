@@ -13,6 +13,7 @@
 #include "compiler/compiler.h"
 #include "isa/verifier.h"
 #include "issue_gemms.h"
+#include "models/model_loader.h"
 #include "tools/config/config_loader.h"
 
 namespace infsim {
@@ -43,6 +44,33 @@ TEST(SbufSizes, GemmsCompileAndVerifyFromTwoTo48MiB) {
           ADD_FAILURE() << e.what();
         }
       }
+    }
+  }
+}
+
+// Pipelines whose stages balanced by estimated time do not fit their cores at the default SBUF
+// (before the partition was memory-aware: VGG-16's first stage, conv1_1 alone with its 224x224
+// map handed on whole, was 24,320 bytes per partition short; Inception-v3's second 6,080;
+// OpenPose's first 244,864): the compiler now picks the most balanced split whose every stage
+// fits, and each core's plan stays within its SBUF.
+TEST(SbufSizes, SixteenCorePipelinesSplitWhereTheirStagesFit) {
+  const isa::NeuronCoreConfig core = driver::load_instance("inf1.6xlarge", {}).chip.core;
+  for (const char* model : {"vgg16", "inception_v3", "openpose"}) {
+    SCOPED_TRACE(model);
+    compiler::CompilerOptions options;
+    options.batch = 1;
+    options.pipeline_cores = 16;
+    try {
+      const compiler::CompileResult r =
+          compiler::compile(models::load_model(model, models::ZooOptions{}), core, options);
+      const auto diagnostics = isa::verify_program(r.program, core);
+      EXPECT_TRUE(diagnostics.empty()) << isa::format_diagnostics(diagnostics);
+      ASSERT_EQ(r.report.cores.size(), 16u);
+      for (const compiler::CoreReport& c : r.report.cores)
+        EXPECT_LE(c.sbuf_peak, c.sbuf_capacity)
+            << "layers " << c.first_layer << "-" << c.last_layer;
+    } catch (const UserError& e) {
+      ADD_FAILURE() << e.what();
     }
   }
 }
