@@ -1,8 +1,8 @@
 #pragma once
 // Pure cost functions of the NeuronCore engines: how many cycles one tile-level instruction keeps
 // its engine busy. The simulator (sim/neuroncore) advances time by them and the compiler uses
-// them to estimate schedules, so they take only the instruction and the engine's own config and
-// never include SystemC.
+// them to estimate schedules, so they take only the instruction and the core's config and never
+// include SystemC.
 //
 // The model, per engine (every figure is a config field; the defaults come from
 // isa/hardware_config.h and the reasoning is in cost_model.cpp beside each function):
@@ -17,8 +17,9 @@
 //   Vector  same shape with its own FLOP per cycle; pooling costs the window per output.
 //   DMA     descriptor latency + effective bytes / bandwidth, where contiguous runs shorter than
 //           DmaConfig::element_chunk cost a full chunk.
-// Every engine instruction also pays the engine's instruction_overhead_cycles (decode,
-// access-pattern setup), except Nop, which only the sequencer handles.
+// Every engine instruction also pays the core's instruction_overhead_cycles (one value for the
+// three engines' in-order queues: decode, access-pattern setup, semaphore handshake), except Nop,
+// which only the sequencer handles.
 
 #include <cstdint>
 
@@ -31,10 +32,10 @@ namespace infsim::isa {
 using Cycles = std::uint64_t;
 
 // Tensor Engine.
-Cycles load_weights_cycles(const Instruction& inst, const TensorEngineConfig& cfg);
-Cycles matmul_cycles(const Instruction& inst, const TensorEngineConfig& cfg);   // occupancy
-Cycles matmul_latency(const Instruction& inst, const TensorEngineConfig& cfg);  // + fill/drain
-Cycles transpose_cycles(const Instruction& inst, const TensorEngineConfig& cfg);
+Cycles load_weights_cycles(const Instruction& inst, const NeuronCoreConfig& cfg);
+Cycles matmul_cycles(const Instruction& inst, const NeuronCoreConfig& cfg);   // occupancy
+Cycles matmul_latency(const Instruction& inst, const NeuronCoreConfig& cfg);  // + fill/drain
+Cycles transpose_cycles(const Instruction& inst, const NeuronCoreConfig& cfg);
 // A LoadWeights that must wait until the previous MatMul's results have drained out of the array
 // (TensorEngineConfig::weight_load_overlap false).
 bool waits_for_drain(const Instruction& inst, const TensorEngineConfig& cfg);
@@ -42,18 +43,18 @@ bool waits_for_drain(const Instruction& inst, const TensorEngineConfig& cfg);
 // other engines or DMA): instructions back to back by their occupancy, a LoadWeights after the
 // drain when it waits for it, until the last result is visible. The compute-only cycle count a
 // systolic-array model such as SCALE-Sim reports.
-Cycles tensor_engine_cycles(const CoreProgram& core, const TensorEngineConfig& cfg);
+Cycles tensor_engine_cycles(const CoreProgram& core, const NeuronCoreConfig& cfg);
 // Moving-tile columns per cycle for a dtype (bf16_rate, fp16_rate, fp32_rate, int8_rate).
 double tensor_rate(DType dtype, const TensorEngineConfig& cfg);
 
-// Scalar Engine. `partitions` is the SBUF partition count the engine's lanes are spread over.
-Cycles activate_cycles(const Instruction& inst, const ScalarEngineConfig& cfg, int partitions);
+// Scalar Engine; its lanes are spread over the SBUF partitions (cfg.sbuf.partitions).
+Cycles activate_cycles(const Instruction& inst, const NeuronCoreConfig& cfg);
 // FLOP per element of an Activate: the function's own cost plus one for a non-unit scale and
 // one for a bias (immediate or per-partition).
 int activation_flops_per_element(const Instruction& inst);
 
-// Vector Engine: Pool, TensorTensor, TensorScalar, Reduce, Memset.
-Cycles vector_cycles(const Instruction& inst, const VectorEngineConfig& cfg, int partitions);
+// Vector Engine: Pool, TensorTensor, TensorScalar, Reduce, Memset; lanes as the Scalar Engine's.
+Cycles vector_cycles(const Instruction& inst, const NeuronCoreConfig& cfg);
 // FLOP per partition of a vector instruction (its total work divided by its partitions).
 std::uint64_t vector_flops_per_partition(const Instruction& inst);
 

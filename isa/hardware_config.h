@@ -41,8 +41,6 @@ struct TensorEngineConfig {
   double int8_rate = 2.0;
   // Cycles to shift one row of weights into the array (weight-stationary load).
   double weight_load_cycles_per_row = 1.0;
-  // Fixed cycles per instruction on this engine (decode, access-pattern setup).
-  int instruction_overhead_cycles = 78;
   // true: a LoadWeights may start while the previous MatMul's partial sums still drain (double
   // buffered weights). false: it waits until they are out of the array (SCALE-Sim's
   // weight-stationary dataflow without preload overlap).
@@ -67,8 +65,6 @@ struct TensorEngineConfig {
       "moving-tile columns per cycle with int8 operands");
     v("weight_load_cycles_per_row", weight_load_cycles_per_row, Unit::kRatio, Range{0, 64},
       "cycles to shift one row of a weight tile into the array (weight-stationary load)");
-    v("instruction_overhead_cycles", instruction_overhead_cycles, Unit::kCount, Range{0, 100000},
-      "fixed cycles per instruction on this engine (decode, access-pattern setup, semaphores)");
     v("weight_load_overlap", weight_load_overlap, Unit::kFlag, Range{0, 1},
       "true: the next weights load while the previous matmul drains; false: after it (SCALE-Sim)");
     v("weight_load_full_array", weight_load_full_array, Unit::kFlag, Range{0, 1},
@@ -82,14 +78,11 @@ struct TensorEngineConfig {
 template <int kDefaultFlopsPerCycle>
 struct SimdEngineConfig {
   int flops_per_cycle = kDefaultFlopsPerCycle;
-  int instruction_overhead_cycles = 78;
 
   template <class V>
   void describe(V& v) {
     v("flops_per_cycle", flops_per_cycle, Unit::kCount, Range{1, 1 << 20},
       "floating-point operations per cycle, spread over the SBUF partitions");
-    v("instruction_overhead_cycles", instruction_overhead_cycles, Unit::kCount, Range{0, 100000},
-      "fixed cycles per instruction on this engine (decode, access-pattern setup, semaphores)");
   }
 };
 using VectorEngineConfig = SimdEngineConfig<256>;
@@ -158,6 +151,10 @@ struct NeuronCoreConfig {
   double clock = 0.95e9;  // Hz
   int semaphores = 32;
   int events = 256;
+  // Cycles every engine instruction costs on top of its work: the issue cost of an engine's
+  // in-order queue (decode, access-pattern setup, semaphore handshake). One value for the
+  // Tensor, Vector and Scalar Engines; Nop and DMA descriptors do not pay it.
+  int instruction_overhead_cycles = 78;
   TensorEngineConfig tensor;
   VectorEngineConfig vector;
   ScalarEngineConfig scalar;
@@ -172,6 +169,9 @@ struct NeuronCoreConfig {
       "semaphores per NeuronCore (an instruction names one in a byte; 0xff means none)");
     v("events", events, Unit::kCount, Range{0, 65536},
       "hardware events per NeuronCore (recorded for completeness; programs use semaphores)");
+    v("instruction_overhead_cycles", instruction_overhead_cycles, Unit::kCount, Range{0, 100000},
+      "cycles every Tensor, Vector and Scalar Engine instruction pays to issue from its in-order "
+      "queue (decode, access-pattern setup, semaphore handshake)");
     v.section("tensor", tensor);
     v.section("vector", vector);
     v.section("scalar", scalar);

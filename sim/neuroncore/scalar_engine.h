@@ -10,14 +10,15 @@ namespace infsim::sim {
 
 class ScalarEngine : public ComputeEngine {
  public:
-  ScalarEngine(sc_core::sc_module_name name, const isa::ScalarEngineConfig& cfg, int partitions,
-               const Clock& clock, Stats& stats, const std::string& prefix);
-  const isa::ScalarEngineConfig& config() const { return config_; }
+  // `cfg` is the whole core's: the engine is cfg.scalar, its lanes are spread over the SBUF
+  // partitions, and the instruction overhead is the core's.
+  ScalarEngine(sc_core::sc_module_name name, const isa::NeuronCoreConfig& cfg, const Clock& clock,
+               Stats& stats, const std::string& prefix);
+  const isa::ScalarEngineConfig& config() const { return config_.scalar; }
   EngineTiming issue(const isa::Instruction& inst, const sc_core::sc_time& now);
 
  private:
-  isa::ScalarEngineConfig config_;
-  int partitions_;
+  isa::NeuronCoreConfig config_;
 };
 
 }  // namespace infsim::sim

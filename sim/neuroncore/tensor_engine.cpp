@@ -6,7 +6,7 @@
 
 namespace infsim::sim {
 
-TensorEngine::TensorEngine(sc_core::sc_module_name name, const isa::TensorEngineConfig& cfg,
+TensorEngine::TensorEngine(sc_core::sc_module_name name, const isa::NeuronCoreConfig& cfg,
                            const Clock& clock, Stats& stats, const std::string& prefix)
     : ComputeEngine(name, clock, stats, prefix, "Tensor Engine"), config_(cfg) {}
 
@@ -20,7 +20,7 @@ EngineTiming TensorEngine::issue(const isa::Instruction& inst, const sc_core::sc
     }
     case isa::Opcode::kLoadWeights: {
       const Cycles c = isa::load_weights_cycles(inst, config_);
-      return book(isa::waits_for_drain(inst, config_) ? std::max(now, drained_) : now, c, c);
+      return book(isa::waits_for_drain(inst, config_.tensor) ? std::max(now, drained_) : now, c, c);
     }
     case isa::Opcode::kTranspose: {
       const Cycles c = isa::transpose_cycles(inst, config_);

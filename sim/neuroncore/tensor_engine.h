@@ -12,13 +12,14 @@ namespace infsim::sim {
 
 class TensorEngine : public ComputeEngine {
  public:
-  TensorEngine(sc_core::sc_module_name name, const isa::TensorEngineConfig& cfg, const Clock& clock,
+  // `cfg` is the whole core's: the array is cfg.tensor, the instruction overhead the core's.
+  TensorEngine(sc_core::sc_module_name name, const isa::NeuronCoreConfig& cfg, const Clock& clock,
                Stats& stats, const std::string& prefix);
-  const isa::TensorEngineConfig& config() const { return config_; }
+  const isa::TensorEngineConfig& config() const { return config_.tensor; }
   EngineTiming issue(const isa::Instruction& inst, const sc_core::sc_time& now);
 
  private:
-  isa::TensorEngineConfig config_;
+  isa::NeuronCoreConfig config_;
   sc_core::sc_time drained_;  // the last MatMul's results are out of the array
 };
 

@@ -4,15 +4,12 @@
 
 namespace infsim::sim {
 
-VectorEngine::VectorEngine(sc_core::sc_module_name name, const isa::VectorEngineConfig& cfg,
-                           int partitions, const Clock& clock, Stats& stats,
-                           const std::string& prefix)
-    : ComputeEngine(name, clock, stats, prefix, "Vector Engine"),
-      config_(cfg),
-      partitions_(partitions) {}
+VectorEngine::VectorEngine(sc_core::sc_module_name name, const isa::NeuronCoreConfig& cfg,
+                           const Clock& clock, Stats& stats, const std::string& prefix)
+    : ComputeEngine(name, clock, stats, prefix, "Vector Engine"), config_(cfg) {}
 
 EngineTiming VectorEngine::issue(const isa::Instruction& inst, const sc_core::sc_time& now) {
-  const Cycles c = isa::vector_cycles(inst, config_, partitions_);
+  const Cycles c = isa::vector_cycles(inst, config_);
   return book(now, c, c);
 }
 

@@ -10,14 +10,15 @@ namespace infsim::sim {
 
 class VectorEngine : public ComputeEngine {
  public:
-  VectorEngine(sc_core::sc_module_name name, const isa::VectorEngineConfig& cfg, int partitions,
-               const Clock& clock, Stats& stats, const std::string& prefix);
-  const isa::VectorEngineConfig& config() const { return config_; }
+  // `cfg` is the whole core's: the engine is cfg.vector, its lanes are spread over the SBUF
+  // partitions, and the instruction overhead is the core's.
+  VectorEngine(sc_core::sc_module_name name, const isa::NeuronCoreConfig& cfg, const Clock& clock,
+               Stats& stats, const std::string& prefix);
+  const isa::VectorEngineConfig& config() const { return config_.vector; }
   EngineTiming issue(const isa::Instruction& inst, const sc_core::sc_time& now);
 
  private:
-  isa::VectorEngineConfig config_;
-  int partitions_;
+  isa::NeuronCoreConfig config_;
 };
 
 }  // namespace infsim::sim

@@ -158,4 +158,35 @@ TEST(CliConfig, AnArrayWiderThanPsumNamesTheSetThatFixesIt) {
             0);
 }
 
+// The per-engine instruction overheads were merged into one key; a config or --set that still
+// names an old key is an invalid config (exit 2, nothing on stdout) that names the new key, not
+// a value silently ignored.
+TEST(CliConfig, ARetiredKeyNamesItsReplacement) {
+  for (const char* engine : {"tensor", "vector", "scalar"}) {
+    const std::string old_key = std::string("chip.core.") + engine + ".instruction_overhead_cycles";
+    Result r = run("config show --set " + old_key + "=50", Stream::kStderr);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_CONTAINS(r.text, "unknown key '" + old_key +
+                                "'; it is now "
+                                "'chip.core.instruction_overhead_cycles'");
+    EXPECT_EQ(run("config show --set " + old_key + "=50").text, "");
+  }
+  auto file = std::filesystem::temp_directory_path() /
+              ("infsim_cli_config_retired_" + std::to_string(getpid()) + ".yaml");
+  std::ofstream(file) << "include: [" << INFSIM_SOURCE_DIR
+                      << "/configs/instances/inf1.xlarge.yaml]\n"
+                         "chip:\n  core:\n    vector:\n      instruction_overhead_cycles: 50\n";
+  Result r = run("config show " + file.string(), Stream::kStderr);
+  std::filesystem::remove(file);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_CONTAINS(r.text, ":5:");  // the line of the old key
+  EXPECT_CONTAINS(r.text,
+                  "unknown key 'chip.core.vector.instruction_overhead_cycles'; it is now "
+                  "'chip.core.instruction_overhead_cycles'");
+  // The new key sets what the three old ones did.
+  Result set = run("config show --set chip.core.instruction_overhead_cycles=50");
+  EXPECT_EQ(set.exit_code, 0);
+  EXPECT_CONTAINS(set.text, "instruction_overhead_cycles: 50");
+}
+
 }  // namespace

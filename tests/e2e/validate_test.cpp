@@ -160,6 +160,24 @@ TEST_F(Validate, LeaveOneOutFit) {
       << bad.text;
 }
 
+// A knobs file written for the per-engine instruction overheads (one key since) is rejected with
+// the key that replaced them, before any row runs.
+TEST_F(Validate, RetiredKnobKeyNamesItsReplacement) {
+  write("v.csv", std::string(kHeader) +
+                     "a,inf1.xlarge,trivial_x3p1.onnx,neuronperf,bf16,1,1,1,1,15,31346,0.03\n");
+  write("old.yaml",
+        "knobs:\n  - key: [chip.core.tensor.instruction_overhead_cycles,\n"
+        "          chip.core.vector.instruction_overhead_cycles]\n"
+        "    min: 16\n    max: 128\n    meaning: x\n");
+  const auto bad = shell(kBinary + " validate v.csv --fit old.yaml", dir_);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.text.find("old.yaml:2: unknown config key "
+                          "'chip.core.tensor.instruction_overhead_cycles'; it is now "
+                          "'chip.core.instruction_overhead_cycles'"),
+            std::string::npos)
+      << bad.text;
+}
+
 }  // namespace
 
 namespace {

@@ -1,8 +1,8 @@
 #pragma once
-// The instance these tests reason about: the struct defaults, with the engines' per-instruction
-// overhead pinned at 16 cycles. The expected times in the tests are written for 16; the shipped
-// value is a calibrated knob (configs/hardware/neuroncore-v1.yaml) and may move without changing
-// what these tests check.
+// The instance these tests reason about: the struct defaults, with the per-instruction overhead
+// (one value for every engine) pinned at 16 cycles. The expected times in the tests are written for
+// 16; the shipped value is a calibrated knob (configs/hardware/neuroncore-v1.yaml) and may move
+// without changing what these tests check.
 #include "isa/hardware_config.h"
 
 namespace infsim::sim::testing {
@@ -11,9 +11,7 @@ inline constexpr int kTestInstructionOverhead = 16;
 
 inline isa::NeuronCoreConfig test_core_config() {
   isa::NeuronCoreConfig c;
-  c.tensor.instruction_overhead_cycles = kTestInstructionOverhead;
-  c.vector.instruction_overhead_cycles = kTestInstructionOverhead;
-  c.scalar.instruction_overhead_cycles = kTestInstructionOverhead;
+  c.instruction_overhead_cycles = kTestInstructionOverhead;
   return c;
 }
 

@@ -57,7 +57,7 @@ std::uint64_t infsim_cycles(const models::Graph& graph, const isa::NeuronCoreCon
   const compiler::CompileResult r = compiler::compile(graph, core, options);
   const auto diagnostics = isa::verify_program(r.program, core);
   EXPECT_TRUE(diagnostics.empty()) << isa::format_diagnostics(diagnostics);
-  return isa::tensor_engine_cycles(r.program.cores.at(0), core.tensor);
+  return isa::tensor_engine_cycles(r.program.cores.at(0), core);
 }
 
 TEST(ScaleSimCrossCheck, TensorEngineCyclesWithinOnePercentOfTheWeightStationaryFormula) {

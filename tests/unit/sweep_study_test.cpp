@@ -183,6 +183,26 @@ TEST_F(SweepStudyTest, UnknownParameter) {
   EXPECT_NE(e.find("did you mean 'chip.core.sbuf.size'"), std::string::npos) << e;
 }
 
+// A key the config retired (the per-engine instruction overheads, now one core-wide key) names
+// its replacement, as a parameter and in `set:`.
+TEST_F(SweepStudyTest, RetiredConfigKeyNamesItsReplacement) {
+  std::string e = error_of(std::string(kBase) +
+                           "parameters:\n  chip.core.tensor.instruction_overhead_cycles: [10]\n");
+  EXPECT_NE(e.find("unknown parameter 'chip.core.tensor.instruction_overhead_cycles'; it is now "
+                   "'chip.core.instruction_overhead_cycles'"),
+            std::string::npos)
+      << e;
+  e = error_of(
+      "base:\n  instance: inf1.xlarge\n  model: single_conv\n"
+      "  set: {chip.core.scalar.instruction_overhead_cycles: 10}\n"
+      "evaluate: compile\nparameters: {batch: [1]}\n");
+  EXPECT_NE(e.find(":4: base.set.chip.core.scalar.instruction_overhead_cycles: unknown config key "
+                   "'chip.core.scalar.instruction_overhead_cycles'; it is now "
+                   "'chip.core.instruction_overhead_cycles'"),
+            std::string::npos)
+      << e;
+}
+
 TEST_F(SweepStudyTest, EmptyRange) {
   std::string e =
       error_of(std::string(kBase) +

@@ -47,7 +47,31 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
+// Keys that were merged or renamed. A file or --set that still uses one gets an error naming the
+// replacement rather than a guess from the edit distance.
+constexpr RetiredKey kRetiredKeys[] = {
+    {"chip.core.tensor.instruction_overhead_cycles", "chip.core.instruction_overhead_cycles",
+     "one issue cost for the Tensor, Vector and Scalar Engines' queues"},
+    {"chip.core.vector.instruction_overhead_cycles", "chip.core.instruction_overhead_cycles",
+     "one issue cost for the Tensor, Vector and Scalar Engines' queues"},
+    {"chip.core.scalar.instruction_overhead_cycles", "chip.core.instruction_overhead_cycles",
+     "one issue cost for the Tensor, Vector and Scalar Engines' queues"},
+};
+
 }  // namespace
+
+const RetiredKey* retired_key(const std::string& path) {
+  for (const RetiredKey& k : kRetiredKeys) {
+    if (path == k.path) return &k;
+  }
+  return nullptr;
+}
+
+std::string retired_key_hint(const std::string& path) {
+  const RetiredKey* k = retired_key(path);
+  if (k == nullptr) return "";
+  return "; it is now '" + std::string(k->replacement) + "' (" + k->why + ")";
+}
 
 std::vector<Leaf> leaves_of(sim::SystemConfig& config) {
   LeafCollector collector;
@@ -113,6 +137,9 @@ std::string qualified(const std::string& section, const std::string& name) {
 }
 
 std::string unknown_key_hint(const std::string& section, const std::string& name, bool in_file) {
+  if (std::string retired = retired_key_hint(qualified(section, name)); !retired.empty()) {
+    return retired;
+  }
   std::vector<std::string> elsewhere;
   for (const auto& key : schema().keys) {
     if (last_of(key.path) == name) elsewhere.push_back(key.path);
@@ -130,6 +157,7 @@ std::string unknown_key_hint(const std::string& section, const std::string& name
 }
 
 std::string unknown_path_hint(const std::string& path) {
+  if (std::string retired = retired_key_hint(path); !retired.empty()) return retired;
   std::string section = parent_of(path);
   if (is_section(section)) return unknown_key_hint(section, last_of(path), false);
   std::vector<std::string> all;

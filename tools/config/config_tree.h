@@ -46,9 +46,20 @@ std::string qualified(const std::string& section, const std::string& name);
 std::string join(const std::vector<std::string>& items, const std::string& sep);
 // The closest candidate, if it is close enough to be a likely typo; else "".
 std::string closest(const std::string& word, const std::vector<std::string>& candidates);
-// The hint after "unknown key 'x'": the same name elsewhere in the tree (a key in the wrong
-// section), a near miss among the siblings, or the list of valid keys. In a file the top level
-// also takes `include`.
+// A key infsim once read and no longer does: the key that replaced it and why.
+struct RetiredKey {
+  const char* path;
+  const char* replacement;
+  const char* why;
+};
+// The entry for `path`, or nullptr if `path` was never retired.
+const RetiredKey* retired_key(const std::string& path);
+// "; it is now 'new.key' (why)" for a retired key, else "".
+std::string retired_key_hint(const std::string& path);
+
+// The hint after "unknown key 'x'": the replacement of a retired key, the same name elsewhere in
+// the tree (a key in the wrong section), a near miss among the siblings, or the list of valid keys.
+// In a file the top level also takes `include`.
 std::string unknown_key_hint(const std::string& section, const std::string& name, bool in_file);
 // The hint for a full dotted path (from --set or a lookup).
 std::string unknown_path_hint(const std::string& path);

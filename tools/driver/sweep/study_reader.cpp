@@ -235,14 +235,19 @@ class StudyReader {
     p.name = key_node.Scalar();
     p.is_config_key = is_config_key(p.name);
     if (!p.is_config_key && !contains(kExperimentFields, p.name)) {
+      const std::string what = "; a parameter is an experiment field (" + join(kExperimentFields) +
+                               ") or a config key (`infsim config keys`)";
+      // A dotted name is meant as a config key (experiment fields have no dots): the config's
+      // own hint names a retired key's replacement or the likely typo.
+      if (p.name.find('.') != std::string::npos) {
+        fail(key_node, path, "unknown parameter '" + p.name + "'" + config_key_hint(p.name) + what);
+      }
       std::vector<std::string> known = kExperimentFields;
       for (const auto& k : list_config_keys()) known.push_back(k);
       std::string hint = closest(p.name, known);
       fail(key_node, path,
            "unknown parameter '" + p.name + "'" +
-               (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-               "; a parameter is an experiment field (" + join(kExperimentFields) +
-               ") or a config key (`infsim config keys`)");
+               (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + what);
     }
     if (node.IsSequence()) {
       if (node.size() == 0) fail(node, path, "empty list of values");
@@ -294,12 +299,8 @@ class StudyReader {
                  std::vector<std::string>* out) const {
     auto add = [&](const YAML::Node& at, const std::string& at_path, const std::string& key,
                    const std::string& value) {
-      if (!is_config_key(key)) {
-        std::string hint = closest(key, list_config_keys());
-        fail(at, at_path,
-             "unknown config key '" + key + "'" +
-                 (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
-      }
+      if (!is_config_key(key))
+        fail(at, at_path, "unknown config key '" + key + "'" + config_key_hint(key));
       check_config_value(at, at_path, key, value);
       out->push_back(key + "=" + value);
     };

@@ -182,7 +182,9 @@ std::vector<Knob> read_knobs_file(const std::string& path) {
     const std::string& name = k.keys[0];
     for (const std::string& key : k.keys) {
       const auto it = keys.find(key);
-      if (it == keys.end()) fail(path, n["key"], "unknown config key '" + key + "'");
+      if (it == keys.end()) {
+        fail(path, n["key"], "unknown config key '" + key + "'" + config_key_hint(key));
+      }
       if (key == name) k.unit = it->second.unit;
       if (it->second.unit != k.unit) fail(path, n["key"], key + " has another unit than " + name);
       if (k.unit == isa::Unit::kText || k.unit == isa::Unit::kFlag) {
