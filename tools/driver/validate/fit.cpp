@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -19,6 +20,33 @@ namespace {
 // A row that fails at a grid point costs more than any error it could have had.
 constexpr double kFailedValueCost = 1e3;
 constexpr int kMaxPasses = 6;
+// Significant digits of a grid value, and of a knob value in a table (one more than the grid's,
+// so a grid value prints as itself and a configured value keeps its digit more).
+constexpr int kGridDigits = 3;
+constexpr int kTableDigits = 4;
+
+// Significant digits of the number at the front of a formatted quantity ("0.0203ms": 3).
+int significant_digits(const std::string& text) {
+  int digits = 0;
+  bool leading = true;
+  for (char c : text) {
+    if (c == '.' || c == '-' || c == '$') continue;
+    if (c < '0' || c > '9') break;
+    if (leading && c == '0') continue;
+    leading = false;
+    ++digits;
+  }
+  return digits;
+}
+
+// A knob value as a table shows it: its canonical text ("50GiB/s", "630MB/s", "76") when that has
+// at most kTableDigits significant digits, else rounded to them ("20us" for 1.9999999999999998e-5
+// s, "0.95" for 0.9500000000000001).
+std::string knob_text(double value, isa::Unit unit) {
+  const std::string exact = format_quantity(value, unit);
+  if (significant_digits(exact) <= kTableDigits) return exact;
+  return format_quantity(round_significant(value, kTableDigits), unit);
+}
 
 [[noreturn]] void fail(const std::string& path, const YAML::Node& node, const std::string& what) {
   throw ConfigError(path + ":" + std::to_string(node.Mark().line + 1) + ": " + what);
@@ -146,6 +174,13 @@ std::vector<std::optional<double>> errors_of(const RowOutcome& r) {
 
 }  // namespace
 
+double round_significant(double value, int digits) {
+  if (value == 0 || !std::isfinite(value)) return value;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*e", std::max(1, digits) - 1, value);
+  return std::strtod(buf, nullptr);
+}
+
 std::vector<Knob> read_knobs_file(const std::string& path) {
   YAML::Node root;
   try {
@@ -219,11 +254,10 @@ std::vector<double> knob_grid(const Knob& knob, int steps) {
     double v = geometric ? knob.min * std::pow(knob.max / knob.min, t)
                          : knob.min + (knob.max - knob.min) * t;
     if (knob.unit == isa::Unit::kCount) v = std::round(v);
-    // Three significant digits: the value is written into --set and read back exactly.
-    if (knob.unit != isa::Unit::kCount && v != 0) {
-      const double scale = std::pow(10, std::floor(std::log10(std::fabs(v))) - 2);
-      v = std::round(v / scale) * scale;
-    }
+    // Three significant digits, as the double nearest that decimal: it goes into --set, tables
+    // and progress lines as its short text ("44.7us"; scaling by a power of ten would leave
+    // "44.699999999999996us").
+    if (knob.unit != isa::Unit::kCount) v = round_significant(v, kGridDigits);
     if (out.empty() || v != out.back()) out.push_back(v);
   }
   return out;
@@ -272,10 +306,9 @@ std::string format_fit_markdown(const FitReport& report) {
     const Knob& knob = report.knobs[k];
     std::string keys;
     for (const std::string& key : knob.keys) keys += (keys.empty() ? "`" : ", `") + key + "`";
-    md << "| " << keys << " | " << format_quantity(knob.min, knob.unit) << " – "
-       << format_quantity(knob.max, knob.unit) << " | "
-       << format_quantity(report.start[k], knob.unit) << " | "
-       << format_quantity(report.all.values[k], knob.unit) << " | " << knob.meaning << " |\n";
+    md << "| " << keys << " | " << knob_text(knob.min, knob.unit) << " – "
+       << knob_text(knob.max, knob.unit) << " | " << knob_text(report.start[k], knob.unit) << " | "
+       << knob_text(report.all.values[k], knob.unit) << " | " << knob.meaning << " |\n";
   }
   md << "\nLeave-one-out: each row's largest error when the knobs are fitted on every row, and "
         "when they are fitted on all the other rows.\n\n"
@@ -287,7 +320,7 @@ std::string format_fit_markdown(const FitReport& report) {
     const auto e_in = in.error(i);
     std::string values;
     for (std::size_t k = 0; k < report.knobs.size(); ++k) {
-      values += (k ? ", " : "") + format_quantity(l.fit.values[k], report.knobs[k].unit);
+      values += (k ? ", " : "") + knob_text(l.fit.values[k], report.knobs[k].unit);
     }
     md << "| " << in.row.name << " | " << metrics[i].column << " | "
        << (e_in ? percent(*e_in) : in.status) << " | " << (held ? percent(*held) : "failed")

@@ -37,8 +37,13 @@ struct Knob {
 // outside the key's valid range.
 std::vector<Knob> read_knobs_file(const std::string& path);
 
-// The grid of one knob's values (base units), min and max included.
+// The grid of one knob's values (base units), min and max included; values that are not counts
+// have three significant digits.
 std::vector<double> knob_grid(const Knob& knob, int steps);
+
+// `value` rounded to `digits` significant digits: the double nearest that decimal, so that it
+// prints as the short decimal (2e-05 s as "20us", not "19.999999999999998us").
+double round_significant(double value, int digits);
 
 struct FitResult {
   std::vector<double> values;  // per knob, base units
