@@ -42,6 +42,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -144,6 +145,23 @@ TEST(Profile, RunProfileAndCsv) {
   EXPECT_EQ(text.rfind("model,scenario,layer,op,core,device_us,share,cycles", 0), 0u);
   const auto rows = std::count(text.begin(), text.end(), '\n') - 1;
   EXPECT_EQ(static_cast<std::size_t>(rows), j.at("profiles")[0].at("layers").size());
+}
+
+// bert_base_cased's embedding lookups are host work: without --cpu-fallback the model does not
+// compile (exit 2, naming the Gather and the flag); with it the profile has the device's layers
+// (the embeddings' sum and LayerNorm first) and none for the lookups.
+TEST(Profile, CpuFallbackLeavesTheEmbeddingLookupsOnTheHost) {
+  const Output bad = shell(std::string(INFSIM_BINARY) + " profile bert_base_cased --seq-len 16",
+                           fs::temp_directory_path());
+  EXPECT_EQ(bad.code, 2) << bad.text;
+  EXPECT_NE(bad.text.find("'embeddings.word_embeddings' (Gather)"), std::string::npos) << bad.text;
+  EXPECT_NE(bad.text.find("--cpu-fallback"), std::string::npos) << bad.text;
+  const nlohmann::json j =
+      profile_json("profile bert_base_cased --seq-len 16 --iterations 1 --cpu-fallback");
+  std::set<std::string> names;
+  for (const auto& l : j.at("profiles")[0].at("layers")) names.insert(l.at("name"));
+  EXPECT_TRUE(names.count("embeddings.LayerNorm")) << j.dump();
+  for (const std::string& n : names) EXPECT_EQ(n.find("_embeddings"), std::string::npos) << n;
 }
 
 TEST(Profile, BadFlagsExitTwo) {

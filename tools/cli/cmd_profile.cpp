@@ -26,6 +26,8 @@ int run_profile(const std::vector<std::string>& args) {
       "input height/width for zoo CNNs (0 = the model's default)")(
       "seq-len", po::value<int>()->default_value(128)->value_name("N"),
       "sequence length for zoo transformers")(
+      "cpu-fallback", po::bool_switch(),
+      "run unsupported operators at the graph's ends on the host")(
       "instance", po::value<std::string>()->default_value("inf1.xlarge")->value_name("NAME"),
       "instance name or .yaml")("framework", po::value<std::string>()->default_value("neuronperf"),
                                 "framework profile")(
@@ -56,6 +58,7 @@ int run_profile(const std::vector<std::string>& args) {
   r.model.pipeline_cores = (*vm)["pipeline-cores"].as<int>();
   r.model.image_size = (*vm)["image-size"].as<int>();
   r.model.seq_len = (*vm)["seq-len"].as<int>();
+  r.model.cpu_fallback = (*vm)["cpu-fallback"].as<bool>();
   r.instance = (*vm)["instance"].as<std::string>();
   r.framework = (*vm)["framework"].as<std::string>();
   if (vm->count("set")) r.overrides = (*vm)["set"].as<std::vector<std::string>>();
