@@ -123,31 +123,31 @@ std::vector<int> balanced_split(const std::vector<double>& prefix, const CutPoin
 
 // Why no split into `stages` passes the check: how many stages the splits that pass have and
 // the first failing stage of the cost-balanced split, or when no split into any number of stages
-// passes, the first run of layers without a cut inside that is in no passing stage. (A run may
-// fail alone and pass with its neighbours: the value it hands over is then its core's own, which
-// it may spill to DRAM.)
+// passes, the first run of layers without a cut inside that no passing stage takes after a
+// passing split of the layers before it. Only stages that start where a passing split ends are
+// checked. (A run may fail alone and pass with its neighbours: the value it hands over is then
+// its core's own, which it may spill to DRAM.)
 [[noreturn]] void explain_no_split(const LayerGraph& graph, int stages,
                                    const std::vector<double>& prefix, const CutPoints& points,
                                    StageFits& fits) {
   const int p = points.count();
   const std::string head = "cannot split '" + graph.name + "' into " + std::to_string(stages) +
                            " pipeline stages that each fit their core: ";
-  // fewest[j], most[j]: the fewest and the most passing stages covering layers up to point j.
+  // fewest[j], most[j]: the fewest and the most passing stages covering layers up to point j
+  // (-1: no passing split reaches j).
   std::vector<int> fewest(p, p), most(p, -1);
-  // covered[i]: the run between points i and i + 1 is in some passing stage.
-  std::vector<bool> covered(p, false);
   fewest[0] = most[0] = 0;
-  for (int j = 1; j < p; ++j)
+  int reached = 0;  // the last point a passing split reaches
+  for (int j = 1; j < p; ++j) {
     for (int i = 0; i < j; ++i) {
-      if (!fits(i, j)) continue;
-      for (int r = i; r < j; ++r) covered[r] = true;
-      if (most[i] < 0) continue;
+      if (most[i] < 0 || !fits(i, j)) continue;
       fewest[j] = std::min(fewest[j], fewest[i] + 1);
       most[j] = std::max(most[j], most[i] + 1);
     }
+    if (most[j] >= 0) reached = j;
+  }
   if (most[p - 1] < 0) {
-    int i = 0;
-    while (covered[i]) ++i;
+    const int i = reached;
     const std::string& a = graph.layers[points.at[i]].name;
     const std::string& b = graph.layers[points.at[i + 1] - 1].name;
     throw CompileError(head +
@@ -155,7 +155,9 @@ std::vector<int> balanced_split(const std::vector<double>& prefix, const CutPoin
                                 ? "layer '" + a + "' is"
                                 : "layers '" + a + "' to '" + b +
                                       "' (no single tensor crosses between them) are") +
-                           " in no stage that fits; as a stage of their own, " + fits.why(i, i + 1),
+                           " in no stage that fits after the layers before them; as a stage of "
+                           "their own, " +
+                           fits.why(i, i + 1),
                        ErrorKind::kDoesNotFit);
   }
   StageFits any(points, static_cast<int>(graph.layers.size()), StageCheck{});

@@ -126,8 +126,9 @@ TEST(CompilerPartition, TheCheckSeesTheStageBetweenItsCuts) {
   partition_layers(g, 3, std::vector<double>(5, 1.0), check);
 }
 
-// When no split passes, the error is does_not_fit and says why: a layer in no stage that passes,
-// or else the balanced split's failing stage and how many stages the passing splits have.
+// When no split passes, the error is does_not_fit and says why: a layer that no passing stage
+// takes after the layers before it, or else the balanced split's failing stage and how many
+// stages the passing splits have.
 TEST(CompilerPartition, NoSplitThatFitsSaysWhy) {
   LayerGraph g = chain(4);
   const std::vector<double> cost(4, 1.0);
@@ -141,7 +142,9 @@ TEST(CompilerPartition, NoSplitThatFitsSaysWhy) {
     ADD_FAILURE() << "expected does_not_fit";
   } catch (const CompileError& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kDoesNotFit);
-    EXPECT_NE(std::string(e.what()).find("layer 'l2' is in no stage that fits"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find(
+                  "layer 'l2' is in no stage that fits after the layers before them"),
+              std::string::npos)
         << e.what();
     EXPECT_NE(std::string(e.what()).find("l2 is too large"), std::string::npos) << e.what();
   }
