@@ -21,6 +21,7 @@
 #include "compiler/compile_error.h"
 #include "models/npy.h"
 #include "tests/common/test_paths.h"
+#include "tools/config/config_loader.h"
 #include "tools/driver/functional/functional_run.h"
 
 namespace infsim::driver {
@@ -207,6 +208,18 @@ TEST(FunctionalModels, InceptionV3At96Fp32PipelinedOverTwoCoresMatchesReference)
   FunctionalRequest req = zoo_request("inception_v3", isa::DType::kFp32, 1, 96);
   req.pipeline_cores = 2;
   expect_matches(run_functional(req));
+}
+
+// ResNet-18 over 8 cores with 1 MiB of SBUF each: the split balanced by estimated time gives a
+// core more than 8 KiB per partition, so the compiler takes the most balanced split whose every
+// stage fits (compiler/partition.h), with stages in the tight layout; the numbers must not care.
+TEST(FunctionalModels, ResNet18OverEightCoresSplitWhereItsStagesFitMatchesReference) {
+  FunctionalRequest req = zoo_request("resnet18", isa::DType::kBf16, 1, 224);
+  req.pipeline_cores = 8;
+  req.instance = load_instance("inf1.6xlarge", {"chip.core.sbuf.size=1MiB"});
+  const FunctionalResult r = run_functional(req);
+  EXPECT_EQ(r.cores, 8u);
+  expect_matches(r);
 }
 
 // Per-inference DMAs (not setup) that read a DRAM tensor whose name ends in `suffix`.
