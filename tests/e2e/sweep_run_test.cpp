@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -92,7 +93,7 @@ TEST_F(SweepRunTest, WritesTidyResultsSensitivityAndPlots) {
   const std::string csv = read(dir_ / "out" / "results.csv");
   EXPECT_EQ(csv.substr(0, csv.find('\n')),
             "point,chip.core.sbuf.size,batch,status,fits,estimated_latency_ms,sbuf_peak_bytes,"
-            "instructions,message,infsim_version,config_hash");
+            "instructions,message,framework,infsim_version,config_hash");
   EXPECT_EQ(count_lines(csv), 1 + 9);
   EXPECT_NE(csv.find("\n0,512KiB,1,"), std::string::npos) << csv;
   EXPECT_NE(csv.find("\n8,4MiB,16,"), std::string::npos) << csv;
@@ -289,6 +290,50 @@ TEST_F(SweepRunTest, PointErrorsAreResultsNotCrashes) {
   EXPECT_NE(csv.find("1,int8,error,,\"compile: int8 is not supported"), std::string::npos) << csv;
   EXPECT_NE(read(dir_ / "out" / "sensitivity.csv").find("dtype,fits,n/a,0,not numeric"),
             std::string::npos);
+}
+
+// The run evaluator runs a point under a framework profile and says which: the default
+// (NeuronPerf) for a study without one, or the `framework` field, a parameter like any other.
+// The profiles differ (runtime 2.x in-process submit vs the runtime 1.x daemon), so the same
+// point gives different numbers under them.
+TEST_F(SweepRunTest, RunPointsNameTheirFramework) {
+  std::ofstream(dir_ / "fw.yaml") << "base: {instance: inf1.xlarge, model: single_conv}\n"
+                                     "evaluate: [run]\n"
+                                     "parameters:\n"
+                                     "  framework: [neuronperf, torch-neuron-2020]\n"
+                                     "metrics: [throughput_avg]\n";
+  Output o = infsim("sweep fw.yaml --out out --no-plot", dir_);
+  ASSERT_EQ(o.code, 0) << o.text;
+  const nlohmann::json j = nlohmann::json::parse(read(dir_ / "out" / "results.json"));
+  ASSERT_EQ(j["points"].size(), 2u);
+  EXPECT_EQ(j["points"][0]["status"], "ok") << j["points"][0]["message"];
+  EXPECT_EQ(j["points"][1]["status"], "ok") << j["points"][1]["message"];
+  EXPECT_EQ(j["points"][0]["framework"], "neuronperf");
+  EXPECT_EQ(j["points"][1]["framework"], "torch-neuron-2020");
+  EXPECT_NE(j["points"][0]["metrics"]["throughput_avg"],
+            j["points"][1]["metrics"]["throughput_avg"]);
+  EXPECT_NE(j["points"][0]["config_hash"], j["points"][1]["config_hash"]);
+
+  // Without the field: NeuronPerf, in the CSV's framework column.
+  std::ofstream(dir_ / "plain.yaml") << "base: {instance: inf1.xlarge, model: single_conv}\n"
+                                        "evaluate: [run]\n"
+                                        "parameters: {batch: [1]}\n"
+                                        "metrics: [throughput_avg]\n";
+  o = infsim("sweep plain.yaml --out plain --no-plot", dir_);
+  ASSERT_EQ(o.code, 0) << o.text;
+  const std::string csv = read(dir_ / "plain" / "results.csv");
+  EXPECT_NE(csv.find("throughput_avg,message,framework,infsim_version"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",neuronperf,"), std::string::npos) << csv;
+
+  // An unknown profile is a study mistake, before any point runs.
+  std::ofstream(dir_ / "bad.yaml") << "base: {instance: inf1.xlarge, model: single_conv, "
+                                      "framework: pytorch}\n"
+                                      "evaluate: [run]\n"
+                                      "parameters: {batch: [1]}\n";
+  o = infsim("sweep bad.yaml --out bad --no-plot", dir_);
+  EXPECT_EQ(o.code, 2) << o.text;
+  EXPECT_NE(o.text.find("unknown framework 'pytorch'"), std::string::npos) << o.text;
+  EXPECT_EQ(point_files(dir_ / "bad"), 0u);
 }
 
 }  // namespace

@@ -71,8 +71,8 @@ TEST(SweepResultsTest, ElasticityAveragesPairsAndSkipsPointsThatDoNotFit) {
   // (2,4) is left out: 4GHz does not fit. Mean = (1 + 0.5849625007) / 2 = 0.7924812504.
   std::vector<std::optional<PointResult>> r(4);
   for (int i = 0; i < 3; ++i)
-    r[i] = PointResult{kStatusOk, "", {{"throughput_avg", 10.0 * (i + 1)}}, ""};
-  r[3] = PointResult{kStatusDoesNotFit, "too fast", {{"throughput_avg", 99}}, ""};
+    r[i] = PointResult{kStatusOk, "", {{"throughput_avg", 10.0 * (i + 1)}}, "", ""};
+  r[3] = PointResult{kStatusDoesNotFit, "too fast", {{"throughput_avg", 99}}, "", ""};
   auto sens = sensitivities(make_result_table(s, r));
   ASSERT_EQ(sens.size(), 1u);
   EXPECT_EQ(sens[0].pairs, 2);
@@ -85,7 +85,7 @@ TEST(SweepResultsTest, NonNumericParametersAreNotApplicable) {
   s.metrics = {"throughput_avg"};
   s.sensitivity = s.metrics;
   std::vector<std::optional<PointResult>> r(
-      2, PointResult{kStatusOk, "", {{"throughput_avg", 5}}, ""});
+      2, PointResult{kStatusOk, "", {{"throughput_avg", 5}}, "", ""});
   auto sens = sensitivities(make_result_table(s, r));
   ASSERT_EQ(sens.size(), 2u);
   EXPECT_FALSE(sens[0].elasticity.has_value());
@@ -107,8 +107,8 @@ TEST(SweepResultsTest, ZipParametersMoveTogetherOnOneLine) {
   s.metrics = {"throughput_avg"};
   s.sensitivity = s.metrics;
   std::vector<std::optional<PointResult>> r = {
-      PointResult{kStatusOk, "", {{"throughput_avg", 1}}, ""},
-      PointResult{kStatusOk, "", {{"throughput_avg", 4}}, ""}};
+      PointResult{kStatusOk, "", {{"throughput_avg", 1}}, "", ""},
+      PointResult{kStatusOk, "", {{"throughput_avg", 4}}, "", ""}};
   auto lines = lines_along(s, 0);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0].title, "");
@@ -136,23 +136,25 @@ TEST(SweepResultsTest, TidyCsv) {
   s.parameters = {param("model", {"a", "b,c"}), param("batch", {"1", "2"})};
   s.metrics = {"fits", "estimated_cycles"};
   std::vector<std::optional<PointResult>> r(4);
-  r[0] = PointResult{kStatusOk, "", {{"fits", 1}, {"estimated_cycles", 1234567.5}}, "00ab"};
-  r[1] = PointResult{kStatusDoesNotFit, "needs \"12MiB\" of SBUF", {{"fits", 0}}, ""};
-  r[2] = PointResult{kStatusError, "mode: boom\nsecond\nthird", {}, ""};
+  r[0] = PointResult{
+      kStatusOk, "", {{"fits", 1}, {"estimated_cycles", 1234567.5}}, "00ab", "neuronperf"};
+  r[1] = PointResult{kStatusDoesNotFit, "needs \"12MiB\" of SBUF", {{"fits", 0}}, "", ""};
+  r[2] = PointResult{kStatusError, "mode: boom\nsecond\nthird", {}, "", ""};
   auto t = make_result_table(s, r);
   const std::string v = tools::version_string();
   EXPECT_EQ(results_csv(t),
-            "point,model,batch,status,fits,estimated_cycles,message,infsim_version,config_hash\n"
-            "0,a,1,ok,1,1234567.5,," +
+            "point,model,batch,status,fits,estimated_cycles,message,framework,infsim_version,"
+            "config_hash\n"
+            "0,a,1,ok,1,1234567.5,,neuronperf," +
                 v +
                 ",00ab\n"
-                "1,a,2,does_not_fit,0,,\"needs \"\"12MiB\"\" of SBUF\"," +
+                "1,a,2,does_not_fit,0,,\"needs \"\"12MiB\"\" of SBUF\",," +
                 v +
                 ",\n"
-                "2,\"b,c\",1,error,,,mode: boom (+2 more lines in results.json)," +
+                "2,\"b,c\",1,error,,,mode: boom (+2 more lines in results.json),," +
                 v +
                 ",\n"
-                "3,\"b,c\",2,missing,,,," +
+                "3,\"b,c\",2,missing,,,,," +
                 v + ",\n");
   auto j = results_json(t);
   EXPECT_EQ(j["points"][1]["status"], "does_not_fit");
@@ -160,6 +162,14 @@ TEST(SweepResultsTest, TidyCsv) {
   EXPECT_EQ(j["points"][2]["message"], "mode: boom\nsecond\nthird");
   EXPECT_EQ(j["infsim_version"], v);
   EXPECT_EQ(j["points"][0]["config_hash"], "00ab");
+  EXPECT_EQ(j["points"][0]["framework"], "neuronperf");
+  EXPECT_EQ(j["points"][1]["framework"], "");
+  // A `framework` parameter is the column already: no second one.
+  s.parameters.push_back(param("framework", {"neuronperf"}));
+  const std::string header = results_csv(make_result_table(s, r));
+  EXPECT_EQ(header.substr(0, header.find('\n')),
+            "point,model,batch,framework,status,fits,estimated_cycles,message,infsim_version,"
+            "config_hash");
 }
 
 TEST(SweepResultsTest, EvaluatePointMergesModesAndStopsWhenItDoesNotFit) {
@@ -176,7 +186,8 @@ TEST(SweepResultsTest, EvaluatePointMergesModesAndStopsWhenItDoesNotFit) {
   register_point_evaluator("test_b", {"b"}, [&](const StudyBase&, const PointSpec& p) {
     ++b_calls;
     if (p.field("model", "") == "bad") throw std::runtime_error("no such model 'bad'");
-    return PointResult{kStatusOk, "", {{"b", 7}}, ""};
+    // A run mode says which framework profile it ran under; the merged point keeps it.
+    return PointResult{kStatusOk, "", {{"b", 7}}, "", "neuronperf"};
   });
   PointSpec p;
   p.fields = {{"batch", "2"}};
@@ -184,6 +195,7 @@ TEST(SweepResultsTest, EvaluatePointMergesModesAndStopsWhenItDoesNotFit) {
   EXPECT_EQ(r.status, kStatusOk);
   EXPECT_EQ(r.metrics.at("a"), 2);
   EXPECT_EQ(r.metrics.at("b"), 7);
+  EXPECT_EQ(r.framework, "neuronperf");
 
   p.fields["batch"] = "4";
   r = evaluate_point({"test_a", "test_b"}, StudyBase{}, p);

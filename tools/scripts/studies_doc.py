@@ -41,9 +41,13 @@ def table(results_csv):
     with open(results_csv, newline="") as f:
         rows = list(csv.reader(f))
     # The provenance columns are the same on every row and the line above the table gives it.
+    # The framework column after the message (the profile a run point ran under) is one too; a
+    # framework parameter's column comes before the status and stays.
     skip = ("message", "infsim_version", "config_hash")
-    header = [h for h in rows[0] if h not in skip]
-    keep = [i for i, h in enumerate(rows[0]) if h not in skip]
+    message = rows[0].index("message")
+    keep = [i for i, h in enumerate(rows[0])
+            if h not in skip and not (h == "framework" and i > message)]
+    header = [rows[0][i] for i in keep]
     status = rows[0].index("status")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in rows[1:]:

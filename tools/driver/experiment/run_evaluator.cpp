@@ -89,6 +89,7 @@ PointResult evaluate_run_point(const StudyBase& base, const PointSpec& spec) {
     ex = load_experiment(base.experiment);
     ex.scenarios.resize(1);
     ex.instance = spec.field("instance", ex.instance);
+    ex.framework = spec.field("framework", ex.framework);
     if (ex.models.size() == 1) apply_fields(ex.models[0], spec, base);
   } else {
     const std::string instance = spec.field("instance", "");
@@ -100,10 +101,10 @@ PointResult evaluate_run_point(const StudyBase& base, const PointSpec& spec) {
     SingleModelRun run;
     run.name = "point";
     run.instance = instance;
-    run.framework = "";
+    run.framework = spec.field("framework", kDefaultFramework);
     run.model.id = "model";
     apply_fields(run.model, spec, base);
-    const isa::InstanceConfig cfg = load_instance(instance, spec.overrides);
+    const isa::InstanceConfig cfg = load_instance(instance, spec.overrides, run.framework);
     const int copies = cfg.total_cores() / std::max(1, run.model.pipeline_cores);
     if (copies < 1) {
       PointResult r;
@@ -132,6 +133,7 @@ PointResult evaluate_run_point(const StudyBase& base, const PointSpec& spec) {
   }
   const sim::ScenarioResult& r = outcome.scenarios[0].result;
   result.config_hash = outcome.scenarios[0].config_hash;
+  result.framework = outcome.framework;
   result.metrics = scenario_metrics(r);
   return result;
 }

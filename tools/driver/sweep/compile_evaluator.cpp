@@ -111,7 +111,10 @@ PointResult evaluate_compile_point(const StudyBase& base, const PointSpec& spec)
         "the compile evaluator needs an instance and a model in the study's base "
         "or parameters");
   }
-  const sim::SystemConfig system = load_instance(instance, spec.overrides);
+  // The point's framework profile, as the run evaluator loads it: one config (and config_hash)
+  // for both modes of a single-model point.
+  const sim::SystemConfig system =
+      load_instance(instance, spec.overrides, spec.field("framework", kDefaultFramework));
   const isa::InstanceConfig& config = system;
   const long pipeline_cores = spec.field_int("pipeline_cores", 1);
   if (pipeline_cores > config.total_cores()) {

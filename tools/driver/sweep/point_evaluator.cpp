@@ -63,6 +63,7 @@ PointResult evaluate_point(const std::vector<std::string>& modes, const StudyBas
     }
     for (const auto& [name, value] : result.metrics) merged.metrics[name] = value;
     if (merged.config_hash.empty()) merged.config_hash = result.config_hash;
+    if (merged.framework.empty()) merged.framework = result.framework;
     if (result.status != kStatusOk) {
       merged.status = result.status;
       merged.message = result.message;

@@ -32,7 +32,7 @@ struct StudyBase {
   std::string study_file;  // absolute path of the study YAML
   std::string experiment;  // absolute path of an experiment file, "" when the study has none
   // Experiment fields written in the base: instance, model, batch, dtype, pipeline_cores,
-  // threads, image_size, seq_len (see kExperimentFields). Text, as in the YAML.
+  // threads, image_size, seq_len, framework (see kExperimentFields). Text, as in the YAML.
   std::map<std::string, std::string> fields;
   std::vector<std::string> overrides;  // the base's `set:` entries, "key=value", in order
 };
@@ -62,6 +62,8 @@ struct PointResult {
   std::string message;  // why a point does not fit or failed; empty when ok
   Metrics metrics;
   std::string config_hash;  // driver::config_hash of the point's resolved configuration
+  // The framework profile a run ran under (configs/frameworks/ name); "" when nothing ran.
+  std::string framework;
 };
 
 using PointEvaluator = std::function<PointResult(const StudyBase&, const PointSpec&)>;

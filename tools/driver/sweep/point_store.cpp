@@ -121,7 +121,8 @@ void write_point(const std::string& dir, const Study& study, const PointSpec& sp
                       {"status", result.status},
                       {"message", result.message},
                       {"metrics", metrics},
-                      {"config_hash", result.config_hash}};
+                      {"config_hash", result.config_hash},
+                      {"framework", result.framework}};
   write_file_atomically(point_file(dir, spec.index), j.dump(2) + "\n");
 }
 
@@ -138,6 +139,7 @@ std::optional<PointResult> read_point(const std::string& dir, const Study& study
     r.status = j.at("status").get<std::string>();
     r.message = j.at("message").get<std::string>();
     r.config_hash = j.value("config_hash", "");
+    r.framework = j.value("framework", "");
     for (const auto& [name, value] : j.at("metrics").items()) {
       r.metrics[name] =
           value.is_null() ? std::numeric_limits<double>::quiet_NaN() : value.get<double>();

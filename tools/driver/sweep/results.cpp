@@ -97,6 +97,7 @@ ResultTable make_result_table(const Study& study,
     row.status = r ? r->status : kStatusMissing;
     row.message = r ? r->message : "";
     row.config_hash = r ? r->config_hash : "";
+    row.framework = r ? r->framework : "";
     for (const auto& metric : study.metrics) {
       double v = std::numeric_limits<double>::quiet_NaN();
       if (r) {
@@ -116,7 +117,13 @@ std::string results_csv(const ResultTable& table) {
   for (const auto& p : s.parameters) header.push_back(p.name);
   header.emplace_back("status");
   for (const auto& m : s.metrics) header.push_back(m);
-  for (const char* c : {"message", kVersionKey, kConfigHashKey}) header.emplace_back(c);
+  // A `framework` parameter already has its column.
+  const bool framework_column =
+      std::none_of(s.parameters.begin(), s.parameters.end(),
+                   [](const Parameter& p) { return p.name == "framework"; });
+  header.emplace_back("message");
+  if (framework_column) header.emplace_back("framework");
+  for (const char* c : {kVersionKey, kConfigHashKey}) header.emplace_back(c);
   CsvWriter csv(header);
   for (const auto& row : table.rows) {
     std::vector<std::string> fields = {std::to_string(row.spec.index)};
@@ -124,6 +131,7 @@ std::string results_csv(const ResultTable& table) {
     fields.push_back(row.status);
     for (double v : row.metrics) fields.push_back(format_number(v));
     fields.push_back(message_summary(row.message));
+    if (framework_column) fields.push_back(row.framework);
     fields.push_back(tools::version_string());
     fields.push_back(row.config_hash);
     csv.row(fields);
@@ -145,6 +153,7 @@ nlohmann::json results_json(const ResultTable& table) {
                       {"status", row.status},
                       {"message", row.message},
                       {"metrics", metrics},
+                      {"framework", row.framework},
                       {kConfigHashKey, row.config_hash}});
   }
   nlohmann::json j = study_to_json(table.study);

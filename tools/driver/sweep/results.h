@@ -22,6 +22,7 @@ struct ResultRow {
   std::string message;
   std::vector<double> metrics;  // in study.metrics order; NaN = empty
   std::string config_hash;      // of the point's resolved configuration; empty if not evaluated
+  std::string framework;        // the framework profile of a run point; empty if nothing ran
 };
 
 struct ResultTable {
@@ -34,8 +35,9 @@ ResultTable make_result_table(const Study& study,
                               const std::vector<std::optional<PointResult>>& results);
 
 // Columns: point, one per parameter, status, one per metric, message (its first line, at most
-// 300 characters), infsim_version, config_hash. driver/csv_writer.h; empty cell = no value. The
-// JSON carries infsim_version at the top and config_hash per point.
+// 300 characters), framework (the profile a run point ran under; no extra column when framework
+// is a parameter), infsim_version, config_hash. driver/csv_writer.h; empty cell = no value. The
+// JSON carries infsim_version at the top and framework and config_hash per point.
 std::string results_csv(const ResultTable& table);
 nlohmann::json results_json(const ResultTable& table);
 

@@ -194,7 +194,8 @@ void warn_ignored_study_overrides(const Study& study) {
   }
   for (const PointSpec& p : study.points()) {
     try {
-      warn_ignored_overrides(load_instance(p.field("instance", instance), p.overrides, framework),
+      warn_ignored_overrides(load_instance(p.field("instance", instance), p.overrides,
+                                           p.field("framework", framework)),
                              p.overrides, runs ? ConfigUse::kRun : ConfigUse::kMachine);
     } catch (const UserError&) {
     }

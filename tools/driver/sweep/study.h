@@ -36,7 +36,8 @@ namespace infsim::driver {
 
 // The experiment fields a study may set in its base or vary; everything else is a config key.
 inline const std::vector<std::string> kExperimentFields = {
-    "instance", "model", "batch", "dtype", "pipeline_cores", "threads", "image_size", "seq_len"};
+    "instance", "model",      "batch",   "dtype",    "pipeline_cores",
+    "threads",  "image_size", "seq_len", "framework"};
 
 enum class Combine { kGrid, kZip };
 

@@ -132,6 +132,8 @@ class StudyReader {
       if (!contains(kDtypes, value)) {
         fail(node, path, "unknown dtype '" + value + "'; allowed: " + join(kDtypes));
       }
+    } else if (field == "framework") {
+      check_name(node, path, "framework", value, list_frameworks());
     } else if (field != "model" && field != "instance") {
       auto q = parse_written_quantity(value);
       if (!q || !q->unit.empty() || q->value != std::floor(q->value) || q->value < 1 ||
