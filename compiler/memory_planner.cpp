@@ -21,28 +21,46 @@ std::uint64_t tile_bytes(const Value& v, int images, std::uint64_t dsize) {
 }  // namespace
 
 std::uint64_t first_fit(std::vector<ActivationItem>& items) {
-  std::vector<ActivationItem*> order;
-  for (ActivationItem& it : items) order.push_back(&it);
-  std::stable_sort(
-      order.begin(), order.end(),
-      [](const ActivationItem* a, const ActivationItem* b) { return a->start < b->start; });
-  std::vector<ActivationItem*> active;
+  auto by_start = [](const ActivationItem* a, const ActivationItem* b) {
+    return a->start < b->start;
+  };
+  std::vector<ActivationItem*> order, lasts;
+  for (ActivationItem& it : items) (it.last ? lasts : order).push_back(&it);
+  std::stable_sort(order.begin(), order.end(), by_start);
+  std::stable_sort(lasts.begin(), lasts.end(), by_start);
   std::uint64_t peak = 0;
-  for (ActivationItem* it : order) {
-    active.erase(std::remove_if(active.begin(), active.end(),
-                                [&](const ActivationItem* a) { return a->end < it->start; }),
-                 active.end());
-    std::sort(active.begin(), active.end(), [](const ActivationItem* a, const ActivationItem* b) {
+  // Puts `it` at the lowest offset where it fits between the `taken` items (each live beside it).
+  auto fit = [&](ActivationItem* it, std::vector<const ActivationItem*>& taken) {
+    std::sort(taken.begin(), taken.end(), [](const ActivationItem* a, const ActivationItem* b) {
       return a->offset < b->offset;
     });
     std::uint64_t at = 0;
-    for (const ActivationItem* a : active) {
+    for (const ActivationItem* a : taken) {
       if (a->offset >= at + it->size) break;
       at = std::max(at, a->offset + a->size);
     }
     it->offset = at;
     peak = std::max(peak, at + it->size);
+  };
+  // In order of first use, the items placed before `it` and still live at its start are the ones
+  // live beside it.
+  std::vector<ActivationItem*> active;
+  for (ActivationItem* it : order) {
+    active.erase(std::remove_if(active.begin(), active.end(),
+                                [&](const ActivationItem* a) { return a->end < it->start; }),
+                 active.end());
+    std::vector<const ActivationItem*> taken(active.begin(), active.end());
+    fit(it, taken);
     active.push_back(it);
+  }
+  // Then the last ones, beside every item placed whose lifetime overlaps theirs.
+  std::vector<const ActivationItem*> placed(order.begin(), order.end());
+  for (ActivationItem* it : lasts) {
+    std::vector<const ActivationItem*> taken;
+    for (const ActivationItem* a : placed)
+      if (a->start <= it->end && it->start <= a->end) taken.push_back(a);
+    fit(it, taken);
+    placed.push_back(it);
   }
   return peak;
 }
@@ -258,6 +276,9 @@ std::vector<ActivationItem> MemoryPlanner::activation_items(
       continue;
     }
     items.push_back({id, start, end, align(tiles_bytes(id, images)), images});
+    // A graph input first read after the stage's first layer is placed after the activations
+    // (first_fit says why); one read from the start sits at the bottom, in order of first use.
+    items.back().last = val.graph_input && start > first;
   }
   if (plan_.tight) {
     for (int l = first; l <= last; ++l) {

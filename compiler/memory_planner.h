@@ -26,9 +26,15 @@ struct ActivationItem {
   int images = 0;
   std::uint64_t offset = 0;  // set by first_fit
   int buffers_of = -1;       // tight layout: not a value but layer buffers_of's staging and bounce
+  bool last = false;  // placed after the others (a graph input first read mid-stage: first_fit)
 };
 
-// First fit over lifetimes, in order of first use: sets each item's offset; returns the peak.
+// First fit over lifetimes: sets each item's offset; returns the peak. Items are placed in order
+// of first use, those marked `last` after all the others, each where it fits beside every item
+// live with it. A graph input first read in the middle of a stage -- an attention mask, read by
+// every layer's attention -- placed at its first use would land amid the activations live then
+// and split, for the rest of its long life, the room that later and larger activations (a
+// transformer's FFN intermediate) reuse; placed last, it costs at most its own size.
 std::uint64_t first_fit(std::vector<ActivationItem>& items);
 
 // A stage's weights, per partition: all of them aligned per layer, and the largest block that

@@ -56,6 +56,21 @@ TEST(CompilerMemoryPlanner, FirstFitReusesTheRoomOfValuesNoLongerLive) {
   EXPECT_EQ(items[3].offset, 128u);  // value 1 died after layer 2, value 2 lives
 }
 
+// An item placed last (a graph input first read mid-stage) goes where it fits beside every item
+// live with it, after the others, so it does not split the room they reuse. In order of first use,
+// item 1 would sit at 64 from layer 1 on, and item 2 (128 bytes, from layer 2) would have to go
+// above it (peak 208); placed last, item 1 goes above items 0 and 2 (peak 144).
+TEST(CompilerMemoryPlanner, FirstFitPlacesLastItemsBesideEveryItemLiveWithThem) {
+  std::vector<ActivationItem> items = {{0, 0, 1, 64, 1}, {1, 1, 3, 16, 1}, {2, 2, 3, 128, 1}};
+  std::vector<ActivationItem> in_order = items;
+  EXPECT_EQ(first_fit(in_order), 208u);
+  items[1].last = true;
+  EXPECT_EQ(first_fit(items), 144u);
+  EXPECT_EQ(items[0].offset, 0u);
+  EXPECT_EQ(items[2].offset, 0u);    // item 0 died after layer 1
+  EXPECT_EQ(items[1].offset, 128u);  // above item 2, live with it from layer 2
+}
+
 TEST(CompilerMemoryPlanner, LargeInputsReadOnlyByConvolutionsStayInDram) {
   Case large(resnet50());  // 3 x 224 x 224: more than 1/16 of a partition
   MemoryPlanner p(large.g, large.s, large.core, large.dtype);

@@ -221,7 +221,8 @@ TEST(CompilerTransformer, ResizeThatDoesNotRepeatPixelsIsAnError) {
                CompileError);
 }
 
-CompileResult compile_bert(const std::string& name, std::uint32_t batch, std::uint32_t cores) {
+CompileResult compile_bert(const std::string& name, std::uint32_t batch, std::uint32_t cores,
+                           bool cpu_fallback = false) {
   models::ZooOptions zo;
   zo.batch = static_cast<int>(batch);
   zo.seq_len = 128;
@@ -229,6 +230,7 @@ CompileResult compile_bert(const std::string& name, std::uint32_t batch, std::ui
   CompilerOptions options;
   options.batch = batch;
   options.pipeline_cores = cores;
+  options.cpu_fallback = cpu_fallback;
   const isa::NeuronCoreConfig core;
   CompileResult r = compile(g, core, options);
   auto diagnostics = isa::verify_program(r.program, core);
@@ -249,6 +251,25 @@ TEST(CompilerTransformer, BertBaseFourCores) {
 
 TEST(CompilerTransformer, DistilBertBatchFourOnSixteenCores) {
   compile_bert("distilbert_base", 4, 16);
+}
+
+// An attention mask must not cost a batch its passes. bert_base_cased (the embedding lookups on
+// the host) and roberta_base are bert_base's 12 layers plus an attention mask that every layer's
+// attention reads, 1.5 KiB per partition at batch 6, and bert_base runs batch 6 in one pass: the
+// same layers with one more small input need at most that input's room more, so they run in as
+// many passes and stream each weight as often. The planner used to place the mask at its first
+// reader, amid the first layer's query, key and value, where for the rest of the program it split
+// the room each layer's FFN intermediate reuses: two passes of 5 images, every weight streamed
+// twice (324 MiB per inference instead of 162).
+TEST(CompilerTransformer, AnAttentionMaskStreamsNoWeightTwiceAtBatchSix) {
+  const CompileResult plain = compile_bert("bert_base", 6, 1);
+  ASSERT_EQ(plain.report.passes, 1);
+  for (const char* model : {"bert_base_cased", "roberta_base"}) {
+    const CompileResult masked = compile_bert(model, 6, 1, true);
+    EXPECT_EQ(masked.report.passes, plain.report.passes) << model;
+    EXPECT_EQ(masked.report.cores[0].weights_streamed, plain.report.cores[0].weights_streamed)
+        << model;
+  }
 }
 
 // BERT-large (302M parameters, 1.21 GB of fp32 weights) is the zoo's largest model: the default
