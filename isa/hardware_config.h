@@ -189,7 +189,7 @@ struct DramConfig {
   std::uint64_t interleave = 4096;         // bytes: address stripe per channel
   // Sustained bandwidth over the peak: refresh, row-buffer misses and read/write turnarounds
   // leave a loaded DRAM moving less than its pin rate.
-  double efficiency = 0.86;
+  double efficiency = 0.83;
 
   double sustained_bandwidth() const { return bandwidth * efficiency; }
 

@@ -38,9 +38,9 @@ sc_core::sc_time BusyResource::occupy(const sc_core::sc_time& start, double byte
   return busy_until_;
 }
 
-std::pair<sc_core::sc_time, sc_core::sc_time> Reservation::commit(const sc_core::sc_time& now) {
-  if (legs_ == 0) return {now, now};
-  sc_core::sc_time start = sc_core::sc_max_time();
+std::pair<sc_core::sc_time, sc_core::sc_time> Reservation::commit(const sc_core::sc_time& now,
+                                                                  Completion* completion) {
+  sc_core::sc_time start = shared_ > 0 ? now : sc_core::sc_max_time();
   sc_core::sc_time end = now;
   for (int i = 0; i < legs_; ++i) {
     BusyResource& r = *legs_array_[i].resource;
@@ -48,6 +48,13 @@ std::pair<sc_core::sc_time, sc_core::sc_time> Reservation::commit(const sc_core:
     start = std::min(start, leg_start);
     end = std::max(end, r.occupy(leg_start, legs_array_[i].bytes));
   }
+  if (legs_ == 0 && shared_ == 0) start = now;
+  if (completion != nullptr) completion->begin(end);
+  for (int i = 0; i < shared_; ++i) {
+    const SharedLeg& l = shared_array_[i];
+    l.resource->arrive(now, l.flow, l.bytes, completion);
+  }
+  if (completion != nullptr) end = std::max(end, completion->predicted());
   return {start, end};
 }
 

@@ -19,6 +19,7 @@
 #include <systemc>
 
 #include "isa/panic.h"
+#include "sim/core/fair_share_resource.h"
 #include "sim/core/stats.h"
 
 namespace infsim::sim {
@@ -72,17 +73,34 @@ class Reservation {
     INFSIM_PANIC_IF(legs_ == kMaxLegs, "too many resources in one transfer");
     legs_array_[legs_++] = Leg{&resource, bytes};
   }
+  // `bytes` of this transfer pass through the fair-share `resource` on behalf of requestor `flow`.
+  void add(FairShareResource& resource, double bytes, const void* flow) {
+    INFSIM_PANIC_IF(shared_ == kMaxLegs, "too many resources in one transfer");
+    shared_array_[shared_++] = SharedLeg{&resource, bytes, flow};
+  }
   // Books every resource and returns {start, end}: when the first of them starts moving the
-  // transfer's data, and when the last one has finished (the whole transfer is through).
-  std::pair<sc_core::sc_time, sc_core::sc_time> commit(const sc_core::sc_time& now);
+  // transfer's data, and when the last one has finished (the whole transfer is through). The
+  // fair-share legs join `completion` (begun here), and `end` is its prediction, which later
+  // arrivals may delay: the caller waits with completion->wait(). Without a completion, the
+  // fair-share legs are background traffic nobody waits for, and `end` covers the busy-until legs
+  // only.
+  std::pair<sc_core::sc_time, sc_core::sc_time> commit(const sc_core::sc_time& now,
+                                                       Completion* completion = nullptr);
 
  private:
   struct Leg {
     BusyResource* resource;
     double bytes;
   };
+  struct SharedLeg {
+    FairShareResource* resource;
+    double bytes;
+    const void* flow;
+  };
   std::array<Leg, kMaxLegs> legs_array_;
+  std::array<SharedLeg, kMaxLegs> shared_array_;
   int legs_ = 0;
+  int shared_ = 0;
 };
 
 }  // namespace infsim::sim

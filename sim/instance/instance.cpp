@@ -75,9 +75,12 @@ int Instance::book_links(Reservation& r, int from, int to, double bytes) {
 // the bytes actually moved: DRAM bursts (64 B) and link packets are far smaller than the
 // engine's chunk, so short runs do not waste their bandwidth the same way.
 DmaTiming Instance::dma(int issuing_core, int dma_engine, const DmaEndpoint& src,
-                        const DmaEndpoint& dst, double effective_bytes,
-                        const sc_core::sc_time& now) {
+                        const DmaEndpoint& dst, double effective_bytes, const sc_core::sc_time& now,
+                        Completion& completion) {
   NeuronCore& issuer = core(issuing_core);
+  // The DMA engine is the requestor the DRAM controller sees: its queues' requests share its
+  // slot, in order.
+  const void* requestor = &issuer.dma(dma_engine);
   const auto bytes = static_cast<double>(std::max(src.bytes, dst.bytes));
   Reservation r;
   r.add(issuer.dma(dma_engine).resource(), effective_bytes);
@@ -88,12 +91,12 @@ DmaTiming Instance::dma(int issuing_core, int dma_engine, const DmaEndpoint& src
   sc_core::sc_time dram_latency = sc_core::SC_ZERO_TIME;
   if (src.space == isa::MemSpace::kDram) {
     Dram& d = dram(src_chip);
-    d.book(r, src.address, src.span, src.bytes, static_cast<double>(src.bytes), false);
+    d.book(r, src.address, src.span, src.bytes, static_cast<double>(src.bytes), false, requestor);
     dram_latency = d.latency();
   }
   if (dst.space == isa::MemSpace::kDram) {
     Dram& d = dram(dst_chip);
-    d.book(r, dst.address, dst.span, dst.bytes, static_cast<double>(dst.bytes), true);
+    d.book(r, dst.address, dst.span, dst.bytes, static_cast<double>(dst.bytes), true, requestor);
     dram_latency = std::max(dram_latency, d.latency());
   }
   latency += dram_latency;
@@ -106,7 +109,7 @@ DmaTiming Instance::dma(int issuing_core, int dma_engine, const DmaEndpoint& src
     r.add(f.resource(), bytes);
     latency += f.latency();
   }
-  const auto [start, data_end] = r.commit(now);
+  const auto [start, data_end] = r.commit(now, &completion);
   return DmaTiming{start, data_end, data_end + latency};
 }
 
@@ -121,10 +124,11 @@ void Instance::host_to_device(int chip_index, std::uint64_t bytes, std::uint64_t
     }
     Reservation r;
     r.add(c.pcie().host_to_device(), static_cast<double>(bytes));
-    c.dram().book(r, dram_address, bytes, bytes, static_cast<double>(bytes), true);
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
-    const sc_core::sc_time done = r.commit(now).second + c.pcie().latency() + c.dram().latency();
-    sc_core::wait(done - now);
+    c.dram().book(r, dram_address, bytes, bytes, static_cast<double>(bytes), true,
+                  &c.pcie().host_to_device());
+    Completion data;
+    r.commit(sc_core::sc_time_stamp(), &data);
+    data.wait(c.pcie().latency() + c.dram().latency());
   } catch (const SimError&) {
     report_error(std::current_exception());
   }
@@ -141,10 +145,11 @@ void Instance::device_to_host(int chip_index, std::uint64_t bytes, std::uint64_t
     }
     Reservation r;
     r.add(c.pcie().device_to_host(), static_cast<double>(bytes));
-    c.dram().book(r, dram_address, bytes, bytes, static_cast<double>(bytes), false);
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
-    const sc_core::sc_time done = r.commit(now).second + c.pcie().latency() + c.dram().latency();
-    sc_core::wait(done - now);
+    c.dram().book(r, dram_address, bytes, bytes, static_cast<double>(bytes), false,
+                  &c.pcie().device_to_host());
+    Completion data;
+    r.commit(sc_core::sc_time_stamp(), &data);
+    data.wait(c.pcie().latency() + c.dram().latency());
   } catch (const SimError&) {
     report_error(std::current_exception());
   }
@@ -162,14 +167,15 @@ void Instance::device_to_device(int src_chip, std::uint64_t src_address, int dst
     }
     const auto b = static_cast<double>(bytes);
     Reservation r;
-    src.book(r, src_address, bytes, bytes, b, false);
-    dst.book(r, dst_address, bytes, bytes, b, true);
+    // The copy engine behind the links is the requestor on both chips' DRAM.
+    const void* requestor = &chip(src_chip).neuronlink();
+    src.book(r, src_address, bytes, bytes, b, false, requestor);
+    dst.book(r, dst_address, bytes, bytes, b, true, requestor);
     const int hops = book_links(r, src_chip, dst_chip, b);
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
-    const sc_core::sc_time done = r.commit(now).second +
-                                  chip(src_chip).neuronlink().hop_latency() * hops +
-                                  std::max(src.latency(), dst.latency());
-    sc_core::wait(done - now);
+    Completion data;
+    r.commit(sc_core::sc_time_stamp(), &data);
+    data.wait(chip(src_chip).neuronlink().hop_latency() * hops +
+              std::max(src.latency(), dst.latency()));
   } catch (const SimError&) {
     report_error(std::current_exception());
   }

@@ -77,7 +77,8 @@ class Instance : public sc_core::sc_module, public MemorySystem {
   void end_execution(Execution& execution);
 
   DmaTiming dma(int issuing_core, int dma_engine, const DmaEndpoint& src, const DmaEndpoint& dst,
-                double effective_bytes, const sc_core::sc_time& now) override;
+                double effective_bytes, const sc_core::sc_time& now,
+                Completion& completion) override;
   void report_error(std::exception_ptr error) override;
   bool failed() const { return error_ != nullptr; }
   // Rethrows the first error a queue or a run_program* call reported, if any.

@@ -21,13 +21,13 @@ Dram::Dram(sc_core::sc_module_name name, const isa::DramConfig& cfg, Stats& stat
           stats.counter(stat_prefix + ".bytes_written", "bytes", "bytes written to DRAM")) {
   // DramConfig's ranges (checked when the config is loaded) keep these; a config built in code
   // that breaks them is a bug of its caller.
-  INFSIM_PANIC_IF(
-      cfg.channels < 1 || cfg.channels > kMaxChannels || cfg.interleave == 0 || cfg.bandwidth <= 0 ||
-          cfg.efficiency <= 0,
-      "DRAM config outside DramConfig's ranges", cfg.channels, cfg.interleave, cfg.bandwidth);
+  INFSIM_PANIC_IF(cfg.channels < 1 || cfg.channels > kMaxChannels || cfg.interleave == 0 ||
+                      cfg.bandwidth <= 0 || cfg.efficiency <= 0,
+                  "DRAM config outside DramConfig's ranges", cfg.channels, cfg.interleave,
+                  cfg.bandwidth);
   const double channel_bw = cfg.sustained_bandwidth() / cfg.channels;
   for (int c = 0; c < cfg.channels; ++c) {
-    channels_.push_back(std::make_unique<BusyResource>(
+    channels_.push_back(std::make_unique<FairShareResource>(
         stats, stat_names::child(stat_prefix, "ch", c), channel_bw, "DRAM channel"));
   }
   const double* read = &bytes_read_;
@@ -70,17 +70,17 @@ void Dram::split(std::uint64_t address, std::uint64_t span, std::uint64_t* out) 
 }
 
 void Dram::book(Reservation& r, std::uint64_t address, std::uint64_t span, std::uint64_t bytes,
-                double effective_bytes, bool write) {
+                double effective_bytes, bool write, const void* flow) {
   (write ? bytes_written_ : bytes_read_) += static_cast<double>(bytes);
   if (channels_.size() == 1 || span == 0) {
-    r.add(*channels_[0], effective_bytes);
+    r.add(*channels_[0], effective_bytes, flow);
     return;
   }
   std::array<std::uint64_t, kMaxChannels> parts{};
   split(address, span, parts.data());
   const double scale = effective_bytes / static_cast<double>(span);
   for (std::size_t c = 0; c < channels_.size(); ++c) {
-    if (parts[c] > 0) r.add(*channels_[c], static_cast<double>(parts[c]) * scale);
+    if (parts[c] > 0) r.add(*channels_[c], static_cast<double>(parts[c]) * scale, flow);
   }
 }
 

@@ -1,10 +1,12 @@
 #pragma once
 // A chip's device DRAM: `channels` channels sharing the sustained bandwidth (the configured peak
 // times `efficiency`) equally, addresses interleaved across them in `interleave`-byte stripes, a
-// fixed first-byte latency. Each channel is a busy-until resource, so concurrent requests to the
-// same channel serialize and requests that spread over both channels use both. `efficiency`
-// stands for what a fluid busy-until channel does not see: refresh, row-buffer misses when the
-// cores' streams interleave, and read/write bus turnarounds.
+// fixed first-byte latency. Each channel is a fair-share resource (sim/core/fair_share_resource.h):
+// its controller interleaves the requests of its requestors (the DMA engines, PCIe, the
+// NeuronLink ports) as they arrive, so every requestor with data waiting gets an equal share of
+// the channel and serves its own requests in order; requests that spread over both channels use
+// both. `efficiency` stands for what a fluid channel does not see: refresh, row-buffer misses
+// when the cores' streams interleave, and read/write bus turnarounds.
 //
 // Functional mode keeps sparse contents: 1 MiB pages allocated (zeroed) on first touch.
 
@@ -18,6 +20,7 @@
 
 #include "isa/hardware_config.h"
 #include "sim/core/busy_resource.h"
+#include "sim/core/fair_share_resource.h"
 #include "sim/core/stats.h"
 
 namespace infsim::sim {
@@ -37,15 +40,15 @@ class Dram : public sc_core::sc_module {
   int channels() const { return static_cast<int>(channels_.size()); }
   // Achieved bandwidth over the configured peak, over the window.
   Stats::Handle utilization() const { return utilization_; }
-  BusyResource& channel(int i) { return *channels_[static_cast<std::size_t>(i)]; }
+  FairShareResource& channel(int i) { return *channels_[static_cast<std::size_t>(i)]; }
 
   // Bytes of [address, address + span) that fall on each channel (size channels()).
   std::vector<std::uint64_t> channel_bytes(std::uint64_t address, std::uint64_t span) const;
   // Adds the channels a request over [address, address + span) touches to `r`, sharing
   // `effective_bytes` (what the request costs in bandwidth) in proportion to each channel's part
-  // of the span, and counts `bytes` as read or written.
+  // of the span, on behalf of requestor `flow`, and counts `bytes` as read or written.
   void book(Reservation& r, std::uint64_t address, std::uint64_t span, std::uint64_t bytes,
-            double effective_bytes, bool write);
+            double effective_bytes, bool write, const void* flow);
 
   // Whether [address, address + size) lies inside the DRAM.
   bool fits(std::uint64_t address, std::uint64_t size) const {
@@ -65,7 +68,7 @@ class Dram : public sc_core::sc_module {
 
   isa::DramConfig config_;
   sc_core::sc_time latency_;
-  std::vector<std::unique_ptr<BusyResource>> channels_;
+  std::vector<std::unique_ptr<FairShareResource>> channels_;
   double& bytes_read_;
   Stats::Handle utilization_ = nullptr;
   double& bytes_written_;

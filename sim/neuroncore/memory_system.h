@@ -12,6 +12,7 @@
 
 namespace infsim::sim {
 
+class Completion;
 class Dram;
 class NeuronCore;
 
@@ -27,7 +28,7 @@ struct DmaEndpoint {
 
 struct DmaTiming {
   sc_core::sc_time start;     // when the data starts moving (the first resource starts on it)
-  sc_core::sc_time data_end;  // when the last byte has passed the slowest resource
+  sc_core::sc_time data_end;  // when the last byte has passed the slowest resource (predicted)
   sc_core::sc_time done;      // when the result is visible at the destination (+ latencies)
 };
 
@@ -40,10 +41,13 @@ class MemorySystem {
   virtual Dram& dram(int chip) = 0;
   // Books a DMA issued on `dma_engine` of `issuing_core` at time `now`. The DMA engine is charged
   // `effective_bytes` (isa::dma_effective_bytes: its chunking of short runs), the memories and
-  // links on the way the bytes actually moved. Throws SimError for an impossible route.
+  // links on the way the bytes actually moved. Throws SimError for an impossible route. The DRAM
+  // legs are shared fairly with other requestors (sim/core/fair_share_resource.h), so data_end is
+  // a prediction that later arrivals may delay: the issuing queue waits with completion.wait(),
+  // which returns the real end (done stays data_end + the fixed latencies).
   virtual DmaTiming dma(int issuing_core, int dma_engine, const DmaEndpoint& src,
-                        const DmaEndpoint& dst, double effective_bytes,
-                        const sc_core::sc_time& now) = 0;
+                        const DmaEndpoint& dst, double effective_bytes, const sc_core::sc_time& now,
+                        Completion& completion) = 0;
   // A queue hit a user error (a SimError) inside its SC_THREAD: keep the first one for the
   // caller of sc_start and stop the simulation (an exception escaping a SystemC process would
   // turn into an sc_report and lose its type).

@@ -170,7 +170,7 @@ DmaEndpoint NeuronCore::endpoint(Execution& ex, const isa::AccessPattern& ap) co
 }
 
 EngineTiming NeuronCore::issue_dma(Execution& ex, const isa::Queue& q, const isa::Instruction& inst,
-                                   const sc_core::sc_time& now) {
+                                   const sc_core::sc_time& now, Completion& completion) {
   if (!inst.dst.valid() || !inst.src0.valid()) throw SimError("dma_copy needs dst and src0");
   if (inst.dst.elements() != inst.src0.elements()) {
     throw SimError("dma_copy moves " + std::to_string(inst.src0.elements()) +
@@ -180,7 +180,8 @@ EngineTiming NeuronCore::issue_dma(Execution& ex, const isa::Queue& q, const isa
   const DmaEndpoint src = endpoint(ex, inst.src0);
   const DmaEndpoint dst = endpoint(ex, inst.dst);
   const auto effective = static_cast<double>(isa::dma_effective_bytes(inst, config_.dma));
-  const DmaTiming t = memory_->dma(global_index_, q.dma_engine, src, dst, effective, now);
+  const DmaTiming t =
+      memory_->dma(global_index_, q.dma_engine, src, dst, effective, now, completion);
   dma(q.dma_engine).count(q.dma_queue, static_cast<double>(std::max(src.bytes, dst.bytes)));
   return EngineTiming{t.start, t.data_end, t.done};
 }
@@ -215,13 +216,21 @@ void NeuronCore::run_queue(Worker& w) {
     InstructionEvent::Wait blocked[2];
     try {
       wait_semaphores(w, q, i, blocked);
-      t = issue(ex, pc, q, inst);
+      t = issue(ex, pc, q, inst, w.dma);
     } catch (const SimError& e) {
       throw SimError(where(w, q, i) + ": " + e.what(), e.kind(), e.where());
     }
 
     const sc_core::sc_time issued = sc_core::sc_time_stamp();
-    if (t.end > issued) sc_core::wait(t.end - issued);
+    if (q.engine == isa::EngineKind::kDma && inst.opcode != isa::Opcode::kNop) {
+      // Its DRAM legs share the channels with whatever arrives meanwhile: wait for the real end;
+      // the result is visible the same fixed latencies after it.
+      const sc_core::sc_time latency = t.visible - t.end;
+      t.end = w.dma.wait();
+      t.visible = t.end + latency;
+    } else if (t.end > issued) {
+      sc_core::wait(t.end - issued);
+    }
     if (functional != nullptr) {
       ExecContext ctx(*memory_, *this, ex, pc, w.job.queue_index, i);
       functional->execute(inst, ctx);
@@ -288,7 +297,7 @@ void NeuronCore::wait_semaphores(Worker& w, const isa::Queue& q, std::size_t i,
 }
 
 EngineTiming NeuronCore::issue(Execution& ex, int pc, const isa::Queue& q,
-                               const isa::Instruction& inst) {
+                               const isa::Instruction& inst, Completion& dma) {
   if (inst.opcode != isa::Opcode::kNop && isa::opcode_info(inst.opcode).engine != q.engine) {
     throw SimError("a " + std::string(isa::engine_text(isa::opcode_info(inst.opcode).engine)) +
                    " instruction on a " + std::string(isa::engine_text(q.engine)) + " queue");
@@ -297,7 +306,7 @@ EngineTiming NeuronCore::issue(Execution& ex, int pc, const isa::Queue& q,
   EngineTiming t;
   if (q.engine == isa::EngineKind::kDma) {
     t = inst.opcode == isa::Opcode::kNop ? EngineTiming{now, now, now}
-                                         : issue_dma(ex, q, inst, now);
+                                         : issue_dma(ex, q, inst, now, dma);
   } else {
     const std::uint8_t used = isa::opcode_info(inst.opcode).operands;
     const isa::AccessPattern* ops[3] = {&inst.dst, &inst.src0, &inst.src1};

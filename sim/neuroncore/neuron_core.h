@@ -23,6 +23,7 @@
 #include "isa/hardware_config.h"
 #include "isa/program.h"
 #include "sim/core/clock.h"
+#include "sim/core/fair_share_resource.h"
 #include "sim/core/trace_event.h"
 #include "sim/memory/psum.h"
 #include "sim/memory/sbuf.h"
@@ -123,6 +124,8 @@ class NeuronCore : public sc_core::sc_module {
     std::size_t instruction = 0;
     int semaphore = 0;
     std::uint32_t wanted = 0;
+    // The DMA in flight on this queue (a DMA queue has one at a time).
+    Completion dma;
   };
 
   void worker_main(Worker* w);
@@ -135,9 +138,10 @@ class NeuronCore : public sc_core::sc_module {
                        InstructionEvent::Wait blocked[2]);
   // Checks an instruction against its queue (engine, operands, signal target) and issues it to
   // its engine at the current time.
-  EngineTiming issue(Execution& ex, int pc, const isa::Queue& q, const isa::Instruction& inst);
+  EngineTiming issue(Execution& ex, int pc, const isa::Queue& q, const isa::Instruction& inst,
+                     Completion& dma);
   EngineTiming issue_dma(Execution& ex, const isa::Queue& q, const isa::Instruction& inst,
-                         const sc_core::sc_time& now);
+                         const sc_core::sc_time& now, Completion& completion);
   DmaEndpoint endpoint(Execution& ex, const isa::AccessPattern& ap) const;
   void check_local(const isa::AccessPattern& ap) const;
 

@@ -89,21 +89,23 @@ void DevicePath::trace_memory_plan(int core, double start, double end, const Loa
 // Books up to `bytes` of a fast-forward slice on the DRAM channels, but never past the slice's
 // end: the measured mean already contains the contention of the sample, so a fast-forwarded
 // inference only fills the bandwidth that is left in its slice and cannot push the channels'
-// busy-until time ahead of a detailed neighbour by more than one slice.
+// backlog ahead of a detailed neighbour by more than one slice. The bytes are the core's
+// background traffic on the fair-share channels (nobody waits for them): they take the core's
+// share while they last, as its detailed DMAs would.
 void DevicePath::book_fast_forward(int chip, std::uint64_t base, std::uint64_t span, double bytes,
-                                   bool write, double step) {
+                                   bool write, double step, const void* flow) {
   if (bytes <= 0) return;
   Dram& dram = inst_.dram(chip);
   const double t = now_s();
   double room = 0;
   for (int c = 0; c < dram.channels(); ++c) {
-    const double free_at = std::max(t, dram.channel(c).free_at().to_seconds());
+    const double free_at = dram.channel(c).backlog_end(sc_core::sc_time_stamp()).to_seconds();
     room += std::max(0.0, t + step - free_at) * dram.channel(c).bandwidth();
   }
   const double booked = std::min(bytes, room);
   if (booked < 1) return;
   Reservation r;
-  dram.book(r, base, span, static_cast<std::uint64_t>(booked), booked, write);
+  dram.book(r, base, span, static_cast<std::uint64_t>(booked), booked, write, flow);
   r.commit(sc_core::sc_time_stamp());
 }
 
@@ -248,9 +250,9 @@ void DevicePath::run_fast_forward_stage(Inference& inf, int c) {
   const std::uint64_t span = std::max<std::uint64_t>(placed.region_bytes[cu], 1);
   for (int s = 0; s < slices; ++s) {
     book_fast_forward(placed.chip_of_core[cu], placed.dram_base[cu], span, traffic.read / slices,
-                      false, step);
+                      false, step, &placed.dram_base[cu]);
     book_fast_forward(placed.chip_of_core[cu], placed.dram_base[cu], span, traffic.write / slices,
-                      true, step);
+                      true, step, &placed.dram_base[cu]);
     wait_s(step);
   }
   while (c > 0 && !inf.finished[cu - 1]) sc_core::wait(inf.progress);

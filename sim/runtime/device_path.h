@@ -54,8 +54,9 @@ class DevicePath {
   void run_detailed_stage(Inference& inf, int c, int core, double t0);
   void run_fast_forward_stage(Inference& inf, int c);
   void stage_busy(int core, double start, double end, const LoadedModel& lm, bool detailed);
+  // `flow` names the requestor on the DRAM channels (one per core of the model).
   void book_fast_forward(int chip, std::uint64_t base, std::uint64_t span, double bytes, bool write,
-                         double step);
+                         double step, const void* flow);
   void record_sample(LoadedModel& lm, const std::vector<double>& stage,
                      const std::vector<double>& work, const std::vector<double>& tail);
 

@@ -88,8 +88,9 @@ TEST(Interconnect, FourCoresShareOneChipsDramBandwidth) {
   sc_core::sc_start();
   throw_if_deadlocked(inst);
   EXPECT_NEAR(alone, dram_bw, 0.01 * dram_bw);
-  // Each core about a quarter (first come, first served: the cores finish within a few percent
-  // of each other), and together the whole DRAM bandwidth, measured at the last finish.
+  // Each core about a quarter (the channels share their bandwidth among the cores' DMA engines:
+  // the cores finish within a few percent of each other), and together the whole DRAM
+  // bandwidth, measured at the last finish.
   double slowest = alone;
   for (double bw : shared) {
     EXPECT_NEAR(bw, alone / 4, 0.08 * alone / 4);
