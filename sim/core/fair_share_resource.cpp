@@ -147,12 +147,16 @@ void FairShareResource::settle(double now) {
 }
 
 void FairShareResource::schedule_next() {
-  if (legs_.empty()) {
+  // Only a leg somebody waits for needs the event; background bytes (fast-forwarded cores) are
+  // dropped by the next settle.
+  const auto next = std::find_if(legs_.begin(), legs_.end(),
+                                 [](const Leg& l) { return l.completion != nullptr; });
+  if (next == legs_.end()) {
     if (next_at_ >= 0) next_.cancel();
     next_at_ = -1;
     return;
   }
-  const double at = std::max(rounded(finish(legs_.front().tag)), now_);
+  const double at = std::max(rounded(finish(next->tag)), now_);
   if (at == next_at_) return;
   next_.cancel();
   next_.notify(sc_core::sc_time::from_value(static_cast<sc_core::sc_time::value_type>(at)) -
@@ -168,7 +172,6 @@ void FairShareResource::on_next() {
 
 sc_core::sc_time FairShareResource::backlog_end(const sc_core::sc_time& now) {
   settle(static_cast<double>(now.value()));
-  schedule_next();
   double waiting = 0;
   for (const Flow& f : flows_) waiting += f.last_tag - virtual_;
   return steps_to_time(now_ + waiting * steps_per_byte_);
