@@ -118,7 +118,7 @@ class Runtime {
   void worker(ProcessState& p, int thread);
   void submit(ProcessState& p, std::function<void(int thread)> job);
   void run_requests(ProcessState& p, int count, bool measured);
-  void load(LoadedModel& lm, bool first);
+  void load(LoadedModel& lm);
   // Returns when each of its inferences started on the device.
   std::vector<double> predict(ProcessState& p, LoadedModel& lm, int images);
   void data_parallel(ProcessState& p, int images);
@@ -160,14 +160,17 @@ class Runtime {
   Stats& stats_;
   TraceWriter* trace_;
   HostCpus host_;
-  HostSemaphore daemon_;  // runtime 1.x: neuron-rtd's worker threads, one pool per instance
+  HostSemaphore daemon_;        // runtime 1.x: neuron-rtd's worker threads, one pool per instance
+  HostSemaphore load_lock_{1};  // model loads' driver allocation, one at a time per instance
   DevicePath device_;
   Placement placement_;
   std::vector<std::unique_ptr<ProcessState>> processes_;
   std::mt19937_64 rng_;
   Traffic traffic_start_;
   bool traffic_started_ = false;
-  int ready_ = 0;  // processes loaded and warmed up
+  int loaded_ = 0;  // processes whose models are loaded
+  int ready_ = 0;   // processes loaded and warmed up
+  sc_core::sc_event all_loaded_;
   sc_core::sc_event all_ready_;
 };
 
@@ -230,11 +233,21 @@ void Runtime::worker(ProcessState& p, int thread) {
 void Runtime::process_main(ProcessState& p) {
   for (std::size_t k = 0; k < p.loaded.size(); ++k) {
     const double t0 = now_s();
-    load(*p.loaded[k], k == 0);
+    load(*p.loaded[k]);
     p.loaded[k]->load_seconds = now_s() - t0;
     if (inst_.failed()) return;
   }
   p.load_end = now_s();
+  // The warm-ups start together, once every process has loaded: the driver takes one load at a
+  // time, so the loads end staggered, and a process warming up alone would meet less contention
+  // than in the measured window; its warm-up inferences are the first device-time samples the
+  // fast-forward replays, so they must see the neighbours the measured ones will.
+  if (++loaded_ < static_cast<int>(processes_.size())) {
+    sc_core::wait(all_loaded_);
+  } else {
+    all_loaded_.notify();
+  }
+  if (inst_.failed()) return;
   run_requests(p, p.spec->workload.warmup, false);
   if (inst_.failed()) return;
   // The measured requests start together, once every process has loaded and warmed up, as a
@@ -307,9 +320,22 @@ void Runtime::run_requests(ProcessState& p, int count, bool measured) {
   while (remaining > 0 && !inst_.failed()) sc_core::wait(all_done);
 }
 
-void Runtime::load(LoadedModel& lm, bool first) {
+// The documented load flow (ref §4.2): the process unpacks, parses and validates the NEFF on its
+// vCPU, in parallel with other processes (a later copy of the same model in the process reuses
+// the unpacked NEFF, as the runtime's model cache does); the allocation of NeuronCores, device
+// DRAM and host resources goes through the driver one load at a time across the instance; then
+// the weights cross PCIe and the cores run the program's setup.
+void Runtime::load(LoadedModel& lm) {
   const double started = now_s();
-  host_.compute(first ? rt_.load_overhead : rt_.load_overhead_per_core);
+  ProcessState& p = *lm.process;
+  if (std::find(p.unpacked.begin(), p.unpacked.end(), lm.model) == p.unpacked.end()) {
+    host_.compute(rt_.load_unpack_time);
+    p.unpacked.push_back(lm.model);
+  }
+  {
+    HostHold driver(load_lock_);
+    wait_s(rt_.load_locked_time);
+  }
   const PlacedModel& placed = *lm.placed;
   for (std::size_t c = 0; c < placed.cores.size(); ++c) {
     inst_.host_to_device(placed.chip_of_core[c], placed.weight_bytes[c], placed.dram_base[c]);
@@ -322,8 +348,12 @@ void Runtime::load(LoadedModel& lm, bool first) {
 HostPath Runtime::host_path(const LoadedModel& lm) const {
   HostPath h;
   const isa::Program& prog = *lm.model->program;
-  h.in_bytes = static_cast<double>(lm.model->user_input_elements) * fw_.user_element_bytes;
-  h.out_bytes = static_cast<double>(lm.model->user_output_elements) * fw_.user_element_bytes;
+  // framework.io_on_device: the caller's tensors never leave the device, so the host neither
+  // copies nor casts them (the graph's CPU nodes below still run).
+  if (!fw_.io_on_device) {
+    h.in_bytes = static_cast<double>(lm.model->user_input_elements) * fw_.user_element_bytes;
+    h.out_bytes = static_cast<double>(lm.model->user_output_elements) * fw_.user_element_bytes;
+  }
   // A cast when the user's element size differs from the program's tensors', else a copy.
   auto rate = [&](isa::TensorKind kind, double user_bytes) {
     double device_bytes = 0;
@@ -344,8 +374,8 @@ HostPath Runtime::host_path(const LoadedModel& lm) const {
 // One compiled-batch inference once it holds an in-flight slot, from the runtime's side: runtime
 // 1.x hands it to a neuron-rtd worker (request handling, the tensors' gRPC copies unless they are
 // in shared memory, the IFMAP conversion and the CPU nodes, ref §4.3) and the worker is free
-// again while the NeuronCores run; the IFMAPs cross PCIe, the group's queue runs it, the OFMAPs
-// come back and (runtime 1.x) a worker copies them out.
+// again while the NeuronCores run; the IFMAPs cross PCIe (unless framework.io_on_device), the
+// group's queue runs it, the OFMAPs come back and (runtime 1.x) a worker copies them out.
 double Runtime::inference(LoadedModel& lm, const HostPath& h) {
   const bool daemon = fw_.runtime == 1;
   if (daemon) {
@@ -355,9 +385,13 @@ double Runtime::inference(LoadedModel& lm, const HostPath& h) {
     convert(h.in_bytes, h.in_cast_bandwidth);
   }
   const PlacedModel& placed = *lm.placed;
-  for (const IoTensor& t : placed.inputs) inst_.host_to_device(t.chip, t.bytes, t.address);
+  if (!fw_.io_on_device) {
+    for (const IoTensor& t : placed.inputs) inst_.host_to_device(t.chip, t.bytes, t.address);
+  }
   const double device_start = device_.execute(lm);
-  for (const IoTensor& t : placed.outputs) inst_.device_to_host(t.chip, t.bytes, t.address);
+  if (!fw_.io_on_device) {
+    for (const IoTensor& t : placed.outputs) inst_.device_to_host(t.chip, t.bytes, t.address);
+  }
   if (daemon) {
     HostHold worker(daemon_);
     if (!fw_.shared_memory) host_.copy(h.out_bytes, rt_.daemon_copy_bandwidth);
@@ -437,8 +471,9 @@ void Runtime::data_parallel(ProcessState& p, int images) {
   // time: the k-th cat copies k + 1 slices.
   const RuntimeModel& m = *p.loaded[0]->model;
   const double batch = std::max<double>(1, m.program->options.batch);
-  const double slice_out =
-      static_cast<double>(m.user_output_elements) * fw_.user_element_bytes / batch * per_copy;
+  const double slice_out = fw_.io_on_device ? 0
+                                            : static_cast<double>(m.user_output_elements) *
+                                                  fw_.user_element_bytes / batch * per_copy;
   double copied = 0;
   for (int k = 1; k < n; ++k) copied += (k + 1) * slice_out;
   HostHold gil(*p.gil);

@@ -14,7 +14,8 @@
 //     bandwidth, a seeded wake-up jitter;
 //   - runtime.cpp: each framework call's Python side holds the process's GIL (the framework
 //     releases it for the runtime call unless framework.releases_gil is false); the user's tensor
-//     is copied framework.input_copies times and cast into the program's dtype; runtime 1.x
+//     is copied framework.input_copies times, cast into the program's dtype and crosses PCIe
+//     (none of it when framework.io_on_device: the tensors stay in device memory); runtime 1.x
 //     (neuron-rtd) hands each inference to one of runtime.daemon_workers daemon threads shared by
 //     every process (request handling, the tensors' gRPC copies unless framework.shared_memory,
 //     the cast, the CPU nodes), runtime 2.x has the calling thread cast and submit; at most

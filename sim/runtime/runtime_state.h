@@ -76,6 +76,7 @@ struct ProcessState {
   std::deque<sc_core::sc_event*> idle_workers;
   std::vector<int> worker_tracks;
   int load_track = -1;
+  std::vector<const RuntimeModel*> unpacked;  // model files whose NEFF this process has unpacked
   double load_end = 0;
   double measure_start = -1;
   double measure_end = 0;
