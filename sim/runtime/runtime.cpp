@@ -240,9 +240,9 @@ void Runtime::process_main(ProcessState& p) {
   p.load_end = now_s();
   // The warm-ups start together, once every process has loaded: the driver takes one load at a
   // time, so the loads end staggered, and a process warming up alone would meet less contention
-  // than in the measured window; its warm-up inferences are the first device-time samples the
-  // fast-forward replays, so they must see the neighbours the measured ones will.
-  if (++loaded_ < static_cast<int>(processes_.size())) {
+  // than its neighbours give it in the measured window.
+  const bool others_loading = ++loaded_ < static_cast<int>(processes_.size());
+  if (others_loading) {
     sc_core::wait(all_loaded_);
   } else {
     all_loaded_.notify();
@@ -261,6 +261,17 @@ void Runtime::process_main(ProcessState& p) {
     all_ready_.notify();
   }
   if (inst_.failed()) return;
+  // A process that waited for its neighbours' loads warmed up in a burst with all of them, unlike
+  // the measured steady state: its device-time samples that have not converged yet are dropped,
+  // so that the fast-forward replays the measured window's device time. (A process that loaded
+  // last, or alone, keeps them.)
+  for (auto& lm : p.loaded) {
+    Sampling& s = lm->sampling;
+    if (!others_loading || s.converged) continue;
+    s.samples.clear();
+    s.work_samples.clear();
+    s.tail_samples.clear();
+  }
   p.measure_start = now_s();
   if (!traffic_started_) {
     traffic_started_ = true;
