@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "sim/core/stats.h"
-#include "sim/core/trace_writer.h"
 
 namespace infsim::sim {
 
@@ -12,29 +11,13 @@ BusyResource::BusyResource(Stats& stats, const std::string& name, double bandwid
     : name_(name),
       bandwidth_(bandwidth),
       steps_per_byte_(1.0 / (bandwidth * sc_core::sc_get_time_resolution().to_seconds())),
-      bytes_(stats.counter(name + ".bytes", "bytes", "bytes moved through " + what)),
-      busy_seconds_(stats.counter(name + ".busy_seconds", "s", "time " + what + " was busy")),
-      transfers_(stats.counter(name + ".transfers", "count", "transfers through " + what)) {
-  const double* busy = &busy_seconds_;
-  const double* bytes = &bytes_;
-  utilization_ =
-      stats.formula(name + ".utilization", "ratio", "fraction of the window " + what + " was busy",
-                    [busy](double window) { return window > 0 ? *busy / window : 0.0; });
-  stats.formula(name + ".bandwidth", "bytes/s", "achieved bandwidth of " + what,
-                [bytes](double window) { return window > 0 ? *bytes / window : 0.0; });
-}
+      stats_(stats, name, what) {}
 
 sc_core::sc_time BusyResource::occupy(const sc_core::sc_time& start, double bytes) {
   INFSIM_PANIC_IF(start < busy_until_, "resource booked before it is free", start, busy_until_);
   const sc_core::sc_time d = duration(bytes);
   busy_until_ = start + d;
-  bytes_ += bytes;
-  busy_seconds_ += d.to_seconds();
-  transfers_ += 1;
-  if (trace_ != nullptr) {
-    trace_->transfer(trace_pid_, trace_counter_, start.to_seconds(), busy_until_.to_seconds(),
-                     bytes);
-  }
+  stats_.record(start.to_seconds(), busy_until_.to_seconds(), bytes);
   return busy_until_;
 }
 

@@ -20,6 +20,7 @@
 
 #include "isa/panic.h"
 #include "sim/core/fair_share_resource.h"
+#include "sim/core/resource_stats.h"
 #include "sim/core/stats.h"
 
 namespace infsim::sim {
@@ -34,7 +35,7 @@ class BusyResource {
 
   const std::string& name() const { return name_; }
   double bandwidth() const { return bandwidth_; }
-  Stats::Handle utilization() const { return utilization_; }  // busy time over the window
+  Stats::Handle utilization() const { return stats_.utilization(); }  // busy over the window
   const sc_core::sc_time& free_at() const { return busy_until_; }
   sc_core::sc_time duration(double bytes) const {
     return sc_core::sc_time::from_value(
@@ -42,12 +43,9 @@ class BusyResource {
   }
   // Books [start, start + bytes / bandwidth); `start` must not precede free_at(). Returns the end.
   sc_core::sc_time occupy(const sc_core::sc_time& start, double bytes);
-  // Every booking also adds its bytes to the bandwidth counter `counter` of trace process `pid`
-  // (several resources may share one counter). `trace` may be null.
+  // Every booking is also traced (ResourceStats::trace_to).
   void trace_to(TraceWriter* trace, int pid, std::string counter) {
-    trace_ = trace;
-    trace_pid_ = pid;
-    trace_counter_ = std::move(counter);
+    stats_.trace_to(trace, pid, std::move(counter));
   }
 
  private:
@@ -55,13 +53,7 @@ class BusyResource {
   double bandwidth_;
   double steps_per_byte_;
   sc_core::sc_time busy_until_;
-  double& bytes_;
-  double& busy_seconds_;
-  double& transfers_;
-  TraceWriter* trace_ = nullptr;
-  int trace_pid_ = 0;
-  std::string trace_counter_;
-  Stats::Handle utilization_;
+  ResourceStats stats_;
 };
 
 class Reservation {

@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "isa/panic.h"
-#include "sim/core/trace_writer.h"
 
 namespace infsim::sim {
 namespace {
@@ -71,16 +70,7 @@ FairShareResource::FairShareResource(Stats& stats, const std::string& name, doub
     : name_(name),
       bandwidth_(bandwidth),
       steps_per_byte_(1.0 / (bandwidth * sc_core::sc_get_time_resolution().to_seconds())),
-      bytes_(stats.counter(name + ".bytes", "bytes", "bytes moved through " + what)),
-      busy_seconds_(stats.counter(name + ".busy_seconds", "s", "time " + what + " was busy")),
-      transfers_(stats.counter(name + ".transfers", "count", "transfers through " + what)) {
-  const double* busy = &busy_seconds_;
-  const double* bytes = &bytes_;
-  utilization_ =
-      stats.formula(name + ".utilization", "ratio", "fraction of the window " + what + " was busy",
-                    [busy](double window) { return window > 0 ? *busy / window : 0.0; });
-  stats.formula(name + ".bandwidth", "bytes/s", "achieved bandwidth of " + what,
-                [bytes](double window) { return window > 0 ? *bytes / window : 0.0; });
+      stats_(stats, name, what) {
   sc_core::sc_spawn_options options;
   options.spawn_method();
   options.set_sensitivity(&next_);
@@ -199,14 +189,8 @@ void FairShareResource::arrive(const sc_core::sc_time& now, const void* flow, do
 
   const double d = bytes * steps_per_byte_;
   const double resolution = sc_core::sc_get_time_resolution().to_seconds();
-  bytes_ += bytes;
-  busy_seconds_ += d * resolution;
-  transfers_ += 1;
-  if (trace_ != nullptr) {
-    // The resource as a whole is busy exactly as a first-come-first-served one would be.
-    trace_->transfer(trace_pid_, trace_counter_, start * resolution, (start + d) * resolution,
-                     bytes);
-  }
+  // The resource as a whole is busy exactly as a first-come-first-served one would be.
+  stats_.record(start * resolution, (start + d) * resolution, bytes);
   schedule_next();
 }
 

@@ -25,6 +25,7 @@
 
 #include <systemc>
 
+#include "sim/core/resource_stats.h"
 #include "sim/core/stats.h"
 
 namespace infsim::sim {
@@ -72,7 +73,7 @@ class FairShareResource {
 
   const std::string& name() const { return name_; }
   double bandwidth() const { return bandwidth_; }
-  Stats::Handle utilization() const { return utilization_; }
+  Stats::Handle utilization() const { return stats_.utilization(); }
   // When everything queued so far is through, if nothing else arrives (a busy-until resource's
   // busy_until); `now` if idle.
   sc_core::sc_time backlog_end(const sc_core::sc_time& now);
@@ -81,9 +82,7 @@ class FairShareResource {
   // one, the bytes only take their share (background traffic nobody waits for).
   void arrive(const sc_core::sc_time& now, const void* flow, double bytes, Completion* completion);
   void trace_to(TraceWriter* trace, int pid, std::string counter) {
-    trace_ = trace;
-    trace_pid_ = pid;
-    trace_counter_ = std::move(counter);
+    stats_.trace_to(trace, pid, std::move(counter));
   }
 
  private:
@@ -114,13 +113,7 @@ class FairShareResource {
   std::vector<Leg> legs_;  // sorted by tag
   sc_core::sc_event next_;
   double next_at_ = -1;  // when next_ is due (time steps), -1 if not pending
-  double& bytes_;
-  double& busy_seconds_;
-  double& transfers_;
-  TraceWriter* trace_ = nullptr;
-  int trace_pid_ = 0;
-  std::string trace_counter_;
-  Stats::Handle utilization_;
+  ResourceStats stats_;
 };
 
 }  // namespace infsim::sim
