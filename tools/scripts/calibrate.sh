@@ -3,7 +3,7 @@
 #   tools/scripts/calibrate.sh [INFSIM_BINARY] [--fit] [--set KEY=VALUE ...]
 # The calibration table (configs/validation/calibration.csv against the simulation, MAPE per
 # metric, rows off by more than 2x) replaces the block between the "validate" markers and the
-# scatter plot docs/calibration.png is redrawn; with --fit, the knobs of
+# scatter plots docs/calibration/scatter-<metric>.png are redrawn; with --fit, the knobs of
 # configs/validation/knobs.yaml are fitted and the leave-one-out table replaces the block
 # between the "fit" markers (minutes: every grid point simulates every row). Other arguments go
 # to `infsim validate` (to try a knob value before editing the YAML).
@@ -23,9 +23,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$root"
 start=$(date +%s)
+mkdir -p docs/calibration
 # shellcheck disable=SC2086
-"$infsim" validate configs/validation/calibration.csv --plot docs/calibration.png $fit "$@" \
+"$infsim" validate configs/validation/calibration.csv --plot docs/calibration/scatter $fit "$@" \
   >"$tmp/out.md" 2>"$tmp/err.txt" || { cat "$tmp/err.txt" >&2; exit 1; }
+rm -f docs/calibration/scatter-*.svg  # the PNGs are what the page shows
 seconds=$(($(date +%s) - start))
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 /usr/bin/python3 - "$tmp/out.md" docs/calibration.md "$commit" "$seconds" "$fit" <<'PY'
@@ -48,4 +50,4 @@ if fit:
             f"({seconds} s).\n\n" + fitted)
 open(doc, "w").write(d)
 PY
-echo "calibrate.sh: docs/calibration.md and docs/calibration.png regenerated (${seconds} s)" >&2
+echo "calibrate.sh: docs/calibration.md and docs/calibration/scatter-*.png regenerated (${seconds} s)" >&2

@@ -2,12 +2,13 @@
 # simulator gets right) and the 2x band, as PNG and SVG. `infsim validate --plot PREFIX` writes
 # the data and calls this once per metric:
 #
-#   gnuplot -e "datafile='P-throughput_avg.dat'; outbase='P-throughput_avg'; hi=3000; \
+#   gnuplot -e "datafile='P-throughput_avg.dat'; outbase='P-throughput_avg'; lo=80; hi=3000; \
 #               title='...'; label='throughput_avg (1/s)'; failed=1" tools/scripts/plot_validate.gp
 #
 # The data file holds two blocks (separated by two blank lines): the rows that ran, "measured
-# <TAB> simulated <TAB> name", and the rows that did not, "measured <TAB> 0 <TAB> name", drawn as
-# red crosses on the x axis (present only when failed=1). Both axes are the metric, from 0 to hi.
+# <TAB> simulated <TAB> name", and the rows that did not, "measured <TAB> lo <TAB> name", drawn as
+# red crosses on the bottom axis (present only when failed=1). Both axes are the metric, log-log
+# from lo to hi, so a ratio (the error) is the same distance everywhere.
 
 set datafile separator "\t"
 set title title noenhanced
@@ -16,8 +17,9 @@ set ylabel "simulated " . label noenhanced
 set grid
 set size square
 set key below noenhanced
-set xrange [0:hi]
-set yrange [0:hi]
+set logscale xy
+set xrange [lo:hi]
+set yrange [lo:hi]
 
 do for [format in "png svg"] {
   if (format eq "png") {
