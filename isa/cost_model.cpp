@@ -45,6 +45,10 @@ std::uint64_t contiguous_run_elements(const AccessPattern& ap) {
 
 }  // namespace
 
+EngineContext engine_context(const NeuronCoreConfig& cfg) {
+  return EngineContext{cfg.instruction_overhead_cycles, cfg.sbuf.partitions};
+}
+
 double tensor_rate(DType dtype, const TensorEngineConfig& cfg) {
   switch (dtype) {
     case DType::kBf16:
@@ -62,34 +66,36 @@ double tensor_rate(DType dtype, const TensorEngineConfig& cfg) {
 // Weights enter the array one row (one contraction index k, all M columns at once) per
 // weight_load_cycles_per_row; K = the partitions of the weight tile, so a short K loads faster
 // (unless weight_load_full_array: then every load shifts through all the rows).
-Cycles load_weights_cycles(const Instruction& inst, const NeuronCoreConfig& cfg) {
-  const TensorEngineConfig& te = cfg.tensor;
-  const int shifts = te.weight_load_full_array ? te.rows : inst.src0.partitions;
-  return overhead(cfg.instruction_overhead_cycles) +
-         ceil_cycles(shifts * te.weight_load_cycles_per_row);
+Cycles load_weights_cycles(const Instruction& inst, const TensorEngineConfig& cfg,
+                           const EngineContext& ctx) {
+  const int shifts = cfg.weight_load_full_array ? cfg.rows : inst.src0.partitions;
+  return overhead(ctx.instruction_overhead_cycles) +
+         ceil_cycles(shifts * cfg.weight_load_cycles_per_row);
 }
 
 bool waits_for_drain(const Instruction& inst, const TensorEngineConfig& cfg) {
   return !cfg.weight_load_overlap && inst.opcode == Opcode::kLoadWeights;
 }
 
-Cycles tensor_engine_cycles(const CoreProgram& core, const NeuronCoreConfig& cfg) {
+Cycles tensor_engine_cycles(const CoreProgram& core, const NeuronCoreConfig& core_cfg) {
+  const TensorEngineConfig& cfg = core_cfg.tensor;
+  const EngineContext ctx = engine_context(core_cfg);
   Cycles free = 0, drained = 0, done = 0;
   for (const Queue& q : core.queues) {
     if (q.engine != EngineKind::kTensor) continue;
     for (const Instruction& inst : q.instructions) {
-      const Cycles start = waits_for_drain(inst, cfg.tensor) ? std::max(free, drained) : free;
+      const Cycles start = waits_for_drain(inst, cfg) ? std::max(free, drained) : free;
       Cycles occupancy = 0, latency = 0;
       switch (inst.opcode) {
         case Opcode::kMatMul:
-          occupancy = matmul_cycles(inst, cfg);
-          latency = matmul_latency(inst, cfg);
+          occupancy = matmul_cycles(inst, cfg, ctx);
+          latency = matmul_latency(inst, cfg, ctx);
           break;
         case Opcode::kLoadWeights:
-          occupancy = latency = load_weights_cycles(inst, cfg);
+          occupancy = latency = load_weights_cycles(inst, cfg, ctx);
           break;
         case Opcode::kTranspose:
-          occupancy = latency = transpose_cycles(inst, cfg);
+          occupancy = latency = transpose_cycles(inst, cfg, ctx);
           break;
         default:
           break;
@@ -105,32 +111,34 @@ Cycles tensor_engine_cycles(const CoreProgram& core, const NeuronCoreConfig& cfg
 // The moving tile enters one column (one n, all K partitions) per cycle at bf16/fp16; the engine
 // can accept the next instruction's first column right after this one's last, so occupancy does
 // not depend on the array shape or on K and M.
-Cycles matmul_cycles(const Instruction& inst, const NeuronCoreConfig& cfg) {
+Cycles matmul_cycles(const Instruction& inst, const TensorEngineConfig& cfg,
+                     const EngineContext& ctx) {
   const double columns = static_cast<double>(inst.src0.free_elements());
-  return overhead(cfg.instruction_overhead_cycles) +
-         ceil_cycles(columns / tensor_rate(inst.src0.dtype, cfg.tensor));
+  return overhead(ctx.instruction_overhead_cycles) +
+         ceil_cycles(columns / tensor_rate(inst.src0.dtype, cfg));
 }
 
 // Column m of the moving tile enters row r at cycle m + r (skewed) and meets array column c at
 // m + r + c, so the last partial sum (m = M - 1, r = rows - 1, c = cols - 1) is out at cycle
 // M + rows + cols - 3: the result is visible rows + cols - 2 cycles after the last column entered.
 // The pipeline depth is physical, so the full array counts even for a smaller tile.
-Cycles matmul_latency(const Instruction& inst, const NeuronCoreConfig& cfg) {
-  return matmul_cycles(inst, cfg) + static_cast<Cycles>(cfg.tensor.rows) +
-         static_cast<Cycles>(cfg.tensor.cols) - 2;
+Cycles matmul_latency(const Instruction& inst, const TensorEngineConfig& cfg,
+                      const EngineContext& ctx) {
+  return matmul_cycles(inst, cfg, ctx) + static_cast<Cycles>(cfg.rows) +
+         static_cast<Cycles>(cfg.cols) - 2;
 }
 
 // A matmul against the identity: src0 (P x N) is loaded as the stationary weights (P rows), the
 // P x P identity streams through (P columns), and the result drains to PSUM. Transpose replaces
 // the stationary weights, so the engine stays busy until the result is out (no overlap with the
 // next instruction).
-Cycles transpose_cycles(const Instruction& inst, const NeuronCoreConfig& cfg) {
-  const TensorEngineConfig& te = cfg.tensor;
+Cycles transpose_cycles(const Instruction& inst, const TensorEngineConfig& cfg,
+                        const EngineContext& ctx) {
   const double p = inst.src0.partitions;
-  return overhead(cfg.instruction_overhead_cycles) +
-         ceil_cycles(p * te.weight_load_cycles_per_row) +
-         ceil_cycles(p / tensor_rate(inst.src0.dtype, te)) + static_cast<Cycles>(te.rows) +
-         static_cast<Cycles>(te.cols);
+  return overhead(ctx.instruction_overhead_cycles) +
+         ceil_cycles(p * cfg.weight_load_cycles_per_row) +
+         ceil_cycles(p / tensor_rate(inst.src0.dtype, cfg)) + static_cast<Cycles>(cfg.rows) +
+         static_cast<Cycles>(cfg.cols);
 }
 
 // FLOP per element of each function, counted as the multiply-add / compare / table-lookup steps
@@ -189,12 +197,13 @@ int activation_flops_per_element(const Instruction& inst) {
 // Each partition lane does flops_per_cycle / partitions FLOP per cycle (512 / 128 = 4); all lanes
 // run in lock step, so the time is one partition's work. Computed as
 // ceil(flop per partition * partitions / flops_per_cycle) to stay exact for any shape.
-Cycles activate_cycles(const Instruction& inst, const NeuronCoreConfig& cfg) {
+Cycles activate_cycles(const Instruction& inst, const ScalarEngineConfig& cfg,
+                       const EngineContext& ctx) {
   const std::uint64_t work =
       inst.src0.free_elements() * static_cast<std::uint64_t>(activation_flops_per_element(inst));
-  return overhead(cfg.instruction_overhead_cycles) +
-         ceil_div(work * static_cast<std::uint64_t>(cfg.sbuf.partitions),
-                  static_cast<std::uint64_t>(cfg.scalar.flops_per_cycle));
+  return overhead(ctx.instruction_overhead_cycles) +
+         ceil_div(work * static_cast<std::uint64_t>(ctx.partitions),
+                  static_cast<std::uint64_t>(cfg.flops_per_cycle));
 }
 
 // Per partition:
@@ -225,12 +234,12 @@ std::uint64_t vector_flops_per_partition(const Instruction& inst) {
   }
 }
 
-Cycles vector_cycles(const Instruction& inst, const NeuronCoreConfig& cfg) {
+Cycles vector_cycles(const Instruction& inst, const VectorEngineConfig& cfg,
+                     const EngineContext& ctx) {
   if (inst.opcode == Opcode::kNop) return 0;
-  return overhead(cfg.instruction_overhead_cycles) +
-         ceil_div(
-             vector_flops_per_partition(inst) * static_cast<std::uint64_t>(cfg.sbuf.partitions),
-             static_cast<std::uint64_t>(cfg.vector.flops_per_cycle));
+  return overhead(ctx.instruction_overhead_cycles) +
+         ceil_div(vector_flops_per_partition(inst) * static_cast<std::uint64_t>(ctx.partitions),
+                  static_cast<std::uint64_t>(cfg.flops_per_cycle));
 }
 
 std::uint64_t contiguous_run_bytes(const AccessPattern& ap) {
@@ -260,24 +269,25 @@ double dma_seconds_uncontended(const Instruction& inst, const NeuronCoreConfig& 
 }
 
 Cycles instruction_cycles(const Instruction& inst, const NeuronCoreConfig& cfg) {
+  const EngineContext ctx = engine_context(cfg);
   switch (inst.opcode) {
     case Opcode::kDmaCopy:
       return ceil_cycles(dma_seconds_uncontended(inst, cfg, cfg.dma.engine_bandwidth) * cfg.clock);
     case Opcode::kLoadWeights:
-      return load_weights_cycles(inst, cfg);
+      return load_weights_cycles(inst, cfg.tensor, ctx);
     case Opcode::kMatMul:
-      return matmul_cycles(inst, cfg);
+      return matmul_cycles(inst, cfg.tensor, ctx);
     case Opcode::kTranspose:
-      return transpose_cycles(inst, cfg);
+      return transpose_cycles(inst, cfg.tensor, ctx);
     case Opcode::kActivate:
-      return activate_cycles(inst, cfg);
+      return activate_cycles(inst, cfg.scalar, ctx);
     case Opcode::kPool:
     case Opcode::kTensorTensor:
     case Opcode::kTensorScalar:
     case Opcode::kReduce:
     case Opcode::kMemset:
     case Opcode::kNop:
-      return vector_cycles(inst, cfg);
+      return vector_cycles(inst, cfg.vector, ctx);
   }
   return 0;
 }

@@ -1,8 +1,9 @@
 #pragma once
 // Pure cost functions of the NeuronCore engines: how many cycles one tile-level instruction keeps
 // its engine busy. The simulator (sim/neuroncore) advances time by them and the compiler uses
-// them to estimate schedules, so they take only the instruction and the core's config and never
-// include SystemC.
+// them to estimate schedules, so they take only the instruction and config and never include
+// SystemC. A per-engine function takes its engine's own config struct, plus an EngineContext
+// when it needs the two core-level values; whole-core functions take the NeuronCoreConfig.
 //
 // The model, per engine (every figure is a config field; the defaults come from
 // isa/hardware_config.h and the reasoning is in cost_model.cpp beside each function):
@@ -31,11 +32,22 @@ namespace infsim::isa {
 
 using Cycles = std::uint64_t;
 
+// The core-level values a compute engine needs beside its own config struct.
+struct EngineContext {
+  int instruction_overhead_cycles = 0;  // NeuronCoreConfig::instruction_overhead_cycles
+  int partitions = 0;                   // SbufConfig::partitions: the Scalar/Vector lanes
+};
+EngineContext engine_context(const NeuronCoreConfig& cfg);
+
 // Tensor Engine.
-Cycles load_weights_cycles(const Instruction& inst, const NeuronCoreConfig& cfg);
-Cycles matmul_cycles(const Instruction& inst, const NeuronCoreConfig& cfg);   // occupancy
-Cycles matmul_latency(const Instruction& inst, const NeuronCoreConfig& cfg);  // + fill/drain
-Cycles transpose_cycles(const Instruction& inst, const NeuronCoreConfig& cfg);
+Cycles load_weights_cycles(const Instruction& inst, const TensorEngineConfig& cfg,
+                           const EngineContext& ctx);
+Cycles matmul_cycles(const Instruction& inst, const TensorEngineConfig& cfg,
+                     const EngineContext& ctx);  // occupancy
+Cycles matmul_latency(const Instruction& inst, const TensorEngineConfig& cfg,
+                      const EngineContext& ctx);  // + fill/drain
+Cycles transpose_cycles(const Instruction& inst, const TensorEngineConfig& cfg,
+                        const EngineContext& ctx);
 // A LoadWeights that must wait until the previous MatMul's results have drained out of the array
 // (TensorEngineConfig::weight_load_overlap false).
 bool waits_for_drain(const Instruction& inst, const TensorEngineConfig& cfg);
@@ -47,14 +59,16 @@ Cycles tensor_engine_cycles(const CoreProgram& core, const NeuronCoreConfig& cfg
 // Moving-tile columns per cycle for a dtype (bf16_rate, fp16_rate, fp32_rate, int8_rate).
 double tensor_rate(DType dtype, const TensorEngineConfig& cfg);
 
-// Scalar Engine; its lanes are spread over the SBUF partitions (cfg.sbuf.partitions).
-Cycles activate_cycles(const Instruction& inst, const NeuronCoreConfig& cfg);
+// Scalar Engine; its lanes are spread over the SBUF partitions (ctx.partitions).
+Cycles activate_cycles(const Instruction& inst, const ScalarEngineConfig& cfg,
+                       const EngineContext& ctx);
 // FLOP per element of an Activate: the function's own cost plus one for a non-unit scale and
 // one for a bias (immediate or per-partition).
 int activation_flops_per_element(const Instruction& inst);
 
 // Vector Engine: Pool, TensorTensor, TensorScalar, Reduce, Memset; lanes as the Scalar Engine's.
-Cycles vector_cycles(const Instruction& inst, const NeuronCoreConfig& cfg);
+Cycles vector_cycles(const Instruction& inst, const VectorEngineConfig& cfg,
+                     const EngineContext& ctx);
 // FLOP per partition of a vector instruction (its total work divided by its partitions).
 std::uint64_t vector_flops_per_partition(const Instruction& inst);
 

@@ -58,9 +58,12 @@ NeuronCore::NeuronCore(sc_core::sc_module_name name, const isa::NeuronCoreConfig
       trace_(trace),
       sbuf_("sbuf", cfg.sbuf),
       psum_("psum", cfg.psum),
-      tensor_("tensor", cfg, clock_, stats, stat_names::child(label_, "tensor")),
-      vector_("vector", cfg, clock_, stats, stat_names::child(label_, "vector")),
-      scalar_("scalar", cfg, clock_, stats, stat_names::child(label_, "scalar")) {
+      tensor_("tensor", cfg.tensor, isa::engine_context(cfg), clock_, stats,
+              stat_names::child(label_, "tensor")),
+      vector_("vector", cfg.vector, isa::engine_context(cfg), clock_, stats,
+              stat_names::child(label_, "vector")),
+      scalar_("scalar", cfg.scalar, isa::engine_context(cfg), clock_, stats,
+              stat_names::child(label_, "scalar")) {
   for (int e = 0; e < cfg.dma.engines; ++e) {
     dma_.push_back(std::make_unique<DmaEngine>(("dma" + std::to_string(e)).c_str(), cfg.dma, stats,
                                                stat_names::child(label_, "dma", e)));

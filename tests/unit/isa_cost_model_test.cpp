@@ -43,19 +43,27 @@ Instruction make(Opcode op, AccessPattern dst, AccessPattern src0) {
 TEST(CostModel, LoadWeightsCostsOneCyclePerRow) {
   NeuronCoreConfig cfg = pinned_core();
   // 16 overhead + 128 rows x 1 cycle = 144
-  EXPECT_EQ(load_weights_cycles(make(Opcode::kLoadWeights, {}, sbuf(128, 64)), cfg), 144u);
+  EXPECT_EQ(load_weights_cycles(make(Opcode::kLoadWeights, {}, sbuf(128, 64)), cfg.tensor,
+                                engine_context(cfg)),
+            144u);
   // 16 + 27 rows (a 3x3x3 conv slice) = 43
-  EXPECT_EQ(load_weights_cycles(make(Opcode::kLoadWeights, {}, sbuf(27, 64)), cfg), 43u);
+  EXPECT_EQ(load_weights_cycles(make(Opcode::kLoadWeights, {}, sbuf(27, 64)), cfg.tensor,
+                                engine_context(cfg)),
+            43u);
   cfg.tensor.weight_load_cycles_per_row = 0.5;
   // 16 + ceil(27 x 0.5 = 13.5) = 16 + 14 = 30
-  EXPECT_EQ(load_weights_cycles(make(Opcode::kLoadWeights, {}, sbuf(27, 64)), cfg), 30u);
+  EXPECT_EQ(load_weights_cycles(make(Opcode::kLoadWeights, {}, sbuf(27, 64)), cfg.tensor,
+                                engine_context(cfg)),
+            30u);
 }
 
 TEST(CostModel, FullArrayLoadShiftsThroughEveryRow) {
   NeuronCoreConfig cfg = pinned_core();
   cfg.tensor.weight_load_full_array = true;
   // 16 + 128 rows of the array, whatever K (27) = 144
-  EXPECT_EQ(load_weights_cycles(make(Opcode::kLoadWeights, {}, sbuf(27, 64)), cfg), 144u);
+  EXPECT_EQ(load_weights_cycles(make(Opcode::kLoadWeights, {}, sbuf(27, 64)), cfg.tensor,
+                                engine_context(cfg)),
+            144u);
 }
 
 // One core's tensor queue: LoadWeights (K = 128), MatMul (N = 100), LoadWeights, MatMul.
@@ -82,27 +90,30 @@ TEST(CostModel, MatMulStreamsOneColumnPerCycleAtBf16) {
   NeuronCoreConfig cfg = pinned_core();
   const Instruction mm = make(Opcode::kMatMul, psum(64, 512), sbuf(128, 512));
   // 16 + 512 columns / 1.0 = 528
-  EXPECT_EQ(matmul_cycles(mm, cfg), 528u);
+  EXPECT_EQ(matmul_cycles(mm, cfg.tensor, engine_context(cfg)), 528u);
   // 528 + fill/drain (128 rows + 64 cols - 2 = 190: the last sum leaves row 127, column 63 at
   // cycle 127 + 63 after the last column entered) = 718
-  EXPECT_EQ(matmul_latency(mm, cfg), 718u);
+  EXPECT_EQ(matmul_latency(mm, cfg.tensor, engine_context(cfg)), 718u);
 }
 
 TEST(CostModel, MatMulRateDependsOnDtype) {
   NeuronCoreConfig cfg = pinned_core();
   // fp32 at 0.25: 16 + 512 / 0.25 = 16 + 2048 = 2064
-  EXPECT_EQ(matmul_cycles(make(Opcode::kMatMul, psum(64, 512), sbuf(128, 512, DType::kFp32)), cfg),
+  EXPECT_EQ(matmul_cycles(make(Opcode::kMatMul, psum(64, 512), sbuf(128, 512, DType::kFp32)),
+                          cfg.tensor, engine_context(cfg)),
             2064u);
   // int8 at 2.0: 16 + 512 / 2 = 272
-  EXPECT_EQ(matmul_cycles(make(Opcode::kMatMul, psum(64, 512), sbuf(128, 512, DType::kInt8)), cfg),
+  EXPECT_EQ(matmul_cycles(make(Opcode::kMatMul, psum(64, 512), sbuf(128, 512, DType::kInt8)),
+                          cfg.tensor, engine_context(cfg)),
             272u);
   // int8, odd N: 16 + ceil(49 / 2 = 24.5) = 16 + 25 = 41
-  EXPECT_EQ(matmul_cycles(make(Opcode::kMatMul, psum(64, 49), sbuf(128, 49, DType::kInt8)), cfg),
+  EXPECT_EQ(matmul_cycles(make(Opcode::kMatMul, psum(64, 49), sbuf(128, 49, DType::kInt8)),
+                          cfg.tensor, engine_context(cfg)),
             41u);
   // fp16 at 1.0: 16 + 49 = 65; latency 65 + 190 = 255
   const Instruction fp16 = make(Opcode::kMatMul, psum(64, 49), sbuf(128, 49, DType::kFp16));
-  EXPECT_EQ(matmul_cycles(fp16, cfg), 65u);
-  EXPECT_EQ(matmul_latency(fp16, cfg), 255u);
+  EXPECT_EQ(matmul_cycles(fp16, cfg.tensor, engine_context(cfg)), 65u);
+  EXPECT_EQ(matmul_latency(fp16, cfg.tensor, engine_context(cfg)), 255u);
 }
 
 TEST(CostModel, MatMulOccupancyUsesAllFreeDims) {
@@ -111,17 +122,21 @@ TEST(CostModel, MatMulOccupancyUsesAllFreeDims) {
   moving.dims[1] = Axis{7, 7};
   moving.dims[0] = Axis{49, 2};
   // N = 2 x 7 x 7 = 98: 16 + 98 = 114
-  EXPECT_EQ(matmul_cycles(make(Opcode::kMatMul, psum(64, 98), moving), cfg), 114u);
+  EXPECT_EQ(
+      matmul_cycles(make(Opcode::kMatMul, psum(64, 98), moving), cfg.tensor, engine_context(cfg)),
+      114u);
 }
 
 TEST(CostModel, TransposeLoadsStreamsAndDrains) {
   NeuronCoreConfig cfg = pinned_core();
   // P = 128, N = 64: 16 + 128 (load) + 128 (identity columns) + 192 (fill/drain) = 464
-  EXPECT_EQ(transpose_cycles(make(Opcode::kTranspose, psum(64, 128), sbuf(128, 64)), cfg), 464u);
+  EXPECT_EQ(transpose_cycles(make(Opcode::kTranspose, psum(64, 128), sbuf(128, 64)), cfg.tensor,
+                             engine_context(cfg)),
+            464u);
   // P = 32 at fp32: 16 + 32 + 32 / 0.25 = 128 + 192 = 368
-  EXPECT_EQ(
-      transpose_cycles(make(Opcode::kTranspose, psum(64, 32), sbuf(32, 64, DType::kFp32)), cfg),
-      368u);
+  EXPECT_EQ(transpose_cycles(make(Opcode::kTranspose, psum(64, 32), sbuf(32, 64, DType::kFp32)),
+                             cfg.tensor, engine_context(cfg)),
+            368u);
 }
 
 TEST(CostModel, ActivationFlopTable) {
@@ -156,21 +171,21 @@ TEST(CostModel, ActivateSpreadsFlopsOverPartitions) {
   Instruction act = make(Opcode::kActivate, sbuf(128, 512), psum(64, 512));
   act.func = static_cast<std::uint8_t>(ActivationFunc::kRelu);
   // 512 FLOP/cycle / 128 partitions = 4 per partition: 16 + 512 x 1 / 4 = 144
-  EXPECT_EQ(activate_cycles(act, cfg), 144u);
+  EXPECT_EQ(activate_cycles(act, cfg.scalar, engine_context(cfg)), 144u);
   // fewer partitions are not faster: the 64-partition tile still costs 144
   act.src0.partitions = 64;
-  EXPECT_EQ(activate_cycles(act, cfg), 144u);
+  EXPECT_EQ(activate_cycles(act, cfg.scalar, engine_context(cfg)), 144u);
   // relu with scale + bias: 3 FLOP, 16 + 512 x 3 / 4 = 400
   act.scale = 0.5f;
   act.bias = 1.0f;
-  EXPECT_EQ(activate_cycles(act, cfg), 400u);
+  EXPECT_EQ(activate_cycles(act, cfg.scalar, engine_context(cfg)), 400u);
   // gelu, 49 elements: 16 + ceil(49 x 12 / 4 = 147) = 163
   Instruction gelu = make(Opcode::kActivate, sbuf(128, 49), sbuf(128, 49));
   gelu.func = static_cast<std::uint8_t>(ActivationFunc::kGelu);
-  EXPECT_EQ(activate_cycles(gelu, cfg), 163u);
+  EXPECT_EQ(activate_cycles(gelu, cfg.scalar, engine_context(cfg)), 163u);
   // identity, 7 elements: 16 + ceil(7 / 4 = 1.75) = 18
   Instruction id = make(Opcode::kActivate, sbuf(128, 7), sbuf(128, 7));
-  EXPECT_EQ(activate_cycles(id, cfg), 18u);
+  EXPECT_EQ(activate_cycles(id, cfg.scalar, engine_context(cfg)), 18u);
 }
 
 TEST(CostModel, VectorElementwise) {
@@ -178,20 +193,20 @@ TEST(CostModel, VectorElementwise) {
   Instruction tt = make(Opcode::kTensorTensor, sbuf(128, 512), sbuf(128, 512));
   tt.src1 = sbuf(128, 512);
   // 256 / 128 = 2 FLOP per partition per cycle: 16 + 512 / 2 = 272
-  EXPECT_EQ(vector_cycles(tt, cfg), 272u);
+  EXPECT_EQ(vector_cycles(tt, cfg.vector, engine_context(cfg)), 272u);
   tt.flags = kRelu;  // add + relu: 16 + 1024 / 2 = 528
-  EXPECT_EQ(vector_cycles(tt, cfg), 528u);
+  EXPECT_EQ(vector_cycles(tt, cfg.vector, engine_context(cfg)), 528u);
 
   Instruction ts = make(Opcode::kTensorScalar, sbuf(64, 100), sbuf(64, 100));
   ts.func = static_cast<std::uint8_t>(AluOp::kMul);
   // one op: 16 + 100 / 2 = 66
-  EXPECT_EQ(vector_cycles(ts, cfg), 66u);
+  EXPECT_EQ(vector_cycles(ts, cfg.vector, engine_context(cfg)), 66u);
   ts.func2 = static_cast<std::uint8_t>(AluOp::kAdd);  // two ops: 16 + 200 / 2 = 116
-  EXPECT_EQ(vector_cycles(ts, cfg), 116u);
+  EXPECT_EQ(vector_cycles(ts, cfg.vector, engine_context(cfg)), 116u);
 
   // memset, 33 elements: 16 + ceil(33 / 2 = 16.5) = 33
   Instruction ms = make(Opcode::kMemset, sbuf(128, 33), {});
-  EXPECT_EQ(vector_cycles(ms, cfg), 33u);
+  EXPECT_EQ(vector_cycles(ms, cfg.vector, engine_context(cfg)), 33u);
 }
 
 TEST(CostModel, ReduceCountsInputsAndScale) {
@@ -200,9 +215,9 @@ TEST(CostModel, ReduceCountsInputsAndScale) {
   in.dims[1] = Axis{49, 4};  // 4 rows of 49
   Instruction red = make(Opcode::kReduce, sbuf(128, 4), in);
   // sum: 196 inputs: 16 + 196 / 2 = 114
-  EXPECT_EQ(vector_cycles(red, cfg), 114u);
+  EXPECT_EQ(vector_cycles(red, cfg.vector, engine_context(cfg)), 114u);
   red.scale = 1.0f / 49;  // mean: + 4 outputs: 16 + 200 / 2 = 116
-  EXPECT_EQ(vector_cycles(red, cfg), 116u);
+  EXPECT_EQ(vector_cycles(red, cfg.vector, engine_context(cfg)), 116u);
 }
 
 TEST(CostModel, PoolCostsWindowPerOutput) {
@@ -213,10 +228,10 @@ TEST(CostModel, PoolCostsWindowPerOutput) {
   pool.window_h = pool.window_w = 3;
   pool.func = static_cast<std::uint8_t>(PoolFunc::kMax);
   // max 3x3: 16 + 3136 x 9 / 2 = 16 + 14112 = 14128
-  EXPECT_EQ(vector_cycles(pool, cfg), 14128u);
+  EXPECT_EQ(vector_cycles(pool, cfg.vector, engine_context(cfg)), 14128u);
   pool.func = static_cast<std::uint8_t>(PoolFunc::kAvg);
   // avg adds the divide: 16 + 3136 x 10 / 2 = 16 + 15680 = 15696
-  EXPECT_EQ(vector_cycles(pool, cfg), 15696u);
+  EXPECT_EQ(vector_cycles(pool, cfg.vector, engine_context(cfg)), 15696u);
 }
 
 // The instruction overhead is the issue cost of an engine's in-order queue, one core-wide value:
@@ -296,12 +311,12 @@ TEST(CostModel, DmaChunksShortRuns) {
 TEST(CostModel, DispatchMatchesEngineFunctions) {
   NeuronCoreConfig cfg = pinned_core();
   const Instruction mm = make(Opcode::kMatMul, psum(64, 512), sbuf(128, 512));
-  EXPECT_EQ(instruction_cycles(mm, cfg), matmul_cycles(mm, cfg));
+  EXPECT_EQ(instruction_cycles(mm, cfg), matmul_cycles(mm, cfg.tensor, engine_context(cfg)));
   Instruction act = make(Opcode::kActivate, sbuf(128, 512), psum(64, 512));
-  EXPECT_EQ(instruction_cycles(act, cfg), activate_cycles(act, cfg));
+  EXPECT_EQ(instruction_cycles(act, cfg), activate_cycles(act, cfg.scalar, engine_context(cfg)));
   Instruction pool = make(Opcode::kPool, sbuf(64, 10), sbuf(64, 40));
   pool.window_h = pool.window_w = 2;
-  EXPECT_EQ(instruction_cycles(pool, cfg), vector_cycles(pool, cfg));
+  EXPECT_EQ(instruction_cycles(pool, cfg), vector_cycles(pool, cfg.vector, engine_context(cfg)));
 }
 
 }  // namespace
