@@ -75,10 +75,16 @@ TEST(RunExperiments, DefaultReplaysTheTorchTutorialWithJsonAndCsv) {
     EXPECT_GT(s["latency_ms_p50"].get<double>(), 0);
     EXPECT_GE(s["latency_ms_p100"].get<double>(), s["latency_ms_p99"].get<double>());
     EXPECT_EQ(s["throughput_unit"], "images/s");
-    EXPECT_GT(s["load_avg_ms"].get<double>(), 60);
+    EXPECT_GT(s["load_avg_ms"].get<double>(), 0);
     EXPECT_TRUE(s.contains("traffic"));
     EXPECT_TRUE(s.contains("cores"));
   }
+  // load_avg_ms is the mean load of one copy (NeuronPerf's): one copy alone takes about the
+  // 62 ms NeuronPerf measured (ref §3.4); later copies in the same process skip the NEFF unpack, so
+  // the 4-copy scenarios average less than the 1-copy one.
+  EXPECT_GT(j["scenarios"][0]["load_avg_ms"].get<double>(), 60);
+  EXPECT_LT(j["scenarios"][1]["load_avg_ms"].get<double>(),
+            j["scenarios"][0]["load_avg_ms"].get<double>());
   EXPECT_EQ(j["scenarios"][0]["total_infs"], 100);
   EXPECT_EQ(j["scenarios"][1]["total_infs"], 400);
   EXPECT_EQ(j["scenarios"][2]["total_infs"], 2000);

@@ -1,6 +1,7 @@
 #include "tools/driver/vocabulary.h"
 
 #include "models/graph.h"
+#include "sim/runtime/runtime.h"
 
 namespace infsim::driver {
 
@@ -21,7 +22,7 @@ const std::vector<MetricInfo>& metric_vocabulary() {
       {"latency_ms_p99", "ms", "99th percentile latency of a call", S::kFromZero},
       {"latency_ms_p100", "ms", "slowest call", S::kFromZero},
       {"latency_ms_avg", "ms", "mean latency of a call (NeuronPerf's infer_avg_ms)", S::kFromZero},
-      {"load_avg_ms", "ms", "time to load every copy", S::kFromZero},
+      {"load_avg_ms", "ms", "mean time to load one model copy", S::kFromZero},
       {"total_infs", "", "inferences (images, sequences) in the measured window", S::kFromZero},
       {"cost_per_1m_inf", "USD", "on-demand cost of a million inferences", S::kFromZero},
       // infsim's own.
@@ -69,6 +70,13 @@ const MetricInfo* find_metric(const std::string& name) {
     if (name == m.name) return &m;
   }
   return nullptr;
+}
+
+double load_avg_ms(const sim::ScenarioResult& r) {
+  if (r.models.empty()) return 0;
+  double sum = 0;
+  for (const sim::LoadedModelResult& m : r.models) sum += m.load_seconds;
+  return sum / static_cast<double>(r.models.size()) * 1e3;
 }
 
 std::string metric_label(const std::string& name) {

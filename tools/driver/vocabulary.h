@@ -11,6 +11,9 @@
 namespace infsim::models {
 struct Graph;
 }
+namespace infsim::sim {
+struct ScenarioResult;
+}
 
 namespace infsim::driver {
 
@@ -45,6 +48,11 @@ std::string metric_label(const std::string& name);
 // "sequences" (integer token ids, or a [batch, sequence, hidden] input: a transformer with its
 // embeddings on the host) or "inferences" (anything else).
 std::string item_kind(const models::Graph& graph);
+
+// load_avg_ms, NeuronPerf's meaning: each model copy's load timed from its start to its end (by
+// its own worker process in NeuronPerf), averaged over the copies. The one definition for run,
+// table, sweep and validate.
+double load_avg_ms(const sim::ScenarioResult& r);
 
 // "images/s" for "images", ...; the unit of throughput_avg for that kind.
 std::string throughput_unit(const std::string& item_kind);

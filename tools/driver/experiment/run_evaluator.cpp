@@ -7,6 +7,7 @@
 #include "tools/driver/experiment/experiment.h"
 #include "tools/driver/experiment/run_experiment.h"
 #include "tools/driver/experiment/single_model.h"
+#include "tools/driver/vocabulary.h"
 
 namespace infsim::driver {
 namespace {
@@ -50,7 +51,7 @@ Metrics scenario_metrics(const sim::ScenarioResult& r) {
   m["latency_ms_p90"] = r.latency.p90 * 1e3;
   m["latency_ms_p99"] = r.latency.p99 * 1e3;
   m["latency_ms_p100"] = r.latency.max * 1e3;
-  m["load_avg_ms"] = r.load_seconds * 1e3;
+  m["load_avg_ms"] = load_avg_ms(r);
   double device = 0, matrix = 0;
   for (const sim::LoadedModelResult& lm : r.models) {
     device += lm.device_seconds;

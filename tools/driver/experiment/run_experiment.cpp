@@ -378,7 +378,8 @@ std::string format_report(const ExperimentOutcome& o) {
     os << "  latency ms     p50 " << fmt("%.3f", r.latency.p50 * 1e3) << "  p90 "
        << fmt("%.3f", r.latency.p90 * 1e3) << "  p99 " << fmt("%.3f", r.latency.p99 * 1e3)
        << "  max " << fmt("%.3f", r.latency.max * 1e3) << "\n";
-    os << "  load time      " << fmt("%.1f", r.load_seconds * 1e3) << " ms\n";
+    os << "  load time      " << fmt("%.1f", load_avg_ms(r)) << " ms per copy (load_avg_ms), "
+       << fmt("%.1f", r.load_seconds * 1e3) << " ms until every copy is loaded\n";
     os << "  NeuronCores   ";
     int shown = 0;
     for (const sim::CoreUse& c : r.cores) {
@@ -422,7 +423,7 @@ std::string format_report(const ExperimentOutcome& o) {
     os << "| " << r.name << " | " << fmt("%.1f", r.throughput) << " | "
        << throughput_unit(so.item_kind) << " | " << fmt("%.3f", r.latency.p50 * 1e3) << " | "
        << fmt("%.3f", r.latency.p90 * 1e3) << " | " << fmt("%.3f", r.latency.p99 * 1e3) << " | "
-       << fmt("%.3f", r.latency.max * 1e3) << " | " << fmt("%.1f", r.load_seconds * 1e3) << " |\n";
+       << fmt("%.3f", r.latency.max * 1e3) << " | " << fmt("%.1f", load_avg_ms(r)) << " |\n";
   }
   return os.str();
 }
@@ -442,7 +443,7 @@ std::vector<std::pair<const char*, double>> scenario_metrics(const sim::Scenario
           {"latency_ms_p99", r.latency.p99 * 1e3},
           {"latency_ms_p100", r.latency.max * 1e3},
           {"latency_ms_avg", r.latency.mean * 1e3},
-          {"load_avg_ms", r.load_seconds * 1e3},
+          {"load_avg_ms", load_avg_ms(r)},
           {"total_infs", r.images},
           {"dram_bandwidth", r.dram_bytes / w},
           {"pcie_bandwidth", r.pcie_bytes / w},
