@@ -442,10 +442,6 @@ std::vector<std::string> list_config_keys() {
   return keys;
 }
 
-std::string config_key_hint(const std::string& path) {
-  return unknown_path_hint(path);
-}
-
 std::vector<ConfigKey> describe_config_keys() {
   return schema().keys;
 }

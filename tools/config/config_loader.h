@@ -70,11 +70,6 @@ std::string get_config_value(const sim::SystemConfig& config, const std::string&
 // Every settable path, in the order of the YAML tree.
 std::vector<std::string> list_config_keys();
 
-// What to say after "unknown config key 'path'" (for readers of keys outside the config loader:
-// sweeps, knob files): the key that replaced a retired key, a likely typo, or where the valid
-// keys are listed.
-std::string config_key_hint(const std::string& path);
-
 // A settable path with its unit kind, allowed range and description (from describe()), for
 // `config keys`, `config show --comments` and sweeps.
 struct ConfigKey {

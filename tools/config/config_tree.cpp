@@ -47,15 +47,19 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
+// Why the three engines' instruction_overhead_cycles became one core-level key.
+constexpr const char* kOneInstructionOverhead =
+    "one issue cost for the Tensor, Vector and Scalar Engines' queues";
+
 // Keys that were merged or renamed. A file or --set that still uses one gets an error naming the
 // replacement rather than a guess from the edit distance.
 constexpr RetiredKey kRetiredKeys[] = {
     {"chip.core.tensor.instruction_overhead_cycles", "chip.core.instruction_overhead_cycles",
-     "one issue cost for the Tensor, Vector and Scalar Engines' queues"},
+     kOneInstructionOverhead},
     {"chip.core.vector.instruction_overhead_cycles", "chip.core.instruction_overhead_cycles",
-     "one issue cost for the Tensor, Vector and Scalar Engines' queues"},
+     kOneInstructionOverhead},
     {"chip.core.scalar.instruction_overhead_cycles", "chip.core.instruction_overhead_cycles",
-     "one issue cost for the Tensor, Vector and Scalar Engines' queues"},
+     kOneInstructionOverhead},
 };
 
 }  // namespace

@@ -61,7 +61,8 @@ std::string retired_key_hint(const std::string& path);
 // the tree (a key in the wrong section), a near miss among the siblings, or the list of valid keys.
 // In a file the top level also takes `include`.
 std::string unknown_key_hint(const std::string& section, const std::string& name, bool in_file);
-// The hint for a full dotted path (from --set or a lookup).
+// The hint for a full dotted path (from --set, a lookup, or a reader of keys outside the config
+// loader: sweeps, knob files).
 std::string unknown_path_hint(const std::string& path);
 
 }  // namespace infsim::driver::config_tree

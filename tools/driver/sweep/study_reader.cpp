@@ -13,6 +13,7 @@
 #include "isa/hardware_config.h"
 #include "models/zoo.h"
 #include "tools/config/config_loader.h"
+#include "tools/config/config_tree.h"
 #include "tools/config/errors.h"
 #include "tools/config/utf8.h"
 
@@ -242,7 +243,8 @@ class StudyReader {
       // A dotted name is meant as a config key (experiment fields have no dots): the config's
       // own hint names a retired key's replacement or the likely typo.
       if (p.name.find('.') != std::string::npos) {
-        fail(key_node, path, "unknown parameter '" + p.name + "'" + config_key_hint(p.name) + what);
+        fail(key_node, path,
+             "unknown parameter '" + p.name + "'" + config_tree::unknown_path_hint(p.name) + what);
       }
       std::vector<std::string> known = kExperimentFields;
       for (const auto& k : list_config_keys()) known.push_back(k);
@@ -302,7 +304,7 @@ class StudyReader {
     auto add = [&](const YAML::Node& at, const std::string& at_path, const std::string& key,
                    const std::string& value) {
       if (!is_config_key(key))
-        fail(at, at_path, "unknown config key '" + key + "'" + config_key_hint(key));
+        fail(at, at_path, "unknown config key '" + key + "'" + config_tree::unknown_path_hint(key));
       check_config_value(at, at_path, key, value);
       out->push_back(key + "=" + value);
     };

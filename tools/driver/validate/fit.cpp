@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "tools/config/config_loader.h"
+#include "tools/config/config_tree.h"
 #include "tools/config/errors.h"
 #include "tools/config/units.h"
 
@@ -218,7 +219,8 @@ std::vector<Knob> read_knobs_file(const std::string& path) {
     for (const std::string& key : k.keys) {
       const auto it = keys.find(key);
       if (it == keys.end()) {
-        fail(path, n["key"], "unknown config key '" + key + "'" + config_key_hint(key));
+        fail(path, n["key"],
+             "unknown config key '" + key + "'" + config_tree::unknown_path_hint(key));
       }
       if (key == name) k.unit = it->second.unit;
       if (it->second.unit != k.unit) fail(path, n["key"], key + " has another unit than " + name);
