@@ -78,8 +78,10 @@ class FairShareResource {
   // busy_until); `now` if idle.
   sc_core::sc_time backlog_end(const sc_core::sc_time& now);
   // `bytes` arrive at `now` from requestor `flow` (any address naming it). With a Completion, the
-  // leg is added to it and its predicted end (and every other waiter's) kept up to date; without
-  // one, the bytes only take their share (background traffic nobody waits for).
+  // leg is added to it with its predicted end if nothing else arrives; without one, the bytes only
+  // take their share (background traffic nobody waits for). Other waiters' predictions are not
+  // revised when later bytes slow them down: Completion::wait() returns the real end, when the
+  // leg is through.
   void arrive(const sc_core::sc_time& now, const void* flow, double bytes, Completion* completion);
   void trace_to(TraceWriter* trace, int pid, std::string counter) {
     stats_.trace_to(trace, pid, std::move(counter));
