@@ -19,6 +19,13 @@ void wait_s(double s) {
   if (s > 0) sc_core::wait(sc_core::sc_time(s, sc_core::SC_SEC));
 }
 
+// The requestor the DRAM channels see for program core `core`'s fast-forwarded traffic: one per
+// placed core. FairShareResource only compares the address, so any address that is stable and
+// unique to the placed core names it; its entry in PlacedModel::dram_base is one.
+const void* fast_forward_requestor(const PlacedModel& placed, std::size_t core) {
+  return &placed.dram_base[core];
+}
+
 }  // namespace
 
 DevicePath::DevicePath(const SystemConfig& config, const DetailOptions& detail, Instance& instance,
@@ -90,8 +97,10 @@ void DevicePath::trace_memory_plan(int core, double start, double end, const Loa
 // end: the measured mean already contains the contention of the sample, so a fast-forwarded
 // inference only fills the bandwidth that is left in its slice and cannot push the channels'
 // backlog ahead of a detailed neighbour by more than one slice. The bytes are the core's
-// background traffic on the fair-share channels (nobody waits for them): they take the core's
-// share while they last, as its detailed DMAs would.
+// background traffic on the fair-share channels (nobody waits for them), booked as requestor
+// `flow`: one requestor for the whole core (fast_forward_requestor). That is an approximation: a
+// detailed core books as one requestor per DMA engine, so under contention its transfers can take
+// one share per busy engine, where the fast-forwarded core takes one share in all.
 void DevicePath::book_fast_forward(int chip, std::uint64_t base, std::uint64_t span, double bytes,
                                    bool write, double step, const void* flow) {
   if (bytes <= 0) return;
@@ -248,11 +257,12 @@ void DevicePath::run_fast_forward_stage(Inference& inf, int c) {
   const int slices = std::max({1, detail_.ff_slices, static_cast<int>(bursts)});
   const double step = lm.sampling.ff_time[cu] / slices;
   const std::uint64_t span = std::max<std::uint64_t>(placed.region_bytes[cu], 1);
+  const void* const requestor = fast_forward_requestor(placed, cu);
   for (int s = 0; s < slices; ++s) {
     book_fast_forward(placed.chip_of_core[cu], placed.dram_base[cu], span, traffic.read / slices,
-                      false, step, &placed.dram_base[cu]);
+                      false, step, requestor);
     book_fast_forward(placed.chip_of_core[cu], placed.dram_base[cu], span, traffic.write / slices,
-                      true, step, &placed.dram_base[cu]);
+                      true, step, requestor);
     wait_s(step);
   }
   while (c > 0 && !inf.finished[cu - 1]) sc_core::wait(inf.progress);
