@@ -75,6 +75,7 @@ class Runtime {
         trace_(trace),
         host_(cfg.host, spec.seed ^ 0x9e3779b97f4a7c15ull),
         daemon_(cfg.runtime.daemon_workers),
+        load_lock_(cfg.runtime.load_concurrency),
         device_(cfg, spec.detail, inst, trace),
         placement_(place(cfg, spec, program_sizes(spec))),
         rng_(spec.seed) {
@@ -160,8 +161,8 @@ class Runtime {
   Stats& stats_;
   TraceWriter* trace_;
   HostCpus host_;
-  HostSemaphore daemon_;        // runtime 1.x: neuron-rtd's worker threads, one pool per instance
-  HostSemaphore load_lock_{1};  // model loads' driver allocation, one at a time per instance
+  HostSemaphore daemon_;     // runtime 1.x: neuron-rtd's worker threads, one pool per instance
+  HostSemaphore load_lock_;  // model loads' driver allocation, load_concurrency at a time
   DevicePath device_;
   Placement placement_;
   std::vector<std::unique_ptr<ProcessState>> processes_;
@@ -334,7 +335,8 @@ void Runtime::run_requests(ProcessState& p, int count, bool measured) {
 // The documented load flow (ref §4.2): the process unpacks, parses and validates the NEFF on its
 // vCPU, in parallel with other processes (a later copy of the same model in the process reuses
 // the unpacked NEFF, as the runtime's model cache does); the allocation of NeuronCores, device
-// DRAM and host resources goes through the driver one load at a time across the instance; then
+// DRAM and host resources goes through the driver runtime.load_concurrency loads at a time
+// across the instance (one fits NeuronPerf's 1 vs 16-copy load rows); then
 // the weights cross PCIe and the cores run the program's setup.
 void Runtime::load(LoadedModel& lm) {
   const double started = now_s();

@@ -66,7 +66,8 @@ struct RuntimeConfig {
   // unpacked NEFF), then allocates NeuronCores, device DRAM and host resources through the Neuron
   // driver one load at a time across the instance, then DMAs the weights.
   double load_unpack_time = 31.3e-3;  // per process and model: NEFF unpack, parse, validate
-  double load_locked_time = 30.9e-3;  // per loaded copy, serialized across the instance
+  double load_locked_time = 30.9e-3;  // per loaded copy, in the driver's allocation
+  int load_concurrency = 1;           // loads the driver's allocation serves at once
 
   template <class V>
   void describe(V& v) {
@@ -85,7 +86,9 @@ struct RuntimeConfig {
       "validate, on one vCPU of the loading process (processes load in parallel)");
     v("load_locked_time", load_locked_time, Unit::kTime, Range{0, 100},
       "model load, per loaded copy: NeuronCore, device DRAM and host resource allocation "
-      "through the Neuron driver, one load at a time across the instance");
+      "through the Neuron driver, load_concurrency loads at a time across the instance");
+    v("load_concurrency", load_concurrency, Unit::kCount, Range{1, 64},
+      "model loads the Neuron driver's allocation serves at once, across the instance");
   }
 };
 

@@ -428,6 +428,31 @@ TEST(RuntimeTest, ConcurrentLoadsQueueOnTheDriver) {
   EXPECT_NEAR(last - first, 15 * rt.load_locked_time, 1e-3);
 }
 
+// A driver that serves two loads at once (runtime.load_concurrency = 2) halves the queue: the
+// k-th pair through the driver ends at about unpack + k x locked, so sixteen parallel loads
+// average unpack + 4.5 x locked, less than the one-at-a-time driver's unpack + 8.5 x locked
+// (ConcurrentLoadsQueueOnTheDriver above; SystemC runs one scenario per test process). More
+// concurrency in the shared resource can never make the average load longer.
+TEST(RuntimeTest, ADriverServingTwoLoadsAtOnceShortensConcurrentLoads) {
+  static const isa::Program prog = toy_program(4096, 1);
+  SystemConfig cfg = inf1_6xlarge();
+  cfg.runtime.load_concurrency = 2;
+  WorkloadSpec w;
+  w.requests = 2;
+  w.warmup = 0;
+  ScenarioSpec s;
+  s.models = {model("toy", prog)};
+  for (int i = 0; i < 16; ++i) s.processes.push_back(process("p" + std::to_string(i), {1}, {0}, w));
+  const ScenarioResult r = run_scenario(cfg, s);
+  ASSERT_EQ(r.models.size(), 16u);
+  double sum = 0;
+  for (const LoadedModelResult& m : r.models) sum += m.load_seconds;
+  const RuntimeConfig& rt = cfg.runtime;
+  const double one_at_a_time = rt.load_unpack_time + 8.5 * rt.load_locked_time;
+  EXPECT_LT(sum / 16, one_at_a_time - 3 * rt.load_locked_time);
+  EXPECT_NEAR(sum / 16, rt.load_unpack_time + 4.5 * rt.load_locked_time, 1e-3);
+}
+
 // One process loading four copies of one model (a DataParallel script): the NEFF is unpacked
 // once, the later copies reuse it, and each copy passes the driver in turn.
 TEST(RuntimeTest, LaterCopiesInAProcessReuseTheUnpackedNeff) {
