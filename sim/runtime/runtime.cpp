@@ -60,6 +60,7 @@ struct HostPath {
   double in_bytes = 0, out_bytes = 0;  // the user's tensors
   double in_cast_bandwidth = 0, out_cast_bandwidth = 0;
   double before_flops = 0, before_bytes = 0, after_flops = 0, after_bytes = 0;
+  bool host_before = false, host_after = false;  // the graph has CPU-fallback ops there
 };
 
 class Runtime {
@@ -378,6 +379,7 @@ HostPath Runtime::host_path(const LoadedModel& lm) const {
   h.in_cast_bandwidth = rate(isa::TensorKind::kInput, h.in_bytes);
   h.out_cast_bandwidth = rate(isa::TensorKind::kOutput, h.out_bytes);
   for (const isa::HostOp& op : prog.host_ops) {
+    (op.before_device ? h.host_before : h.host_after) = true;
     (op.before_device ? h.before_flops : h.after_flops) += static_cast<double>(op.flops);
     (op.before_device ? h.before_bytes : h.after_bytes) += static_cast<double>(op.bytes);
   }
@@ -398,11 +400,13 @@ double Runtime::inference(LoadedModel& lm, const HostPath& h) {
     convert(h.in_bytes, h.in_cast_bandwidth);
   }
   const PlacedModel& placed = *lm.placed;
-  if (!fw_.io_on_device) {
+  // framework.io_on_device keeps the caller's tensors on the device, but a CPU-fallback op
+  // computes the device's input on the host (or reads its output there): that tensor crosses PCIe.
+  if (!fw_.io_on_device || h.host_before) {
     for (const IoTensor& t : placed.inputs) inst_.host_to_device(t.chip, t.bytes, t.address);
   }
   const double device_start = device_.execute(lm);
-  if (!fw_.io_on_device) {
+  if (!fw_.io_on_device || h.host_after) {
     for (const IoTensor& t : placed.outputs) inst_.device_to_host(t.chip, t.bytes, t.address);
   }
   if (daemon) {

@@ -368,6 +368,34 @@ TEST(RuntimeTest, IoOnDeviceKeepsTheTensorsOffPcie) {
   EXPECT_LT(r.pcie_bytes, 1);
 }
 
+// framework.io_on_device with a CPU-fallback op before the device part: the host computes the
+// device's input, so that tensor must cross PCIe on every call (6,144 B); the output stays on
+// the device (no host op after it). Dropping the copy would make host ops free of transfers.
+TEST(RuntimeTest, IoOnDeviceStillMovesAHostOpsOutputOverPcie) {
+  static const isa::Program prog = [] {
+    isa::Program p = toy_program(64 * 1024, 4);
+    isa::HostOp op;
+    op.name = "pre";
+    op.op = "Relu";
+    op.flops = 1000;
+    op.bytes = 2 * 6144;
+    op.before_device = true;
+    p.host_ops.push_back(op);
+    return p;
+  }();
+  SystemConfig cfg;
+  cfg.framework.io_on_device = true;
+  WorkloadSpec w;
+  w.requests = 20;
+  w.warmup = 1;
+  ScenarioSpec s;
+  s.models = {model("toy", prog)};
+  s.processes = {process("p", {1}, {0}, w)};
+  const ScenarioResult r = run_scenario(cfg, s);
+  ASSERT_EQ(r.requests, 20);
+  EXPECT_NEAR(r.pcie_bytes, 20 * 6144, 1);
+}
+
 // NeuronPerf's trivial-model floor, mechanism: with the tensors on the device (no copy, no cast,
 // no PCIe) and no Python cost, one worker's call is the runtime's submit and completion
 // (runtime.submit_overhead, on a vCPU of its own), the device time, and the exponential wake-up
