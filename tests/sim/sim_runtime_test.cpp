@@ -340,8 +340,7 @@ TEST(RuntimeTest, DynamicBatchingSendsCompiledBatchChunks) {
 
 // The tensors' path per call: 20 measured requests of the toy program, whose device-side input
 // is 6,144 B (bf16 1x3x32x32) and output 20 B. Runtime 2.x, one worker, inf1.xlarge.
-ScenarioResult twenty_calls(bool io_on_device) {
-  static const isa::Program prog = toy_program(64 * 1024, 4);
+ScenarioResult twenty_calls(bool io_on_device, const isa::Program& prog) {
   SystemConfig cfg;
   cfg.framework.io_on_device = io_on_device;
   WorkloadSpec w;
@@ -351,6 +350,10 @@ ScenarioResult twenty_calls(bool io_on_device) {
   s.models = {model("toy", prog)};
   s.processes = {process("p", {1}, {0}, w)};
   return run_scenario(cfg, s);
+}
+ScenarioResult twenty_calls(bool io_on_device) {
+  static const isa::Program prog = toy_program(64 * 1024, 4);
+  return twenty_calls(io_on_device, prog);
 }
 
 TEST(RuntimeTest, TensorsCrossPcieOnEveryCall) {
@@ -383,15 +386,7 @@ TEST(RuntimeTest, IoOnDeviceStillMovesAHostOpsOutputOverPcie) {
     p.host_ops.push_back(op);
     return p;
   }();
-  SystemConfig cfg;
-  cfg.framework.io_on_device = true;
-  WorkloadSpec w;
-  w.requests = 20;
-  w.warmup = 1;
-  ScenarioSpec s;
-  s.models = {model("toy", prog)};
-  s.processes = {process("p", {1}, {0}, w)};
-  const ScenarioResult r = run_scenario(cfg, s);
+  const ScenarioResult r = twenty_calls(true, prog);
   ASSERT_EQ(r.requests, 20);
   EXPECT_NEAR(r.pcie_bytes, 20 * 6144, 1);
 }
